@@ -1,0 +1,44 @@
+# The two commands a new user needs: `make run` and `make test`.
+CARGO ?= cargo
+export RUST_BACKTRACE ?= 1
+
+.PHONY: run test fmt fmt-check lint deps-check unit-and-sqlite postgres-tests pg-up openapi bench clean
+
+## run: start the API on 127.0.0.1:8080 over ./data/crm.db (created and migrated)
+run:
+	$(CARGO) run -p api --bin crm -- serve
+
+## test: everything CI runs: format, lints, dependency direction, unit tests,
+## the HTTP tests on SQLite, then again on PostgreSQL (started or installed)
+test: fmt-check lint deps-check unit-and-sqlite postgres-tests
+
+fmt:
+	$(CARGO) fmt --all
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+lint:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## deps-check: domain must depend on neither diesel nor actix-web
+deps-check:
+	@if $(CARGO) tree -p domain -e normal,build --prefix none | grep -E '^(diesel|actix-web|actix-http) '; then \
+		echo "deps-check: domain depends on a database or web crate" >&2; exit 1; \
+	else echo "deps-check: domain is free of diesel and actix-web"; fi
+
+unit-and-sqlite:
+	CRM_TEST_BACKEND=sqlite $(CARGO) test --workspace
+
+pg-up:
+	./scripts/pg-up.sh
+
+postgres-tests: pg-up
+	CRM_TEST_BACKEND=postgres $(CARGO) test --workspace --test http
+
+## openapi: regenerate the committed spec from the code
+openapi:
+	$(CARGO) run -q -p api --bin crm -- openapi > openapi/openapi.json
+
+clean:
+	$(CARGO) clean

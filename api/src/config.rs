@@ -1,0 +1,93 @@
+//! Configuration from the environment, read once in `main` and passed down.
+
+use crate::state::Limits;
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/crm.db";
+pub const DEFAULT_ADMIN_EMAIL: &str = "admin@example.com";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `CRM_BIND`: address and port to listen on.
+    pub bind: String,
+    /// `DATABASE_URL`: `sqlite://<file>` (default `sqlite://data/crm.db`) or `postgres://…`.
+    pub database_url: String,
+    /// `CRM_JWT_SECRET`: at least 32 bytes; else generated once and kept in the database.
+    pub jwt_secret: Option<String>,
+    /// `CRM_ADMIN_EMAIL`: the admin created on first start.
+    pub admin_email: String,
+    /// `CRM_ADMIN_PASSWORD`: that admin's password; else one is generated and printed once.
+    pub admin_password: Option<String>,
+    /// `CRM_DB_POOL`: connections in the pool (default 8 for SQLite, 16 for PostgreSQL).
+    pub pool_size: Option<u32>,
+    /// `CRM_WORKERS`: HTTP worker threads (default: one per core).
+    pub workers: Option<usize>,
+    /// `CRM_MAX_BODY_BYTES`: largest JSON body (default 256 KiB).
+    pub max_body_bytes: usize,
+    pub limits: Limits,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: DEFAULT_BIND.into(),
+            database_url: DEFAULT_DATABASE_URL.into(),
+            jwt_secret: None,
+            admin_email: DEFAULT_ADMIN_EMAIL.into(),
+            admin_password: None,
+            pool_size: None,
+            workers: None,
+            max_body_bytes: crate::extract::DEFAULT_BODY_LIMIT,
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the variables above; a malformed number is an error naming the variable.
+    pub fn from_env() -> Result<Config, String> {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+        fn number<T: std::str::FromStr>(name: &str, value: Option<String>) -> Result<Option<T>, String> {
+            value
+                .map(|v| {
+                    v.trim()
+                        .parse::<T>()
+                        .map_err(|_| format!("{name}=`{v}` is not a number"))
+                })
+                .transpose()
+        }
+        let d = Config::default();
+        Ok(Config {
+            bind: get("CRM_BIND").unwrap_or(d.bind),
+            database_url: get("DATABASE_URL").unwrap_or(d.database_url),
+            jwt_secret: get("CRM_JWT_SECRET"),
+            admin_email: get("CRM_ADMIN_EMAIL").unwrap_or(d.admin_email),
+            admin_password: get("CRM_ADMIN_PASSWORD"),
+            pool_size: number("CRM_DB_POOL", get("CRM_DB_POOL"))?,
+            workers: number("CRM_WORKERS", get("CRM_WORKERS"))?,
+            max_body_bytes: number("CRM_MAX_BODY_BYTES", get("CRM_MAX_BODY_BYTES"))?.unwrap_or(d.max_body_bytes),
+            limits: d.limits,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides() {
+        let c = Config::from_lookup(|_| None).expect("defaults");
+        assert_eq!(
+            (c.bind.as_str(), c.database_url.as_str()),
+            (DEFAULT_BIND, DEFAULT_DATABASE_URL)
+        );
+        let c = Config::from_lookup(|n| (n == "CRM_BIND").then(|| "0.0.0.0:9000".to_owned())).expect("bind");
+        assert_eq!(c.bind, "0.0.0.0:9000");
+        let e = Config::from_lookup(|n| (n == "CRM_DB_POOL").then(|| "many".to_owned())).err();
+        assert_eq!(e.as_deref(), Some("CRM_DB_POOL=`many` is not a number"));
+    }
+}

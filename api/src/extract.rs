@@ -1,0 +1,272 @@
+//! Request extractors whose failures are problem+json: a JSON body that rejects
+//! unknown fields and names every bad field, query strings likewise, numeric path
+//! ids, and `If-Match` preconditions.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::{StatusCode, header};
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+use crate::error::{ApiError, FieldError};
+
+/// Largest JSON body accepted, unless a route says otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
+
+/// A JSON body: `application/json` only, size-limited, unknown fields refused
+/// (the DTOs use `deny_unknown_fields`), then checked with `validator`.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type_ok = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                let mime = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
+        let body = web::Payload::from_request(req, payload);
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "send the body as application/json",
+                ));
+            }
+            let body = body
+                .await
+                .map_err(|e| ApiError::bad_request("unreadable_body", e.to_string()))?;
+            let bytes = match body.to_bytes_limited(limit).await {
+                Ok(Ok(b)) => b,
+                Ok(Err(e)) => return Err(ApiError::bad_request("unreadable_body", e.to_string())),
+                Err(_) => return Err(too_large(limit)),
+            };
+            let value: T = parse_json(&bytes)?;
+            value
+                .validate()
+                .map_err(|e| ApiError::validation(validation_errors(&e)))?;
+            Ok(Json(value))
+        })
+    }
+}
+
+pub fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        format!("the request body exceeds {limit} bytes"),
+    )
+}
+
+/// Parses JSON, telling malformed syntax (400) from a well-formed body with bad
+/// fields (422 naming each one).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "malformed_json",
+            "the request body is empty; send a JSON object",
+        ));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(v) => Ok(v),
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            match inner.classify() {
+                serde_json::error::Category::Data => {
+                    Err(ApiError::validation(vec![field_error(&path, &inner.to_string())]))
+                }
+                _ => Err(ApiError::bad_request(
+                    "malformed_json",
+                    format!("the body is not valid JSON: {inner}"),
+                )),
+            }
+        }
+    }
+}
+
+/// Turns a serde message at `path` into a field error naming the field.
+fn field_error(path: &str, message: &str) -> FieldError {
+    let message = message.split(" at line ").next().unwrap_or(message).to_owned();
+    let join = |name: &str| {
+        if path.is_empty() || path == "." {
+            name.to_owned()
+        } else if path.ends_with(name) {
+            path.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    if let Some(name) = between(&message, "unknown field `", "`") {
+        return FieldError::new(
+            join(name),
+            "unknown_field",
+            format!("`{name}` is not a field of this request"),
+        );
+    }
+    if let Some(name) = between(&message, "missing field `", "`") {
+        return FieldError::new(join(name), "required", format!("`{name}` is required"));
+    }
+    let field = if path.is_empty() || path == "." {
+        "body".to_owned()
+    } else {
+        path.to_owned()
+    };
+    let code = if message.starts_with("unknown variant") {
+        "unknown_value"
+    } else {
+        "invalid_type"
+    };
+    FieldError::new(field, code, message)
+}
+
+fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let rest = &s[s.find(start)? + start.len()..];
+    Some(&rest[..rest.find(end)?])
+}
+
+/// validator's errors, flattened to one entry per field (nested paths dotted).
+pub fn validation_errors(errors: &ValidationErrors) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    collect(errors, "", &mut out);
+    out.sort_by(|a, b| a.field.cmp(&b.field));
+    out
+}
+
+fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for e in list {
+                    let message = e
+                        .message
+                        .as_ref()
+                        .map_or_else(|| default_message(&e.code), |m| m.to_string());
+                    out.push(FieldError::new(path.clone(), e.code.to_string(), message));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => collect(inner, &path, out),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    collect(inner, &format!("{path}.{i}"), out);
+                }
+            }
+        }
+    }
+}
+
+fn default_message(code: &str) -> String {
+    match code {
+        "length" => "has the wrong length".into(),
+        "range" => "is out of range".into(),
+        "email" => "is not an e-mail address".into(),
+        other => format!("is invalid ({other})"),
+    }
+}
+
+/// A query string: unknown parameters refused, bad values named.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+pub fn parse_query<T: DeserializeOwned>(qs: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(qs.as_bytes()));
+    serde_path_to_error::deserialize::<_, T>(de).map_err(|err| {
+        let path = err.path().to_string();
+        let message = err.into_inner().to_string();
+        let mut fe = field_error(&path, &message);
+        if fe.field == "body" {
+            fe.field = "query".into();
+        }
+        ApiError::bad_request(
+            "invalid_query",
+            format!("query parameter `{}`: {}", fe.field, fe.message),
+        )
+        .with_errors(vec![fe])
+    })
+}
+
+/// The numeric `{id}` of a path.
+#[derive(Debug, Clone, Copy)]
+pub struct PathId(pub i64);
+
+impl FromRequest for PathId {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let raw = req.match_info().get("id").unwrap_or("");
+        std::future::ready(match raw.parse::<i64>() {
+            Ok(id) if id > 0 => Ok(PathId(id)),
+            _ => Err(
+                ApiError::bad_request("invalid_path", format!("`{raw}` is not a record id"))
+                    .with_errors(vec![FieldError::new("id", "invalid_type", "a positive integer id")]),
+            ),
+        })
+    }
+}
+
+/// The version an `If-Match` header asks for; `None` when absent or `*`.
+#[derive(Debug, Clone, Copy)]
+pub struct IfMatch(pub Option<i64>);
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let Some(value) = req.headers().get(header::IF_MATCH) else {
+            return std::future::ready(Ok(IfMatch(None)));
+        };
+        let text = value.to_str().unwrap_or("").trim();
+        if text == "*" {
+            return std::future::ready(Ok(IfMatch(None)));
+        }
+        let tag = text.trim_start_matches("W/").trim_matches('"');
+        // An unparseable tag matches no version: the precondition fails.
+        std::future::ready(Ok(IfMatch(Some(tag.parse::<i64>().unwrap_or(-1)))))
+    }
+}
+
+/// The ETag of a versioned record.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// `Some(Some(x))` for a value, `Some(None)` for an explicit `null`, `None` when absent.
+pub fn double_option<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(de).map(Some)
+}

@@ -1,0 +1,17 @@
+//! The REST/JSON API of the sales-management backend: routes, extractors,
+//! errors as problem+json, and the OpenAPI document; `crm` is its binary.
+
+pub mod caller;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod middleware;
+pub mod openapi;
+pub mod pagination;
+pub mod routes;
+pub mod security;
+pub mod startup;
+pub mod state;
+
+pub use config::Config;
+pub use startup::Application;

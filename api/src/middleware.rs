@@ -1,0 +1,317 @@
+//! Cross-cutting request handling: `Idempotency-Key` replay for POSTs, the
+//! problem+json guarantee for every error response, and the fallback that
+//! tells an unknown path (404) from a wrong method (405).
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use persistence::idempotency::{self, Begin, StoredResponse};
+use persistence::now_utc;
+
+use crate::caller::caller_identity;
+use crate::error::{ApiError, PROBLEM_JSON};
+use crate::extract::{BodyLimit, DEFAULT_BODY_LIMIT, too_large};
+use crate::security::sha256_hex;
+use crate::state::AppState;
+
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+const REPLAYED: &str = "idempotent-replayed";
+/// Headers of a stored response that a replay repeats.
+const REPLAYED_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
+
+/// Is an answer with this status the same for a retry? Authentication and
+/// throttling answers depend on the moment, server failures are retried.
+fn replayable(status: StatusCode) -> bool {
+    !(status.is_server_error() || matches!(status.as_u16(), 401 | 403 | 408 | 429))
+}
+
+/// Replays the first answer to a POST retried with the same `Idempotency-Key`
+/// by the same caller. A key reused for a different request is 422; a retry
+/// while the first is still running is 409.
+pub async fn idempotency(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(key) = req.headers().get(IDEMPOTENCY_KEY).cloned() else {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    };
+    if req.method() != Method::POST || req.path().starts_with("/api/v1/auth/") {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    }
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    };
+    let Some(caller) = caller_identity(&state, &req) else {
+        // not authenticated: the handler answers 401 and nothing is stored
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    };
+    let key = match key.to_str() {
+        Ok(k) if !k.trim().is_empty() && k.len() <= 255 => k.trim().to_owned(),
+        _ => {
+            let e = ApiError::bad_request(
+                "invalid_idempotency_key",
+                "Idempotency-Key is 1 to 255 visible ASCII characters",
+            );
+            return Ok(req.error_response(e));
+        }
+    };
+    let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
+    let body = match req.extract::<web::Payload>().await {
+        Ok(p) => match p.to_bytes_limited(limit).await {
+            Ok(Ok(b)) => b,
+            Ok(Err(e)) => return Ok(req.error_response(ApiError::bad_request("unreadable_body", e.to_string()))),
+            Err(_) => return Ok(req.error_response(too_large(limit))),
+        },
+        Err(e) => return Ok(req.error_response(ApiError::bad_request("unreadable_body", e.to_string()))),
+    };
+    let method = req.method().to_string();
+    let target = match req.query_string() {
+        "" => req.path().to_owned(),
+        q => format!("{}?{q}", req.path()),
+    };
+    let mut fingerprint = format!("{method}\n{target}\n").into_bytes();
+    fingerprint.extend_from_slice(&body);
+    let request_hash = sha256_hex(&fingerprint);
+
+    let (db, ttl) = (state.db.clone(), state.limits.idempotency_ttl);
+    let (c, k, m, t) = (caller.clone(), key.clone(), method.clone(), target.clone());
+    let begun = web::block(move || {
+        db.run(|conn| {
+            let r = idempotency::Request {
+                caller: &c,
+                key: &k,
+                method: &m,
+                path: &t,
+                request_hash: &request_hash,
+            };
+            idempotency::begin(conn, &r, now_utc(), ttl)
+        })
+    })
+    .await
+    .map_err(ApiError::from)
+    .and_then(|r| r.map_err(ApiError::from));
+    let id = match begun {
+        Ok(Begin::Fresh(id)) => id,
+        Ok(Begin::Replay(stored)) => return Ok(req.into_response(replay(&stored))),
+        Ok(Begin::InProgress) => {
+            let e = ApiError::conflict(
+                "idempotency_in_progress",
+                "a request with this Idempotency-Key is still being processed; retry shortly",
+            )
+            .with_header(header::RETRY_AFTER, "1");
+            return Ok(req.error_response(e));
+        }
+        Ok(Begin::Mismatch) => {
+            let e = ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used for a different request; use a new key for a new request",
+            );
+            return Ok(req.error_response(e));
+        }
+        Err(e) => return Ok(req.error_response(e)),
+    };
+
+    req.set_payload(actix_web::dev::Payload::from(body));
+    let res = match next.call(req).await {
+        Ok(res) => res,
+        Err(e) => {
+            forget(&state, id).await;
+            return Err(e);
+        }
+    };
+    let status = res.status();
+    let (http_req, res) = res.into_parts();
+    let (head, body) = res.into_parts();
+    let bytes = match actix_web::body::to_bytes(body).await {
+        Ok(b) => b,
+        Err(_) => {
+            forget(&state, id).await;
+            return Ok(ServiceResponse::new(
+                http_req,
+                ApiError::internal("response body failed").error_response(),
+            ));
+        }
+    };
+    if replayable(status) {
+        let headers = REPLAYED_HEADERS
+            .iter()
+            .filter_map(|name| {
+                let v = head.headers().get(name)?.to_str().ok()?;
+                Some(format!("{name}: {v}\n"))
+            })
+            .collect::<String>();
+        let stored = StoredResponse {
+            status: status.as_u16(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            headers,
+        };
+        let db = state.db.clone();
+        let saved = web::block(move || db.run(|conn| idempotency::complete(conn, id, &stored))).await;
+        if !matches!(saved, Ok(Ok(()))) {
+            log::error!("idempotency record {id} could not be completed");
+        }
+    } else {
+        forget(&state, id).await;
+    }
+    Ok(ServiceResponse::new(http_req, head.set_body(BoxBody::new(bytes))))
+}
+
+async fn forget(state: &AppState, id: i64) {
+    let db = state.db.clone();
+    let _ = web::block(move || db.run(|conn| idempotency::abandon(conn, id))).await;
+}
+
+fn replay(stored: &StoredResponse) -> HttpResponse {
+    let mut res = HttpResponse::build(StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK));
+    for line in stored.headers.lines() {
+        if let Some((name, value)) = line.split_once(": ")
+            && let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::from_str(value))
+        {
+            res.insert_header((n, v));
+        }
+    }
+    res.insert_header((HeaderName::from_static(REPLAYED), HeaderValue::from_static("true")));
+    res.body(stored.body.clone())
+}
+
+/// Every error response leaves as problem+json, whoever produced it.
+pub async fn problem_guard<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let res = next.call(req).await?;
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(PROBLEM_JSON));
+    if status.as_u16() < 400 || is_problem {
+        return Ok(res.map_into_left_body());
+    }
+    let code = match status.as_u16() {
+        400 => "bad_request",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        413 => "body_too_large",
+        415 => "unsupported_media_type",
+        s if s >= 500 => "internal_error",
+        _ => "error",
+    };
+    let e = ApiError::new(status, code, status.canonical_reason().unwrap_or("error"));
+    Ok(res.into_response(e.error_response()).map_into_right_body())
+}
+
+/// The methods each route template answers, from the OpenAPI document.
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable {
+    routes: Vec<(Vec<String>, Vec<String>)>,
+}
+
+impl RouteTable {
+    pub fn from_spec(spec: &utoipa::openapi::OpenApi) -> RouteTable {
+        let paths = serde_json::to_value(&spec.paths).unwrap_or_default();
+        let mut routes = Vec::new();
+        if let Some(map) = paths.as_object() {
+            for (template, item) in map {
+                let segments = template.split('/').map(str::to_owned).collect();
+                let methods = item
+                    .as_object()
+                    .map(|ops| {
+                        ops.keys()
+                            .filter(|m| {
+                                matches!(
+                                    m.as_str(),
+                                    "get" | "post" | "put" | "patch" | "delete" | "head" | "options"
+                                )
+                            })
+                            .map(|m| m.to_ascii_uppercase())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                routes.push((segments, methods));
+            }
+        }
+        RouteTable { routes }
+    }
+
+    /// The methods allowed on `path`, if any template matches it.
+    pub fn allowed(&self, path: &str) -> Option<Vec<String>> {
+        let parts: Vec<&str> = path.split('/').collect();
+        let mut found: Vec<String> = Vec::new();
+        for (segments, methods) in &self.routes {
+            let matches = segments.len() == parts.len()
+                && segments
+                    .iter()
+                    .zip(&parts)
+                    .all(|(s, p)| (s.starts_with('{') && !p.is_empty()) || s == p);
+            if matches {
+                found.extend(methods.iter().cloned());
+            }
+        }
+        (!found.is_empty()).then(|| {
+            found.sort();
+            found.dedup();
+            found
+        })
+    }
+}
+
+/// Answers requests no route took: 405 naming the allowed methods when the
+/// path exists, else 404.
+pub async fn fallback(req: HttpRequest, table: web::Data<RouteTable>) -> HttpResponse {
+    match table.allowed(req.path()) {
+        Some(methods) => ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("{} is not allowed here; use {}", req.method(), methods.join(", ")),
+        )
+        .with_header(header::ALLOW, methods.join(", "))
+        .error_response(),
+        None => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_route",
+            format!("there is no route {}", req.path()),
+        )
+        .error_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_table_matches_templates() {
+        let t = RouteTable {
+            routes: vec![
+                (
+                    "/api/v1/users".split('/').map(str::to_owned).collect(),
+                    vec!["GET".into(), "POST".into()],
+                ),
+                (
+                    "/api/v1/users/{id}".split('/').map(str::to_owned).collect(),
+                    vec!["GET".into(), "PATCH".into()],
+                ),
+            ],
+        };
+        assert_eq!(t.allowed("/api/v1/users"), Some(vec!["GET".into(), "POST".into()]));
+        assert_eq!(t.allowed("/api/v1/users/7"), Some(vec!["GET".into(), "PATCH".into()]));
+        assert_eq!(t.allowed("/api/v1/users/7/x"), None);
+        assert_eq!(t.allowed("/api/v1/users/"), None);
+    }
+
+    #[test]
+    fn only_stable_answers_are_replayed() {
+        assert!(replayable(StatusCode::CREATED));
+        assert!(replayable(StatusCode::UNPROCESSABLE_ENTITY));
+        assert!(replayable(StatusCode::CONFLICT));
+        assert!(!replayable(StatusCode::UNAUTHORIZED));
+        assert!(!replayable(StatusCode::TOO_MANY_REQUESTS));
+        assert!(!replayable(StatusCode::INTERNAL_SERVER_ERROR));
+    }
+}

@@ -1,0 +1,179 @@
+//! Keyset pagination: `limit`, an opaque `cursor` naming where the last page
+//! ended in the chosen `sort`, and `next_cursor` in every list answer.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+
+use crate::error::{ApiError, FieldError};
+
+/// A parsed `sort` parameter: a field from the resource's list and a direction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sort {
+    pub field: &'static str,
+    pub descending: bool,
+}
+
+/// Reads `sort` (`name` or `-name`) against the fields a list allows; the first is the default.
+pub fn parse_sort(raw: Option<&str>, allowed: &[&'static str]) -> Result<Sort, ApiError> {
+    let default = allowed.first().copied().unwrap_or("id");
+    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(Sort {
+            field: default,
+            descending: false,
+        });
+    };
+    let (descending, name) = match raw.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, raw),
+    };
+    allowed
+        .iter()
+        .find(|f| **f == name)
+        .map(|f| Sort { field: f, descending })
+        .ok_or_else(|| {
+            ApiError::bad_request("invalid_query", format!("cannot sort by `{name}`")).with_errors(vec![
+                FieldError::new(
+                    "sort",
+                    "unknown_value",
+                    format!("one of {} (prefix `-` for descending)", allowed.join(", ")),
+                ),
+            ])
+        })
+}
+
+pub fn limit(requested: Option<i64>) -> Result<u32, ApiError> {
+    domain::page::page_limit(requested).map_err(|e| {
+        ApiError::bad_request("invalid_query", e.to_string()).with_errors(vec![FieldError::new(
+            "limit",
+            "range",
+            e.to_string(),
+        )])
+    })
+}
+
+/// Where a page ended: the sort key's value and the id that breaks ties.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Position {
+    pub key: Value,
+    pub id: i64,
+}
+
+pub fn encode_cursor(sort: &Sort, key: Value, id: i64) -> String {
+    let raw = json!([sort.field, sort.descending, key, id]);
+    URL_SAFE_NO_PAD.encode(raw.to_string())
+}
+
+/// Decodes a cursor made for the same sort; any other string is a 400.
+pub fn decode_cursor(cursor: Option<&str>, sort: &Sort) -> Result<Option<Position>, ApiError> {
+    let Some(cursor) = cursor.filter(|c| !c.is_empty()) else {
+        return Ok(None);
+    };
+    let bad = || {
+        ApiError::bad_request(
+            "invalid_cursor",
+            "the cursor is not one this list gave out for this sort",
+        )
+        .with_errors(vec![FieldError::new(
+            "cursor",
+            "invalid",
+            "pass `next_cursor` back unchanged, with the same sort",
+        )])
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let value: Value = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    match value.as_array().map(Vec::as_slice) {
+        Some([Value::String(field), Value::Bool(desc), key, Value::Number(id)])
+            if field == sort.field && *desc == sort.descending =>
+        {
+            let id = id.as_i64().ok_or_else(bad)?;
+            Ok(Some(Position { key: key.clone(), id }))
+        }
+        _ => Err(bad()),
+    }
+}
+
+impl Position {
+    pub fn text(&self) -> Result<String, ApiError> {
+        self.key.as_str().map(str::to_owned).ok_or_else(invalid)
+    }
+
+    pub fn time(&self) -> Result<chrono::NaiveDateTime, ApiError> {
+        let text = self.key.as_str().ok_or_else(invalid)?;
+        chrono::DateTime::parse_from_rfc3339(text)
+            .map(|t| t.naive_utc())
+            .map_err(|_| invalid())
+    }
+}
+
+fn invalid() -> ApiError {
+    ApiError::bad_request("invalid_cursor", "the cursor is damaged")
+}
+
+/// Cuts one extra row off a page query (fetched as `limit + 1`) and makes the
+/// next cursor from the last row kept.
+pub fn finish<R>(
+    mut rows: Vec<R>,
+    limit: u32,
+    sort: &Sort,
+    key_of: impl Fn(&R) -> (Value, i64),
+) -> (Vec<R>, Option<String>) {
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next = if more {
+        rows.last().map(|r| {
+            let (key, id) = key_of(r);
+            encode_cursor(sort, key, id)
+        })
+    } else {
+        None
+    };
+    (rows, next)
+}
+
+/// A stored naive UTC time as the RFC 3339 text cursors carry.
+pub fn time_key(t: chrono::NaiveDateTime) -> Value {
+    Value::String(t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_only_for_their_sort() {
+        let by_name = Sort {
+            field: "name",
+            descending: false,
+        };
+        let c = encode_cursor(&by_name, json!("张三"), 7);
+        assert_eq!(
+            decode_cursor(Some(&c), &by_name).expect("valid"),
+            Some(Position {
+                key: json!("张三"),
+                id: 7
+            })
+        );
+        let by_name_desc = Sort {
+            field: "name",
+            descending: true,
+        };
+        assert!(decode_cursor(Some(&c), &by_name_desc).is_err());
+        assert!(decode_cursor(Some("garbage!"), &by_name).is_err());
+        assert_eq!(decode_cursor(None, &by_name).expect("none"), None);
+    }
+
+    #[test]
+    fn sorts_are_checked_against_the_list() {
+        let s = parse_sort(Some("-name"), &["id", "name"]).expect("ok");
+        assert_eq!(
+            s,
+            Sort {
+                field: "name",
+                descending: true
+            }
+        );
+        assert_eq!(parse_sort(None, &["id", "name"]).expect("ok").field, "id");
+        assert!(parse_sort(Some("password_hash"), &["id", "name"]).is_err());
+    }
+}

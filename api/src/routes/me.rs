@@ -1,0 +1,36 @@
+//! The signed-in user.
+
+use actix_web::{HttpResponse, get, web};
+
+use crate::caller::AuthUser;
+use crate::error::ApiError;
+use crate::extract::etag;
+use crate::routes::users::UserDto;
+use crate::state::AppState;
+
+/// The signed-in user's own record, read fresh.
+#[utoipa::path(
+    tag = "me",
+    responses(
+        (status = 200, body = UserDto),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/me")]
+pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let row = state
+        .read(move |conn| {
+            persistence::users::find(conn, user.id)
+                .ok()
+                .filter(|u| u.active)
+                .ok_or_else(|| {
+                    ApiError::unauthorized("account_inactive", "this account no longer exists or is deactivated")
+                })
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(row.version)))
+        .json(UserDto::from(row)))
+}

@@ -1,0 +1,167 @@
+//! Cryptographic pieces: argon2id password hashes, random tokens, SHA-256 of
+//! high-entropy secrets, and HS256 access tokens pinned to one algorithm with
+//! `iss` and `aud` checked (RFC 8725).
+
+use std::sync::OnceLock;
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub const ISSUER: &str = "crm";
+pub const AUDIENCE: &str = "crm-api";
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// argon2id, OWASP parameters (19 MiB, 2 passes, 1 lane): the crate default.
+pub fn hash_password(password: &str) -> Result<String, String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| format!("password hashing failed: {e}"))
+}
+
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    match PasswordHash::new(stored) {
+        Ok(hash) => Argon2::default().verify_password(password.as_bytes(), &hash).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Spends the same time as a real verification, so a login for an unknown
+/// e-mail cannot be told apart by its latency.
+pub fn verify_against_dummy(password: &str) {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let hash = DUMMY.get_or_init(|| hash_password("dummy password for timing").unwrap_or_default());
+    let _ = verify_password(password, hash);
+}
+
+/// `n` random bytes from the OS, hex-encoded.
+pub fn random_hex(n: usize) -> Result<String, String> {
+    let mut buf = vec![0u8; n];
+    getrandom::fill(&mut buf).map_err(|e| format!("no randomness from the OS: {e}"))?;
+    Ok(hex(&buf))
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex(&Sha256::digest(data))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    s
+}
+
+/// The claims of an access token.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Claims {
+    pub sub: String,
+    pub role: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dept: Option<i64>,
+    pub iat: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+}
+
+/// Signing and checking keys of access tokens.
+#[derive(Clone)]
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl JwtKeys {
+    pub fn new(secret: &[u8]) -> Result<JwtKeys, String> {
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(format!(
+                "the JWT secret has {} bytes; it needs at least {MIN_SECRET_BYTES}",
+                secret.len()
+            ));
+        }
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        validation.leeway = 5;
+        Ok(JwtKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+        })
+    }
+
+    pub fn issue(
+        &self,
+        user_id: i64,
+        role: &str,
+        dept: Option<i64>,
+        now: DateTime<Utc>,
+        ttl: chrono::Duration,
+    ) -> Result<String, String> {
+        let claims = Claims {
+            sub: user_id.to_string(),
+            role: role.to_owned(),
+            dept,
+            iat: now.timestamp(),
+            exp: (now + ttl).timestamp(),
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| e.to_string())
+    }
+
+    /// Checks signature, algorithm, expiry, issuer and audience.
+    pub fn verify(&self, token: &str) -> Result<Claims, String> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|d| d.claims)
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_themselves() {
+        let h = hash_password("correct horse battery").expect("hash");
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("correct horse batterY", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_round_trip_and_short_secrets_are_refused() {
+        assert!(JwtKeys::new(b"short").is_err());
+        let keys = JwtKeys::new(&[7u8; 32]).expect("keys");
+        let now = Utc::now();
+        let t = keys
+            .issue(5, "rep", Some(2), now, chrono::Duration::minutes(15))
+            .expect("token");
+        let c = keys.verify(&t).expect("valid");
+        assert_eq!((c.sub.as_str(), c.role.as_str(), c.dept), ("5", "rep", Some(2)));
+        let other = JwtKeys::new(&[8u8; 32]).expect("keys");
+        assert!(other.verify(&t).is_err());
+    }
+
+    #[test]
+    fn hex_and_hashes() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(random_hex(16).expect("random").len(), 32);
+    }
+}

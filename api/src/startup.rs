@@ -1,0 +1,201 @@
+//! Building and running the server: open and migrate the database, settle the
+//! JWT secret, create the first admin, then serve the routes.
+
+use std::net::TcpListener;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServerHandle, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Logger, from_fn};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use domain::org::{Role, check_password_policy, normalize_login_email};
+use persistence::{Backend, Db, settings, users};
+use utoipa::OpenApi;
+use utoipa_actix_web::{AppExt, scope};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Config;
+use crate::extract::BodyLimit;
+use crate::middleware::{RouteTable, fallback, idempotency, problem_guard};
+use crate::openapi::ApiDoc;
+use crate::routes;
+use crate::security::{JwtKeys, hash_password, random_hex};
+use crate::state::AppState;
+
+/// The routes, and the OpenAPI document collected from them.
+fn app_parts() -> (
+    App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    >,
+    utoipa::openapi::OpenApi,
+) {
+    App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(scope::scope("/api/v1").configure(routes::api_v1))
+        .configure(routes::root)
+        .split_for_parts()
+}
+
+pub fn collect_spec() -> utoipa::openapi::OpenApi {
+    app_parts().1
+}
+
+/// Opens (creating and migrating) the database named by the configuration.
+pub fn open_database(config: &Config) -> Result<Db, String> {
+    let backend = Backend::from_url(&config.database_url)?;
+    let default_pool = match backend {
+        Backend::Postgres { .. } => 16,
+        Backend::Sqlite { .. } => 8,
+    };
+    Db::open(backend, config.pool_size.unwrap_or(default_pool))
+}
+
+fn jwt_keys(config: &Config, db: &Db) -> Result<JwtKeys, String> {
+    if let Some(secret) = &config.jwt_secret {
+        return JwtKeys::new(secret.as_bytes()).map_err(|e| format!("CRM_JWT_SECRET: {e}"));
+    }
+    let fresh = random_hex(32)?;
+    let stored = db
+        .run(|conn| settings::get_or_insert(conn, "jwt_secret", &fresh))
+        .map_err(|e| format!("cannot keep the generated JWT secret: {e}"))?;
+    JwtKeys::new(stored.as_bytes())
+}
+
+/// Creates the first admin when there are no users. Prints a generated
+/// password once; a configured one is never printed.
+fn bootstrap_admin(config: &Config, db: &Db) -> Result<(), String> {
+    let email = normalize_login_email(&config.admin_email).map_err(|e| format!("CRM_ADMIN_EMAIL: {e}"))?;
+    let has_users = db.run(users::count).map_err(|e| e.to_string())? > 0;
+    if has_users {
+        return Ok(());
+    }
+    let (password, generated) = match &config.admin_password {
+        Some(p) => {
+            check_password_policy(p).map_err(|e| format!("CRM_ADMIN_PASSWORD: {e}"))?;
+            (p.clone(), false)
+        }
+        None => (random_hex(12)?, true),
+    };
+    let now = persistence::naive_now();
+    let new = users::NewUserRow {
+        email: email.clone(),
+        name: "Administrator".into(),
+        password_hash: hash_password(&password)?,
+        role: Role::Admin.as_str().into(),
+        department_id: None,
+        active: true,
+        max_customers: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let created = db.write(|conn| {
+        if users::count(conn)? > 0 {
+            return Ok(false);
+        }
+        users::insert(conn, &new).map(|_| true)
+    });
+    match created {
+        Ok(true) if generated => {
+            println!(
+                "crm: created the first admin {email} with password {password} (shown once: sign in and change it)"
+            );
+        }
+        Ok(true) => log::info!("created the first admin {email}"),
+        Ok(false) => {}
+        Err(e) if e.is_conflict_on("email") => {} // another node created it first
+        Err(e) => return Err(format!("cannot create the first admin: {e}")),
+    }
+    Ok(())
+}
+
+/// A built server, listening, not yet running.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub fn build(config: Config) -> Result<Application, String> {
+        let db = open_database(&config)?;
+        let jwt = jwt_keys(&config, &db)?;
+        bootstrap_admin(&config, &db)?;
+        let state = web::Data::new(AppState {
+            db,
+            jwt,
+            limits: config.limits.clone(),
+        });
+        let spec = collect_spec();
+        let table = web::Data::new(RouteTable::from_spec(&spec));
+        let body_limit = BodyLimit(config.max_body_bytes);
+
+        let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let factory_state = state.clone();
+        let mut server = HttpServer::new(move || {
+            app_parts()
+                .0
+                .app_data(factory_state.clone())
+                .app_data(table.clone())
+                .app_data(body_limit)
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+                .route(
+                    "/docs",
+                    web::get().to(|| async {
+                        HttpResponse::PermanentRedirect()
+                            .insert_header(("Location", "/docs/"))
+                            .finish()
+                    }),
+                )
+                .default_service(web::to(fallback))
+                .wrap(from_fn(idempotency))
+                .wrap(from_fn(problem_guard))
+                .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+        })
+        .shutdown_timeout(10);
+        if let Some(n) = config.workers {
+            server = server.workers(n.max(1));
+        }
+        let server = server.listen(listener).map_err(|e| e.to_string())?.run();
+        spawn_housekeeping(state);
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM/SIGINT (graceful: in-flight requests finish).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Hourly: forget expired idempotency records.
+fn spawn_housekeeping(state: web::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let db = state.db.clone();
+            let purged = web::block(move || {
+                db.run(|conn| persistence::idempotency::purge_expired(conn, persistence::now_utc()))
+            })
+            .await;
+            if let Ok(Ok(n)) = purged
+                && n > 0
+            {
+                log::info!("purged {n} expired idempotency records");
+            }
+        }
+    });
+}

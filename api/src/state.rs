@@ -1,0 +1,64 @@
+//! What every handler shares: the database pool, the token keys and the
+//! settings that shape behaviour.
+
+use persistence::{Db, DbConn, RepoError};
+
+use crate::error::ApiError;
+use crate::security::JwtKeys;
+
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub access_ttl: chrono::Duration,
+    pub refresh_ttl: chrono::Duration,
+    pub idempotency_ttl: chrono::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            access_ttl: chrono::Duration::minutes(15),
+            refresh_ttl: chrono::Duration::days(30),
+            idempotency_ttl: chrono::Duration::hours(24),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub jwt: JwtKeys,
+    pub limits: Limits,
+}
+
+impl AppState {
+    /// Runs a read on a pooled connection off the async workers.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let db = self.db.clone();
+        actix_web::web::block(move || run(&db, false, f)).await?
+    }
+
+    /// Runs a business operation in one write transaction off the async workers.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let db = self.db.clone();
+        actix_web::web::block(move || run(&db, true, f)).await?
+    }
+}
+
+/// Runs `f`; an `ApiError` it returns rolls a write back like any storage error.
+fn run<T>(db: &Db, write: bool, f: impl FnOnce(&mut DbConn) -> Result<T, ApiError>) -> Result<T, ApiError> {
+    let mut slot: Option<ApiError> = None;
+    let body = |conn: &mut DbConn| -> Result<T, RepoError> {
+        f(conn).map_err(|e| {
+            slot = Some(e);
+            RepoError::NotFound // stands in for `e` while the transaction unwinds
+        })
+    };
+    let result = if write { db.write(body) } else { db.run(body) };
+    result.map_err(|e| slot.take().unwrap_or_else(|| e.into()))
+}

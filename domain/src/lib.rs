@@ -1,0 +1,10 @@
+//! Pure business rules of the sales-management API.
+//!
+//! Nothing in this crate performs I/O or reads the clock: facts come in as
+//! arguments (including `now`), decisions come out as values. `persistence`
+//! loads the facts and writes the decisions; `api` translates them to HTTP.
+
+pub mod auth;
+pub mod org;
+pub mod page;
+pub mod throttle;

@@ -1,0 +1,275 @@
+//! Connections: the backend is chosen from the URL scheme, SQLite connections
+//! get their pragmas, migrations for both backends are embedded, and writes run
+//! in transactions that take SQLite's write lock up front.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::RepoError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+/// One connection type for both backends, so query code is written once.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    Postgres { url: String },
+    Sqlite { path: PathBuf },
+}
+
+impl Backend {
+    /// Reads a `DATABASE_URL`: `postgres://…`/`postgresql://…`, or
+    /// `sqlite://path`, `sqlite:path` or a bare file path for SQLite.
+    pub fn from_url(url: &str) -> Result<Backend, String> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Backend::Postgres { url: url.to_owned() });
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() || path.contains("://") {
+            return Err(format!(
+                "DATABASE_URL `{}` is neither postgres://… nor sqlite://<file>",
+                redact(url)
+            ));
+        }
+        if path == ":memory:" {
+            return Err(
+                "DATABASE_URL: an in-memory SQLite database would be one database per pooled connection; give a file"
+                    .into(),
+            );
+        }
+        Ok(Backend::Sqlite {
+            path: PathBuf::from(path),
+        })
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Postgres { .. } => "PostgreSQL",
+            Backend::Sqlite { .. } => "SQLite",
+        }
+    }
+
+    /// Where the database is, without any password, for messages and logs.
+    pub fn describe(&self) -> String {
+        match self {
+            Backend::Postgres { url } => format!("PostgreSQL at {}", redact(url)),
+            Backend::Sqlite { path } => format!("SQLite file {}", path.display()),
+        }
+    }
+
+    /// Opens one connection, with a message that says what failed and why.
+    pub fn connect(&self) -> Result<DbConn, String> {
+        match self {
+            Backend::Postgres { url } => PgConnection::establish(url)
+                .map(DbConn::Pg)
+                .map_err(|e| format!("cannot connect to {}: {}", self.describe(), one_line(&e.to_string()))),
+            Backend::Sqlite { path } => open_sqlite(path)
+                .map(DbConn::Sqlite)
+                .map_err(|e| format!("cannot open {}: {}", self.describe(), one_line(&e))),
+        }
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Hides the password of a `scheme://user:password@host/db` URL.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            if userinfo.contains(':') {
+                format!("{scheme}://{user}:***@{host}")
+            } else {
+                format!("{scheme}://{user}@{host}")
+            }
+        }
+        None => url.to_owned(),
+    }
+}
+
+fn open_sqlite(path: &Path) -> Result<SqliteConnection, String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create folder {}: {e}", dir.display()))?;
+    }
+    let text = path.to_str().ok_or("the path is not UTF-8")?;
+    let mut conn = SqliteConnection::establish(text).map_err(|e| e.to_string())?;
+    // busy_timeout first: switching to WAL itself may wait for a lock.
+    conn.batch_execute(
+        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(conn)
+}
+
+/// Runs the embedded migrations that have not run yet.
+pub fn migrate(conn: &mut DbConn) -> Result<usize, String> {
+    let applied = match conn {
+        DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()),
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+    };
+    applied.map_err(|e| format!("migration failed: {e}"))
+}
+
+struct Manager {
+    backend: Backend,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConnectError(String);
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConn, ConnectError> {
+        self.backend.connect().map_err(ConnectError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectError> {
+        conn.batch_execute("SELECT 1").map_err(|e| ConnectError(e.to_string()))
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// The connection pool; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<Manager>,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("backend", &self.backend.describe()).finish()
+    }
+}
+
+impl Db {
+    /// Connects once (failing with a one-line reason), migrates, then builds the pool.
+    pub fn open(backend: Backend, pool_size: u32) -> Result<Db, String> {
+        let mut first = backend.connect()?;
+        migrate(&mut first)?;
+        drop(first);
+        let is_pg = matches!(backend, Backend::Postgres { .. });
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size.max(1))
+            .min_idle(Some(1))
+            .test_on_check_out(is_pg)
+            .connection_timeout(Duration::from_secs(10))
+            .build_unchecked(Manager {
+                backend: backend.clone(),
+            });
+        Ok(Db { pool, backend })
+    }
+
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// Runs `f` on a pooled connection. Blocking: call it from a worker thread.
+    pub fn run<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, RepoError>) -> Result<T, RepoError> {
+        let mut conn = self.pool.get()?;
+        f(&mut conn)
+    }
+
+    /// Runs `f` in a write transaction on a pooled connection.
+    pub fn write<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, RepoError>) -> Result<T, RepoError> {
+        let mut conn = self.pool.get()?;
+        write_tx(&mut conn, f)
+    }
+}
+
+/// A transaction for a business operation that writes. On SQLite it begins with
+/// `BEGIN IMMEDIATE`, so a read-then-write never fails with "database is locked"
+/// halfway; on PostgreSQL it is a plain transaction. Rolled back on any error.
+pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, RepoError>) -> Result<T, RepoError> {
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    let result = f(conn);
+    let end = match (&result, &mut *conn) {
+        (Ok(_), DbConn::Sqlite(c)) => AnsiTransactionManager::commit_transaction(c),
+        (Ok(_), DbConn::Pg(c)) => AnsiTransactionManager::commit_transaction(c),
+        (Err(_), DbConn::Sqlite(c)) => AnsiTransactionManager::rollback_transaction(c),
+        (Err(_), DbConn::Pg(c)) => AnsiTransactionManager::rollback_transaction(c),
+    };
+    match (result, end) {
+        (Ok(v), Ok(())) => Ok(v),
+        (Ok(_), Err(e)) => Err(e.into()),
+        (Err(e), _) => Err(e),
+    }
+}
+
+/// A cheap query proving the database answers.
+pub fn ping(conn: &mut DbConn) -> Result<(), RepoError> {
+    conn.batch_execute("SELECT 1")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_the_backend() {
+        assert_eq!(
+            Backend::from_url("postgres://u:p@h/db"),
+            Ok(Backend::Postgres {
+                url: "postgres://u:p@h/db".into()
+            })
+        );
+        assert_eq!(
+            Backend::from_url("sqlite://data/crm.db"),
+            Ok(Backend::Sqlite {
+                path: "data/crm.db".into()
+            })
+        );
+        assert_eq!(
+            Backend::from_url("sqlite:x.db"),
+            Ok(Backend::Sqlite { path: "x.db".into() })
+        );
+        assert_eq!(
+            Backend::from_url("./x.db"),
+            Ok(Backend::Sqlite { path: "./x.db".into() })
+        );
+        assert!(Backend::from_url("mysql://u@h/db").is_err());
+        assert!(Backend::from_url("sqlite::memory:").is_err());
+        assert!(Backend::from_url("").is_err());
+    }
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact("postgres://crm:s3cret@db:5432/crm"),
+            "postgres://crm:***@db:5432/crm"
+        );
+        assert_eq!(redact("postgres://crm@db/crm"), "postgres://crm@db/crm");
+        let err = Backend::from_url("mysql://root:hunter2@h/db").err().unwrap_or_default();
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+}

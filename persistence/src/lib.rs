@@ -1,0 +1,56 @@
+//! Storage of the sales-management API: one diesel code path over SQLite and
+//! PostgreSQL, migrations embedded in the binary, and one module per table
+//! group whose free functions take `&mut DbConn` and return [`RepoError`].
+
+pub mod api_keys;
+pub mod db;
+pub mod departments;
+pub mod error;
+pub mod idempotency;
+pub mod schema;
+pub mod sessions;
+pub mod settings;
+pub mod throttle;
+pub mod users;
+
+pub use db::{Backend, Db, DbConn, ping, write_tx};
+pub use error::RepoError;
+
+use chrono::{DateTime, DurationRound, NaiveDateTime, TimeDelta, Utc};
+
+/// The current time at the precision both backends store (microseconds), so a
+/// value read back compares equal to the value written.
+pub fn now_utc() -> DateTime<Utc> {
+    let now = Utc::now();
+    now.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(now)
+}
+
+/// Stored timestamps are naive UTC.
+pub(crate) fn naive(t: DateTime<Utc>) -> NaiveDateTime {
+    t.naive_utc()
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower()`, the same on both backends for ASCII and (PostgreSQL) beyond.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// A `LIKE` pattern matching `text` anywhere, lower-cased, with `%`, `_` and
+/// `\` escaped (use with `.escape('\\')`).
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for ch in text.to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    p
+}
+
+/// [`now_utc`] as the naive UTC value rows store.
+pub fn naive_now() -> NaiveDateTime {
+    now_utc().naive_utc()
+}

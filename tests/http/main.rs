@@ -1,0 +1,11 @@
+//! Black-box HTTP tests, one binary: each test starts its own server over its
+//! own database (SQLite by default, PostgreSQL with `CRM_TEST_BACKEND=postgres`).
+
+#![allow(clippy::unwrap_used)]
+
+mod api_keys;
+mod auth;
+mod errors;
+mod idempotency;
+mod org;
+mod spec;

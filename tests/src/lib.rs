@@ -1,0 +1,311 @@
+//! `TestApp::spawn()` starts the real server on a random port over a fresh
+//! database (a temporary SQLite file, or a new PostgreSQL database when
+//! `CRM_TEST_BACKEND=postgres`), and small helpers call it over HTTP.
+
+#![allow(clippy::unwrap_used)] // test support: a failed call should stop the test
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use serde_json::{Value, json};
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+pub const JWT_SECRET: &str = "a-test-secret-that-is-long-enough-for-hs256";
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique_name() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        nanos
+    )
+}
+
+/// The PostgreSQL server the tests create their databases on.
+fn pg_admin_url() -> String {
+    std::env::var("CRM_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn pg_url_for(db: &str) -> String {
+    let admin = pg_admin_url();
+    match admin.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{db}"),
+        None => admin,
+    }
+}
+
+pub fn backend_is_postgres() -> bool {
+    std::env::var("CRM_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+enum Store {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+/// A running server over its own database; stopped and dropped with the value.
+pub struct TestApp {
+    pub base: String,
+    pub port: u16,
+    handle: ServerHandle,
+    store: Store,
+    agent: ureq::Agent,
+}
+
+impl TestApp {
+    pub fn spawn() -> TestApp {
+        Self::spawn_with(|_| {})
+    }
+
+    /// Like `spawn`, after letting the test adjust the configuration.
+    pub fn spawn_with(adjust: impl FnOnce(&mut api::Config)) -> TestApp {
+        let name = unique_name();
+        let (store, url) = if backend_is_postgres() {
+            let db = format!("crm_test_{name}");
+            let mut conn = PgConnection::establish(&pg_admin_url())
+                .unwrap_or_else(|e| panic!("PostgreSQL at {} does not answer: {e}", pg_admin_url()));
+            diesel::sql_query(format!("CREATE DATABASE \"{db}\""))
+                .execute(&mut conn)
+                .unwrap();
+            let url = pg_url_for(&db);
+            (Store::Postgres(db), url)
+        } else {
+            let path = std::env::temp_dir().join(format!("crm-test-{name}.db"));
+            (Store::Sqlite(path.clone()), format!("sqlite://{}", path.display()))
+        };
+        let mut config = api::Config {
+            bind: "127.0.0.1:0".into(),
+            database_url: url,
+            jwt_secret: Some(JWT_SECRET.into()),
+            admin_email: ADMIN_EMAIL.into(),
+            admin_password: Some(ADMIN_PASSWORD.into()),
+            pool_size: Some(4),
+            workers: Some(2),
+            ..api::Config::default()
+        };
+        adjust(&mut config);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                match api::Application::build(config) {
+                    Ok(app) => {
+                        tx.send(Ok((app.port(), app.handle()))).unwrap();
+                        let _ = app.run_until_stopped().await;
+                    }
+                    Err(e) => tx.send(Err(e)).unwrap(),
+                }
+            })
+        });
+        let (port, handle) = rx
+            .recv()
+            .unwrap()
+            .unwrap_or_else(|e| panic!("server did not start: {e}"));
+        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
+        TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            port,
+            handle,
+            store,
+            agent,
+        }
+    }
+
+    pub fn req(&self, method: &str, path: &str) -> Req {
+        Req {
+            inner: self.agent.request(method, &format!("{}{path}", self.base)),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Req {
+        self.req("GET", path)
+    }
+
+    pub fn post(&self, path: &str) -> Req {
+        self.req("POST", path)
+    }
+
+    pub fn patch(&self, path: &str) -> Req {
+        self.req("PATCH", path)
+    }
+
+    pub fn delete(&self, path: &str) -> Req {
+        self.req("DELETE", path)
+    }
+
+    /// Signs in and returns the whole token answer.
+    pub fn login(&self, email: &str, password: &str) -> Value {
+        self.post("/api/v1/auth/login")
+            .json(&json!({"email": email, "password": password}))
+            .expect(200)
+            .json()
+    }
+
+    pub fn token(&self, email: &str, password: &str) -> String {
+        self.login(email, password)["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub fn admin_token(&self) -> String {
+        self.token(ADMIN_EMAIL, ADMIN_PASSWORD)
+    }
+
+    pub fn create_department(&self, token: &str, name: &str, parent: Option<i64>) -> i64 {
+        self.post("/api/v1/departments")
+            .bearer(token)
+            .json(&json!({"name": name, "parent_id": parent}))
+            .expect(201)
+            .json()["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// Creates a user whose password is `password-of-<email>`.
+    pub fn create_user(&self, token: &str, email: &str, role: &str, department: Option<i64>) -> i64 {
+        self.post("/api/v1/users")
+            .bearer(token)
+            .json(&json!({
+                "email": email, "name": email, "password": password_of(email),
+                "role": role, "department_id": department
+            }))
+            .expect(201)
+            .json()["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// Runs SQL against this test's own database (to arrange what the API cannot).
+    pub fn sql(&self, statement: &str) {
+        match &self.store {
+            Store::Postgres(db) => {
+                let mut c = PgConnection::establish(&pg_url_for(db)).unwrap();
+                diesel::sql_query(statement).execute(&mut c).unwrap();
+            }
+            Store::Sqlite(path) => {
+                let mut c = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+                diesel::sql_query(statement).execute(&mut c).unwrap();
+            }
+        }
+    }
+}
+
+pub fn password_of(email: &str) -> String {
+    format!("password-of-{email}")
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let stopped = self.handle.stop(false);
+        drop(stopped);
+        match &self.store {
+            Store::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Store::Postgres(db) => {
+                if let Ok(mut c) = PgConnection::establish(&pg_admin_url()) {
+                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")).execute(&mut c);
+                }
+            }
+        }
+    }
+}
+
+/// A request being built.
+pub struct Req {
+    inner: ureq::Request,
+}
+
+impl Req {
+    pub fn header(mut self, name: &str, value: &str) -> Req {
+        self.inner = self.inner.set(name, value);
+        self
+    }
+
+    pub fn bearer(self, token: &str) -> Req {
+        self.header("Authorization", &format!("Bearer {token}"))
+    }
+
+    pub fn send(self) -> Res {
+        Res::from(self.inner.call())
+    }
+
+    pub fn json(self, body: &Value) -> Res {
+        Res::from(self.inner.send_json(body.clone()))
+    }
+
+    /// A raw body with its content type.
+    pub fn body(self, content_type: &str, body: &str) -> Res {
+        Res::from(self.inner.set("Content-Type", content_type).send_string(body))
+    }
+}
+
+/// A finished response.
+#[derive(Debug, Clone)]
+pub struct Res {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl From<Result<ureq::Response, ureq::Error>> for Res {
+    fn from(r: Result<ureq::Response, ureq::Error>) -> Res {
+        let response = match r {
+            Ok(res) => res,
+            Err(ureq::Error::Status(_, res)) => res,
+            Err(e) => panic!("transport error: {e}"),
+        };
+        let status = response.status();
+        let headers = response
+            .headers_names()
+            .into_iter()
+            .filter_map(|n| response.header(&n).map(|v| (n.to_ascii_lowercase(), v.to_owned())))
+            .collect();
+        let body = response.into_string().unwrap_or_default();
+        Res { status, headers, body }
+    }
+}
+
+impl Res {
+    /// Asserts the status, showing the body when it differs.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Res {
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
+        self
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Asserts a problem+json body with this `code` and returns it.
+    #[track_caller]
+    pub fn problem(&self, status: u16, code: &str) -> Value {
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "not problem+json: {}",
+            self.body
+        );
+        let p = self.json();
+        assert_eq!(p["code"], code, "unexpected problem: {p}");
+        assert_eq!(p["status"], status);
+        assert_eq!(p["type"], format!("urn:crm:problem:{code}"));
+        p
+    }
+}
