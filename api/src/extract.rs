@@ -82,6 +82,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "the request body is empty; send a JSON object",
         ));
     }
+    if has_escaped_nul(bytes) {
+        return Err(ApiError::invalid_field(
+            "body",
+            "nul_character",
+            "text may not contain NUL (\\u0000) characters",
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(v) => Ok(v),
@@ -99,6 +106,22 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             }
         }
     }
+}
+
+/// Does a JSON text contain the escape `\u0000` (not an escaped backslash
+/// followed by `u0000`)? PostgreSQL cannot store NUL in text, and no business
+/// field needs it, so it is refused up front rather than failing in the database.
+fn has_escaped_nul(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(pos) = bytes[i..].windows(6).position(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        let at = i + pos;
+        let backslashes = bytes[..at].iter().rev().take_while(|b| **b == b'\\').count();
+        if backslashes % 2 == 0 {
+            return true;
+        }
+        i = at + 1;
+    }
+    false
 }
 
 /// Turns a serde message at `path` into a field error naming the field.
@@ -199,6 +222,17 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 }
 
 pub fn parse_query<T: DeserializeOwned>(qs: &str) -> Result<T, ApiError> {
+    if let Some((k, _)) = form_urlencoded::parse(qs.as_bytes()).find(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        return Err(
+            ApiError::bad_request("invalid_query", "query parameters may not contain NUL characters").with_errors(
+                vec![FieldError::new(
+                    k.replace('\0', ""),
+                    "nul_character",
+                    "remove the NUL character",
+                )],
+            ),
+        );
+    }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(qs.as_bytes()));
     serde_path_to_error::deserialize::<_, T>(de).map_err(|err| {
         let path = err.path().to_string();
@@ -269,4 +303,17 @@ where
     T: serde::Deserialize<'de>,
 {
     serde::Deserialize::deserialize(de).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaped_nul_is_found_but_an_escaped_backslash_is_not() {
+        assert!(has_escaped_nul(br#"{"name": "a\u0000b"}"#));
+        assert!(has_escaped_nul(br#"{"name": "a\\\u0000b"}"#));
+        assert!(!has_escaped_nul(br#"{"name": "a\\u0000b"}"#));
+        assert!(!has_escaped_nul(br#"{"name": "plain"}"#));
+    }
 }

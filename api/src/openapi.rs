@@ -82,6 +82,8 @@ problem_response!(Unavailable, "The database does not answer.");
         (name = "users", description = "Users of the organisation (admin writes)"),
         (name = "departments", description = "The department tree (admin writes)"),
         (name = "api-keys", description = "Keys for integrations (admin only)"),
+        (name = "customers", description = "The central customer store: unique companies, data scope, transfers"),
+        (name = "contacts", description = "Contacts and key persons of a customer"),
         (name = "health", description = "Liveness and readiness")
     )
 )]

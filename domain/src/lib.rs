@@ -5,6 +5,8 @@
 //! loads the facts and writes the decisions; `api` translates them to HTTP.
 
 pub mod auth;
+pub mod dedup;
 pub mod org;
 pub mod page;
+pub mod scope;
 pub mod throttle;

@@ -3,6 +3,9 @@
 //! group whose free functions take `&mut DbConn` and return [`RepoError`].
 
 pub mod api_keys;
+pub mod audit;
+pub mod contacts;
+pub mod customers;
 pub mod db;
 pub mod departments;
 pub mod error;

@@ -150,3 +150,24 @@ fn unknown_routes_wrong_methods_and_bad_parameters() {
         .send()
         .problem(404, "not_found");
 }
+
+#[test]
+fn nul_characters_are_refused_before_the_database_sees_them() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    app.post("/api/v1/customers")
+        .bearer(&admin)
+        .body("application/json", r#"{"name": "华为\u0000技术"}"#)
+        .problem(422, "validation_failed");
+    let p = app
+        .get("/api/v1/customers?q=%00")
+        .bearer(&admin)
+        .send()
+        .problem(400, "invalid_query");
+    assert_eq!(p["errors"][0]["field"], "q");
+    // an escaped backslash before u0000 is ordinary text
+    app.post("/api/v1/departments")
+        .bearer(&admin)
+        .body("application/json", r#"{"name": "a\\u0000b"}"#)
+        .expect(201);
+}

@@ -5,6 +5,8 @@
 
 mod api_keys;
 mod auth;
+mod customer_scope;
+mod customers;
 mod errors;
 mod idempotency;
 mod org;

@@ -69,6 +69,10 @@ impl TestApp {
 
     /// Like `spawn`, after letting the test adjust the configuration.
     pub fn spawn_with(adjust: impl FnOnce(&mut api::Config)) -> TestApp {
+        // server errors show in a failing test's output
+        let _ = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("error"))
+            .is_test(true)
+            .try_init();
         let name = unique_name();
         let (store, url) = if backend_is_postgres() {
             let db = format!("crm_test_{name}");

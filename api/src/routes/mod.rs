@@ -3,9 +3,14 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod contacts;
+pub mod customers;
 pub mod departments;
+pub mod duplicates;
 pub mod health;
 pub mod me;
+pub mod scope;
+pub mod transfer;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -28,7 +33,23 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(departments::delete_department)
         .service(api_keys::list_api_keys)
         .service(api_keys::create_api_key)
-        .service(api_keys::revoke_api_key);
+        .service(api_keys::revoke_api_key)
+        // fixed paths before `/customers/{id}`, which would take them
+        .service(customers::list_deleted_customers)
+        .service(duplicates::check_duplicates)
+        .service(transfer::transfer_customers)
+        .service(customers::list_customers)
+        .service(customers::create_customer)
+        .service(customers::get_customer)
+        .service(customers::update_customer)
+        .service(customers::delete_customer)
+        .service(customers::restore_customer)
+        .service(transfer::transfer_user_customers)
+        .service(contacts::list_contacts)
+        .service(contacts::create_contact)
+        .service(contacts::get_contact)
+        .service(contacts::update_contact)
+        .service(contacts::delete_contact);
 }
 
 /// Outside `/api/v1`: probes.

@@ -384,6 +384,16 @@ async fn change_user(
             if change.department_id.is_some() {
                 check_department(conn, after.department_id)?;
             }
+            if before.active && !after.active {
+                let owned = persistence::customers::count_owned(conn, id)?;
+                if owned > 0 {
+                    return Err(ApiError::conflict(
+                        "user_owns_customers",
+                        format!("{} still owns {owned} customers: transfer them first", before.name),
+                    )
+                    .with_context(serde_json::json!({"customers": owned})));
+                }
+            }
             let revoke = (before.active && !after.active) || hash.is_some();
             let changes = UserChangeset {
                 name: change.name.map(|n| n.trim().to_owned()),

@@ -1,0 +1,377 @@
+//! Contacts (联系人) of a customer and their key-person role (KP): decision
+//! maker 决策人, recommender 推荐人, influencer/gatekeeper 润滑型, user, other.
+//! Access follows the customer's.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use domain::dedup::{fold_email, normalize_phone};
+use persistence::contacts::{self, ContactChangeset, ContactRow, NewContactRow};
+use persistence::{DbConn, now_utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::caller::AuthUser;
+use crate::error::{ApiError, FieldError};
+use crate::extract::{IfMatch, Json, PathId, double_option, etag};
+use crate::routes::customers::visible;
+use crate::routes::scope::scope_of;
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KpRole {
+    /// 决策人
+    DecisionMaker,
+    /// 推荐人
+    Recommender,
+    /// 润滑型: influencer or gatekeeper, such as a secretary
+    Influencer,
+    User,
+    Other,
+}
+
+impl KpRole {
+    fn as_str(self) -> &'static str {
+        match self {
+            KpRole::DecisionMaker => "decision_maker",
+            KpRole::Recommender => "recommender",
+            KpRole::Influencer => "influencer",
+            KpRole::User => "user",
+            KpRole::Other => "other",
+        }
+    }
+    fn parse(s: &str) -> KpRole {
+        match s {
+            "decision_maker" => KpRole::DecisionMaker,
+            "recommender" => KpRole::Recommender,
+            "influencer" => KpRole::Influencer,
+            "user" => KpRole::User,
+            _ => KpRole::Other,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ContactDto {
+    pub id: i64,
+    pub customer_id: i64,
+    #[schema(example = "张总")]
+    pub name: String,
+    pub title: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub wechat: Option<String>,
+    pub kp_role: KpRole,
+    pub is_primary: bool,
+    pub preferred_channel: Option<String>,
+    pub notes: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl From<ContactRow> for ContactDto {
+    fn from(r: ContactRow) -> Self {
+        ContactDto {
+            id: r.id,
+            customer_id: r.customer_id,
+            name: r.name,
+            title: r.title,
+            phone: r.phone,
+            email: r.email,
+            wechat: r.wechat,
+            kp_role: KpRole::parse(&r.kp_role),
+            is_primary: r.is_primary,
+            preferred_channel: r.preferred_channel,
+            notes: r.notes,
+            created_at: r.created_at.and_utc(),
+            updated_at: r.updated_at.and_utc(),
+            version: r.version,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateContact {
+    #[validate(length(min = 1, max = 100))]
+    #[schema(example = "张总", min_length = 1, max_length = 100)]
+    pub name: String,
+    #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
+    pub title: Option<String>,
+    #[validate(length(max = 50))]
+    #[schema(max_length = 50)]
+    pub phone: Option<String>,
+    #[validate(length(max = 254))]
+    #[schema(max_length = 254)]
+    pub email: Option<String>,
+    #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
+    pub wechat: Option<String>,
+    /// Default `other`.
+    pub kp_role: Option<KpRole>,
+    /// The customer's main contact; setting it unsets the previous one.
+    pub is_primary: Option<bool>,
+    #[validate(length(max = 30))]
+    #[schema(example = "wechat", max_length = 30)]
+    pub preferred_channel: Option<String>,
+    #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateContact {
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 100)]
+    pub title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 50)]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 254)]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 100)]
+    pub wechat: Option<Option<String>>,
+    pub kp_role: Option<KpRole>,
+    pub is_primary: Option<bool>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 30)]
+    pub preferred_channel: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 5000)]
+    pub notes: Option<Option<String>>,
+}
+
+fn clean(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// Phone and e-mail keys for duplicate detection; a value that cannot be one is 422.
+fn keys(phone: Option<&str>, email: Option<&str>) -> Result<(Option<String>, Option<String>), ApiError> {
+    let mut errors = Vec::new();
+    let phone_key = phone.map(str::trim).filter(|p| !p.is_empty()).and_then(|p| {
+        let k = normalize_phone(p);
+        if k.is_none() {
+            errors.push(FieldError::new(
+                "phone",
+                "phone",
+                "a phone number has at least 5 digits",
+            ));
+        }
+        k
+    });
+    let email_key = email.map(str::trim).filter(|e| !e.is_empty()).and_then(|e| {
+        let k = fold_email(e);
+        if k.is_none() {
+            errors.push(FieldError::new("email", "email", "not an e-mail address"));
+        }
+        k
+    });
+    if errors.is_empty() {
+        Ok((phone_key, email_key))
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+/// A live contact whose customer the caller may see (or change, with `write`).
+fn contact_in_scope(conn: &mut DbConn, user: &AuthUser, id: i64, write: bool) -> Result<ContactRow, ApiError> {
+    let row = contacts::find_live(conn, id).map_err(|_| ApiError::not_found("contact"))?;
+    let scope = scope_of(conn, user)?;
+    visible(conn, &scope, row.customer_id, write).map_err(|e| {
+        if e.status == StatusCode::NOT_FOUND {
+            ApiError::not_found("contact")
+        } else {
+            e
+        }
+    })?;
+    Ok(row)
+}
+
+fn respond(status: StatusCode, c: ContactDto) -> HttpResponse {
+    let mut res = HttpResponse::build(status);
+    res.insert_header(("ETag", etag(c.version)));
+    if status == StatusCode::CREATED {
+        res.insert_header(("Location", format!("/api/v1/contacts/{}", c.id)));
+    }
+    res.json(c)
+}
+
+/// Lists a customer's contacts, the primary one first.
+#[utoipa::path(
+    tag = "contacts",
+    params(("id" = i64, Path, description = "Customer id")),
+    responses(
+        (status = 200, body = Vec<ContactDto>),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/customers/{id}/contacts")]
+pub async fn list_contacts(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
+    let rows = state
+        .read(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            visible(conn, &scope, id.0, false)?;
+            Ok(contacts::list_for(conn, id.0)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(ContactDto::from).collect::<Vec<_>>()))
+}
+
+/// Adds a contact to a customer.
+#[utoipa::path(
+    tag = "contacts",
+    request_body = CreateContact,
+    params(("id" = i64, Path, description = "Customer id")),
+    responses(
+        (status = 201, body = ContactDto, headers(("ETag" = String), ("Location" = String))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/customers/{id}/contacts")]
+pub async fn create_contact(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: PathId,
+    body: Json<CreateContact>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let (phone_key, email_key) = keys(b.phone.as_deref(), b.email.as_deref())?;
+    let row = state
+        .write(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            visible(conn, &scope, id.0, true)?;
+            let now = persistence::naive_now();
+            let new = NewContactRow {
+                customer_id: id.0,
+                name: b.name.trim().to_owned(),
+                title: clean(b.title),
+                phone: clean(b.phone),
+                phone_key,
+                email: clean(b.email),
+                email_key,
+                wechat: clean(b.wechat),
+                kp_role: b.kp_role.unwrap_or(KpRole::Other).as_str().to_owned(),
+                is_primary: b.is_primary.unwrap_or(false),
+                preferred_channel: clean(b.preferred_channel),
+                notes: b.notes,
+                created_at: now,
+                updated_at: now,
+            };
+            Ok(contacts::insert(conn, &new)?)
+        })
+        .await?;
+    Ok(respond(StatusCode::CREATED, row.into()))
+}
+
+/// Reads one contact.
+#[utoipa::path(
+    tag = "contacts",
+    params(("id" = i64, Path, description = "Contact id")),
+    responses(
+        (status = 200, body = ContactDto, headers(("ETag" = String))),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/contacts/{id}")]
+pub async fn get_contact(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
+    let row = state
+        .read(move |conn| contact_in_scope(conn, &user, id.0, false))
+        .await?;
+    Ok(respond(StatusCode::OK, row.into()))
+}
+
+/// Changes a contact (`If-Match` for optimistic locking).
+#[utoipa::path(
+    tag = "contacts",
+    request_body = UpdateContact,
+    params(
+        ("id" = i64, Path, description = "Contact id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the version you read")
+    ),
+    responses(
+        (status = 200, body = ContactDto, headers(("ETag" = String))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/contacts/{id}")]
+pub async fn update_contact(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: PathId,
+    if_match: IfMatch,
+    body: Json<UpdateContact>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let (phone_key, email_key) = keys(
+        b.phone.clone().flatten().as_deref(),
+        b.email.clone().flatten().as_deref(),
+    )?;
+    let row = state
+        .write(move |conn| {
+            let row = contact_in_scope(conn, &user, id.0, true)?;
+            let changes = ContactChangeset {
+                name: b.name.map(|n| n.trim().to_owned()),
+                title: b.title.map(clean),
+                phone_key: b.phone.as_ref().map(|_| phone_key),
+                phone: b.phone.map(clean),
+                email_key: b.email.as_ref().map(|_| email_key),
+                email: b.email.map(clean),
+                wechat: b.wechat.map(clean),
+                kp_role: b.kp_role.map(|k| k.as_str().to_owned()),
+                is_primary: b.is_primary,
+                preferred_channel: b.preferred_channel.map(clean),
+                notes: b.notes,
+            };
+            Ok(contacts::update(conn, &row, if_match.0, &changes, now_utc())?)
+        })
+        .await?;
+    Ok(respond(StatusCode::OK, row.into()))
+}
+
+/// Deletes a contact.
+#[utoipa::path(
+    tag = "contacts",
+    params(("id" = i64, Path, description = "Contact id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/contacts/{id}")]
+pub async fn delete_contact(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
+    state
+        .write(move |conn| {
+            contact_in_scope(conn, &user, id.0, true)?;
+            Ok(contacts::soft_delete(conn, id.0, now_utc())?)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

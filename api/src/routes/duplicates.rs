@@ -1,0 +1,158 @@
+//! The duplicate check: before anyone types a whole record, which customers
+//! already match a name, phone, e-mail or credit code, across all scopes. Only
+//! the id, name and owner of a match are shown.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, post, web};
+use domain::dedup::{
+    CreditCode, SIMILAR_THRESHOLD, SuffixList, fold_email, name_similarity, normalize_company_name, normalize_phone,
+};
+use persistence::customers;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::caller::AuthUser;
+use crate::error::ApiError;
+use crate::extract::Json;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DuplicateCheck {
+    #[validate(length(max = 200))]
+    #[schema(example = "华为技术（有限公司）", max_length = 200)]
+    pub name: Option<String>,
+    #[validate(length(max = 50))]
+    #[schema(max_length = 50)]
+    pub phone: Option<String>,
+    #[validate(length(max = 254))]
+    #[schema(max_length = 254)]
+    pub email: Option<String>,
+    #[validate(length(max = 40))]
+    #[schema(max_length = 40)]
+    pub credit_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DuplicateMatch {
+    pub customer_id: i64,
+    pub name: String,
+    /// `null` when the customer is in the pool.
+    pub owner_name: Option<String>,
+    pub in_pool: bool,
+    /// Which of the given fields matched: `name`, `credit_code`, `phone`, `email`.
+    pub matched_on: Vec<String>,
+    /// 1.0 for exact matches; the name similarity for similar ones.
+    pub score: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateReport {
+    /// Same company: creating it again would be refused.
+    pub exact: Vec<DuplicateMatch>,
+    /// Look-alike names, best first: a warning, not a block.
+    pub similar: Vec<DuplicateMatch>,
+}
+
+/// Finds customers matching any of the given fields.
+#[utoipa::path(
+    tag = "customers",
+    request_body = DuplicateCheck,
+    responses(
+        (status = 200, body = DuplicateReport),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/customers/duplicate-check")]
+pub async fn check_duplicates(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    body: Json<DuplicateCheck>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let name_key = b
+        .name
+        .as_deref()
+        .map(|n| normalize_company_name(n, &SuffixList::default()))
+        .filter(|k| !k.is_empty());
+    let credit = b
+        .credit_code
+        .as_deref()
+        .and_then(|c| CreditCode::parse(c).ok())
+        .map(|c| c.as_str().to_owned());
+    let phone = b.phone.as_deref().and_then(normalize_phone);
+    let email = b.email.as_deref().and_then(fold_email);
+    if name_key.is_none() && credit.is_none() && phone.is_none() && email.is_none() {
+        return Err(ApiError::invalid_field(
+            "name",
+            "required",
+            "give at least one of name, phone, email or a valid credit_code",
+        ));
+    }
+    let report = state
+        .read(move |conn| {
+            let exact = customers::exact_candidates(
+                conn,
+                name_key.as_deref(),
+                credit.as_deref(),
+                phone.as_deref(),
+                email.as_deref(),
+            )?;
+            let similar = match &name_key {
+                Some(k) => customers::similar_candidates(conn, k, 500)?,
+                None => Vec::new(),
+            };
+            let mut owner_ids: Vec<i64> = exact
+                .iter()
+                .map(|(c, _)| c)
+                .chain(&similar)
+                .filter_map(|c| c.owner_id)
+                .collect();
+            owner_ids.sort_unstable();
+            let owners = customers::owner_names(conn, &owner_ids)?;
+            let mut exact_by_id: BTreeMap<i64, DuplicateMatch> = BTreeMap::new();
+            for (c, field) in &exact {
+                let m = exact_by_id.entry(c.id).or_insert_with(|| DuplicateMatch {
+                    customer_id: c.id,
+                    name: c.name.clone(),
+                    owner_name: c.owner_id.and_then(|o| owners.get(&o).cloned()),
+                    in_pool: c.owner_id.is_none(),
+                    matched_on: Vec::new(),
+                    score: 1.0,
+                });
+                if !m.matched_on.iter().any(|f| f == field) {
+                    m.matched_on.push((*field).to_owned());
+                }
+            }
+            let mut similar_matches: Vec<DuplicateMatch> = match &name_key {
+                Some(k) => similar
+                    .iter()
+                    .filter(|c| !exact_by_id.contains_key(&c.id))
+                    .map(|c| (c, name_similarity(k, &c.name_key)))
+                    .filter(|(_, s)| *s >= SIMILAR_THRESHOLD)
+                    .map(|(c, s)| DuplicateMatch {
+                        customer_id: c.id,
+                        name: c.name.clone(),
+                        owner_name: c.owner_id.and_then(|o| owners.get(&o).cloned()),
+                        in_pool: c.owner_id.is_none(),
+                        matched_on: vec!["name".to_owned()],
+                        score: (s * 1000.0).round() / 1000.0,
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            similar_matches.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.customer_id.cmp(&b.customer_id)));
+            similar_matches.truncate(10);
+            Ok(DuplicateReport {
+                exact: exact_by_id.into_values().collect(),
+                similar: similar_matches,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}

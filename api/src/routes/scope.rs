@@ -1,0 +1,48 @@
+//! The caller's data scope, resolved inside the same database call as the
+//! query it restricts.
+
+use domain::org::Role;
+use domain::scope::DataScope;
+use persistence::{DbConn, departments, users};
+
+use crate::caller::AuthUser;
+use crate::error::ApiError;
+
+/// admin: all; manager: their department subtree (+ pool); rep: own, shared, pool.
+pub fn scope_of(conn: &mut DbConn, user: &AuthUser) -> Result<DataScope, ApiError> {
+    let tree = if user.role == Role::Manager && user.department_id.is_some() {
+        departments::parent_map(conn)?
+    } else {
+        Default::default()
+    };
+    Ok(DataScope::for_user(user.id, user.role, user.department_id, &tree))
+}
+
+/// May `user` give a record to `target`? Reps only to themselves, managers
+/// within their subtree, admins to any active user.
+pub fn check_assignable(
+    conn: &mut DbConn,
+    user: &AuthUser,
+    scope: &DataScope,
+    target: i64,
+    field: &str,
+) -> Result<users::UserRow, ApiError> {
+    let row = users::find(conn, target)
+        .ok()
+        .filter(|u| u.active)
+        .ok_or_else(|| ApiError::invalid_field(field, "not_found", format!("there is no active user {target}")))?;
+    let allowed = match scope {
+        DataScope::All => true,
+        DataScope::Departments { departments, .. } => {
+            target == user.id || row.department_id.is_some_and(|d| departments.contains(&d))
+        }
+        DataScope::Own { user_id } => target == *user_id,
+    };
+    if allowed {
+        Ok(row)
+    } else {
+        Err(ApiError::forbidden(format!(
+            "you may not assign records to user {target}"
+        )))
+    }
+}

@@ -1,0 +1,433 @@
+//! Duplicate rules (撞单): the normalised forms of company names, phones, e-mail
+//! addresses and unified social credit codes (统一社会信用代码) under which two
+//! records are the same customer, and a similarity score for near names.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Legal-form words dropped from the end of a Latin-script name, compared as
+/// whole words after punctuation is removed ("Co., Ltd." is `co` `ltd`).
+pub const LATIN_SUFFIXES: &[&str] = &[
+    "co",
+    "ltd",
+    "limited",
+    "inc",
+    "incorporated",
+    "llc",
+    "corp",
+    "corporation",
+    "company",
+    "gmbh",
+    "plc",
+    "ag",
+    "sa",
+    "bv",
+    "pte",
+    "pty",
+    "kg",
+];
+
+/// Legal-form endings dropped from a Chinese name, longest first.
+pub const CJK_SUFFIXES: &[&str] = &["股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "公司"];
+
+/// Which legal-form endings to remove; the defaults above unless an admin configures others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuffixList {
+    latin: Vec<String>,
+    cjk: Vec<String>,
+}
+
+impl Default for SuffixList {
+    fn default() -> Self {
+        SuffixList::new(LATIN_SUFFIXES.iter().chain(CJK_SUFFIXES).copied())
+    }
+}
+
+impl SuffixList {
+    /// Builds a list from words in any form ("Co., Ltd.", "有限公司"): each is
+    /// normalised like a name and sorted into Latin words or CJK endings.
+    pub fn new<'a>(words: impl IntoIterator<Item = &'a str>) -> SuffixList {
+        let mut latin = Vec::new();
+        let mut cjk = Vec::new();
+        for w in words {
+            let tokens = tokens(w);
+            if tokens.iter().all(|t| t.chars().all(|c| c.is_ascii_alphanumeric())) {
+                latin.extend(tokens);
+            } else {
+                cjk.push(tokens.concat());
+            }
+        }
+        latin.sort();
+        latin.dedup();
+        cjk.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then_with(|| a.cmp(b)));
+        cjk.dedup();
+        SuffixList { latin, cjk }
+    }
+}
+
+/// Punctuation of any script, including CJK brackets and full stops, and symbols
+/// that separate words in company names.
+fn is_separator(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_ascii_punctuation()
+        || matches!(c,
+            '\u{2000}'..='\u{206F}'   // general punctuation: ‘’“”—…·
+            | '\u{3000}'..='\u{303F}' // CJK symbols and punctuation: 、。「」『』【】〈〉《》
+            | '\u{FE10}'..='\u{FE1F}' | '\u{FE30}'..='\u{FE4F}' // vertical and compatibility forms
+            | '\u{FF01}'..='\u{FF0F}' | '\u{FF1A}'..='\u{FF20}' | '\u{FF3B}'..='\u{FF40}' | '\u{FF5B}'..='\u{FF65}'
+            | '·' | '・')
+}
+
+/// NFKC (full width to half width), lower case, words split at punctuation.
+fn tokens(raw: &str) -> Vec<String> {
+    let folded: String = raw.nfkc().flat_map(char::to_lowercase).collect();
+    folded
+        .split(is_separator)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The key under which two company names are the same customer: NFKC, case
+/// folded, punctuation and spaces removed, legal-form endings removed.
+/// "华为技术有限公司", "华为技术（有限公司）" and " 华为技术 " share the key
+/// `华为技术`; " HUAWEI  Technologies Co., Ltd." and "huawei technologies" share
+/// `huaweitechnologies`. A name that is nothing but a legal form keeps it.
+pub fn normalize_company_name(raw: &str, suffixes: &SuffixList) -> String {
+    let mut words = tokens(raw);
+    while words.len() > 1 && words.last().is_some_and(|w| suffixes.latin.iter().any(|s| s == w)) {
+        words.pop();
+    }
+    let full = words.concat();
+    let mut key = full.as_str();
+    'strip: loop {
+        if suffixes.cjk.iter().any(|s| s == key) {
+            break; // nothing but a legal form: keep it
+        }
+        for suffix in &suffixes.cjk {
+            if let Some(rest) = key.strip_suffix(suffix.as_str())
+                && !rest.is_empty()
+            {
+                key = rest;
+                continue 'strip;
+            }
+        }
+        break;
+    }
+    key.to_owned()
+}
+
+/// A phone number as digits, without the +86 / 0086 country prefix, so
+/// "+86 138-0013-8000", "0086 13800138000" and "138 0013 8000" compare equal.
+/// `None` when fewer than 5 digits remain.
+pub fn normalize_phone(raw: &str) -> Option<String> {
+    let digits: String = raw.nfkc().filter(char::is_ascii_digit).collect();
+    let trimmed = raw.trim_start();
+    let international = trimmed.starts_with('+') || trimmed.starts_with('＋') || digits.starts_with("00");
+    let mut rest = digits.as_str();
+    if let Some(r) = rest.strip_prefix("0086") {
+        rest = r;
+    } else if let Some(r) = rest.strip_prefix("86").filter(|r| international || r.len() == 11) {
+        rest = r;
+    }
+    // a landline written internationally drops its trunk 0: +86 10 1234 5678 is 010 1234 5678
+    let mobile = rest.starts_with('1') && rest.len() == 11;
+    let local = if international && !mobile && !rest.starts_with('0') && rest.len() >= 9 {
+        format!("0{rest}")
+    } else {
+        rest.to_owned()
+    };
+    (local.len() >= 5).then_some(local)
+}
+
+/// An e-mail address folded for comparison: trimmed, NFKC, lower case.
+pub fn fold_email(raw: &str) -> Option<String> {
+    let e: String = raw.trim().nfkc().flat_map(char::to_lowercase).collect();
+    let (local, domain) = e.split_once('@')?;
+    (!local.is_empty() && domain.contains('.') && !e.chars().any(char::is_whitespace)).then_some(e)
+}
+
+/// The characters of a unified social credit code, in value order (no I, O, S, V, Z).
+const CREDIT_CODE_CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+const CREDIT_CODE_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+
+/// Why a credit code was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CreditCodeError {
+    #[error("a unified social credit code has 18 characters")]
+    Length,
+    #[error("character {0} of the credit code is not allowed (digits and A-Y without I, O, S, V, Z)")]
+    Character(usize),
+    #[error("the credit code's check character is wrong: expected {expected}")]
+    CheckDigit { expected: char },
+}
+
+/// A valid unified social credit code (GB 32100-2015), upper case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CreditCode(String);
+
+impl CreditCode {
+    /// Accepts full-width characters, lower case and surrounding spaces.
+    pub fn parse(raw: &str) -> Result<CreditCode, CreditCodeError> {
+        let code: String = raw
+            .trim()
+            .nfkc()
+            .flat_map(char::to_uppercase)
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let chars: Vec<char> = code.chars().collect();
+        if chars.len() != 18 {
+            return Err(CreditCodeError::Length);
+        }
+        let mut values = Vec::with_capacity(18);
+        for (i, c) in chars.iter().enumerate() {
+            let v = CREDIT_CODE_CHARS.find(*c).ok_or(CreditCodeError::Character(i + 1))?;
+            values.push(u32::try_from(v).map_err(|_| CreditCodeError::Character(i + 1))?);
+        }
+        let sum: u32 = values.iter().zip(CREDIT_CODE_WEIGHTS).map(|(v, w)| v * w).sum();
+        let check = (31 - sum % 31) % 31;
+        let expected = CREDIT_CODE_CHARS.chars().nth(check as usize).unwrap_or('0');
+        if chars[17] != expected {
+            return Err(CreditCodeError::CheckDigit { expected });
+        }
+        Ok(CreditCode(code))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Jaro-Winkler similarity of two strings (by characters), 0.0 to 1.0.
+pub fn jaro_winkler(a: &str, b: &str) -> f64 {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let window = (a.len().max(b.len()) / 2).saturating_sub(1);
+    let mut a_matched = vec![false; a.len()];
+    let mut b_matched = vec![false; b.len()];
+    let mut matches = 0usize;
+    for (i, ca) in a.iter().enumerate() {
+        let lo = i.saturating_sub(window);
+        let hi = (i + window + 1).min(b.len());
+        for j in lo..hi {
+            if !b_matched[j] && b[j] == *ca {
+                a_matched[i] = true;
+                b_matched[j] = true;
+                matches += 1;
+                break;
+            }
+        }
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    let a_seq = a.iter().zip(&a_matched).filter(|(_, m)| **m).map(|(c, _)| c);
+    let b_seq = b.iter().zip(&b_matched).filter(|(_, m)| **m).map(|(c, _)| c);
+    let transpositions = a_seq.zip(b_seq).filter(|(x, y)| x != y).count() / 2;
+    let m = matches as f64;
+    let jaro = (m / a.len() as f64 + m / b.len() as f64 + (m - transpositions as f64) / m) / 3.0;
+    let prefix = a.iter().zip(&b).take(4).take_while(|(x, y)| x == y).count() as f64;
+    jaro + prefix * 0.1 * (1.0 - jaro)
+}
+
+/// How alike two normalised name keys are, 0.0 to 1.0: Jaro-Winkler, raised
+/// when one key contains the other (深圳市华为技术 / 华为技术).
+pub fn name_similarity(key_a: &str, key_b: &str) -> f64 {
+    if key_a == key_b {
+        return 1.0;
+    }
+    let jw = jaro_winkler(key_a, key_b);
+    let (short, long) = if key_a.chars().count() <= key_b.chars().count() {
+        (key_a, key_b)
+    } else {
+        (key_b, key_a)
+    };
+    let short_len = short.chars().count();
+    if short_len >= 2 && long.contains(short) {
+        let ratio = short_len as f64 / long.chars().count() as f64;
+        return jw.max(0.85 + 0.1 * ratio);
+    }
+    jw
+}
+
+/// Scores at or above this are reported as similar (a warning, never a block).
+pub const SIMILAR_THRESHOLD: f64 = 0.88;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn key(s: &str) -> String {
+        normalize_company_name(s, &SuffixList::default())
+    }
+
+    #[test]
+    fn chinese_legal_forms_brackets_and_widths_fold_together() {
+        for variant in [
+            "华为技术有限公司",
+            "华为技术（有限公司）",
+            "华为技术(有限公司)",
+            " 华为技术 有限公司 ",
+            "华为技术有限责任公司",
+            "华为技术股份有限公司",
+            "华为技术集团",
+            "华为技术集团有限公司",
+            "【华为技术】",
+            "华为技术",
+        ] {
+            assert_eq!(key(variant), "华为技术", "{variant}");
+        }
+    }
+
+    #[test]
+    fn latin_names_fold_case_space_punctuation_and_legal_forms() {
+        for variant in [
+            " HUAWEI  Technologies Co., Ltd.",
+            "huawei technologies",
+            "Huawei Technologies Co Ltd",
+            "ＨＵＡＷＥＩ　Ｔｅｃｈｎｏｌｏｇｉｅｓ",
+            "Huawei-Technologies, Inc.",
+            "Huawei Technologies LLC",
+            "Huawei Technologies GmbH",
+            "Huawei Technologies Limited",
+        ] {
+            assert_eq!(key(variant), "huaweitechnologies", "{variant}");
+        }
+    }
+
+    #[test]
+    fn suffix_words_inside_names_stay() {
+        assert_eq!(key("Costco Wholesale"), "costcowholesale");
+        assert_eq!(key("Disco Inc."), "disco");
+        assert_eq!(key("Co"), "co", "a name that is only a legal form keeps it");
+        assert_eq!(key("公司"), "公司");
+        assert_eq!(key("有限公司"), "有限公司");
+        assert_ne!(key("华为技术"), key("华为"));
+    }
+
+    #[test]
+    fn a_configured_suffix_list_applies() {
+        let list = SuffixList::new(["有限公司", "Pty. Ltd.", "分公司"]);
+        assert_eq!(normalize_company_name("华为技术上海分公司", &list), "华为技术上海");
+        assert_eq!(normalize_company_name("Acme Pty. Ltd.", &list), "acme");
+        assert_eq!(normalize_company_name("华为技术集团", &list), "华为技术集团");
+    }
+
+    #[test]
+    fn phones_compare_as_national_digits() {
+        for p in [
+            "+86 138-0013-8000",
+            "0086 13800138000",
+            "138 0013 8000",
+            "8613800138000",
+            "＋８６ １３８００１３８０００",
+        ] {
+            assert_eq!(normalize_phone(p).as_deref(), Some("13800138000"), "{p}");
+        }
+        assert_eq!(normalize_phone("+86 10 8888 6666").as_deref(), Some("01088886666"));
+        assert_eq!(normalize_phone("010-8888-6666").as_deref(), Some("01088886666"));
+        assert_eq!(normalize_phone("ext. 12"), None);
+        assert_eq!(normalize_phone(""), None);
+    }
+
+    #[test]
+    fn emails_fold() {
+        assert_eq!(
+            fold_email(" Li.Lei@Example.COM ").as_deref(),
+            Some("li.lei@example.com")
+        );
+        assert_eq!(fold_email("li.lei＠example.com").as_deref(), Some("li.lei@example.com"));
+        assert_eq!(fold_email("nope"), None);
+        assert_eq!(fold_email("a@b"), None);
+    }
+
+    #[test]
+    fn credit_codes_check_their_digit() {
+        for ok in [
+            "91350100M000100Y43",
+            "91440300708461136T",
+            "91110108551385082Q",
+            " 91110108551385082q ",
+            "９１１１０１０８５５１３８５０８２Ｑ",
+        ] {
+            assert!(CreditCode::parse(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(
+            CreditCode::parse("91110108551385082Q").map(|c| c.as_str().to_owned()),
+            Ok("91110108551385082Q".into())
+        );
+        assert_eq!(
+            CreditCode::parse("911100001000000001"),
+            Err(CreditCodeError::CheckDigit { expected: 'R' })
+        );
+        assert_eq!(CreditCode::parse("9111010855138508"), Err(CreditCodeError::Length));
+        assert_eq!(
+            CreditCode::parse("91110108551385082I"),
+            Err(CreditCodeError::Character(18))
+        );
+        assert_eq!(
+            CreditCode::parse("O1110108551385082Q"),
+            Err(CreditCodeError::Character(1))
+        );
+    }
+
+    #[test]
+    fn similarity_ranks_near_names() {
+        assert_eq!(name_similarity("华为技术", "华为技术"), 1.0);
+        assert!(name_similarity(&key("深圳市华为技术有限公司"), &key("华为技术有限公司")) >= SIMILAR_THRESHOLD);
+        assert!(name_similarity("huaweitechnologies", "huaweitechnology") >= SIMILAR_THRESHOLD);
+        assert!(name_similarity("huaweitechnologies", "alibabagroup") < 0.6);
+        assert!(name_similarity(&key("腾讯科技"), &key("华为技术")) < SIMILAR_THRESHOLD);
+        assert!((jaro_winkler("martha", "marhta") - 0.9611).abs() < 0.001);
+        assert!((jaro_winkler("dwayne", "duane") - 0.84).abs() < 0.001);
+        assert_eq!(jaro_winkler("", ""), 1.0);
+        assert_eq!(jaro_winkler("abc", ""), 0.0);
+    }
+
+    proptest! {
+        /// A key is a fixed point: normalising it again changes nothing, unless
+        /// stripping uncovered another ending (then it only gets shorter).
+        #[test]
+        fn keys_are_stable(name in "[a-zA-Z华为技术有限公司集团 ,.()（）]{0,30}") {
+            let k = key(&name);
+            let again = key(&k);
+            prop_assert!(again == k || k.ends_with(&again), "{name:?}: {k:?} then {again:?}");
+            prop_assert!(!k.chars().any(|c| c.is_whitespace() || c.is_ascii_punctuation()));
+            prop_assert_eq!(k.clone(), k.to_lowercase());
+        }
+
+        /// Case, width and spacing never change the key.
+        #[test]
+        fn presentation_does_not_matter(name in "[a-z华为技术]{1,12}( [a-z华为技术]{1,12}){0,3}") {
+            let shouted = name.to_uppercase();
+            let spaced = name.replace(' ', "   ");
+            let wide: String = name.chars().map(|c| if c.is_ascii_lowercase() { char::from_u32(c as u32 - 0x61 + 0xFF41).unwrap_or(c) } else { c }).collect();
+            prop_assert_eq!(key(&name), key(&shouted));
+            prop_assert_eq!(key(&name), key(&spaced));
+            prop_assert_eq!(key(&name), key(&wide));
+        }
+
+        #[test]
+        fn similarity_is_symmetric_and_bounded(a in "[a-z华为]{0,10}", b in "[a-z华为]{0,10}") {
+            let s = name_similarity(&a, &b);
+            prop_assert!((0.0..=1.0).contains(&s));
+            prop_assert!((s - name_similarity(&b, &a)).abs() < 1e-9);
+        }
+
+        /// Any 17 valid characters plus the computed check character parse.
+        #[test]
+        fn computed_check_digits_are_accepted(body in "[0-9A-HJ-NP-RTUWXY]{17}") {
+            let values: Vec<u32> = body.chars().map(|c| CREDIT_CODE_CHARS.find(c).unwrap_or(0) as u32).collect();
+            let sum: u32 = values.iter().zip(CREDIT_CODE_WEIGHTS).map(|(v, w)| v * w).sum();
+            let check = CREDIT_CODE_CHARS.chars().nth(((31 - sum % 31) % 31) as usize).unwrap_or('0');
+            let code = format!("{body}{check}");
+            prop_assert!(CreditCode::parse(&code).is_ok());
+        }
+    }
+}
