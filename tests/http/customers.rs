@@ -413,3 +413,43 @@ fn lists_filter_and_page() {
         .send()
         .problem(400, "invalid_query");
 }
+
+#[test]
+fn an_admin_merges_a_duplicate_and_everything_moves_to_the_survivor() {
+    let app = TestApp::spawn();
+    let t = team(&app);
+    let a = create(&app, &t.li, json!({"name": "华为技术", "tags": ["vip"]}))
+        .expect(201)
+        .json();
+    let b = create(&app, &t.wang, json!({"name": "深圳市华为技术", "credit_code": "91440300708461136T", "phone": "0755-2878-0808", "tags": ["通信"]}))
+        .expect(201)
+        .json();
+    app.post(&format!("/api/v1/customers/{}/contacts", b["id"]))
+        .bearer(&t.wang)
+        .json(&json!({"name": "任总", "kp_role": "decision_maker"}))
+        .expect(201);
+    let merge = |token: &str| {
+        app.post(&format!("/api/v1/customers/{}/merge", a["id"]))
+            .bearer(token)
+            .json(&json!({"from_customer_id": b["id"]}))
+    };
+    merge(&t.li).problem(403, "forbidden");
+    let merged = merge(&t.admin).expect(200).json();
+    assert_eq!(merged["credit_code"], "91440300708461136T");
+    assert_eq!(merged["phone"], "0755-2878-0808");
+    assert_eq!(merged["tags"], json!(["vip", "通信"]));
+    let contacts = app
+        .get(&format!("/api/v1/customers/{}/contacts", a["id"]))
+        .bearer(&t.li)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(contacts[0]["name"], "任总");
+    app.get(&format!("/api/v1/customers/{}", b["id"]))
+        .bearer(&t.admin)
+        .send()
+        .problem(404, "not_found");
+    merge(&t.admin).problem(422, "validation_failed");
+    // the merged name is free; the credit code now belongs to the survivor
+    create(&app, &t.wang, json!({"name": "x", "credit_code": "91440300708461136T"})).problem(409, "customer_exists");
+}

@@ -55,3 +55,25 @@ fn probes_and_interactive_docs() {
     let docs = app.get("/docs/").send().expect(200);
     assert!(docs.body.contains("swagger"), "Swagger UI is served");
 }
+
+#[test]
+fn a_bad_or_unreachable_database_fails_at_start_with_one_line() {
+    let build = |url: &str| {
+        let config = api::Config {
+            database_url: url.into(),
+            bind: "127.0.0.1:0".into(),
+            ..api::Config::default()
+        };
+        api::Application::build(config).err().unwrap_or_default()
+    };
+    let unreachable = build("postgres://postgres:s3cret@127.0.0.1:1/crm");
+    assert!(
+        unreachable.starts_with("cannot connect to PostgreSQL at postgres://postgres:***@127.0.0.1:1/crm: "),
+        "{unreachable}"
+    );
+    let wrong = build("mysql://root@localhost/crm");
+    assert!(wrong.contains("is neither postgres://"), "{wrong}");
+    for message in [unreachable, wrong] {
+        assert!(!message.contains('\n') && !message.contains("s3cret"), "{message}");
+    }
+}

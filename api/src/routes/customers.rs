@@ -685,6 +685,7 @@ pub async fn update_customer(
                 source: b.source.map(trimmed),
                 grade: b.grade.map(|g| g.as_str().to_owned()),
                 locked: None,
+                dealt: None,
                 website: b.website.map(trimmed),
                 phone: b.phone.map(trimmed),
                 phone_key: checked.phone_key.clone(),
@@ -864,4 +865,74 @@ pub async fn list_deleted_customers(
         })
         .collect();
     Ok(HttpResponse::Ok().json(DeletedPage { data, next_cursor }))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeCustomer {
+    /// The duplicate to fold into this customer; it is deleted and remembers `merged_into`.
+    pub from_customer_id: i64,
+}
+
+/// Merges a duplicate customer into this one (admin), in one transaction:
+/// contacts and tags move to the survivor, which also takes the duplicate's
+/// credit code, phone and e-mail where it has none.
+#[utoipa::path(
+    tag = "customers",
+    request_body = MergeCustomer,
+    params(("id" = i64, Path, description = "The surviving customer")),
+    responses(
+        (status = 200, body = CustomerDto),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/customers/{id}/merge")]
+pub async fn merge_customer(
+    state: web::Data<AppState>,
+    admin: crate::caller::AdminUser,
+    id: PathId,
+    body: Json<MergeCustomer>,
+) -> Result<HttpResponse, ApiError> {
+    let from = body.0.from_customer_id;
+    if from == id.0 {
+        return Err(ApiError::invalid_field(
+            "from_customer_id",
+            "same_customer",
+            "a customer cannot merge into itself",
+        ));
+    }
+    let dto = state
+        .write(move |conn| {
+            let scope = DataScope::All;
+            let survivor = visible(conn, &scope, id.0, true)?;
+            let loser = visible(conn, &scope, from, true).map_err(|_| {
+                ApiError::invalid_field(
+                    "from_customer_id",
+                    "not_found",
+                    format!("there is no live customer {from}"),
+                )
+            })?;
+            let now = now_utc();
+            let merged = customers::merge(conn, &survivor, &loser, now).map_err(map_unique)?;
+            let detail = json!({"merged_from": loser.id, "name": loser.name, "owner_id": loser.owner_id}).to_string();
+            audit::record(conn, "customer", survivor.id, "merged", Some(admin.0.id), &detail, now)?;
+            let detail = json!({"merged_into": survivor.id}).to_string();
+            audit::record(
+                conn,
+                "customer",
+                loser.id,
+                "merged_into",
+                Some(admin.0.id),
+                &detail,
+                now,
+            )?;
+            dto_for(conn, merged)
+        })
+        .await?;
+    Ok(respond(StatusCode::OK, dto))
 }

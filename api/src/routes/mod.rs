@@ -44,6 +44,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(customers::update_customer)
         .service(customers::delete_customer)
         .service(customers::restore_customer)
+        .service(customers::merge_customer)
         .service(transfer::transfer_user_customers)
         .service(contacts::list_contacts)
         .service(contacts::create_contact)
