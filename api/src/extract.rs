@@ -269,6 +269,18 @@ impl FromRequest for PathId {
     }
 }
 
+/// A positive integer id from the path segment `name`, else 400 naming it.
+pub fn path_id(req: &HttpRequest, name: &str) -> Result<i64, ApiError> {
+    let raw = req.match_info().get(name).unwrap_or("");
+    match raw.parse::<i64>() {
+        Ok(id) if id > 0 => Ok(id),
+        _ => Err(
+            ApiError::bad_request("invalid_path", format!("`{raw}` is not a record id"))
+                .with_errors(vec![FieldError::new(name, "invalid_type", "a positive integer id")]),
+        ),
+    }
+}
+
 /// The version an `If-Match` header asks for; `None` when absent or `*`.
 #[derive(Debug, Clone, Copy)]
 pub struct IfMatch(pub Option<i64>);

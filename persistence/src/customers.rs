@@ -752,3 +752,52 @@ pub fn merge(
     };
     update(conn, survivor.id, None, &fill, now)
 }
+
+/// A team member of a customer (协作人).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = customer_members)]
+pub struct MemberRow {
+    pub customer_id: i64,
+    pub user_id: i64,
+    pub access: String,
+    pub expires_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn members(conn: &mut DbConn, customer_id: i64) -> Result<Vec<MemberRow>, RepoError> {
+    Ok(customer_members::table
+        .filter(customer_members::customer_id.eq(customer_id))
+        .order(customer_members::user_id.asc())
+        .select(MemberRow::as_select())
+        .load(conn)?)
+}
+
+/// Adds or changes a member's access.
+pub fn put_member(
+    conn: &mut DbConn,
+    customer_id: i64,
+    user_id: i64,
+    access: &str,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<MemberRow, RepoError> {
+    diesel::delete(customer_members::table.find((customer_id, user_id))).execute(conn)?;
+    diesel::insert_into(customer_members::table)
+        .values((
+            customer_members::customer_id.eq(customer_id),
+            customer_members::user_id.eq(user_id),
+            customer_members::access.eq(access),
+            customer_members::expires_at.eq(expires_at.map(naive)),
+            customer_members::created_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    Ok(customer_members::table
+        .find((customer_id, user_id))
+        .select(MemberRow::as_select())
+        .first(conn)?)
+}
+
+/// Removes a member; `false` when they were none.
+pub fn remove_member(conn: &mut DbConn, customer_id: i64, user_id: i64) -> Result<bool, RepoError> {
+    Ok(diesel::delete(customer_members::table.find((customer_id, user_id))).execute(conn)? == 1)
+}

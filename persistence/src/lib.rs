@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod customers;
 pub mod db;
 pub mod departments;
+pub mod dictionaries;
 pub mod error;
 pub mod idempotency;
 pub mod schema;

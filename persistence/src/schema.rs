@@ -174,6 +174,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    dictionary_entries (id) {
+        id -> BigInt,
+        kind -> Text,
+        code -> Text,
+        label_zh -> Text,
+        label_en -> Text,
+        position -> Integer,
+        active -> Bool,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(contacts -> customers (customer_id));

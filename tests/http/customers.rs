@@ -141,12 +141,12 @@ fn renaming_into_an_existing_company_is_409_and_edits_are_versioned_and_audited(
         .patch(&format!("/api/v1/customers/{id}"))
         .bearer(&t.li)
         .header("If-Match", &etag)
-        .json(&json!({"grade": "A", "tags": ["互联网"], "region": "北京"}))
+        .json(&json!({"grade": "A", "tags": ["互联网"], "region": "beijing"}))
         .expect(200)
         .json();
     assert_eq!(
         (updated["grade"].as_str(), updated["region"].as_str()),
-        (Some("A"), Some("北京"))
+        (Some("A"), Some("beijing"))
     );
     assert_eq!(updated["tags"], json!(["互联网"]));
     app.patch(&format!("/api/v1/customers/{id}"))
@@ -382,7 +382,7 @@ fn lists_filter_and_page() {
         ("丙公司", "A", "new"),
         ("丁公司", "C", "new"),
     ] {
-        create(&app, &t.li, json!({"name": name, "grade": grade, "tags": [tag], "industry": "制造业", "email": format!("{grade}@{tag}.cn")})).expect(201);
+        create(&app, &t.li, json!({"name": name, "grade": grade, "tags": [tag], "industry": "manufacturing", "email": format!("{grade}@{tag}.cn")})).expect(201);
     }
     let get = |q: &str| {
         app.get(&format!("/api/v1/customers?{q}"))
@@ -394,7 +394,10 @@ fn lists_filter_and_page() {
     assert_eq!(get("grade=A")["data"].as_array().unwrap().len(), 2);
     assert_eq!(get("tag=vip&grade=A")["data"].as_array().unwrap().len(), 1);
     assert_eq!(
-        get("industry=制造业&in_pool=false")["data"].as_array().unwrap().len(),
+        get("industry=manufacturing&in_pool=false")["data"]
+            .as_array()
+            .unwrap()
+            .len(),
         4
     );
     assert_eq!(get("in_pool=true")["data"].as_array().unwrap().len(), 0);
@@ -452,4 +455,113 @@ fn an_admin_merges_a_duplicate_and_everything_moves_to_the_survivor() {
     merge(&t.admin).problem(422, "validation_failed");
     // the merged name is free; the credit code now belongs to the survivor
     create(&app, &t.wang, json!({"name": "x", "credit_code": "91440300708461136T"})).problem(409, "customer_exists");
+}
+
+#[test]
+fn owners_share_customers_with_teammates_and_every_change_is_audited() {
+    let app = TestApp::spawn();
+    let t = team(&app);
+    let c = create(&app, &t.li, json!({"name": "携程旅行"})).expect(201).json();
+    let id = c["id"].as_i64().unwrap();
+    let wang_id = app.get("/api/v1/me").bearer(&t.wang).send().expect(200).json()["id"]
+        .as_i64()
+        .unwrap();
+    let member = format!("/api/v1/customers/{id}/members/{wang_id}");
+    app.get(&format!("/api/v1/customers/{id}"))
+        .bearer(&t.wang)
+        .send()
+        .problem(404, "not_found");
+
+    app.req("PUT", &member)
+        .bearer(&t.li)
+        .json(&json!({"access": "read_only"}))
+        .expect(200);
+    app.get(&format!("/api/v1/customers/{id}"))
+        .bearer(&t.wang)
+        .send()
+        .expect(200);
+    assert_eq!(
+        app.get("/api/v1/customers").bearer(&t.wang).send().expect(200).json()["data"][0]["id"],
+        id
+    );
+    app.patch(&format!("/api/v1/customers/{id}"))
+        .bearer(&t.wang)
+        .json(&json!({"grade": "A"}))
+        .problem(403, "forbidden");
+    // a read-only member cannot pass the customer on
+    app.req("PUT", &format!("/api/v1/customers/{id}/members/1"))
+        .bearer(&t.wang)
+        .json(&json!({"access": "read_write"}))
+        .problem(403, "forbidden");
+
+    app.req("PUT", &member)
+        .bearer(&t.li)
+        .json(&json!({"access": "read_write"}))
+        .expect(200);
+    app.patch(&format!("/api/v1/customers/{id}"))
+        .bearer(&t.wang)
+        .json(&json!({"grade": "A"}))
+        .expect(200);
+    let members = app
+        .get(&format!("/api/v1/customers/{id}/members"))
+        .bearer(&t.li)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(members[0]["user"]["name"], "王芳");
+    assert_eq!(members[0]["access"], "read_write");
+
+    // not with someone outside the team, and access can lapse
+    let other_dept = app.create_department(&t.admin, "华南", None);
+    let outsider = app.create_user(&t.admin, "zhao@example.com", "rep", Some(other_dept));
+    app.req("PUT", &format!("/api/v1/customers/{id}/members/{outsider}"))
+        .bearer(&t.li)
+        .json(&json!({"access": "read_only"}))
+        .problem(403, "forbidden");
+    app.req("PUT", &member)
+        .bearer(&t.li)
+        .json(&json!({"access": "read_write", "expires_at": "2020-01-01T00:00:00Z"}))
+        .expect(200);
+    app.get(&format!("/api/v1/customers/{id}"))
+        .bearer(&t.wang)
+        .send()
+        .problem(404, "not_found");
+
+    app.delete(&member).bearer(&t.li).send().expect(204);
+    app.delete(&member).bearer(&t.li).send().problem(404, "not_found");
+
+    let audit = app
+        .get(&format!("/api/v1/customers/{id}/audit"))
+        .bearer(&t.li)
+        .send()
+        .expect(200)
+        .json();
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["created", "shared", "shared", "updated", "shared", "unshared"]
+    );
+    assert_eq!(audit[3]["detail"]["grade"], json!(["B", "A"]));
+    assert_eq!(audit[3]["actor_id"], wang_id);
+}
+
+#[test]
+fn a_create_warns_about_look_alike_customers() {
+    let app = TestApp::spawn();
+    let t = team(&app);
+    let hw = create(&app, &t.li, json!({"name": "华为技术有限公司"}))
+        .expect(201)
+        .json();
+    assert_eq!(hw["similar"], json!([]));
+    let sz = create(&app, &t.wang, json!({"name": "深圳市华为技术有限公司"}))
+        .expect(201)
+        .json();
+    assert_eq!(sz["owner"]["name"], "王芳", "a similar name is a warning, not a block");
+    assert_eq!(sz["similar"][0]["customer_id"], hw["id"]);
+    assert_eq!(sz["similar"][0]["owner_name"], "李雷");
 }

@@ -7,6 +7,7 @@ mod api_keys;
 mod auth;
 mod customer_scope;
 mod customers;
+mod dictionaries;
 mod errors;
 mod idempotency;
 mod org;

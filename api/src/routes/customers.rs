@@ -3,7 +3,6 @@
 //! or rename into an existing company is 409 naming that customer and its
 //! owner only. Every read and write is scoped to what the caller may see.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::dedup::{CreditCode, SuffixList, fold_email, normalize_company_name, normalize_phone};
@@ -19,6 +18,7 @@ use crate::caller::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{IfMatch, Json, PathId, Query, double_option, etag};
 use crate::pagination::{self, time_key};
+use crate::routes::dictionaries::check_codes;
 use crate::routes::scope::{check_assignable, scope_of};
 use crate::state::AppState;
 
@@ -253,6 +253,15 @@ pub struct ListCustomersQuery {
     pub cursor: Option<String>,
 }
 
+/// A new customer, with look-alike customers to double-check (a warning, not a block).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedCustomer {
+    #[serde(flatten)]
+    pub customer: CustomerDto,
+    /// Existing customers with similar names (e.g. a city prefix), best first.
+    pub similar: Vec<crate::routes::duplicates::DuplicateMatch>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CustomerPage {
     pub data: Vec<CustomerDto>,
@@ -266,6 +275,11 @@ struct Checked {
     phone_key: Option<Option<String>>,
     email_key: Option<Option<String>>,
     tags: Option<Vec<String>>,
+}
+
+/// A PATCH picklist value that sets a code (not absent, not cleared).
+fn code_of(v: &Option<Option<String>>) -> Option<&str> {
+    v.as_ref().and_then(|o| o.as_deref()).map(str::trim)
 }
 
 fn trimmed(v: Option<String>) -> Option<String> {
@@ -427,13 +441,8 @@ pub fn visible(conn: &mut DbConn, scope: &DataScope, id: i64, write: bool) -> Re
     }
 }
 
-fn respond(status: StatusCode, dto: CustomerDto) -> HttpResponse {
-    let mut res = HttpResponse::build(status);
-    res.insert_header(("ETag", etag(dto.version)));
-    if status == StatusCode::CREATED {
-        res.insert_header(("Location", format!("/api/v1/customers/{}", dto.id)));
-    }
-    res.json(dto)
+fn respond(dto: CustomerDto) -> HttpResponse {
+    HttpResponse::Ok().insert_header(("ETag", etag(dto.version))).json(dto)
 }
 
 /// Creates a customer. A company that already exists (same normalised name or
@@ -443,7 +452,7 @@ fn respond(status: StatusCode, dto: CustomerDto) -> HttpResponse {
     request_body = CreateCustomer,
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a retried request")),
     responses(
-        (status = 201, body = CustomerDto, headers(("ETag" = String), ("Location" = String))),
+        (status = 201, body = CreatedCustomer, headers(("ETag" = String), ("Location" = String))),
         (status = 400, response = crate::openapi::BadRequest),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::Forbidden),
@@ -476,6 +485,15 @@ pub async fn create_customer(
             if owner != user.id {
                 check_assignable(conn, &user, &scope, owner, "owner_id")?;
             }
+            check_codes(
+                conn,
+                &[
+                    ("industry", "industry", b.industry.as_deref().map(str::trim)),
+                    ("region", "region", b.region.as_deref().map(str::trim)),
+                    ("size_band", "size_band", b.size_band.as_deref().map(str::trim)),
+                    ("source", "source", b.source.as_deref().map(str::trim)),
+                ],
+            )?;
             conflict_check(conn, &key, code.as_deref(), None)?;
             let now = now_utc();
             let new = customers::NewCustomerRow {
@@ -508,11 +526,18 @@ pub async fn create_customer(
             }
             let detail = json!({"name": row.name, "owner_id": owner, "grade": row.grade}).to_string();
             audit::record(conn, "customer", row.id, "created", Some(user.id), &detail, now)?;
-            dto_for(conn, row)
+            let similar = crate::routes::duplicates::similar_to(conn, &key, &[row.id])?;
+            Ok(CreatedCustomer {
+                customer: dto_for(conn, row)?,
+                similar,
+            })
         })
         .await;
     match created {
-        Ok(dto) => Ok(respond(StatusCode::CREATED, dto)),
+        Ok(created) => Ok(HttpResponse::Created()
+            .insert_header(("ETag", etag(created.customer.version)))
+            .insert_header(("Location", format!("/api/v1/customers/{}", created.customer.id)))
+            .json(created)),
         Err(e) if e.code == RACE => Err(explain_race(&state, name_key, credit_code, None).await),
         Err(e) => Err(e),
     }
@@ -620,7 +645,7 @@ pub async fn get_customer(state: web::Data<AppState>, user: AuthUser, id: PathId
             dto_for(conn, row)
         })
         .await?;
-    Ok(respond(StatusCode::OK, dto))
+    Ok(respond(dto))
 }
 
 /// Changes a customer. Renaming into an existing company is 409; send
@@ -666,6 +691,15 @@ pub async fn update_customer(
         .write(move |conn| {
             let scope = scope_of(conn, &user)?;
             let before = visible(conn, &scope, id, true)?;
+            check_codes(
+                conn,
+                &[
+                    ("industry", "industry", code_of(&b.industry)),
+                    ("region", "region", code_of(&b.region)),
+                    ("size_band", "size_band", code_of(&b.size_band)),
+                    ("source", "source", code_of(&b.source)),
+                ],
+            )?;
             let key = checked.name_key.clone().unwrap_or_else(|| before.name_key.clone());
             let code = match &checked.credit_code {
                 Some(c) => c.clone(),
@@ -715,7 +749,7 @@ pub async fn update_customer(
         })
         .await;
     match updated {
-        Ok(dto) => Ok(respond(StatusCode::OK, dto)),
+        Ok(dto) => Ok(respond(dto)),
         Err(e) if e.code == RACE => Err(explain_race(&state, race_key.unwrap_or_default(), race_code, Some(id)).await),
         Err(e) => Err(e),
     }
@@ -791,7 +825,7 @@ pub async fn restore_customer(
             dto_for(conn, row)
         })
         .await?;
-    Ok(respond(StatusCode::OK, dto))
+    Ok(respond(dto))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -934,5 +968,54 @@ pub async fn merge_customer(
             dto_for(conn, merged)
         })
         .await?;
-    Ok(respond(StatusCode::OK, dto))
+    Ok(respond(dto))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEvent {
+    pub id: i64,
+    /// `created`, `updated`, `transferred`, `shared`, `unshared`, `deleted`, `restored`, `merged`, `merged_into`.
+    pub action: String,
+    pub actor_id: Option<i64>,
+    /// What changed: `{"field": [before, after]}` or the facts of the action.
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+/// The change history of a customer: owner, name, grade and status changes, who and when.
+#[utoipa::path(
+    tag = "customers",
+    params(("id" = i64, Path, description = "Customer id")),
+    responses(
+        (status = 200, body = Vec<AuditEvent>),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/customers/{id}/audit")]
+pub async fn list_customer_audit(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: PathId,
+) -> Result<HttpResponse, ApiError> {
+    let events = state
+        .read(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            visible(conn, &scope, id.0, false)?;
+            Ok(audit::for_entity(conn, "customer", id.0)?)
+        })
+        .await?;
+    let list: Vec<AuditEvent> = events
+        .into_iter()
+        .map(|e| AuditEvent {
+            id: e.id,
+            action: e.action,
+            actor_id: e.actor_id,
+            detail: serde_json::from_str(&e.detail).unwrap_or(serde_json::Value::Null),
+            at: e.at.and_utc(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(list))
 }

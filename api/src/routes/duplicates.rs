@@ -2,13 +2,13 @@
 //! already match a name, phone, e-mail or credit code, across all scopes. Only
 //! the id, name and owner of a match are shown.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use actix_web::{HttpResponse, post, web};
 use domain::dedup::{
     CreditCode, SIMILAR_THRESHOLD, SuffixList, fold_email, name_similarity, normalize_company_name, normalize_phone,
 };
-use persistence::customers;
+use persistence::{DbConn, customers};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -54,6 +54,43 @@ pub struct DuplicateReport {
     pub exact: Vec<DuplicateMatch>,
     /// Look-alike names, best first: a warning, not a block.
     pub similar: Vec<DuplicateMatch>,
+}
+
+/// How many look-alike candidates the prefix and suffix scans may return.
+const SIMILAR_CANDIDATES: i64 = 500;
+
+/// Scores candidates against a name key; the best ten at or above the threshold.
+fn rank_similar(
+    key: &str,
+    candidates: &[customers::Candidate],
+    exclude: &[i64],
+    owners: &HashMap<i64, String>,
+) -> Vec<DuplicateMatch> {
+    let mut list: Vec<DuplicateMatch> = candidates
+        .iter()
+        .filter(|c| !exclude.contains(&c.id))
+        .map(|c| (c, name_similarity(key, &c.name_key)))
+        .filter(|(_, s)| *s >= SIMILAR_THRESHOLD)
+        .map(|(c, s)| DuplicateMatch {
+            customer_id: c.id,
+            name: c.name.clone(),
+            owner_name: c.owner_id.and_then(|o| owners.get(&o).cloned()),
+            in_pool: c.owner_id.is_none(),
+            matched_on: vec!["name".to_owned()],
+            score: (s * 1000.0).round() / 1000.0,
+        })
+        .collect();
+    list.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.customer_id.cmp(&b.customer_id)));
+    list.truncate(10);
+    list
+}
+
+/// Look-alike names of `key` other than the customers in `exclude`, with owners.
+pub fn similar_to(conn: &mut DbConn, key: &str, exclude: &[i64]) -> Result<Vec<DuplicateMatch>, ApiError> {
+    let candidates = customers::similar_candidates(conn, key, SIMILAR_CANDIDATES)?;
+    let owner_ids: Vec<i64> = candidates.iter().filter_map(|c| c.owner_id).collect();
+    let owners = customers::owner_names(conn, &owner_ids)?;
+    Ok(rank_similar(key, &candidates, exclude, &owners))
 }
 
 /// Finds customers matching any of the given fields.
@@ -104,7 +141,7 @@ pub async fn check_duplicates(
                 email.as_deref(),
             )?;
             let similar = match &name_key {
-                Some(k) => customers::similar_candidates(conn, k, 500)?,
+                Some(k) => customers::similar_candidates(conn, k, SIMILAR_CANDIDATES)?,
                 None => Vec::new(),
             };
             let mut owner_ids: Vec<i64> = exact
@@ -129,25 +166,11 @@ pub async fn check_duplicates(
                     m.matched_on.push((*field).to_owned());
                 }
             }
-            let mut similar_matches: Vec<DuplicateMatch> = match &name_key {
-                Some(k) => similar
-                    .iter()
-                    .filter(|c| !exact_by_id.contains_key(&c.id))
-                    .map(|c| (c, name_similarity(k, &c.name_key)))
-                    .filter(|(_, s)| *s >= SIMILAR_THRESHOLD)
-                    .map(|(c, s)| DuplicateMatch {
-                        customer_id: c.id,
-                        name: c.name.clone(),
-                        owner_name: c.owner_id.and_then(|o| owners.get(&o).cloned()),
-                        in_pool: c.owner_id.is_none(),
-                        matched_on: vec!["name".to_owned()],
-                        score: (s * 1000.0).round() / 1000.0,
-                    })
-                    .collect(),
+            let exclude: Vec<i64> = exact_by_id.keys().copied().collect();
+            let similar_matches = match &name_key {
+                Some(k) => rank_similar(k, &similar, &exclude, &owners),
                 None => Vec::new(),
             };
-            similar_matches.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.customer_id.cmp(&b.customer_id)));
-            similar_matches.truncate(10);
             Ok(DuplicateReport {
                 exact: exact_by_id.into_values().collect(),
                 similar: similar_matches,

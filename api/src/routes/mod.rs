@@ -6,9 +6,11 @@ pub mod auth;
 pub mod contacts;
 pub mod customers;
 pub mod departments;
+pub mod dictionaries;
 pub mod duplicates;
 pub mod health;
 pub mod me;
+pub mod members;
 pub mod scope;
 pub mod transfer;
 pub mod users;
@@ -45,6 +47,13 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(customers::delete_customer)
         .service(customers::restore_customer)
         .service(customers::merge_customer)
+        .service(customers::list_customer_audit)
+        .service(members::list_members)
+        .service(members::put_member)
+        .service(members::delete_member)
+        .service(dictionaries::list_dictionary)
+        .service(dictionaries::create_dictionary_entry)
+        .service(dictionaries::update_dictionary_entry)
         .service(transfer::transfer_user_customers)
         .service(contacts::list_contacts)
         .service(contacts::create_contact)
