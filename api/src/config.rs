@@ -22,7 +22,7 @@ pub struct Config {
     pub pool_size: Option<u32>,
     /// `CRM_WORKERS`: HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
-    /// `CRM_MAX_BODY_BYTES`: largest JSON body (default 256 KiB).
+    /// `CRM_MAX_BODY_BYTES`: largest JSON body (default 256 KiB); lead imports take up to 16 MiB.
     pub max_body_bytes: usize,
     pub limits: Limits,
 }
@@ -69,7 +69,11 @@ impl Config {
             pool_size: number("CRM_DB_POOL", get("CRM_DB_POOL"))?,
             workers: number("CRM_WORKERS", get("CRM_WORKERS"))?,
             max_body_bytes: number("CRM_MAX_BODY_BYTES", get("CRM_MAX_BODY_BYTES"))?.unwrap_or(d.max_body_bytes),
-            limits: d.limits,
+            limits: crate::state::Limits {
+                first_contact_sla: number::<i64>("CRM_FIRST_CONTACT_HOURS", get("CRM_FIRST_CONTACT_HOURS"))?
+                    .map_or(d.limits.first_contact_sla, chrono::Duration::hours),
+                ..d.limits
+            },
         })
     }
 }

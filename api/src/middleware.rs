@@ -58,7 +58,11 @@ pub async fn idempotency(
             return Ok(req.error_response(e));
         }
     };
-    let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
+    // the largest body any route takes (lead imports); the route enforces its own
+    let limit = req
+        .app_data::<BodyLimit>()
+        .map_or(DEFAULT_BODY_LIMIT, |l| l.0)
+        .max(crate::routes::lead_import::IMPORT_BODY_LIMIT);
     let body = match req.extract::<web::Payload>().await {
         Ok(p) => match p.to_bytes_limited(limit).await {
             Ok(Ok(b)) => b,

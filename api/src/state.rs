@@ -11,6 +11,10 @@ pub struct Limits {
     pub access_ttl: chrono::Duration,
     pub refresh_ttl: chrono::Duration,
     pub idempotency_ttl: chrono::Duration,
+    /// Time from assignment to first contact of a lead (24 hours by default).
+    pub first_contact_sla: chrono::Duration,
+    /// Web-form submissions accepted per client address per hour.
+    pub form_submissions_per_hour: i64,
 }
 
 impl Default for Limits {
@@ -19,6 +23,8 @@ impl Default for Limits {
             access_ttl: chrono::Duration::minutes(15),
             refresh_ttl: chrono::Duration::days(30),
             idempotency_ttl: chrono::Duration::hours(24),
+            first_contact_sla: domain::leads::DEFAULT_FIRST_CONTACT_SLA,
+            form_submissions_per_hour: 30,
         }
     }
 }

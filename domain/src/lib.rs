@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod dedup;
+pub mod leads;
 pub mod org;
 pub mod page;
 pub mod scope;

@@ -801,3 +801,22 @@ pub fn put_member(
 pub fn remove_member(conn: &mut DbConn, customer_id: i64, user_id: i64) -> Result<bool, RepoError> {
     Ok(diesel::delete(customer_members::table.find((customer_id, user_id))).execute(conn)? == 1)
 }
+
+/// Claims a pool customer for `owner` if it is still in the pool (a
+/// conditional update, so two claims cannot both win). `None` when it was not.
+pub fn claim(conn: &mut DbConn, id: i64, owner: i64, now: DateTime<Utc>) -> Result<Option<()>, RepoError> {
+    let n = diesel::update(
+        customers::table
+            .filter(customers::id.eq(id))
+            .filter(customers::owner_id.is_null())
+            .filter(customers::deleted_at.is_null()),
+    )
+    .set((
+        customers::owner_id.eq(Some(owner)),
+        customers::owned_since.eq(Some(naive(now))),
+        customers::version.eq(customers::version + 1),
+        customers::updated_at.eq(naive(now)),
+    ))
+    .execute(conn)?;
+    Ok((n == 1).then_some(()))
+}

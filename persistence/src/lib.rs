@@ -11,6 +11,7 @@ pub mod departments;
 pub mod dictionaries;
 pub mod error;
 pub mod idempotency;
+pub mod leads;
 pub mod schema;
 pub mod sessions;
 pub mod settings;

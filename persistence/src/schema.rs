@@ -26,6 +26,7 @@ diesel::table! {
         last_login_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        max_open_leads -> Nullable<Integer>,
     }
 }
 
@@ -187,6 +188,111 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    lead_forms (id) {
+        id -> BigInt,
+        public_key -> Text,
+        name -> Text,
+        field_mapping -> Text,
+        default_source -> Nullable<Text>,
+        redirect_url -> Nullable<Text>,
+        honeypot_field -> Nullable<Text>,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    leads (id) {
+        id -> BigInt,
+        person_name -> Nullable<Text>,
+        company -> Nullable<Text>,
+        company_key -> Nullable<Text>,
+        title -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        phone_key -> Nullable<Text>,
+        email -> Nullable<Text>,
+        email_key -> Nullable<Text>,
+        region -> Nullable<Text>,
+        industry -> Nullable<Text>,
+        source -> Nullable<Text>,
+        form_id -> Nullable<BigInt>,
+        raw_payload -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        status -> Text,
+        disqualify_reason -> Nullable<Text>,
+        owner_id -> Nullable<BigInt>,
+        assigned_at -> Nullable<Timestamp>,
+        assigned_by_rule -> Nullable<BigInt>,
+        first_contact_due_at -> Nullable<Timestamp>,
+        first_contacted_at -> Nullable<Timestamp>,
+        duplicate_of_lead_id -> Nullable<BigInt>,
+        duplicate_of_customer_id -> Nullable<BigInt>,
+        converted_customer_id -> Nullable<BigInt>,
+        converted_at -> Nullable<Timestamp>,
+        created_by -> Nullable<BigInt>,
+        api_key_id -> Nullable<BigInt>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lead_rules (id) {
+        id -> BigInt,
+        position -> Integer,
+        name -> Text,
+        region -> Nullable<Text>,
+        industry -> Nullable<Text>,
+        source -> Nullable<Text>,
+        target_user_id -> Nullable<BigInt>,
+        target_department_id -> Nullable<BigInt>,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    assignment_cursors (department_id) {
+        department_id -> BigInt,
+        last_user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    form_submissions (id) {
+        id -> BigInt,
+        form_id -> BigInt,
+        payload -> Text,
+        client_address -> Nullable<Text>,
+        outcome -> Text,
+        lead_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    activities (id) {
+        id -> BigInt,
+        lead_id -> Nullable<BigInt>,
+        customer_id -> Nullable<BigInt>,
+        kind -> Text,
+        occurred_at -> Timestamp,
+        subject -> Nullable<Text>,
+        content -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        next_action -> Nullable<Text>,
+        next_action_at -> Nullable<Timestamp>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(contacts -> customers (customer_id));
@@ -200,5 +306,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_tags,
     customer_members,
     contacts,
-    audit_events
+    audit_events,
+    leads,
+    lead_rules,
+    lead_forms
 );

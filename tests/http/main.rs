@@ -10,5 +10,6 @@ mod customers;
 mod dictionaries;
 mod errors;
 mod idempotency;
+mod leads;
 mod org;
 mod spec;

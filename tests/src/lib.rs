@@ -114,7 +114,10 @@ impl TestApp {
             .recv()
             .unwrap()
             .unwrap_or_else(|e| panic!("server did not start: {e}"));
-        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(60))
+            .redirects(0)
+            .build();
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
             port,

@@ -9,6 +9,11 @@ pub mod departments;
 pub mod dictionaries;
 pub mod duplicates;
 pub mod health;
+pub mod lead_convert;
+pub mod lead_forms;
+pub mod lead_import;
+pub mod lead_rules;
+pub mod leads;
 pub mod me;
 pub mod members;
 pub mod scope;
@@ -54,6 +59,26 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(dictionaries::list_dictionary)
         .service(dictionaries::create_dictionary_entry)
         .service(dictionaries::update_dictionary_entry)
+        .service(lead_import::import_leads)
+        .service(leads::list_leads)
+        .service(leads::create_lead)
+        .service(leads::get_lead)
+        .service(leads::update_lead)
+        .service(leads::assign_lead)
+        .service(leads::create_lead_activity)
+        .service(leads::list_lead_activities)
+        .service(lead_convert::convert_lead)
+        .service(lead_rules::list_lead_rules)
+        .service(lead_rules::create_lead_rule)
+        .service(lead_rules::delete_lead_rule)
+        .service(lead_forms::list_lead_forms)
+        .service(lead_forms::create_lead_form)
+        .service(lead_forms::submit_form)
+        // CORS preflight of the public web-form endpoint (its POST is in the spec)
+        .route(
+            "/forms/{key}/submissions",
+            actix_web::web::method(actix_web::http::Method::OPTIONS).to(lead_forms::preflight),
+        )
         .service(transfer::transfer_user_customers)
         .service(contacts::list_contacts)
         .service(contacts::create_contact)

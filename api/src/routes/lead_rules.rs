@@ -1,0 +1,179 @@
+//! Lead assignment rules (admin): ordered; each matches on region, industry and
+//! source and names a user or a department served round-robin.
+
+use actix_web::{HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use persistence::leads::{self, NewRuleRow, RuleRow};
+use persistence::{departments, users};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::caller::AdminUser;
+use crate::error::ApiError;
+use crate::extract::{Json, PathId};
+use crate::routes::dictionaries::check_codes;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeadRule {
+    pub id: i64,
+    /// Rules are tried in ascending position.
+    pub position: i32,
+    pub name: String,
+    pub region: Option<String>,
+    pub industry: Option<String>,
+    pub source: Option<String>,
+    pub target_user_id: Option<i64>,
+    pub target_department_id: Option<i64>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<RuleRow> for LeadRule {
+    fn from(r: RuleRow) -> Self {
+        LeadRule {
+            id: r.id,
+            position: r.position,
+            name: r.name,
+            region: r.region,
+            industry: r.industry,
+            source: r.source,
+            target_user_id: r.target_user_id,
+            target_department_id: r.target_department_id,
+            active: r.active,
+            created_at: r.created_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateLeadRule {
+    #[validate(length(min = 1, max = 100))]
+    #[schema(example = "华东官网线索", min_length = 1, max_length = 100)]
+    pub name: String,
+    /// Default: after the existing rules.
+    pub position: Option<i32>,
+    pub region: Option<String>,
+    pub industry: Option<String>,
+    pub source: Option<String>,
+    /// Exactly one of target_user_id and target_department_id.
+    pub target_user_id: Option<i64>,
+    pub target_department_id: Option<i64>,
+}
+
+/// Lists the assignment rules in the order they are tried (admin).
+#[utoipa::path(
+    tag = "leads",
+    responses((status = 200, body = Vec<LeadRule>), (status = 401, response = crate::openapi::Unauthorized), (status = 403, response = crate::openapi::Forbidden)),
+    security(("bearer" = []))
+)]
+#[get("/lead-rules")]
+pub async fn list_lead_rules(state: web::Data<AppState>, _admin: AdminUser) -> Result<HttpResponse, ApiError> {
+    let rows = state.read(|conn| Ok(leads::rules(conn, false)?)).await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(LeadRule::from).collect::<Vec<_>>()))
+}
+
+/// Adds an assignment rule (admin).
+#[utoipa::path(
+    tag = "leads",
+    request_body = CreateLeadRule,
+    responses(
+        (status = 201, body = LeadRule),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/lead-rules")]
+pub async fn create_lead_rule(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    body: Json<CreateLeadRule>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    if b.target_user_id.is_some() == b.target_department_id.is_some() {
+        return Err(ApiError::invalid_field(
+            "target_user_id",
+            "one_of",
+            "give exactly one of target_user_id and target_department_id",
+        ));
+    }
+    let row = state
+        .write(move |conn| {
+            check_codes(
+                conn,
+                &[
+                    ("region", "region", b.region.as_deref()),
+                    ("industry", "industry", b.industry.as_deref()),
+                    ("source", "source", b.source.as_deref()),
+                ],
+            )?;
+            if let Some(u) = b.target_user_id
+                && !users::find(conn, u).is_ok_and(|u| u.active)
+            {
+                return Err(ApiError::invalid_field(
+                    "target_user_id",
+                    "not_found",
+                    format!("there is no active user {u}"),
+                ));
+            }
+            if let Some(d) = b.target_department_id
+                && !departments::exists(conn, d)?
+            {
+                return Err(ApiError::invalid_field(
+                    "target_department_id",
+                    "not_found",
+                    format!("there is no department {d}"),
+                ));
+            }
+            let position = match b.position {
+                Some(p) => p,
+                None => leads::rules(conn, false)?.iter().map(|r| r.position).max().unwrap_or(0) + 10,
+            };
+            let now = persistence::naive_now();
+            Ok(leads::insert_rule(
+                conn,
+                &NewRuleRow {
+                    position,
+                    name: b.name.trim().to_owned(),
+                    region: b.region,
+                    industry: b.industry,
+                    source: b.source,
+                    target_user_id: b.target_user_id,
+                    target_department_id: b.target_department_id,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(LeadRule::from(row)))
+}
+
+/// Deletes an assignment rule (admin).
+#[utoipa::path(
+    tag = "leads",
+    params(("id" = i64, Path, description = "Rule id")),
+    responses((status = 204, description = "Deleted"), (status = 401, response = crate::openapi::Unauthorized), (status = 403, response = crate::openapi::Forbidden), (status = 404, response = crate::openapi::NotFound)),
+    security(("bearer" = []))
+)]
+#[delete("/lead-rules/{id}")]
+pub async fn delete_lead_rule(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    id: PathId,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .write(move |conn| {
+            if leads::delete_rule(conn, id.0)? {
+                Ok(())
+            } else {
+                Err(ApiError::not_found("rule"))
+            }
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
