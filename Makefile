@@ -36,6 +36,10 @@ pg-up:
 postgres-tests: pg-up
 	CRM_TEST_BACKEND=postgres $(CARGO) test --workspace --test http
 
+## bench: benchmarks (release build), results in docs/benchmarks.md; never part of `make test`
+bench: pg-up
+	$(CARGO) bench -p crm-tests --bench lead_import
+
 ## openapi: regenerate the committed spec from the code
 openapi:
 	$(CARGO) run -q -p api --bin crm -- openapi > openapi/openapi.json

@@ -180,7 +180,7 @@ impl Application {
     }
 }
 
-/// Hourly: forget expired idempotency records.
+/// Hourly: forget expired idempotency records; reassign overdue leads when configured.
 fn spawn_housekeeping(state: web::Data<AppState>) {
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
@@ -195,6 +195,26 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
                 && n > 0
             {
                 log::info!("purged {n} expired idempotency records");
+            }
+            if state.limits.reassign_overdue_leads {
+                let st = state.clone();
+                let sla = st.limits.first_contact_sla;
+                let moved = st
+                    .write(move |conn| {
+                        routes::leads::reassign_overdue_leads(
+                            conn,
+                            &domain::scope::DataScope::All,
+                            None,
+                            sla,
+                            persistence::now_utc(),
+                        )
+                    })
+                    .await;
+                match moved {
+                    Ok(r) if !r.reassigned.is_empty() => log::info!("reassigned {} overdue leads", r.reassigned.len()),
+                    Ok(_) => {}
+                    Err(e) => log::error!("overdue lead reassignment failed: {e}"),
+                }
             }
         }
     });

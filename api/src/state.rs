@@ -15,6 +15,8 @@ pub struct Limits {
     pub first_contact_sla: chrono::Duration,
     /// Web-form submissions accepted per client address per hour.
     pub form_submissions_per_hour: i64,
+    /// Reassign overdue leads automatically every hour.
+    pub reassign_overdue_leads: bool,
 }
 
 impl Default for Limits {
@@ -25,6 +27,7 @@ impl Default for Limits {
             idempotency_ttl: chrono::Duration::hours(24),
             first_contact_sla: domain::leads::DEFAULT_FIRST_CONTACT_SLA,
             form_submissions_per_hour: 30,
+            reassign_overdue_leads: false,
         }
     }
 }

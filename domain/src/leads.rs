@@ -103,6 +103,15 @@ fn next_in_rotation(department: i64, roster: &Roster) -> Option<i64> {
         .find(|id| roster.users.get(id).is_some_and(Candidate::available))
 }
 
+/// Reassigns an overdue lead: the rules again, without the owner who let it lapse.
+pub fn reassign(lead: &LeadFacts<'_>, rules: &[Rule], roster: &Roster, current_owner: i64) -> Assignment {
+    let mut without = roster.clone();
+    if let Some(c) = without.users.get_mut(&current_owner) {
+        c.active = false;
+    }
+    assign(lead, rules, &without)
+}
+
 /// A lead that duplicates a record someone already works goes to that owner,
 /// so two reps never chase one company; otherwise the rules decide.
 pub fn assign_duplicate(existing_owner: Option<Candidate>) -> Option<Assignment> {
@@ -265,6 +274,22 @@ mod tests {
             rule(2, None, None, Target::User(12)),
         ];
         assert_eq!(assign(&LeadFacts::default(), &rules, &only_full), Assignment::Queue);
+    }
+
+    #[test]
+    fn an_overdue_lead_goes_to_someone_else_or_stays() {
+        let rules = [rule(1, None, None, Target::Department(9))];
+        let mut r = roster(&[rep(11), rep(12)], 9);
+        r.cursors.insert(9, 11);
+        assert_eq!(
+            reassign(&LeadFacts::default(), &rules, &r, 12),
+            Assignment::User {
+                user_id: 11,
+                rule_id: Some(1)
+            }
+        );
+        let alone = roster(&[rep(11)], 9);
+        assert_eq!(reassign(&LeadFacts::default(), &rules, &alone, 11), Assignment::Queue);
     }
 
     #[test]

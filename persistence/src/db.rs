@@ -75,9 +75,9 @@ impl Backend {
     /// Opens one connection, with a message that says what failed and why.
     pub fn connect(&self) -> Result<DbConn, String> {
         match self {
-            Backend::Postgres { url } => PgConnection::establish(url)
+            Backend::Postgres { url } => open_pg(url)
                 .map(DbConn::Pg)
-                .map_err(|e| format!("cannot connect to {}: {}", self.describe(), one_line(&e.to_string()))),
+                .map_err(|e| format!("cannot connect to {}: {}", self.describe(), one_line(&e))),
             Backend::Sqlite { path } => open_sqlite(path)
                 .map(DbConn::Sqlite)
                 .map_err(|e| format!("cannot open {}: {}", self.describe(), one_line(&e))),
@@ -105,6 +105,17 @@ pub fn redact(url: &str) -> String {
         }
         None => url.to_owned(),
     }
+}
+
+fn open_pg(url: &str) -> Result<PgConnection, String> {
+    let mut conn = PgConnection::establish(url).map_err(|e| e.to_string())?;
+    // Plan each statement for its parameters: a generic plan cached while a
+    // table was small (e.g. a seq scan for `key = ANY($1)`) would otherwise
+    // stay in use as the table grows (600 rows/s on a lead import; see
+    // docs/benchmarks.md).
+    conn.batch_execute("SET plan_cache_mode = force_custom_plan")
+        .map_err(|e| e.to_string())?;
+    Ok(conn)
 }
 
 fn open_sqlite(path: &Path) -> Result<SqliteConnection, String> {

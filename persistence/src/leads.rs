@@ -10,7 +10,7 @@ use domain::scope::DataScope;
 
 use crate::db::MultiBackend;
 use crate::schema::{
-    activities, assignment_cursors, customers, form_submissions, lead_forms, lead_rules, leads, users,
+    activities, assignment_cursors, contacts, customers, form_submissions, lead_forms, lead_rules, leads, users,
 };
 use crate::{DbConn, RepoError, naive};
 
@@ -133,12 +133,12 @@ fn scoped<'a>(q: Boxed<'a>, scope: &DataScope) -> Boxed<'a> {
     }
 }
 
-pub fn insert(conn: &mut DbConn, new: &NewLeadRow) -> Result<LeadRow, RepoError> {
-    let id: i64 = diesel::insert_into(leads::table)
+/// Stores a lead; returns its id.
+pub fn insert(conn: &mut DbConn, new: &NewLeadRow) -> Result<i64, RepoError> {
+    Ok(diesel::insert_into(leads::table)
         .values(new)
         .returning(leads::id)
-        .get_result(conn)?;
-    find(conn, id)
+        .get_result(conn)?)
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> Result<LeadRow, RepoError> {
@@ -240,34 +240,172 @@ pub enum Duplicate {
     Lead { id: i64, owner_id: Option<i64> },
 }
 
-/// The live customer, else the open lead, sharing a company key, phone or e-mail.
-pub fn find_duplicate(
-    conn: &mut DbConn,
-    company_key: Option<&str>,
-    phone_key: Option<&str>,
-    email_key: Option<&str>,
-) -> Result<Option<Duplicate>, RepoError> {
-    let customers_hit = crate::customers::exact_candidates(conn, company_key, None, phone_key, email_key)?;
-    if let Some((c, _)) = customers_hit.first() {
-        return Ok(Some(Duplicate::Customer {
-            id: c.id,
-            owner_id: c.owner_id,
-        }));
+impl Duplicate {
+    pub fn owner_id(self) -> Option<i64> {
+        match self {
+            Duplicate::Customer { owner_id, .. } | Duplicate::Lead { owner_id, .. } => owner_id,
+        }
     }
-    let no = "\u{1}never"; // a key no column holds, for the absent criteria
-    let hit: Option<(i64, Option<i64>)> = leads::table
-        .filter(leads::status.eq_any(OPEN))
-        .filter(
-            leads::company_key
-                .eq(company_key.unwrap_or(no))
-                .or(leads::phone_key.eq(phone_key.unwrap_or(no)))
-                .or(leads::email_key.eq(email_key.unwrap_or(no))),
-        )
-        .order(leads::id.asc())
-        .select((leads::id, leads::owner_id))
-        .first(conn)
-        .optional()?;
-    Ok(hit.map(|(id, owner_id)| Duplicate::Lead { id, owner_id }))
+}
+
+/// Keys of a batch of incoming leads, looked up in a few set queries instead
+/// of several queries a row: live customers (by name key, phone and e-mail,
+/// their contacts' too) and open leads (by company key, phone and e-mail).
+/// Leads of the batch join the index as they are stored, so a batch finds its
+/// own repeats.
+#[derive(Debug, Default)]
+pub struct DedupIndex {
+    customer_name: HashMap<String, (i64, Option<i64>)>,
+    customer_phone: HashMap<String, (i64, Option<i64>)>,
+    customer_email: HashMap<String, (i64, Option<i64>)>,
+    lead_company: HashMap<String, (i64, Option<i64>)>,
+    lead_phone: HashMap<String, (i64, Option<i64>)>,
+    lead_email: HashMap<String, (i64, Option<i64>)>,
+}
+
+/// Keys per `IN (...)` list, well under SQLite's and PostgreSQL's parameter limits.
+const CHUNK: usize = 900;
+
+fn keep_first(map: &mut HashMap<String, (i64, Option<i64>)>, rows: Vec<(Option<String>, i64, Option<i64>)>) {
+    for (key, id, owner) in rows {
+        if let Some(k) = key {
+            let e = map.entry(k).or_insert((id, owner));
+            if id < e.0 {
+                *e = (id, owner);
+            }
+        }
+    }
+}
+
+impl DedupIndex {
+    pub fn load(
+        conn: &mut DbConn,
+        company_keys: &[String],
+        phone_keys: &[String],
+        email_keys: &[String],
+    ) -> Result<DedupIndex, RepoError> {
+        let mut index = DedupIndex::default();
+        for chunk in company_keys.chunks(CHUNK) {
+            let rows: Vec<(String, i64, Option<i64>)> = customers::table
+                .filter(customers::deleted_at.is_null())
+                .filter(customers::name_key.eq_any(chunk))
+                .select((customers::name_key, customers::id, customers::owner_id))
+                .load(conn)?;
+            keep_first(
+                &mut index.customer_name,
+                rows.into_iter().map(|(k, i, o)| (Some(k), i, o)).collect(),
+            );
+            let rows = leads::table
+                .filter(leads::status.eq_any(OPEN))
+                .filter(leads::company_key.eq_any(chunk))
+                .select((leads::company_key, leads::id, leads::owner_id))
+                .load(conn)?;
+            keep_first(&mut index.lead_company, rows);
+        }
+        for chunk in phone_keys.chunks(CHUNK) {
+            let rows = customers::table
+                .filter(customers::deleted_at.is_null())
+                .filter(customers::phone_key.eq_any(chunk))
+                .select((customers::phone_key, customers::id, customers::owner_id))
+                .load(conn)?;
+            keep_first(&mut index.customer_phone, rows);
+            let rows = contacts::table
+                .inner_join(customers::table)
+                .filter(customers::deleted_at.is_null())
+                .filter(contacts::deleted_at.is_null())
+                .filter(contacts::phone_key.eq_any(chunk))
+                .select((contacts::phone_key, customers::id, customers::owner_id))
+                .load(conn)?;
+            keep_first(&mut index.customer_phone, rows);
+            let rows = leads::table
+                .filter(leads::status.eq_any(OPEN))
+                .filter(leads::phone_key.eq_any(chunk))
+                .select((leads::phone_key, leads::id, leads::owner_id))
+                .load(conn)?;
+            keep_first(&mut index.lead_phone, rows);
+        }
+        for chunk in email_keys.chunks(CHUNK) {
+            let rows = customers::table
+                .filter(customers::deleted_at.is_null())
+                .filter(customers::email_key.eq_any(chunk))
+                .select((customers::email_key, customers::id, customers::owner_id))
+                .load(conn)?;
+            keep_first(&mut index.customer_email, rows);
+            let rows = contacts::table
+                .inner_join(customers::table)
+                .filter(customers::deleted_at.is_null())
+                .filter(contacts::deleted_at.is_null())
+                .filter(contacts::email_key.eq_any(chunk))
+                .select((contacts::email_key, customers::id, customers::owner_id))
+                .load(conn)?;
+            keep_first(&mut index.customer_email, rows);
+            let rows = leads::table
+                .filter(leads::status.eq_any(OPEN))
+                .filter(leads::email_key.eq_any(chunk))
+                .select((leads::email_key, leads::id, leads::owner_id))
+                .load(conn)?;
+            keep_first(&mut index.lead_email, rows);
+        }
+        Ok(index)
+    }
+
+    /// A live customer first (name, phone, e-mail), else an open lead.
+    pub fn find(
+        &self,
+        company_key: Option<&str>,
+        phone_key: Option<&str>,
+        email_key: Option<&str>,
+    ) -> Option<Duplicate> {
+        let get = |map: &HashMap<String, (i64, Option<i64>)>, key: Option<&str>| key.and_then(|k| map.get(k)).copied();
+        get(&self.customer_name, company_key)
+            .or_else(|| get(&self.customer_phone, phone_key))
+            .or_else(|| get(&self.customer_email, email_key))
+            .map(|(id, owner_id)| Duplicate::Customer { id, owner_id })
+            .or_else(|| {
+                get(&self.lead_company, company_key)
+                    .or_else(|| get(&self.lead_phone, phone_key))
+                    .or_else(|| get(&self.lead_email, email_key))
+                    .map(|(id, owner_id)| Duplicate::Lead { id, owner_id })
+            })
+    }
+
+    /// A lead just stored: later rows of the batch will find it.
+    pub fn add_lead(
+        &mut self,
+        id: i64,
+        owner: Option<i64>,
+        company_key: Option<&str>,
+        phone_key: Option<&str>,
+        email_key: Option<&str>,
+    ) {
+        for (map, key) in [
+            (&mut self.lead_company, company_key),
+            (&mut self.lead_phone, phone_key),
+            (&mut self.lead_email, email_key),
+        ] {
+            if let Some(k) = key {
+                map.entry(k.to_owned()).or_insert((id, owner));
+            }
+        }
+    }
+
+    /// Everyone who owns a record in the index.
+    pub fn owner_ids(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = [
+            &self.customer_name,
+            &self.customer_phone,
+            &self.customer_email,
+            &self.lead_company,
+            &self.lead_phone,
+            &self.lead_email,
+        ]
+        .iter()
+        .flat_map(|m| m.values().filter_map(|(_, o)| *o))
+        .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -405,19 +543,27 @@ pub fn roster(conn: &mut DbConn, rules: &[Rule]) -> Result<Roster, RepoError> {
     })
 }
 
-/// A user as a lead candidate (for routing duplicates to the existing owner).
-pub fn candidate(conn: &mut DbConn, user_id: i64) -> Result<Option<Candidate>, RepoError> {
-    let row: Option<(bool, Option<i32>)> = users::table
-        .find(user_id)
-        .select((users::active, users::max_open_leads))
-        .first(conn)
-        .optional()?;
-    Ok(row.map(|(active, cap)| Candidate {
-        user_id,
-        active,
-        open_leads: 0,
-        capacity: cap.and_then(|c| u32::try_from(c).ok()),
-    }))
+/// Users as lead candidates (for routing duplicates to the existing owner), in one query.
+pub fn candidates(conn: &mut DbConn, user_ids: &[i64]) -> Result<HashMap<i64, Candidate>, RepoError> {
+    let rows: Vec<(i64, bool, Option<i32>)> = users::table
+        .filter(users::id.eq_any(user_ids))
+        .select((users::id, users::active, users::max_open_leads))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(user_id, active, cap)| {
+            let capacity = cap.and_then(|c| u32::try_from(c).ok());
+            (
+                user_id,
+                Candidate {
+                    user_id,
+                    active,
+                    open_leads: 0,
+                    capacity,
+                },
+            )
+        })
+        .collect())
 }
 
 pub fn set_cursor(conn: &mut DbConn, department_id: i64, user_id: i64) -> Result<(), RepoError> {

@@ -419,3 +419,37 @@ fn leads_are_assigned_by_hand_disqualified_with_a_reason_and_converted() {
         .json();
     assert_eq!(dq["disqualify_reason"], "空号");
 }
+
+#[test]
+fn overdue_leads_are_reassigned_to_another_rep() {
+    let app = TestApp::spawn_with(|c| c.limits.first_contact_sla = chrono::Duration::zero());
+    let (admin, _, reps) = setup(&app);
+    let lead = app
+        .post("/api/v1/leads")
+        .bearer(&admin)
+        .json(&json!({"person_name": "甲", "phone": "13700002222"}))
+        .expect(201)
+        .json();
+    let first_owner = lead["owner_id"].as_i64().unwrap();
+    let rep1 = app.token("rep1@example.com", &password_of("rep1@example.com"));
+    app.post("/api/v1/leads/reassign-overdue")
+        .bearer(&rep1)
+        .send()
+        .problem(403, "forbidden");
+    let r = app
+        .post("/api/v1/leads/reassign-overdue")
+        .bearer(&admin)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(r["reassigned"], json!([lead["id"]]));
+    let now = app
+        .get(&format!("/api/v1/leads/{}", lead["id"]))
+        .bearer(&admin)
+        .send()
+        .expect(200)
+        .json();
+    let new_owner = now["owner_id"].as_i64().unwrap();
+    assert_ne!(new_owner, first_owner);
+    assert!(reps.contains(&new_owner));
+}

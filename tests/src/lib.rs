@@ -69,12 +69,17 @@ impl TestApp {
 
     /// Like `spawn`, after letting the test adjust the configuration.
     pub fn spawn_with(adjust: impl FnOnce(&mut api::Config)) -> TestApp {
+        Self::spawn_on(backend_is_postgres(), adjust)
+    }
+
+    /// On PostgreSQL (`true`) or SQLite, whatever `CRM_TEST_BACKEND` says.
+    pub fn spawn_on(postgres: bool, adjust: impl FnOnce(&mut api::Config)) -> TestApp {
         // server errors show in a failing test's output
         let _ = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("error"))
             .is_test(true)
             .try_init();
         let name = unique_name();
-        let (store, url) = if backend_is_postgres() {
+        let (store, url) = if postgres {
             let db = format!("crm_test_{name}");
             let mut conn = PgConnection::establish(&pg_admin_url())
                 .unwrap_or_else(|e| panic!("PostgreSQL at {} does not answer: {e}", pg_admin_url()));

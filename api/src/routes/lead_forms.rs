@@ -19,7 +19,7 @@ use validator::Validate;
 use crate::caller::AdminUser;
 use crate::error::ApiError;
 use crate::extract::{Json, too_large};
-use crate::routes::leads::{Codes, LeadInput, Origin, Router, intake, prepare};
+use crate::routes::leads::{Codes, Incoming, LeadInput, Origin, Router, intake_one, prepare};
 use crate::security::random_hex;
 use crate::state::AppState;
 
@@ -312,7 +312,11 @@ async fn submit(state: &AppState, req: &HttpRequest, body: web::Payload) -> Resu
                         form_id: Some(form.id),
                         ..Origin::default()
                     };
-                    let (lead, duplicate) = intake(conn, &mut router, prepared, origin, Some(payload.clone()), now)?;
+                    let incoming = Incoming {
+                        prepared,
+                        raw_payload: Some(payload.clone()),
+                    };
+                    let (lead, duplicate) = intake_one(conn, &mut router, incoming, origin, None, now)?;
                     let outcome = if duplicate.is_some() { "duplicate" } else { "created" };
                     leads::record_submission(conn, form.id, &payload, address.as_deref(), outcome, Some(lead.id), now)?;
                     Ok((form, Ok(())))

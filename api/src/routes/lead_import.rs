@@ -20,7 +20,7 @@ use crate::caller::Caller;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{Query, too_large};
 use crate::routes::lead_forms::LEAD_FIELDS;
-use crate::routes::leads::{Codes, DuplicateOf, LeadInput, Origin, Router, intake, prepare};
+use crate::routes::leads::{Codes, DuplicateOf, Incoming, LeadInput, Origin, Router, intake, prepare};
 use crate::state::AppState;
 
 pub const MAX_ROWS: usize = 10_000;
@@ -253,42 +253,48 @@ pub async fn import_leads(
                 ..ImportSummary::default()
             };
             let mut out = Vec::with_capacity(rows.len());
+            let mut incoming = Vec::new();
             for (i, (input, raw)) in rows.into_iter().enumerate() {
-                let prepared = input.and_then(|input| prepare(&input, &codes));
-                let row = match prepared {
+                match input.and_then(|input| prepare(&input, &codes)) {
                     Err(errors) => {
                         summary.invalid += 1;
-                        ImportRow {
+                        out.push(ImportRow {
                             row: i + 1,
                             status: RowStatus::Invalid,
                             lead_id: None,
                             duplicate_of: None,
                             errors,
-                        }
-                    }
-                    Ok(p) => {
-                        let (lead, dup) = intake(conn, &mut router, p, origin, Some(raw.to_string()), now)?;
-                        let duplicate_of = dup.map(|d| match d {
-                            Duplicate::Customer { id, .. } => DuplicateOf { kind: "customer", id },
-                            Duplicate::Lead { id, .. } => DuplicateOf { kind: "lead", id },
                         });
-                        let status = if duplicate_of.is_some() {
-                            summary.duplicates += 1;
-                            RowStatus::Duplicate
-                        } else {
-                            summary.created += 1;
-                            RowStatus::Created
-                        };
-                        ImportRow {
-                            row: i + 1,
-                            status,
-                            lead_id: Some(lead.id),
-                            duplicate_of,
-                            errors: Vec::new(),
-                        }
                     }
-                };
-                out.push(row);
+                    Ok(prepared) => {
+                        out.push(ImportRow {
+                            row: i + 1,
+                            status: RowStatus::Created,
+                            lead_id: None,
+                            duplicate_of: None,
+                            errors: Vec::new(),
+                        });
+                        incoming.push(Incoming {
+                            prepared,
+                            raw_payload: Some(raw.to_string()),
+                        });
+                    }
+                }
+            }
+            let stored = intake(conn, &mut router, incoming, origin, None, now)?;
+            let pending = out.iter_mut().filter(|r| r.status == RowStatus::Created);
+            for (row, done) in pending.zip(stored) {
+                row.lead_id = Some(done.id);
+                row.duplicate_of = done.duplicate.map(|d| match d {
+                    Duplicate::Customer { id, .. } => DuplicateOf { kind: "customer", id },
+                    Duplicate::Lead { id, .. } => DuplicateOf { kind: "lead", id },
+                });
+                if row.duplicate_of.is_some() {
+                    row.status = RowStatus::Duplicate;
+                    summary.duplicates += 1;
+                } else {
+                    summary.created += 1;
+                }
             }
             Ok(ImportResult { summary, rows: out })
         })

@@ -2,18 +2,18 @@
 //! overdue view, manual (re)assignment, follow-up activities that mark first
 //! contact, disqualification and conversion into a customer.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::auth::ApiScope;
 use domain::dedup::{SuffixList, fold_email, normalize_company_name, normalize_phone};
 use domain::leads::{
-    Assignment, LeadFacts, Roster, Rule, Target, assign, assign_duplicate, first_contact_due, is_contact,
+    Assignment, LeadFacts, Roster, Rule, Target, assign, assign_duplicate, first_contact_due, is_contact, reassign,
 };
 use domain::org::Role;
 use domain::scope::DataScope;
-use persistence::leads::{self, Duplicate, LeadChangeset, LeadFilter, LeadRow, NewLeadRow};
+use persistence::leads::{self, DedupIndex, Duplicate, LeadChangeset, LeadFilter, LeadRow, NewLeadRow};
 use persistence::{DbConn, audit, dictionaries, now_utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -306,82 +306,120 @@ impl Router {
     }
 }
 
-/// Stores one prepared lead: links it to what it duplicates (routing it to
-/// that record's owner), else gives it to `default_owner` (a rep entering
-/// their own lead) or assigns it by the rules.
+/// One lead arriving, with what its sender sent.
+pub struct Incoming {
+    pub prepared: Prepared,
+    pub raw_payload: Option<String>,
+}
+
+/// What became of an incoming lead.
+#[derive(Debug, Clone, Copy)]
+pub struct Intaken {
+    pub id: i64,
+    pub duplicate: Option<Duplicate>,
+}
+
+/// Stores incoming leads in order. Each is linked to what it duplicates (a live
+/// customer or an open lead, earlier leads of the same batch included) and
+/// routed to that record's active owner; otherwise it goes to `default_owner`
+/// (a rep entering their own lead) or the assignment rules place it. Duplicate
+/// lookups are a few set queries for the whole batch, then one insert a lead.
 pub fn intake(
     conn: &mut DbConn,
     router: &mut Router,
-    prepared: Prepared,
+    incoming: Vec<Incoming>,
     origin: Origin,
-    raw_payload: Option<String>,
+    default_owner: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<(LeadRow, Option<Duplicate>), ApiError> {
-    intake_for(conn, router, prepared, origin, raw_payload, None, now)
+) -> Result<Vec<Intaken>, ApiError> {
+    let keys = |f: fn(&NewLeadRow) -> &Option<String>| -> Vec<String> {
+        let mut v: Vec<String> = incoming.iter().filter_map(|i| f(&i.prepared.row).clone()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let (companies, phones, emails) = (keys(|r| &r.company_key), keys(|r| &r.phone_key), keys(|r| &r.email_key));
+    let mut index = DedupIndex::load(conn, &companies, &phones, &emails)?;
+    let owners = leads::candidates(conn, &index.owner_ids())?;
+    let mut cursors: HashMap<i64, i64> = HashMap::new();
+    let mut out = Vec::with_capacity(incoming.len());
+    for item in incoming {
+        let mut row = item.prepared.row;
+        let duplicate = index.find(
+            row.company_key.as_deref(),
+            row.phone_key.as_deref(),
+            row.email_key.as_deref(),
+        );
+        let existing_owner = duplicate
+            .and_then(Duplicate::owner_id)
+            .and_then(|o| owners.get(&o).copied());
+        let facts = LeadFacts {
+            region: row.region.as_deref(),
+            industry: row.industry.as_deref(),
+            source: row.source.as_deref(),
+        };
+        let assignment = assign_duplicate(existing_owner).unwrap_or_else(|| match default_owner {
+            Some(user_id) => Assignment::User { user_id, rule_id: None },
+            None => assign(&facts, &router.rules, &router.roster),
+        });
+        if let Assignment::User { user_id, rule_id } = assignment {
+            row.owner_id = Some(user_id);
+            row.assigned_at = Some(now.naive_utc());
+            row.assigned_by_rule = rule_id;
+            row.first_contact_due_at = Some(first_contact_due(now, router.sla).naive_utc());
+            if let Some(c) = router.roster.users.get_mut(&user_id) {
+                c.open_leads += 1;
+            }
+            if let Some(Target::Department(d)) = rule_id
+                .and_then(|id| router.rules.iter().find(|r| r.id == id))
+                .map(|r| r.target)
+            {
+                router.roster.cursors.insert(d, user_id);
+                cursors.insert(d, user_id);
+            }
+        }
+        match duplicate {
+            Some(Duplicate::Customer { id, .. }) => row.duplicate_of_customer_id = Some(id),
+            Some(Duplicate::Lead { id, .. }) => row.duplicate_of_lead_id = Some(id),
+            None => {}
+        }
+        row.created_by = origin.created_by;
+        row.api_key_id = origin.api_key_id;
+        row.form_id = origin.form_id;
+        row.raw_payload = item.raw_payload;
+        row.created_at = now.naive_utc();
+        row.updated_at = now.naive_utc();
+        let id = leads::insert(conn, &row)?;
+        index.add_lead(
+            id,
+            row.owner_id,
+            row.company_key.as_deref(),
+            row.phone_key.as_deref(),
+            row.email_key.as_deref(),
+        );
+        out.push(Intaken { id, duplicate });
+    }
+    for (department, user) in cursors {
+        leads::set_cursor(conn, department, user)?;
+    }
+    Ok(out)
 }
 
-pub fn intake_for(
+/// Stores one lead (see [`intake`]) and reads it back.
+pub fn intake_one(
     conn: &mut DbConn,
     router: &mut Router,
-    prepared: Prepared,
+    incoming: Incoming,
     origin: Origin,
-    raw_payload: Option<String>,
     default_owner: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(LeadRow, Option<Duplicate>), ApiError> {
-    let mut row = prepared.row;
-    let duplicate = leads::find_duplicate(
-        conn,
-        row.company_key.as_deref(),
-        row.phone_key.as_deref(),
-        row.email_key.as_deref(),
-    )?;
-    let existing_owner = match duplicate {
-        Some(Duplicate::Customer { owner_id: Some(o), .. } | Duplicate::Lead { owner_id: Some(o), .. }) => {
-            leads::candidate(conn, o)?
-        }
-        _ => None,
-    };
-    let facts = LeadFacts {
-        region: row.region.as_deref(),
-        industry: row.industry.as_deref(),
-        source: row.source.as_deref(),
-    };
-    let assignment = assign_duplicate(existing_owner).unwrap_or_else(|| match default_owner {
-        Some(user_id) => Assignment::User { user_id, rule_id: None },
-        None => assign(&facts, &router.rules, &router.roster),
-    });
-    if let Assignment::User { user_id, rule_id } = assignment {
-        row.owner_id = Some(user_id);
-        row.assigned_at = Some(now.naive_utc());
-        row.assigned_by_rule = rule_id;
-        row.first_contact_due_at = Some(first_contact_due(now, router.sla).naive_utc());
-        if let Some(c) = router.roster.users.get_mut(&user_id) {
-            c.open_leads += 1;
-        }
-        let department_rule = rule_id
-            .and_then(|id| router.rules.iter().find(|r| r.id == id))
-            .and_then(|r| match r.target {
-                Target::Department(d) => Some(d),
-                Target::User(_) => None,
-            });
-        if let Some(d) = department_rule {
-            router.roster.cursors.insert(d, user_id);
-            leads::set_cursor(conn, d, user_id)?;
-        }
-    }
-    match duplicate {
-        Some(Duplicate::Customer { id, .. }) => row.duplicate_of_customer_id = Some(id),
-        Some(Duplicate::Lead { id, .. }) => row.duplicate_of_lead_id = Some(id),
-        None => {}
-    }
-    row.created_by = origin.created_by;
-    row.api_key_id = origin.api_key_id;
-    row.form_id = origin.form_id;
-    row.raw_payload = raw_payload;
-    row.created_at = now.naive_utc();
-    row.updated_at = now.naive_utc();
-    Ok((leads::insert(conn, &row)?, duplicate))
+    let done = intake(conn, router, vec![incoming], origin, default_owner, now)?;
+    let first = done
+        .first()
+        .copied()
+        .ok_or_else(|| ApiError::internal("intake stored nothing"))?;
+    Ok((leads::find(conn, first.id)?, first.duplicate))
 }
 
 /// Who may read and write leads: users by role scope, keys with the scope.
@@ -451,7 +489,17 @@ pub async fn create_lead(
                 Caller::User(u) if u.role == Role::Rep => Some(u.id),
                 _ => None,
             };
-            let (row, _) = intake_for(conn, &mut router, prepared, origin, None, own, now_utc())?;
+            let (row, _) = intake_one(
+                conn,
+                &mut router,
+                Incoming {
+                    prepared,
+                    raw_payload: None,
+                },
+                origin,
+                own,
+                now_utc(),
+            )?;
             Ok(row)
         })
         .await?;
@@ -868,4 +916,93 @@ pub async fn list_lead_activities(
         })
         .await?;
     Ok(HttpResponse::Ok().json(list.into_iter().map(ActivityDto::from).collect::<Vec<_>>()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Reassigned {
+    /// Overdue leads given to another rep.
+    pub reassigned: Vec<i64>,
+    /// Overdue leads nobody else could take (left with their owner).
+    pub kept: Vec<i64>,
+}
+
+/// Gives every overdue, never-contacted lead to another rep by the rules, with a
+/// fresh deadline; reps who let a lead lapse do not get it back. Each move is audited.
+pub fn reassign_overdue_leads(
+    conn: &mut DbConn,
+    scope: &DataScope,
+    actor: Option<i64>,
+    sla: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<Reassigned, ApiError> {
+    let filter = LeadFilter {
+        overdue: true,
+        ..LeadFilter::default()
+    };
+    let overdue = leads::list(conn, scope, &filter, false, None, 1000, now)?;
+    let mut router = Router::load(conn, sla)?;
+    let mut result = Reassigned {
+        reassigned: Vec::new(),
+        kept: Vec::new(),
+    };
+    for lead in overdue {
+        let Some(owner) = lead.owner_id else { continue };
+        let facts = LeadFacts {
+            region: lead.region.as_deref(),
+            industry: lead.industry.as_deref(),
+            source: lead.source.as_deref(),
+        };
+        match reassign(&facts, &router.rules, &router.roster, owner) {
+            Assignment::User { user_id, rule_id } => {
+                let changes = LeadChangeset {
+                    owner_id: Some(Some(user_id)),
+                    assigned_at: Some(Some(now.naive_utc())),
+                    assigned_by_rule: Some(rule_id),
+                    first_contact_due_at: Some(Some(first_contact_due(now, sla).naive_utc())),
+                    ..LeadChangeset::default()
+                };
+                leads::update(conn, lead.id, None, &changes, now)?;
+                if let Some(c) = router.roster.users.get_mut(&user_id) {
+                    c.open_leads += 1;
+                }
+                if let Some(Target::Department(d)) = rule_id
+                    .and_then(|id| router.rules.iter().find(|r| r.id == id))
+                    .map(|r| r.target)
+                {
+                    router.roster.cursors.insert(d, user_id);
+                    leads::set_cursor(conn, d, user_id)?;
+                }
+                let detail = json!({"owner_id": [owner, user_id], "reason": "first contact overdue"}).to_string();
+                audit::record(conn, "lead", lead.id, "reassigned", actor, &detail, now)?;
+                result.reassigned.push(lead.id);
+            }
+            Assignment::Queue => result.kept.push(lead.id),
+        }
+    }
+    Ok(result)
+}
+
+/// Reassigns overdue leads now (managers within their subtree, admins).
+#[utoipa::path(
+    tag = "leads",
+    responses(
+        (status = 200, body = Reassigned),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/leads/reassign-overdue")]
+pub async fn reassign_overdue(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    if user.role == Role::Rep {
+        return Err(ApiError::forbidden("only managers and admins reassign leads"));
+    }
+    let sla = state.limits.first_contact_sla;
+    let result = state
+        .write(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            reassign_overdue_leads(conn, &scope, Some(user.id), sla, now_utc())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(result))
 }

@@ -60,6 +60,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(dictionaries::create_dictionary_entry)
         .service(dictionaries::update_dictionary_entry)
         .service(lead_import::import_leads)
+        .service(leads::reassign_overdue)
         .service(leads::list_leads)
         .service(leads::create_lead)
         .service(leads::get_lead)

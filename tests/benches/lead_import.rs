@@ -1,0 +1,98 @@
+//! Lead-import benchmark: 100,000 generated leads through `POST /leads/import`
+//! (10 requests of 10,000 rows, 5 % duplicates), on SQLite and on PostgreSQL.
+//! Run with `make bench`; prints rows/s and writes them to docs/benchmarks.md.
+//! A benchmark, not a test: nothing here passes or fails on speed.
+
+#![allow(clippy::unwrap_used)]
+
+use std::time::Instant;
+
+use crm_tests::TestApp;
+use serde_json::{Value, json};
+
+const TOTAL: usize = 100_000;
+const BATCH: usize = 10_000;
+
+fn batch(start: usize) -> Value {
+    let rows: Vec<Value> = (start..start + BATCH)
+        .map(|i| {
+            let region = ["shanghai", "beijing", "guangdong", "zhejiang"][i % 4];
+            // every 20th row repeats an earlier phone: a duplicate
+            let n = if i % 20 == 19 { i - 7 } else { i };
+            json!({
+                "person_name": format!("联系人{i}"),
+                "company": format!("基准测试公司{i}"),
+                "phone": format!("139{n:08}"),
+                "email": format!("lead{i}@bench.example.com"),
+                "source": "import",
+                "region": region,
+            })
+        })
+        .collect();
+    Value::Array(rows)
+}
+
+fn run(postgres: bool) -> (f64, usize, usize) {
+    let app = TestApp::spawn_on(postgres, |c| c.pool_size = Some(8));
+    let admin = app.admin_token();
+    let d = app.create_department(&admin, "华东", None);
+    for i in 0..5 {
+        app.create_user(&admin, &format!("bench{i}@example.com"), "rep", Some(d));
+    }
+    app.post("/api/v1/lead-rules")
+        .bearer(&admin)
+        .json(&json!({"name": "all", "target_department_id": d}))
+        .expect(201);
+    let key = app
+        .post("/api/v1/api-keys")
+        .bearer(&admin)
+        .json(&json!({"name": "bench", "scopes": ["leads:write"]}))
+        .expect(201)
+        .json()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let batches: Vec<Value> = (0..TOTAL / BATCH).map(|b| batch(b * BATCH)).collect();
+    let (mut created, mut duplicates) = (0, 0);
+    let started = Instant::now();
+    for body in &batches {
+        let r = app
+            .post("/api/v1/leads/import")
+            .header("X-Api-Key", &key)
+            .json(body)
+            .expect(200)
+            .json();
+        created += r["summary"]["created"].as_u64().unwrap() as usize;
+        duplicates += r["summary"]["duplicates"].as_u64().unwrap() as usize;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    (TOTAL as f64 / secs, created, duplicates)
+}
+
+fn main() {
+    let mut lines = Vec::new();
+    for (name, postgres) in [("SQLite", false), ("PostgreSQL", true)] {
+        let skip = if postgres {
+            "CRM_BENCH_SKIP_PG"
+        } else {
+            "CRM_BENCH_SKIP_SQLITE"
+        };
+        if std::env::var(skip).is_ok() {
+            continue;
+        }
+        let (rate, created, duplicates) = run(postgres);
+        let line = format!(
+            "| lead import, {TOTAL} rows in batches of {BATCH} | {name} | {rate:.0} rows/s | {created} created, {duplicates} duplicates |"
+        );
+        println!("{line}");
+        lines.push(line);
+    }
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/benchmarks.md");
+    let doc = format!(
+        "# Benchmarks\n\nWritten by `make bench` (release build, this machine: {} cores). Figures are what the last run measured;\ncommit messages of performance changes quote before and after.\n\n| benchmark | backend | result | notes |\n|---|---|---|---|\n{}\n",
+        std::thread::available_parallelism().map_or(0, usize::from),
+        lines.join("\n")
+    );
+    std::fs::write(path, doc).unwrap();
+    println!("written to docs/benchmarks.md");
+}
