@@ -9,5 +9,6 @@ pub mod dedup;
 pub mod leads;
 pub mod org;
 pub mod page;
+pub mod pipeline;
 pub mod scope;
 pub mod throttle;

@@ -12,6 +12,7 @@ pub mod dictionaries;
 pub mod error;
 pub mod idempotency;
 pub mod leads;
+pub mod opportunities;
 pub mod schema;
 pub mod sessions;
 pub mod settings;

@@ -293,6 +293,68 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    pipelines (id) {
+        id -> BigInt,
+        name -> Text,
+        allow_skip -> Bool,
+        allow_back -> Bool,
+        is_default -> Bool,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    stages (id) {
+        id -> BigInt,
+        pipeline_id -> BigInt,
+        name -> Text,
+        position -> Integer,
+        probability -> Integer,
+        kind -> Text,
+        required_fields -> Text,
+        stale_after_days -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    opportunities (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        contact_id -> Nullable<BigInt>,
+        pipeline_id -> BigInt,
+        stage_id -> BigInt,
+        title -> Text,
+        amount -> Nullable<BigInt>,
+        currency -> Text,
+        expected_close_date -> Nullable<Date>,
+        owner_id -> BigInt,
+        status -> Text,
+        lost_reason -> Nullable<Text>,
+        lost_at_stage_id -> Nullable<BigInt>,
+        stage_entered_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    stage_changes (id) {
+        id -> BigInt,
+        opportunity_id -> BigInt,
+        from_stage_id -> Nullable<BigInt>,
+        to_stage_id -> BigInt,
+        changed_by -> Nullable<BigInt>,
+        changed_at -> Timestamp,
+        seconds_in_from -> BigInt,
+    }
+}
+
 diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(contacts -> customers (customer_id));
@@ -309,5 +371,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     leads,
     lead_rules,
-    lead_forms
+    lead_forms,
+    pipelines,
+    stages,
+    opportunities,
+    stage_changes
 );

@@ -11,5 +11,6 @@ mod dictionaries;
 mod errors;
 mod idempotency;
 mod leads;
+mod opportunities;
 mod org;
 mod spec;

@@ -16,6 +16,8 @@ pub mod lead_rules;
 pub mod leads;
 pub mod me;
 pub mod members;
+pub mod opportunities;
+pub mod pipelines;
 pub mod scope;
 pub mod transfer;
 pub mod users;
@@ -75,6 +77,15 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(lead_forms::list_lead_forms)
         .service(lead_forms::create_lead_form)
         .service(lead_forms::submit_form)
+        .service(pipelines::list_pipelines)
+        .service(pipelines::get_pipeline)
+        .service(pipelines::create_pipeline)
+        .service(opportunities::list_opportunities)
+        .service(opportunities::create_opportunity)
+        .service(opportunities::get_opportunity)
+        .service(opportunities::update_opportunity)
+        .service(opportunities::transition_opportunity)
+        .service(opportunities::opportunity_history)
         // CORS preflight of the public web-form endpoint (its POST is in the spec)
         .route(
             "/forms/{key}/submissions",

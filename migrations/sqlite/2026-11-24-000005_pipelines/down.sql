@@ -1,0 +1,4 @@
+DROP TABLE stage_changes;
+DROP TABLE opportunities;
+DROP TABLE stages;
+DROP TABLE pipelines;

@@ -1,0 +1,375 @@
+//! Pipelines with their stages, opportunities (商机) and stage history.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+use domain::pipeline::{Requirement, Stage, StageChange, StageKind};
+use domain::scope::DataScope;
+
+use crate::db::MultiBackend;
+use crate::schema::{opportunities, pipelines, stage_changes, stages, users};
+use crate::{DbConn, RepoError, naive};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = pipelines)]
+pub struct PipelineRow {
+    pub id: i64,
+    pub name: String,
+    pub allow_skip: bool,
+    pub allow_back: bool,
+    pub is_default: bool,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = stages)]
+pub struct StageRow {
+    pub id: i64,
+    pub pipeline_id: i64,
+    pub name: String,
+    pub position: i32,
+    pub probability: i32,
+    pub kind: String,
+    pub required_fields: String,
+    pub stale_after_days: Option<i32>,
+}
+
+impl StageRow {
+    pub fn kind(&self) -> StageKind {
+        match self.kind.as_str() {
+            "won" => StageKind::Won,
+            "lost" => StageKind::Lost,
+            _ => StageKind::Open,
+        }
+    }
+
+    pub fn requires(&self) -> Vec<Requirement> {
+        self.required_fields
+            .split_whitespace()
+            .filter_map(Requirement::parse)
+            .collect()
+    }
+
+    pub fn rule(&self) -> Stage {
+        Stage {
+            id: self.id,
+            position: self.position,
+            kind: self.kind(),
+            requires: self.requires(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = stages)]
+pub struct NewStageRow {
+    pub pipeline_id: i64,
+    pub name: String,
+    pub position: i32,
+    pub probability: i32,
+    pub kind: String,
+    pub required_fields: String,
+    pub stale_after_days: Option<i32>,
+}
+
+pub fn pipelines_list(conn: &mut DbConn) -> Result<Vec<PipelineRow>, RepoError> {
+    Ok(pipelines::table
+        .select(PipelineRow::as_select())
+        .order(pipelines::id.asc())
+        .load(conn)?)
+}
+
+pub fn pipeline(conn: &mut DbConn, id: i64) -> Result<PipelineRow, RepoError> {
+    Ok(pipelines::table.find(id).select(PipelineRow::as_select()).first(conn)?)
+}
+
+pub fn default_pipeline(conn: &mut DbConn) -> Result<PipelineRow, RepoError> {
+    Ok(pipelines::table
+        .filter(pipelines::is_default.eq(true))
+        .filter(pipelines::active.eq(true))
+        .select(PipelineRow::as_select())
+        .order(pipelines::id.asc())
+        .first(conn)?)
+}
+
+/// Stages of the given pipelines, in order.
+pub fn stages_of(conn: &mut DbConn, pipeline_ids: &[i64]) -> Result<Vec<StageRow>, RepoError> {
+    Ok(stages::table
+        .filter(stages::pipeline_id.eq_any(pipeline_ids))
+        .order((stages::pipeline_id.asc(), stages::position.asc(), stages::id.asc()))
+        .select(StageRow::as_select())
+        .load(conn)?)
+}
+
+pub fn insert_pipeline(
+    conn: &mut DbConn,
+    name: &str,
+    allow_skip: bool,
+    allow_back: bool,
+    stage_rows: &[NewStageRow],
+    now: DateTime<Utc>,
+) -> Result<PipelineRow, RepoError> {
+    let id: i64 = diesel::insert_into(pipelines::table)
+        .values((
+            pipelines::name.eq(name),
+            pipelines::allow_skip.eq(allow_skip),
+            pipelines::allow_back.eq(allow_back),
+            pipelines::created_at.eq(naive(now)),
+            pipelines::updated_at.eq(naive(now)),
+        ))
+        .returning(pipelines::id)
+        .get_result(conn)?;
+    for s in stage_rows {
+        let row = NewStageRow {
+            pipeline_id: id,
+            ..s.clone()
+        };
+        diesel::insert_into(stages::table).values(&row).execute(conn)?;
+    }
+    pipeline(conn, id)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = opportunities)]
+pub struct OpportunityRow {
+    pub id: i64,
+    pub customer_id: i64,
+    pub contact_id: Option<i64>,
+    pub pipeline_id: i64,
+    pub stage_id: i64,
+    pub title: String,
+    pub amount: Option<i64>,
+    pub currency: String,
+    pub expected_close_date: Option<NaiveDate>,
+    pub owner_id: i64,
+    pub status: String,
+    pub lost_reason: Option<String>,
+    pub lost_at_stage_id: Option<i64>,
+    pub stage_entered_at: NaiveDateTime,
+    pub closed_at: Option<NaiveDateTime>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = opportunities)]
+pub struct NewOpportunityRow {
+    pub customer_id: i64,
+    pub contact_id: Option<i64>,
+    pub pipeline_id: i64,
+    pub stage_id: i64,
+    pub title: String,
+    pub amount: Option<i64>,
+    pub currency: String,
+    pub expected_close_date: Option<NaiveDate>,
+    pub owner_id: i64,
+    pub stage_entered_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = opportunities)]
+pub struct OpportunityChangeset {
+    pub title: Option<String>,
+    pub contact_id: Option<Option<i64>>,
+    pub amount: Option<Option<i64>>,
+    pub currency: Option<String>,
+    pub expected_close_date: Option<Option<NaiveDate>>,
+    pub stage_id: Option<i64>,
+    pub status: Option<String>,
+    pub lost_reason: Option<Option<String>>,
+    pub lost_at_stage_id: Option<Option<i64>>,
+    pub stage_entered_at: Option<NaiveDateTime>,
+    pub closed_at: Option<Option<NaiveDateTime>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OpportunityFilter {
+    pub pipeline_id: Option<i64>,
+    pub stage_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub status: Option<String>,
+    pub closing_from: Option<NaiveDate>,
+    pub closing_to: Option<NaiveDate>,
+    pub amount_min: Option<i64>,
+    pub amount_max: Option<i64>,
+    /// Open deals in a stage longer than its stale-after days: `(stage id, entered before)`.
+    pub stale: Option<Vec<(i64, NaiveDateTime)>>,
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+type Boxed<'a> = opportunities::BoxedQuery<'a, MultiBackend>;
+
+fn scoped<'a>(q: Boxed<'a>, scope: &DataScope) -> Boxed<'a> {
+    match scope {
+        DataScope::All => q,
+        DataScope::Departments { user_id, departments } => q.filter(
+            opportunities::owner_id.eq(*user_id).or(opportunities::owner_id.eq_any(
+                users::table
+                    .filter(users::department_id.eq_any(departments.clone()))
+                    .select(users::id),
+            )),
+        ),
+        DataScope::Own { user_id } => q.filter(opportunities::owner_id.eq(*user_id)),
+    }
+}
+
+/// Stores a deal and its first stage change (entering its first stage).
+pub fn insert(
+    conn: &mut DbConn,
+    new: &NewOpportunityRow,
+    by: i64,
+    now: DateTime<Utc>,
+) -> Result<OpportunityRow, RepoError> {
+    let id: i64 = diesel::insert_into(opportunities::table)
+        .values(new)
+        .returning(opportunities::id)
+        .get_result(conn)?;
+    record_change(conn, id, &domain::pipeline::stage_change(None, new.stage_id, now), by)?;
+    find(conn, id)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> Result<OpportunityRow, RepoError> {
+    Ok(opportunities::table
+        .find(id)
+        .select(OpportunityRow::as_select())
+        .first(conn)?)
+}
+
+pub fn find_visible(conn: &mut DbConn, id: i64, scope: &DataScope) -> Result<Option<OpportunityRow>, RepoError> {
+    Ok(scoped(
+        opportunities::table.filter(opportunities::id.eq(id)).into_boxed(),
+        scope,
+    )
+    .select(OpportunityRow::as_select())
+    .first(conn)
+    .optional()?)
+}
+
+/// Applies a change if the deal is still at `expected_version` (when given).
+pub fn update(
+    conn: &mut DbConn,
+    id: i64,
+    expected_version: Option<i64>,
+    changes: &OpportunityChangeset,
+    now: DateTime<Utc>,
+) -> Result<OpportunityRow, RepoError> {
+    let any_version = expected_version.is_none().into_sql::<diesel::sql_types::Bool>();
+    let n = diesel::update(
+        opportunities::table
+            .filter(opportunities::id.eq(id))
+            .filter(opportunities::version.eq(expected_version.unwrap_or(0)).or(any_version)),
+    )
+    .set((
+        changes,
+        opportunities::version.eq(opportunities::version + 1),
+        opportunities::updated_at.eq(naive(now)),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        find(conn, id)?;
+        return Err(RepoError::Stale);
+    }
+    find(conn, id)
+}
+
+pub fn record_change(conn: &mut DbConn, opportunity_id: i64, change: &StageChange, by: i64) -> Result<(), RepoError> {
+    diesel::insert_into(stage_changes::table)
+        .values((
+            stage_changes::opportunity_id.eq(opportunity_id),
+            stage_changes::from_stage_id.eq(change.from),
+            stage_changes::to_stage_id.eq(change.to),
+            stage_changes::changed_by.eq(Some(by)),
+            stage_changes::changed_at.eq(naive(change.at)),
+            stage_changes::seconds_in_from.eq(change.seconds_in_from),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = stage_changes)]
+pub struct StageChangeRow {
+    pub id: i64,
+    pub opportunity_id: i64,
+    pub from_stage_id: Option<i64>,
+    pub to_stage_id: i64,
+    pub changed_by: Option<i64>,
+    pub changed_at: NaiveDateTime,
+    pub seconds_in_from: i64,
+}
+
+pub fn history(conn: &mut DbConn, opportunity_id: i64) -> Result<Vec<StageChangeRow>, RepoError> {
+    Ok(stage_changes::table
+        .filter(stage_changes::opportunity_id.eq(opportunity_id))
+        .order(stage_changes::id.asc())
+        .select(StageChangeRow::as_select())
+        .load(conn)?)
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    scope: &DataScope,
+    filter: &OpportunityFilter,
+    after_id: Option<i64>,
+    limit: u32,
+) -> Result<Vec<OpportunityRow>, RepoError> {
+    let mut q = scoped(opportunities::table.into_boxed(), scope);
+    if let Some(v) = filter.pipeline_id {
+        q = q.filter(opportunities::pipeline_id.eq(v));
+    }
+    if let Some(v) = filter.stage_id {
+        q = q.filter(opportunities::stage_id.eq(v));
+    }
+    if let Some(v) = filter.owner_id {
+        q = q.filter(opportunities::owner_id.eq(v));
+    }
+    if let Some(d) = filter.department_id {
+        q = q.filter(opportunities::owner_id.eq_any(users::table.filter(users::department_id.eq(d)).select(users::id)));
+    }
+    if let Some(v) = &filter.status {
+        q = q.filter(opportunities::status.eq(v.clone()));
+    }
+    if let Some(v) = filter.closing_from {
+        q = q.filter(opportunities::expected_close_date.ge(v));
+    }
+    if let Some(v) = filter.closing_to {
+        q = q.filter(opportunities::expected_close_date.le(v));
+    }
+    if let Some(v) = filter.amount_min {
+        q = q.filter(opportunities::amount.ge(v));
+    }
+    if let Some(v) = filter.amount_max {
+        q = q.filter(opportunities::amount.le(v));
+    }
+    if let Some(since) = filter.updated_since {
+        q = q.filter(opportunities::updated_at.ge(naive(since)));
+    }
+    if let Some(stale) = &filter.stale {
+        q = q.filter(opportunities::status.eq("open"));
+        let mut any: Box<dyn BoxableExpression<opportunities::table, MultiBackend, SqlType = Bool>> =
+            Box::new(sql::<Bool>("1 = 0"));
+        for (stage, cutoff) in stale {
+            any = Box::new(
+                any.or(opportunities::stage_id
+                    .eq(*stage)
+                    .and(opportunities::stage_entered_at.lt(*cutoff))),
+            );
+        }
+        q = q.filter(any);
+    }
+    if let Some(id) = after_id {
+        q = q.filter(opportunities::id.gt(id));
+    }
+    Ok(q.order(opportunities::id.asc())
+        .select(OpportunityRow::as_select())
+        .limit(i64::from(limit))
+        .load(conn)?)
+}

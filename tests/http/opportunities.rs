@@ -1,0 +1,271 @@
+//! Pipelines and opportunities: enforced transitions and full stage history.
+
+use crm_tests::{TestApp, password_of};
+use serde_json::{Value, json};
+
+/// The default pipeline's stages by name.
+fn stages(app: &TestApp, token: &str) -> (i64, Vec<(String, i64)>) {
+    let ps = app.get("/api/v1/pipelines").bearer(token).send().expect(200).json();
+    let p = ps
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["is_default"] == true)
+        .unwrap()
+        .clone();
+    let list = p["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap().to_owned(), s["id"].as_i64().unwrap()))
+        .collect();
+    (p["id"].as_i64().unwrap(), list)
+}
+
+fn id_of(stages: &[(String, i64)], name: &str) -> i64 {
+    stages.iter().find(|(n, _)| n == name).map(|(_, id)| *id).unwrap()
+}
+
+struct Setup {
+    admin: String,
+    rep: String,
+    deal: Value,
+    stages: Vec<(String, i64)>,
+}
+
+fn setup(app: &TestApp) -> Setup {
+    let admin = app.admin_token();
+    let d = app.create_department(&admin, "华东", None);
+    app.create_user(&admin, "rep@example.com", "rep", Some(d));
+    let rep = app.token("rep@example.com", &password_of("rep@example.com"));
+    let customer = app
+        .post("/api/v1/customers")
+        .bearer(&rep)
+        .json(&json!({"name": "华为技术"}))
+        .expect(201)
+        .json();
+    let deal = app
+        .post("/api/v1/opportunities")
+        .bearer(&rep)
+        .json(&json!({"customer_id": customer["id"], "title": "ERP 二期"}))
+        .expect(201)
+        .json();
+    let (_, stages) = stages(app, &rep);
+    Setup {
+        admin,
+        rep,
+        deal,
+        stages,
+    }
+}
+
+fn move_to(app: &TestApp, token: &str, deal: &Value, stage: i64, extra: Value) -> crm_tests::Res {
+    let mut body = json!({"to_stage_id": stage});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    app.post(&format!("/api/v1/opportunities/{}/transitions", deal["id"]))
+        .bearer(token)
+        .json(&body)
+}
+
+#[test]
+fn the_default_funnel_is_seeded() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let (_, s) = stages(&app, &admin);
+    let names: Vec<&str> = s.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "初次沟通",
+            "了解需求",
+            "方案制定",
+            "商务谈判",
+            "合同签订",
+            "赢单",
+            "输单"
+        ]
+    );
+    let p = app.get("/api/v1/pipelines").bearer(&admin).send().expect(200).json();
+    let plan = &p[0]["stages"][2];
+    assert_eq!(
+        (plan["probability"].as_i64(), plan["required_fields"].clone()),
+        (Some(40), json!(["amount", "expected_close_date"]))
+    );
+}
+
+#[test]
+fn moves_are_checked_and_refusals_name_what_is_missing() {
+    let app = TestApp::spawn();
+    let t = setup(&app);
+    assert_eq!(t.deal["stage_id"], id_of(&t.stages, "初次沟通"));
+    move_to(&app, &t.rep, &t.deal, id_of(&t.stages, "了解需求"), json!({})).expect(200);
+    // 方案制定 needs an amount and a close date
+    let p = move_to(&app, &t.rep, &t.deal, id_of(&t.stages, "方案制定"), json!({})).problem(422, "validation_failed");
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["amount", "expected_close_date"]);
+    // skipping is refused in the default (no-skip) pipeline
+    let p = move_to(&app, &t.rep, &t.deal, id_of(&t.stages, "合同签订"), json!({})).problem(422, "validation_failed");
+    assert!(
+        p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["message"].as_str().unwrap().contains("skipping")),
+        "{p}"
+    );
+    // lost needs a reason
+    let p = move_to(&app, &t.rep, &t.deal, id_of(&t.stages, "输单"), json!({})).problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "lost_reason");
+    // another pipeline's stage
+    move_to(&app, &t.rep, &t.deal, 9999, json!({})).problem(422, "validation_failed");
+
+    let path = format!("/api/v1/opportunities/{}", t.deal["id"]);
+    let read = app.get(&path).bearer(&t.rep).send().expect(200);
+    let etag = read.header("etag").unwrap().to_owned();
+    let updated = app
+        .patch(&path)
+        .bearer(&t.rep)
+        .header("If-Match", &etag)
+        .json(&json!({"amount": {"amount": 50_000_000, "currency": "CNY"}, "expected_close_date": "2026-12-31"}))
+        .expect(200)
+        .json();
+    assert_eq!(updated["amount"], json!({"amount": 50_000_000, "currency": "CNY"}));
+    // a move with the old version is stale
+    app.post(&format!("{path}/transitions"))
+        .bearer(&t.rep)
+        .header("If-Match", &etag)
+        .json(&json!({"to_stage_id": id_of(&t.stages, "方案制定")}))
+        .problem(412, "stale_version");
+    move_to(&app, &t.rep, &updated, id_of(&t.stages, "方案制定"), json!({})).expect(200);
+}
+
+#[test]
+fn the_history_lists_every_move_with_durations_and_lost_deals_remember_their_stage() {
+    let app = TestApp::spawn();
+    let t = setup(&app);
+    let path = format!("/api/v1/opportunities/{}", t.deal["id"]);
+    move_to(&app, &t.rep, &t.deal, id_of(&t.stages, "了解需求"), json!({})).expect(200);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    move_to(&app, &t.rep, &t.deal, id_of(&t.stages, "初次沟通"), json!({})).expect(200);
+    let lost = move_to(
+        &app,
+        &t.rep,
+        &t.deal,
+        id_of(&t.stages, "输单"),
+        json!({"lost_reason": "预算取消"}),
+    )
+    .expect(200)
+    .json();
+    assert_eq!(lost["status"], "lost");
+    assert_eq!(lost["lost_at_stage_id"], id_of(&t.stages, "初次沟通"));
+    assert!(lost["closed_at"].is_string());
+
+    let h = app
+        .get(&format!("{path}/history"))
+        .bearer(&t.rep)
+        .send()
+        .expect(200)
+        .json();
+    let moves: Vec<(Value, i64)> = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["from_stage_id"].clone(), c["to_stage_id"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            (Value::Null, id_of(&t.stages, "初次沟通")),
+            (json!(id_of(&t.stages, "初次沟通")), id_of(&t.stages, "了解需求")),
+            (json!(id_of(&t.stages, "了解需求")), id_of(&t.stages, "初次沟通")),
+            (json!(id_of(&t.stages, "初次沟通")), id_of(&t.stages, "输单")),
+        ]
+    );
+    assert!(
+        h[2]["seconds_in_from"].as_i64().unwrap() >= 1,
+        "time in 了解需求 is recorded: {h}"
+    );
+
+    // a closed deal reopens only by a manager
+    move_to(&app, &t.rep, &lost, id_of(&t.stages, "初次沟通"), json!({})).problem(422, "validation_failed");
+    let reopened = move_to(&app, &t.admin, &lost, id_of(&t.stages, "初次沟通"), json!({}))
+        .expect(200)
+        .json();
+    assert_eq!(reopened["status"], "open");
+    assert_eq!(reopened["closed_at"], Value::Null);
+}
+
+#[test]
+fn a_skip_pipeline_wins_with_an_amount_and_lists_filter() {
+    let app = TestApp::spawn();
+    let t = setup(&app);
+    let p = app
+        .post("/api/v1/pipelines")
+        .bearer(&t.admin)
+        .json(&json!({"name": "快速成交", "allow_skip": true, "stages": [
+            {"name": "接洽", "probability": 20, "kind": "open", "stale_after_days": 1},
+            {"name": "报价", "probability": 60, "kind": "open", "required_fields": ["amount"]},
+            {"name": "成交", "probability": 100, "kind": "won"},
+            {"name": "丢单", "probability": 0, "kind": "lost"}
+        ]}))
+        .expect(201)
+        .json();
+    app.post("/api/v1/pipelines")
+        .bearer(&t.rep)
+        .json(&json!({"name": "x", "stages": []}))
+        .problem(403, "forbidden");
+    app.post("/api/v1/pipelines")
+        .bearer(&t.admin)
+        .json(&json!({"name": "坏", "stages": [{"name": "a", "probability": 10, "kind": "open", "required_fields": ["budget"]}]}))
+        .problem(422, "validation_failed");
+    let won_stage = p["stages"][2]["id"].as_i64().unwrap();
+    let customer = t.deal["customer_id"].clone();
+    let deal = app
+        .post("/api/v1/opportunities")
+        .bearer(&t.rep)
+        .json(&json!({"customer_id": customer, "pipeline_id": p["id"], "title": "快单"}))
+        .expect(201)
+        .json();
+    let e = move_to(&app, &t.rep, &deal, won_stage, json!({})).problem(422, "validation_failed");
+    assert_eq!(e["errors"][0]["field"], "amount");
+    app.patch(&format!("/api/v1/opportunities/{}", deal["id"]))
+        .bearer(&t.rep)
+        .json(&json!({"amount": {"amount": 880_000, "currency": "cny"}}))
+        .expect(200);
+    let won = move_to(&app, &t.rep, &deal, won_stage, json!({})).expect(200).json();
+    assert_eq!(won["status"], "won");
+
+    let list = |q: &str| {
+        app.get(&format!("/api/v1/opportunities?{q}"))
+            .bearer(&t.rep)
+            .send()
+            .expect(200)
+            .json()["data"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(list(""), 2);
+    assert_eq!(list("status=won"), 1);
+    assert_eq!(list(&format!("pipeline_id={}", p["id"])), 1);
+    assert_eq!(list("amount_min=800000"), 1);
+    assert_eq!(list("stale=true"), 0, "nothing has sat in a stage for days");
+    // another rep sees none of it
+    app.create_user(&t.admin, "other@example.com", "rep", None);
+    let other = app.token("other@example.com", &password_of("other@example.com"));
+    app.get(&format!("/api/v1/opportunities/{}", deal["id"]))
+        .bearer(&other)
+        .send()
+        .problem(404, "not_found");
+    app.post("/api/v1/opportunities")
+        .bearer(&other)
+        .json(&json!({"customer_id": customer, "title": "抢单"}))
+        .problem(404, "not_found");
+}
