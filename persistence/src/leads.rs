@@ -751,3 +751,47 @@ pub fn attach_activities(conn: &mut DbConn, lead_id: i64, customer_id: i64) -> R
     }
     Ok(())
 }
+
+/// An open lead matching a duplicate check, and the field it matched on.
+#[derive(Debug, Clone)]
+pub struct LeadMatch {
+    pub id: i64,
+    pub company: Option<String>,
+    pub person_name: Option<String>,
+    pub owner_id: Option<i64>,
+    pub matched_on: &'static str,
+}
+
+type LeadMatchRow = (i64, Option<String>, Option<String>, Option<i64>);
+
+/// Open (unconverted) leads sharing a company key, phone or e-mail; at most 20 per field.
+pub fn open_leads_matching(
+    conn: &mut DbConn,
+    company_key: Option<&str>,
+    phone_key: Option<&str>,
+    email_key: Option<&str>,
+) -> Result<Vec<LeadMatch>, RepoError> {
+    let mut out = Vec::new();
+    for (field, key) in [("name", company_key), ("phone", phone_key), ("email", email_key)] {
+        let Some(key) = key else { continue };
+        let mut q = leads::table.filter(leads::status.eq_any(OPEN)).into_boxed();
+        q = match field {
+            "name" => q.filter(leads::company_key.eq(key.to_owned())),
+            "phone" => q.filter(leads::phone_key.eq(key.to_owned())),
+            _ => q.filter(leads::email_key.eq(key.to_owned())),
+        };
+        let rows: Vec<LeadMatchRow> = q
+            .order(leads::id.asc())
+            .select((leads::id, leads::company, leads::person_name, leads::owner_id))
+            .limit(20)
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|(id, company, person_name, owner_id)| LeadMatch {
+            id,
+            company,
+            person_name,
+            owner_id,
+            matched_on: field,
+        }));
+    }
+    Ok(out)
+}

@@ -453,3 +453,25 @@ fn overdue_leads_are_reassigned_to_another_rep() {
     assert_ne!(new_owner, first_owner);
     assert!(reps.contains(&new_owner));
 }
+
+#[test]
+fn the_duplicate_check_finds_unconverted_leads_too() {
+    let app = TestApp::spawn();
+    let (admin, _, _) = setup(&app);
+    let lead = app
+        .post("/api/v1/leads")
+        .bearer(&admin)
+        .json(&json!({"person_name": "周总", "company": "苏州某某精密机械有限公司", "phone": "13811112222"}))
+        .expect(201)
+        .json();
+    let r = app
+        .post("/api/v1/customers/duplicate-check")
+        .bearer(&admin)
+        .json(&json!({"name": "苏州某某精密机械", "phone": "+86 138 1111 2222"}))
+        .expect(200)
+        .json();
+    assert_eq!(r["exact"], json!([]));
+    assert_eq!(r["leads"][0]["lead_id"], lead["id"]);
+    assert_eq!(r["leads"][0]["matched_on"], json!(["name", "phone"]));
+    assert!(r["leads"][0]["owner_name"].is_string());
+}

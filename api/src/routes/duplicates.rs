@@ -48,8 +48,21 @@ pub struct DuplicateMatch {
     pub score: f64,
 }
 
+/// An open lead matching the check.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LeadDuplicate {
+    pub lead_id: i64,
+    pub company: Option<String>,
+    pub person_name: Option<String>,
+    /// `null` while the lead is unassigned.
+    pub owner_name: Option<String>,
+    pub matched_on: Vec<String>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DuplicateReport {
+    /// Open (unconverted) leads with the same company, phone or e-mail.
+    pub leads: Vec<LeadDuplicate>,
     /// Same company: creating it again would be refused.
     pub exact: Vec<DuplicateMatch>,
     /// Look-alike names, best first: a warning, not a block.
@@ -144,12 +157,15 @@ pub async fn check_duplicates(
                 Some(k) => customers::similar_candidates(conn, k, SIMILAR_CANDIDATES)?,
                 None => Vec::new(),
             };
+            let lead_hits =
+                persistence::leads::open_leads_matching(conn, name_key.as_deref(), phone.as_deref(), email.as_deref())?;
             let mut owner_ids: Vec<i64> = exact
                 .iter()
                 .map(|(c, _)| c)
                 .chain(&similar)
                 .filter_map(|c| c.owner_id)
                 .collect();
+            owner_ids.extend(lead_hits.iter().filter_map(|l| l.owner_id));
             owner_ids.sort_unstable();
             let owners = customers::owner_names(conn, &owner_ids)?;
             let mut exact_by_id: BTreeMap<i64, DuplicateMatch> = BTreeMap::new();
@@ -171,7 +187,21 @@ pub async fn check_duplicates(
                 Some(k) => rank_similar(k, &similar, &exclude, &owners),
                 None => Vec::new(),
             };
+            let mut leads: Vec<LeadDuplicate> = Vec::new();
+            for hit in lead_hits {
+                match leads.iter_mut().find(|l| l.lead_id == hit.id) {
+                    Some(l) => l.matched_on.push(hit.matched_on.to_owned()),
+                    None => leads.push(LeadDuplicate {
+                        lead_id: hit.id,
+                        company: hit.company,
+                        person_name: hit.person_name,
+                        owner_name: hit.owner_id.and_then(|o| owners.get(&o).cloned()),
+                        matched_on: vec![hit.matched_on.to_owned()],
+                    }),
+                }
+            }
             Ok(DuplicateReport {
+                leads,
                 exact: exact_by_id.into_values().collect(),
                 similar: similar_matches,
             })
