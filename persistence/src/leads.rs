@@ -697,6 +697,7 @@ pub struct ActivityRow {
     pub next_action_at: Option<NaiveDateTime>,
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
+    pub opportunity_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -713,6 +714,7 @@ pub struct NewActivityRow {
     pub next_action_at: Option<NaiveDateTime>,
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
+    pub opportunity_id: Option<i64>,
 }
 
 pub fn insert_activity(conn: &mut DbConn, new: &NewActivityRow) -> Result<ActivityRow, RepoError> {
@@ -724,6 +726,28 @@ pub fn insert_activity(conn: &mut DbConn, new: &NewActivityRow) -> Result<Activi
         .find(id)
         .select(ActivityRow::as_select())
         .first(conn)?)
+}
+
+pub fn activities_of_opportunity(conn: &mut DbConn, opportunity_id: i64) -> Result<Vec<ActivityRow>, RepoError> {
+    Ok(activities::table
+        .filter(activities::opportunity_id.eq(opportunity_id))
+        .order((activities::occurred_at.asc(), activities::id.asc()))
+        .select(ActivityRow::as_select())
+        .load(conn)?)
+}
+
+/// Records contact with a customer: `last_contacted_at` moves forward only.
+pub fn touch_customer_contact(conn: &mut DbConn, customer_id: i64, at: NaiveDateTime) -> Result<(), RepoError> {
+    diesel::update(
+        customers::table.filter(customers::id.eq(customer_id)).filter(
+            customers::last_contacted_at
+                .is_null()
+                .or(customers::last_contacted_at.lt(at)),
+        ),
+    )
+    .set(customers::last_contacted_at.eq(Some(at)))
+    .execute(conn)?;
+    Ok(())
 }
 
 pub fn activities_of_lead(conn: &mut DbConn, lead_id: i64) -> Result<Vec<ActivityRow>, RepoError> {

@@ -8,7 +8,7 @@ use domain::pipeline::{Requirement, Stage, StageChange, StageKind};
 use domain::scope::DataScope;
 
 use crate::db::MultiBackend;
-use crate::schema::{opportunities, pipelines, stage_changes, stages, users};
+use crate::schema::{activities, opportunities, pipelines, stage_changes, stages, users};
 use crate::{DbConn, RepoError, naive};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -200,8 +200,10 @@ pub struct OpportunityFilter {
     pub closing_to: Option<NaiveDate>,
     pub amount_min: Option<i64>,
     pub amount_max: Option<i64>,
-    /// Open deals in a stage longer than its stale-after days: `(stage id, entered before)`.
-    pub stale: Option<Vec<(i64, NaiveDateTime)>>,
+    /// Open deals in a stage longer than its stale-after days, or older than
+    /// that with no activity since and no next step scheduled:
+    /// `(stage id, cutoff)` per stage, and now.
+    pub stale: Option<(Vec<(i64, NaiveDateTime)>, NaiveDateTime)>,
     pub updated_since: Option<DateTime<Utc>>,
 }
 
@@ -352,15 +354,25 @@ pub fn list(
     if let Some(since) = filter.updated_since {
         q = q.filter(opportunities::updated_at.ge(naive(since)));
     }
-    if let Some(stale) = &filter.stale {
+    if let Some((stale, now)) = &filter.stale {
         q = q.filter(opportunities::status.eq("open"));
         let mut any: Box<dyn BoxableExpression<opportunities::table, MultiBackend, SqlType = Bool>> =
             Box::new(sql::<Bool>("1 = 0"));
         for (stage, cutoff) in stale {
+            let recent_activity = activities::table
+                .filter(activities::opportunity_id.eq(opportunities::id.nullable()))
+                .filter(activities::occurred_at.ge(*cutoff));
+            let next_step = activities::table
+                .filter(activities::opportunity_id.eq(opportunities::id.nullable()))
+                .filter(activities::next_action_at.ge(*now));
+            let neglected = opportunities::created_at
+                .lt(*cutoff)
+                .and(diesel::dsl::not(diesel::dsl::exists(recent_activity)))
+                .and(diesel::dsl::not(diesel::dsl::exists(next_step)));
             any = Box::new(
                 any.or(opportunities::stage_id
                     .eq(*stage)
-                    .and(opportunities::stage_entered_at.lt(*cutoff))),
+                    .and(opportunities::stage_entered_at.lt(*cutoff).or(neglected))),
             );
         }
         q = q.filter(any);

@@ -290,6 +290,7 @@ diesel::table! {
         next_action_at -> Nullable<Timestamp>,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        opportunity_id -> Nullable<BigInt>,
     }
 }
 
@@ -375,5 +376,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     pipelines,
     stages,
     opportunities,
-    stage_changes
+    stage_changes,
+    activities
 );

@@ -143,12 +143,18 @@ fn an_import_answers_row_by_row_and_a_retry_creates_nothing() {
         .as_str()
         .unwrap()
         .to_owned();
+    let customer = app
+        .post("/api/v1/customers")
+        .bearer(&admin)
+        .json(&json!({"name": "老客户", "phone": "139-1111-2222"}))
+        .expect(201)
+        .json();
     let mut rows = Vec::new();
     for i in 0..1000 {
         let row = if i % 100 == 7 {
             json!({"person_name": format!("无效{i}")}) // no phone, no e-mail: invalid
         } else if i % 50 == 3 {
-            json!({"company": "重复公司", "phone": "13911112222"}) // 20 of these: the first is created
+            json!({"company": format!("重复{i}"), "phone": "13911112222"}) // 20 rows: the phone of a customer
         } else {
             json!({"person_name": format!("联系人{i}"), "company": format!("公司{i}"), "email": format!("p{i}@example.com"), "source": "import"})
         };
@@ -164,15 +170,19 @@ fn an_import_answers_row_by_row_and_a_retry_creates_nothing() {
         .json();
     assert_eq!(
         first["summary"],
-        json!({"total": 1000, "created": 971, "duplicates": 19, "invalid": 10})
+        json!({"total": 1000, "created": 970, "duplicates": 20, "invalid": 10})
     );
     let rows = first["rows"].as_array().unwrap();
     assert_eq!(rows[7]["status"], "invalid");
     assert_eq!(rows[7]["errors"][0]["field"], "phone");
-    let first_dup_id = rows[3]["lead_id"].clone();
-    assert_eq!(rows[3]["status"], "created");
-    assert_eq!(rows[53]["status"], "duplicate");
-    assert_eq!(rows[53]["duplicate_of"], json!({"kind": "lead", "id": first_dup_id}));
+    for i in (3..1000).step_by(50) {
+        assert_eq!(rows[i]["status"], "duplicate", "row {}", i + 1);
+        assert_eq!(
+            rows[i]["duplicate_of"],
+            json!({"kind": "customer", "id": customer["id"]})
+        );
+        assert!(rows[i]["lead_id"].is_i64(), "a duplicate is kept, linked");
+    }
 
     let again = app
         .post("/api/v1/leads/import")

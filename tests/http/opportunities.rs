@@ -269,3 +269,72 @@ fn a_skip_pipeline_wins_with_an_amount_and_lists_filter() {
         .json(&json!({"customer_id": customer, "title": "抢单"}))
         .problem(404, "not_found");
 }
+
+#[test]
+fn stale_deals_sat_in_their_stage_or_were_neglected() {
+    let app = TestApp::spawn();
+    let t = setup(&app);
+    let customer = t.deal["customer_id"].clone();
+    let new_deal = |title: &str| {
+        app.post("/api/v1/opportunities")
+            .bearer(&t.rep)
+            .json(&json!({"customer_id": customer, "title": title}))
+            .expect(201)
+            .json()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (neglected, touched, planned, parked) = (
+        new_deal("无人跟进"),
+        new_deal("刚联系"),
+        new_deal("已约下次"),
+        new_deal("久未推进"),
+    );
+    // all four are a month old; the parked one has also sat in its stage that long
+    app.sql("UPDATE opportunities SET created_at = '2020-01-01 00:00:00'");
+    app.sql(&format!(
+        "UPDATE opportunities SET stage_entered_at = '2020-01-01 00:00:00' WHERE id = {parked}"
+    ));
+    let log = |deal: i64, body: Value| {
+        app.post(&format!("/api/v1/opportunities/{deal}/activities"))
+            .bearer(&t.rep)
+            .json(&body)
+            .expect(201);
+    };
+    log(touched, json!({"kind": "call", "outcome": "约了演示"}));
+    log(
+        planned,
+        json!({"kind": "visit", "occurred_at": "2020-01-02T00:00:00Z", "next_action": "回访", "next_action_at": "2099-01-01T00:00:00Z"}),
+    );
+    log(parked, json!({"kind": "call"}));
+    let stale: Vec<i64> = app
+        .get("/api/v1/opportunities?stale=true")
+        .bearer(&t.rep)
+        .send()
+        .expect(200)
+        .json()["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .collect();
+    assert!(stale.contains(&neglected) && stale.contains(&parked), "{stale:?}");
+    assert!(!stale.contains(&touched) && !stale.contains(&planned), "{stale:?}");
+    let acts = app
+        .get(&format!("/api/v1/opportunities/{planned}/activities"))
+        .bearer(&t.rep)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(acts[0]["next_action"], "回访");
+    let c = app
+        .get(&format!("/api/v1/customers/{customer}"))
+        .bearer(&t.rep)
+        .send()
+        .expect(200)
+        .json();
+    assert!(
+        c["last_contacted_at"].is_string(),
+        "deal activities count as contact: {c}"
+    );
+}

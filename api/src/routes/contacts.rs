@@ -155,29 +155,38 @@ fn clean(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
+/// The duplicate key of a phone number; a non-empty value that is no phone
+/// number adds a field error. Customers, contacts and leads share it.
+pub fn phone_key(value: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
+    let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+    let key = normalize_phone(value);
+    if key.is_none() {
+        errors.push(FieldError::new(
+            "phone",
+            "phone",
+            "a phone number has at least 5 digits",
+        ));
+    }
+    key
+}
+
+/// The duplicate key of an e-mail address; a non-empty value that is no
+/// address adds a field error.
+pub fn email_key(value: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
+    let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+    let key = fold_email(value);
+    if key.is_none() {
+        errors.push(FieldError::new("email", "email", "not an e-mail address"));
+    }
+    key
+}
+
 /// Phone and e-mail keys for duplicate detection; a value that cannot be one is 422.
 fn keys(phone: Option<&str>, email: Option<&str>) -> Result<(Option<String>, Option<String>), ApiError> {
     let mut errors = Vec::new();
-    let phone_key = phone.map(str::trim).filter(|p| !p.is_empty()).and_then(|p| {
-        let k = normalize_phone(p);
-        if k.is_none() {
-            errors.push(FieldError::new(
-                "phone",
-                "phone",
-                "a phone number has at least 5 digits",
-            ));
-        }
-        k
-    });
-    let email_key = email.map(str::trim).filter(|e| !e.is_empty()).and_then(|e| {
-        let k = fold_email(e);
-        if k.is_none() {
-            errors.push(FieldError::new("email", "email", "not an e-mail address"));
-        }
-        k
-    });
+    let keys = (phone_key(phone, &mut errors), email_key(email, &mut errors));
     if errors.is_empty() {
-        Ok((phone_key, email_key))
+        Ok(keys)
     } else {
         Err(ApiError::validation(errors))
     }

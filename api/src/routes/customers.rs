@@ -5,7 +5,7 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use domain::dedup::{CreditCode, SuffixList, fold_email, normalize_company_name, normalize_phone};
+use domain::dedup::{CreditCode, SuffixList, normalize_company_name};
 use domain::scope::{Access, DataScope};
 use persistence::customers::{self, CustomerAfter, CustomerChangeset, CustomerFilter, CustomerRow, CustomerSort};
 use persistence::{DbConn, audit, now_utc};
@@ -18,6 +18,7 @@ use crate::caller::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{IfMatch, Json, PathId, Query, double_option, etag};
 use crate::pagination::{self, time_key};
+use crate::routes::contacts::{email_key, phone_key};
 use crate::routes::dictionaries::check_codes;
 use crate::routes::scope::{check_assignable, scope_of};
 use crate::state::AppState;
@@ -309,28 +310,8 @@ fn check_fields(
                 }
             })
     });
-    let phone_key = phone.map(|p| {
-        p.map(str::trim).filter(|p| !p.is_empty()).and_then(|p| {
-            let key = normalize_phone(p);
-            if key.is_none() {
-                errors.push(FieldError::new(
-                    "phone",
-                    "phone",
-                    "a phone number has at least 5 digits",
-                ));
-            }
-            key
-        })
-    });
-    let email_key = email.map(|e| {
-        e.map(str::trim).filter(|e| !e.is_empty()).and_then(|e| {
-            let key = fold_email(e);
-            if key.is_none() {
-                errors.push(FieldError::new("email", "email", "not an e-mail address"));
-            }
-            key
-        })
-    });
+    let phone_key = phone.map(|p| phone_key(p, &mut errors));
+    let email_key = email.map(|e| email_key(e, &mut errors));
     let tags = tags.map(|list| {
         let mut clean: Vec<String> = Vec::new();
         for (i, t) in list.iter().enumerate() {

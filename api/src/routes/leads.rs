@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::auth::ApiScope;
-use domain::dedup::{SuffixList, fold_email, normalize_company_name, normalize_phone};
+use domain::dedup::{SuffixList, normalize_company_name};
 use domain::leads::{
     Assignment, LeadFacts, Roster, Rule, Target, assign, assign_duplicate, first_contact_due, is_contact, reassign,
 };
@@ -24,6 +24,7 @@ use crate::caller::{AuthUser, Caller};
 use crate::error::{ApiError, FieldError};
 use crate::extract::{IfMatch, Json, PathId, Query, etag};
 use crate::pagination;
+use crate::routes::contacts::{email_key, phone_key};
 use crate::routes::scope::{check_assignable, scope_of};
 use crate::state::AppState;
 
@@ -223,24 +224,8 @@ pub fn prepare(input: &LeadInput, codes: &Codes) -> Result<Prepared, Vec<FieldEr
             "give a phone or an email to reach the lead",
         ));
     }
-    let phone_key = phone.as_deref().and_then(|p| {
-        let k = normalize_phone(p);
-        if k.is_none() {
-            errors.push(FieldError::new(
-                "phone",
-                "phone",
-                "a phone number has at least 5 digits",
-            ));
-        }
-        k
-    });
-    let email_key = email.as_deref().and_then(|e| {
-        let k = fold_email(e);
-        if k.is_none() {
-            errors.push(FieldError::new("email", "email", "not an e-mail address"));
-        }
-        k
-    });
+    let phone_key = phone_key(phone.as_deref(), &mut errors);
+    let email_key = email_key(email.as_deref(), &mut errors);
     for (field, value) in [
         ("region", &input.region),
         ("industry", &input.industry),
@@ -796,6 +781,7 @@ pub struct ActivityDto {
     pub id: i64,
     pub lead_id: Option<i64>,
     pub customer_id: Option<i64>,
+    pub opportunity_id: Option<i64>,
     pub kind: String,
     pub occurred_at: DateTime<Utc>,
     pub subject: Option<String>,
@@ -813,6 +799,7 @@ impl From<leads::ActivityRow> for ActivityDto {
             id: a.id,
             lead_id: a.lead_id,
             customer_id: a.customer_id,
+            opportunity_id: a.opportunity_id,
             kind: a.kind,
             occurred_at: a.occurred_at.and_utc(),
             subject: a.subject,
@@ -875,6 +862,7 @@ pub async fn create_lead_activity(
                     next_action_at: b.next_action_at.map(|t| t.naive_utc()),
                     created_by: Some(user.id),
                     created_at: now.naive_utc(),
+                    opportunity_id: None,
                 },
             )?;
             if is_contact(b.kind.as_str()) && lead.first_contacted_at.is_none() {

@@ -277,7 +277,7 @@ pub async fn list_opportunities(
                             .map(|d| (s.id, (now - chrono::Duration::days(i64::from(d))).naive_utc()))
                     })
                     .collect();
-                Some(cutoffs)
+                Some((cutoffs, now.naive_utc()))
             } else {
                 None
             };
@@ -529,4 +529,96 @@ pub async fn opportunity_history(
         })
         .collect();
     Ok(HttpResponse::Ok().json(list))
+}
+
+/// Logs a follow-up on a deal (it also counts as contact with the customer).
+/// Recent activity or a scheduled next step keeps a deal from going stale.
+#[utoipa::path(
+    tag = "opportunities",
+    request_body = crate::routes::leads::CreateActivity,
+    params(("id" = i64, Path, description = "Opportunity id")),
+    responses(
+        (status = 201, body = crate::routes::leads::ActivityDto),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/opportunities/{id}/activities")]
+pub async fn create_opportunity_activity(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: PathId,
+    body: Json<crate::routes::leads::CreateActivity>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let row = state
+        .write(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            let deal = visible(conn, &scope, id.0)?;
+            let now = now_utc();
+            let occurred = b.occurred_at.unwrap_or(now);
+            if occurred > now + chrono::Duration::minutes(5) {
+                return Err(ApiError::invalid_field(
+                    "occurred_at",
+                    "future",
+                    "an activity cannot have happened in the future",
+                ));
+            }
+            let row = persistence::leads::insert_activity(
+                conn,
+                &persistence::leads::NewActivityRow {
+                    lead_id: None,
+                    customer_id: Some(deal.customer_id),
+                    kind: b.kind.as_str().to_owned(),
+                    occurred_at: occurred.naive_utc(),
+                    subject: b.subject,
+                    content: b.content,
+                    outcome: b.outcome,
+                    next_action: b.next_action,
+                    next_action_at: b.next_action_at.map(|t| t.naive_utc()),
+                    created_by: Some(user.id),
+                    created_at: now.naive_utc(),
+                    opportunity_id: Some(deal.id),
+                },
+            )?;
+            if domain::leads::is_contact(b.kind.as_str()) {
+                persistence::leads::touch_customer_contact(conn, deal.customer_id, occurred.naive_utc())?;
+            }
+            Ok(row)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(crate::routes::leads::ActivityDto::from(row)))
+}
+
+/// A deal's follow-ups, oldest first.
+#[utoipa::path(
+    tag = "opportunities",
+    params(("id" = i64, Path, description = "Opportunity id")),
+    responses(
+        (status = 200, body = Vec<crate::routes::leads::ActivityDto>),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/opportunities/{id}/activities")]
+pub async fn list_opportunity_activities(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: PathId,
+) -> Result<HttpResponse, ApiError> {
+    let rows = state
+        .read(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            visible(conn, &scope, id.0)?;
+            Ok(persistence::leads::activities_of_opportunity(conn, id.0)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(
+        rows.into_iter()
+            .map(crate::routes::leads::ActivityDto::from)
+            .collect::<Vec<_>>(),
+    ))
 }
