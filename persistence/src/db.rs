@@ -125,8 +125,10 @@ fn open_sqlite(path: &Path) -> Result<SqliteConnection, String> {
     let text = path.to_str().ok_or("the path is not UTF-8")?;
     let mut conn = SqliteConnection::establish(text).map_err(|e| e.to_string())?;
     // busy_timeout first: switching to WAL itself may wait for a lock.
+    // synchronous = FULL: a commit the API acknowledged survives a power loss
+    // (NORMAL may lose the last transactions in WAL mode).
     conn.batch_execute(
-        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
     )
     .map_err(|e| e.to_string())?;
     Ok(conn)

@@ -171,3 +171,70 @@ fn nul_characters_are_refused_before_the_database_sees_them() {
         .body("application/json", r#"{"name": "a\\u0000b"}"#)
         .expect(201);
 }
+
+#[test]
+fn nul_characters_in_forms_and_import_rows_are_invalid_not_500() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let form = app
+        .post("/api/v1/lead-forms")
+        .bearer(&admin)
+        .json(&json!({"name": "f"}))
+        .expect(201)
+        .json();
+    let path = format!("/api/v1/forms/{}/submissions", form["public_key"].as_str().unwrap());
+    app.post(&path)
+        .body(
+            "application/x-www-form-urlencoded",
+            "person_name=a%00b&phone=13800001111",
+        )
+        .problem(422, "validation_failed");
+    let nd = "{\"person_name\":\"a\\u0000b\",\"phone\":\"13800001111\"}\n";
+    let r = app
+        .post("/api/v1/leads/import")
+        .bearer(&admin)
+        .body("application/x-ndjson", nd)
+        .expect(200)
+        .json();
+    assert_eq!(r["rows"][0]["status"], "invalid");
+    assert_eq!(r["rows"][0]["errors"][0]["code"], "nul_character");
+    let csv = "person_name,phone\n\"a\u{0}b\",13800001111\n";
+    let r = app
+        .post("/api/v1/leads/import")
+        .bearer(&admin)
+        .body("text/csv", csv)
+        .expect(200)
+        .json();
+    assert_eq!(r["summary"]["invalid"], 1);
+}
+
+#[test]
+fn a_negative_amount_is_422_not_a_database_error() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let c = app
+        .post("/api/v1/customers")
+        .bearer(&admin)
+        .json(&json!({"name": "负数公司"}))
+        .expect(201)
+        .json();
+    let deal = app
+        .post("/api/v1/opportunities")
+        .bearer(&admin)
+        .json(&json!({"customer_id": c["id"], "title": "t"}))
+        .expect(201)
+        .json();
+    let money = json!({"amount": {"amount": -5, "currency": "CNY"}});
+    let p = app
+        .patch(&format!("/api/v1/opportunities/{}", deal["id"]))
+        .bearer(&admin)
+        .json(&money)
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "amount.amount");
+    let mut create = json!({"customer_id": c["id"], "title": "t2"});
+    create["amount"] = money["amount"].clone();
+    app.post("/api/v1/opportunities")
+        .bearer(&admin)
+        .json(&create)
+        .problem(422, "validation_failed");
+}

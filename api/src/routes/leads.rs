@@ -204,6 +204,30 @@ pub fn prepare(input: &LeadInput, codes: &Codes) -> Result<Prepared, Vec<FieldEr
     if let Err(e) = input.validate() {
         errors.extend(crate::extract::validation_errors(&e));
     }
+    // forms, CSV and NDJSON rows do not pass the JSON body check; PostgreSQL cannot store NUL
+    let fields = [
+        ("person_name", &input.person_name),
+        ("company", &input.company),
+        ("title", &input.title),
+        ("phone", &input.phone),
+        ("email", &input.email),
+        ("region", &input.region),
+        ("industry", &input.industry),
+        ("source", &input.source),
+        ("notes", &input.notes),
+    ];
+    for (field, value) in fields {
+        if value.as_deref().is_some_and(|v| v.contains('\0')) {
+            errors.push(FieldError::new(
+                field,
+                "nul_character",
+                "text may not contain NUL characters",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     let (person, company, phone, email) = (
         clean(&input.person_name),
         clean(&input.company),

@@ -363,7 +363,16 @@ pub async fn update_opportunity(
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
     let currency = match &b.amount {
-        Some(Some(m)) => Some(check_money(m)?),
+        Some(Some(m)) => {
+            m.validate().map_err(|e| {
+                let mut errors = crate::extract::validation_errors(&e);
+                errors
+                    .iter_mut()
+                    .for_each(|fe| fe.field = format!("amount.{}", fe.field));
+                ApiError::validation(errors)
+            })?;
+            Some(check_money(m)?)
+        }
         _ => None,
     };
     let row = state
