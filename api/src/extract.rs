@@ -258,14 +258,16 @@ impl FromRequest for PathId {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let raw = req.match_info().get("id").unwrap_or("");
-        std::future::ready(match raw.parse::<i64>() {
-            Ok(id) if id > 0 => Ok(PathId(id)),
-            _ => Err(
-                ApiError::bad_request("invalid_path", format!("`{raw}` is not a record id"))
-                    .with_errors(vec![FieldError::new("id", "invalid_type", "a positive integer id")]),
-            ),
-        })
+        let result = path_id(req, "id").map_err(|e| {
+            // `PATCH /customers/transfer` reached `/customers/{id}`: the path is a
+            // fixed route that does not take this method
+            let table = req.app_data::<actix_web::web::Data<crate::middleware::RouteTable>>();
+            match table.and_then(|t| t.allowed_literal(req.path())) {
+                Some(methods) => crate::middleware::method_not_allowed(req.method(), &methods),
+                None => e,
+            }
+        });
+        std::future::ready(result.map(PathId))
     }
 }
 

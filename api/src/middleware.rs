@@ -243,6 +243,20 @@ impl RouteTable {
         RouteTable { routes }
     }
 
+    /// The methods of a template without parameters that is exactly `path`
+    /// (`/customers/transfer`, not `/customers/{id}`).
+    pub fn allowed_literal(&self, path: &str) -> Option<Vec<String>> {
+        let parts: Vec<&str> = path.split('/').collect();
+        self.routes
+            .iter()
+            .find(|(segments, _)| segments.len() == parts.len() && segments.iter().zip(&parts).all(|(s, p)| s == p))
+            .map(|(_, methods)| {
+                let mut m = methods.clone();
+                m.sort();
+                m
+            })
+    }
+
     /// The methods allowed on `path`, if any template matches it.
     pub fn allowed(&self, path: &str) -> Option<Vec<String>> {
         let parts: Vec<&str> = path.split('/').collect();
@@ -265,17 +279,20 @@ impl RouteTable {
     }
 }
 
+pub fn method_not_allowed(method: &Method, methods: &[String]) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not allowed here; use {}", methods.join(", ")),
+    )
+    .with_header(header::ALLOW, methods.join(", "))
+}
+
 /// Answers requests no route took: 405 naming the allowed methods when the
 /// path exists, else 404.
 pub async fn fallback(req: HttpRequest, table: web::Data<RouteTable>) -> HttpResponse {
     match table.allowed(req.path()) {
-        Some(methods) => ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            format!("{} is not allowed here; use {}", req.method(), methods.join(", ")),
-        )
-        .with_header(header::ALLOW, methods.join(", "))
-        .error_response(),
+        Some(methods) => method_not_allowed(req.method(), &methods).error_response(),
         None => ApiError::new(
             StatusCode::NOT_FOUND,
             "no_route",

@@ -43,7 +43,7 @@ fn app_parts() -> (
 }
 
 pub fn collect_spec() -> utoipa::openapi::OpenApi {
-    app_parts().1
+    crate::openapi::with_common_responses(app_parts().1)
 }
 
 /// Opens (creating and migrating) the database named by the configuration.
