@@ -259,6 +259,10 @@ impl RouteTable {
 
     /// The methods allowed on `path`, if any template matches it.
     pub fn allowed(&self, path: &str) -> Option<Vec<String>> {
+        // a fixed route wins over templates with parameters, as in the router
+        if let Some(methods) = self.allowed_literal(path) {
+            return Some(methods);
+        }
         let parts: Vec<&str> = path.split('/').collect();
         let mut found: Vec<String> = Vec::new();
         for (segments, methods) in &self.routes {
@@ -324,6 +328,17 @@ mod tests {
         assert_eq!(t.allowed("/api/v1/users/7"), Some(vec!["GET".into(), "PATCH".into()]));
         assert_eq!(t.allowed("/api/v1/users/7/x"), None);
         assert_eq!(t.allowed("/api/v1/users/"), None);
+        let with_fixed = RouteTable {
+            routes: vec![
+                (
+                    "/c/{id}".split('/').map(str::to_owned).collect(),
+                    vec!["GET".into(), "PATCH".into()],
+                ),
+                ("/c/deleted".split('/').map(str::to_owned).collect(), vec!["GET".into()]),
+            ],
+        };
+        assert_eq!(with_fixed.allowed("/c/deleted"), Some(vec!["GET".into()]));
+        assert_eq!(with_fixed.allowed("/c/7"), Some(vec!["GET".into(), "PATCH".into()]));
     }
 
     #[test]
