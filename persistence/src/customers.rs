@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use domain::scope::{Access, DataScope, RecordAccess, access};
 
 use crate::db::MultiBackend;
-use crate::schema::{contacts, customer_members, customer_tags, customers, users};
+use crate::schema::{activities, contacts, customer_members, customer_tags, customers, leads, opportunities, users};
 use crate::{DbConn, RepoError, naive};
 
 /// All columns, in table order.
@@ -678,6 +678,21 @@ pub fn transfer(
             customers::updated_at.eq(naive(now)),
         ))
         .execute(conn)?;
+    // open deals the old owner worked on this customer move with it
+    if let Some(prev) = old {
+        diesel::update(
+            opportunities::table
+                .filter(opportunities::customer_id.eq(id))
+                .filter(opportunities::owner_id.eq(prev))
+                .filter(opportunities::status.eq("open")),
+        )
+        .set((
+            opportunities::owner_id.eq(to),
+            opportunities::version.eq(opportunities::version + 1),
+            opportunities::updated_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    }
     diesel::delete(customer_members::table.find((id, to))).execute(conn)?;
     if let (true, Some(prev)) = (keep_member, old) {
         diesel::delete(customer_members::table.find((id, prev))).execute(conn)?;
@@ -703,6 +718,23 @@ pub fn merge(
     now: DateTime<Utc>,
 ) -> Result<CustomerRow, RepoError> {
     crate::contacts::move_all(conn, loser.id, survivor.id, now)?;
+    // deals, follow-ups and the leads that point at the duplicate follow it
+    diesel::update(opportunities::table.filter(opportunities::customer_id.eq(loser.id)))
+        .set((
+            opportunities::customer_id.eq(survivor.id),
+            opportunities::version.eq(opportunities::version + 1),
+            opportunities::updated_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    diesel::update(activities::table.filter(activities::customer_id.eq(loser.id)))
+        .set(activities::customer_id.eq(survivor.id))
+        .execute(conn)?;
+    diesel::update(leads::table.filter(leads::converted_customer_id.eq(loser.id)))
+        .set(leads::converted_customer_id.eq(survivor.id))
+        .execute(conn)?;
+    diesel::update(leads::table.filter(leads::duplicate_of_customer_id.eq(loser.id)))
+        .set(leads::duplicate_of_customer_id.eq(survivor.id))
+        .execute(conn)?;
     let mut tags = tags_of(conn, &[survivor.id, loser.id])?;
     let mut all = tags.remove(&survivor.id).unwrap_or_default();
     for t in tags.remove(&loser.id).unwrap_or_default() {

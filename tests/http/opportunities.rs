@@ -338,3 +338,60 @@ fn stale_deals_sat_in_their_stage_or_were_neglected() {
         "deal activities count as contact: {c}"
     );
 }
+
+#[test]
+fn transfers_move_open_deals_along_and_merges_move_all_deals() {
+    let app = TestApp::spawn();
+    let t = setup(&app);
+    let customer = t.deal["customer_id"].as_i64().unwrap();
+    let other = app.create_user(&t.admin, "heir@example.com", "rep", None);
+    // a second deal, won: it stays credited to the rep who won it
+    let won = app
+        .post("/api/v1/opportunities")
+        .bearer(&t.rep)
+        .json(&json!({"customer_id": customer, "title": "已成交", "amount": {"amount": 100, "currency": "CNY"}}))
+        .expect(201)
+        .json();
+    app.sql(&format!(
+        "UPDATE opportunities SET status = 'won' WHERE id = {}",
+        won["id"]
+    ));
+    app.post("/api/v1/customers/transfer")
+        .bearer(&t.admin)
+        .json(&json!({"customer_ids": [customer], "to_user_id": other}))
+        .expect(200);
+    let open = app
+        .get(&format!("/api/v1/opportunities/{}", t.deal["id"]))
+        .bearer(&t.admin)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(open["owner_id"], other, "the open deal moved with its customer");
+    let closed = app
+        .get(&format!("/api/v1/opportunities/{}", won["id"]))
+        .bearer(&t.admin)
+        .send()
+        .expect(200)
+        .json();
+    assert_ne!(closed["owner_id"], other, "a won deal stays with who won it");
+
+    let survivor = app
+        .post("/api/v1/customers")
+        .bearer(&t.admin)
+        .json(&json!({"name": "合并后公司"}))
+        .expect(201)
+        .json();
+    app.post(&format!("/api/v1/customers/{}/merge", survivor["id"]))
+        .bearer(&t.admin)
+        .json(&json!({"from_customer_id": customer}))
+        .expect(200);
+    for deal in [&t.deal, &won] {
+        let d = app
+            .get(&format!("/api/v1/opportunities/{}", deal["id"]))
+            .bearer(&t.admin)
+            .send()
+            .expect(200)
+            .json();
+        assert_eq!(d["customer_id"], survivor["id"]);
+    }
+}
