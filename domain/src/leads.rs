@@ -128,6 +128,32 @@ pub fn first_contact_due(assigned_at: DateTime<Utc>, sla: Duration) -> DateTime<
 
 pub const DEFAULT_FIRST_CONTACT_SLA: Duration = Duration::hours(24);
 
+/// What a lead is missing to be kept: someone to talk to (a person or a
+/// company) and a way to reach them (a phone or an e-mail). Each entry is the
+/// field to fill and why.
+pub fn missing_lead_fields(
+    has_person: bool,
+    has_company: bool,
+    has_phone: bool,
+    has_email: bool,
+) -> Vec<(&'static str, &'static str)> {
+    let mut missing = Vec::new();
+    if !has_person && !has_company {
+        missing.push(("person_name", "give a person_name or a company"));
+    }
+    if !has_phone && !has_email {
+        missing.push(("phone", "give a phone or an email to reach the lead"));
+    }
+    missing
+}
+
+/// When a logged activity happened: `requested`, or now. A time more than five
+/// minutes ahead (clock skew) is refused: follow-ups record the past.
+pub fn activity_time(requested: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let at = requested.unwrap_or(now);
+    (at <= now + Duration::minutes(5)).then_some(at)
+}
+
 /// Activities that count as contacting the lead (a note does not).
 pub fn is_contact(kind: &str) -> bool {
     matches!(kind, "call" | "email" | "meeting" | "visit" | "wechat")
@@ -321,6 +347,27 @@ mod tests {
             "2026-11-24T09:30:00+00:00"
         );
         assert!(is_contact("call") && is_contact("visit") && !is_contact("note"));
+        assert_eq!(activity_time(None, t), Some(t));
+        assert_eq!(
+            activity_time(Some(t - Duration::days(3)), t),
+            Some(t - Duration::days(3))
+        );
+        assert_eq!(
+            activity_time(Some(t + Duration::minutes(4)), t),
+            Some(t + Duration::minutes(4))
+        );
+        assert_eq!(activity_time(Some(t + Duration::hours(1)), t), None);
+    }
+
+    #[test]
+    fn a_lead_needs_a_name_and_a_way_to_reach_it() {
+        assert!(missing_lead_fields(true, false, false, true).is_empty());
+        assert!(missing_lead_fields(false, true, true, false).is_empty());
+        let fields: Vec<&str> = missing_lead_fields(false, false, false, false)
+            .iter()
+            .map(|(f, _)| *f)
+            .collect();
+        assert_eq!(fields, ["person_name", "phone"]);
     }
 
     proptest! {

@@ -67,6 +67,29 @@ pub fn access(scope: &DataScope, record: &RecordAccess) -> Access {
     }
 }
 
+/// May a user with `scope` give a record to `target` (of `target_department`)?
+/// Reps only to themselves, managers within their subtree (or themselves),
+/// admins to anyone.
+pub fn may_assign(scope: &DataScope, target: i64, target_department: Option<i64>) -> bool {
+    match scope {
+        DataScope::All => true,
+        DataScope::Departments { user_id, departments } => {
+            target == *user_id || target_department.is_some_and(|d| departments.contains(&d))
+        }
+        DataScope::Own { user_id } => target == *user_id,
+    }
+}
+
+/// May a user share a record with a colleague? Reps within their own
+/// department, managers within their subtree, admins with anyone.
+pub fn may_share(scope: &DataScope, actor_department: Option<i64>, target_department: Option<i64>) -> bool {
+    match scope {
+        DataScope::All => true,
+        DataScope::Departments { departments, .. } => target_department.is_some_and(|d| departments.contains(&d)),
+        DataScope::Own { .. } => actor_department.is_some() && target_department == actor_department,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +157,23 @@ mod tests {
             Access::Read,
             "pool: claim before editing"
         );
+    }
+
+    #[test]
+    fn assigning_and_sharing_follow_the_scope() {
+        let rep = DataScope::Own { user_id: 6 };
+        let mgr = DataScope::Departments {
+            user_id: 5,
+            departments: vec![2, 3],
+        };
+        assert!(may_assign(&rep, 6, Some(3)) && !may_assign(&rep, 7, Some(3)));
+        assert!(may_assign(&mgr, 7, Some(3)) && may_assign(&mgr, 5, None) && !may_assign(&mgr, 7, Some(1)));
+        assert!(may_assign(&DataScope::All, 7, None));
+        assert!(
+            may_share(&rep, Some(3), Some(3)) && !may_share(&rep, Some(3), Some(2)) && !may_share(&rep, None, None)
+        );
+        assert!(may_share(&mgr, Some(2), Some(3)) && !may_share(&mgr, Some(2), Some(4)));
+        assert!(may_share(&DataScope::All, None, None));
     }
 
     #[test]

@@ -106,3 +106,12 @@ pub fn unknown_codes<'a>(
         .filter(|(k, c)| !found.iter().any(|(fk, fc)| fk == k && fc == c))
         .collect())
 }
+
+/// `(kind, code)` of every active entry of the given kinds, in one query.
+pub fn active_codes(conn: &mut DbConn, kinds: &[&str]) -> Result<Vec<(String, String)>, RepoError> {
+    Ok(dictionary_entries::table
+        .filter(dictionary_entries::kind.eq_any(kinds))
+        .filter(dictionary_entries::active.eq(true))
+        .select((dictionary_entries::kind, dictionary_entries::code))
+        .load(conn)?)
+}

@@ -302,50 +302,49 @@ impl DedupIndex {
                 .load(conn)?;
             keep_first(&mut index.lead_company, rows);
         }
-        for chunk in phone_keys.chunks(CHUNK) {
-            let rows = customers::table
-                .filter(customers::deleted_at.is_null())
-                .filter(customers::phone_key.eq_any(chunk))
-                .select((customers::phone_key, customers::id, customers::owner_id))
-                .load(conn)?;
-            keep_first(&mut index.customer_phone, rows);
-            let rows = contacts::table
-                .inner_join(customers::table)
-                .filter(customers::deleted_at.is_null())
-                .filter(contacts::deleted_at.is_null())
-                .filter(contacts::phone_key.eq_any(chunk))
-                .select((contacts::phone_key, customers::id, customers::owner_id))
-                .load(conn)?;
-            keep_first(&mut index.customer_phone, rows);
-            let rows = leads::table
-                .filter(leads::status.eq_any(OPEN))
-                .filter(leads::phone_key.eq_any(chunk))
-                .select((leads::phone_key, leads::id, leads::owner_id))
-                .load(conn)?;
-            keep_first(&mut index.lead_phone, rows);
+        // customers and their contacts, then open leads, by one kind of key
+        macro_rules! by_contact_key {
+            ($keys:expr, $customer_col:expr, $contact_col:expr, $lead_col:expr, $customer_map:expr, $lead_map:expr) => {
+                for chunk in $keys.chunks(CHUNK) {
+                    let rows = customers::table
+                        .filter(customers::deleted_at.is_null())
+                        .filter($customer_col.eq_any(chunk))
+                        .select(($customer_col, customers::id, customers::owner_id))
+                        .load(conn)?;
+                    keep_first(&mut $customer_map, rows);
+                    let rows = contacts::table
+                        .inner_join(customers::table)
+                        .filter(customers::deleted_at.is_null())
+                        .filter(contacts::deleted_at.is_null())
+                        .filter($contact_col.eq_any(chunk))
+                        .select(($contact_col, customers::id, customers::owner_id))
+                        .load(conn)?;
+                    keep_first(&mut $customer_map, rows);
+                    let rows = leads::table
+                        .filter(leads::status.eq_any(OPEN))
+                        .filter($lead_col.eq_any(chunk))
+                        .select(($lead_col, leads::id, leads::owner_id))
+                        .load(conn)?;
+                    keep_first(&mut $lead_map, rows);
+                }
+            };
         }
-        for chunk in email_keys.chunks(CHUNK) {
-            let rows = customers::table
-                .filter(customers::deleted_at.is_null())
-                .filter(customers::email_key.eq_any(chunk))
-                .select((customers::email_key, customers::id, customers::owner_id))
-                .load(conn)?;
-            keep_first(&mut index.customer_email, rows);
-            let rows = contacts::table
-                .inner_join(customers::table)
-                .filter(customers::deleted_at.is_null())
-                .filter(contacts::deleted_at.is_null())
-                .filter(contacts::email_key.eq_any(chunk))
-                .select((contacts::email_key, customers::id, customers::owner_id))
-                .load(conn)?;
-            keep_first(&mut index.customer_email, rows);
-            let rows = leads::table
-                .filter(leads::status.eq_any(OPEN))
-                .filter(leads::email_key.eq_any(chunk))
-                .select((leads::email_key, leads::id, leads::owner_id))
-                .load(conn)?;
-            keep_first(&mut index.lead_email, rows);
-        }
+        by_contact_key!(
+            phone_keys,
+            customers::phone_key,
+            contacts::phone_key,
+            leads::phone_key,
+            index.customer_phone,
+            index.lead_phone
+        );
+        by_contact_key!(
+            email_keys,
+            customers::email_key,
+            contacts::email_key,
+            leads::email_key,
+            index.customer_email,
+            index.lead_email
+        );
         Ok(index)
     }
 
@@ -581,16 +580,6 @@ pub fn set_cursor(conn: &mut DbConn, department_id: i64, user_id: i64) -> Result
     Ok(())
 }
 
-/// The department of a user, for moving its round-robin cursor.
-pub fn department_of(conn: &mut DbConn, user_id: i64) -> Result<Option<i64>, RepoError> {
-    Ok(users::table
-        .find(user_id)
-        .select(users::department_id)
-        .first(conn)
-        .optional()?
-        .flatten())
-}
-
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = lead_forms)]
 pub struct FormRow {
@@ -664,13 +653,6 @@ pub fn record_submission(
         ))
         .execute(conn)?;
     Ok(())
-}
-
-pub fn count_submissions(conn: &mut DbConn, form_id: i64) -> Result<i64, RepoError> {
-    Ok(form_submissions::table
-        .filter(form_submissions::form_id.eq(form_id))
-        .count()
-        .get_result(conn)?)
 }
 
 /// Submissions from one address since a time (throttling).

@@ -106,13 +106,6 @@ pub fn count_active_admins(conn: &mut DbConn) -> Result<i64, RepoError> {
         .get_result(conn)?)
 }
 
-pub fn count_in_department(conn: &mut DbConn, department_id: i64) -> Result<i64, RepoError> {
-    Ok(users::table
-        .filter(users::department_id.eq(department_id))
-        .count()
-        .get_result(conn)?)
-}
-
 pub fn touch_login(conn: &mut DbConn, id: i64, now: DateTime<Utc>) -> Result<(), RepoError> {
     diesel::update(users::table.find(id))
         .set(users::last_login_at.eq(naive(now)))

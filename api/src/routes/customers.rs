@@ -464,7 +464,7 @@ pub async fn create_customer(
             let scope = scope_of(conn, &user)?;
             let owner = b.owner_id.unwrap_or(user.id);
             if owner != user.id {
-                check_assignable(conn, &user, &scope, owner, "owner_id")?;
+                check_assignable(conn, &scope, owner, "owner_id")?;
             }
             check_codes(
                 conn,

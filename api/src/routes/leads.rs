@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use domain::auth::ApiScope;
 use domain::dedup::{SuffixList, normalize_company_name};
 use domain::leads::{
-    Assignment, LeadFacts, Roster, Rule, Target, assign, assign_duplicate, first_contact_due, is_contact, reassign,
+    Assignment, LeadFacts, Roster, Rule, Target, activity_time, assign, assign_duplicate, first_contact_due,
+    is_contact, missing_lead_fields, reassign,
 };
 use domain::org::Role;
 use domain::scope::DataScope;
@@ -184,14 +185,13 @@ pub struct Codes(HashSet<(String, String)>);
 
 impl Codes {
     pub fn load(conn: &mut DbConn) -> Result<Codes, ApiError> {
-        let mut set = HashSet::new();
-        for kind in ["region", "industry", "source"] {
-            for e in dictionaries::list(conn, kind, false)? {
-                set.insert((kind.to_owned(), e.code));
-            }
-        }
-        Ok(Codes(set))
+        Ok(Codes(
+            dictionaries::active_codes(conn, &["region", "industry", "source"])?
+                .into_iter()
+                .collect(),
+        ))
     }
+
     fn has(&self, kind: &str, code: &str) -> bool {
         self.0.contains(&(kind.to_owned(), code.to_owned()))
     }
@@ -234,19 +234,8 @@ pub fn prepare(input: &LeadInput, codes: &Codes) -> Result<Prepared, Vec<FieldEr
         clean(&input.phone),
         clean(&input.email),
     );
-    if person.is_none() && company.is_none() {
-        errors.push(FieldError::new(
-            "person_name",
-            "required",
-            "give a person_name or a company",
-        ));
-    }
-    if phone.is_none() && email.is_none() {
-        errors.push(FieldError::new(
-            "phone",
-            "required",
-            "give a phone or an email to reach the lead",
-        ));
+    for (field, why) in missing_lead_fields(person.is_some(), company.is_some(), phone.is_some(), email.is_some()) {
+        errors.push(FieldError::new(field, "required", why));
     }
     let phone_key = phone_key(phone.as_deref(), &mut errors);
     let email_key = email_key(email.as_deref(), &mut errors);
@@ -736,7 +725,7 @@ pub async fn assign_lead(
             let scope = scope_of(conn, &user)?;
             let before = visible(conn, &scope, id.0)?;
             if let Some(to) = to {
-                check_assignable(conn, &user, &scope, to, "user_id")?;
+                check_assignable(conn, &scope, to, "user_id")?;
             }
             let now = now_utc();
             let changes = LeadChangeset {
@@ -837,6 +826,49 @@ impl From<leads::ActivityRow> for ActivityDto {
     }
 }
 
+/// What a follow-up is about.
+pub struct ActivityTarget {
+    pub lead_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub opportunity_id: Option<i64>,
+}
+
+/// Stores a follow-up `user` logs now; refuses one dated in the future.
+/// Returns the row and when it happened.
+pub fn log_activity(
+    conn: &mut DbConn,
+    b: CreateActivity,
+    target: ActivityTarget,
+    user: i64,
+    now: DateTime<Utc>,
+) -> Result<(leads::ActivityRow, DateTime<Utc>), ApiError> {
+    let occurred = activity_time(b.occurred_at, now).ok_or_else(|| {
+        ApiError::invalid_field(
+            "occurred_at",
+            "future",
+            "an activity cannot have happened in the future",
+        )
+    })?;
+    let row = leads::insert_activity(
+        conn,
+        &leads::NewActivityRow {
+            lead_id: target.lead_id,
+            customer_id: target.customer_id,
+            opportunity_id: target.opportunity_id,
+            kind: b.kind.as_str().to_owned(),
+            occurred_at: occurred.naive_utc(),
+            subject: b.subject,
+            content: b.content,
+            outcome: b.outcome,
+            next_action: b.next_action,
+            next_action_at: b.next_action_at.map(|t| t.naive_utc()),
+            created_by: Some(user),
+            created_at: now.naive_utc(),
+        },
+    )?;
+    Ok((row, occurred))
+}
+
 /// Logs a follow-up on a lead. A call, e-mail, meeting, visit or WeChat is first
 /// contact: it sets `first_contacted_at` and moves a new lead to `contacted`.
 #[utoipa::path(
@@ -864,32 +896,13 @@ pub async fn create_lead_activity(
             let scope = scope_of(conn, &user)?;
             let lead = visible(conn, &scope, id.0)?;
             let now = now_utc();
-            let occurred = b.occurred_at.unwrap_or(now);
-            if occurred > now + chrono::Duration::minutes(5) {
-                return Err(ApiError::invalid_field(
-                    "occurred_at",
-                    "future",
-                    "an activity cannot have happened in the future",
-                ));
-            }
-            let row = leads::insert_activity(
-                conn,
-                &leads::NewActivityRow {
-                    lead_id: Some(lead.id),
-                    customer_id: lead.converted_customer_id,
-                    kind: b.kind.as_str().to_owned(),
-                    occurred_at: occurred.naive_utc(),
-                    subject: b.subject,
-                    content: b.content,
-                    outcome: b.outcome,
-                    next_action: b.next_action,
-                    next_action_at: b.next_action_at.map(|t| t.naive_utc()),
-                    created_by: Some(user.id),
-                    created_at: now.naive_utc(),
-                    opportunity_id: None,
-                },
-            )?;
-            if is_contact(b.kind.as_str()) && lead.first_contacted_at.is_none() {
+            let target = ActivityTarget {
+                lead_id: Some(lead.id),
+                customer_id: lead.converted_customer_id,
+                opportunity_id: None,
+            };
+            let (row, occurred) = log_activity(conn, b, target, user.id, now)?;
+            if is_contact(&row.kind) && lead.first_contacted_at.is_none() {
                 let changes = LeadChangeset {
                     first_contacted_at: Some(Some(occurred.naive_utc())),
                     status: (lead.status == "new").then(|| "contacted".to_owned()),

@@ -4,7 +4,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
 use chrono::{DateTime, Utc};
-use domain::scope::DataScope;
 use persistence::customers::{self, MemberRow};
 use persistence::{audit, now_utc, users};
 use serde::{Deserialize, Serialize};
@@ -138,13 +137,7 @@ pub async fn put_member(
                     "the owner needs no membership",
                 ));
             }
-            let allowed = match &scope {
-                DataScope::All => true,
-                DataScope::Departments { departments, .. } => {
-                    target.department_id.is_some_and(|d| departments.contains(&d))
-                }
-                DataScope::Own { .. } => user.department_id.is_some() && target.department_id == user.department_id,
-            };
+            let allowed = domain::scope::may_share(&scope, user.department_id, target.department_id);
             if !allowed {
                 return Err(ApiError::forbidden("you may share only with colleagues of your team"));
             }

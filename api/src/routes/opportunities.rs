@@ -19,6 +19,7 @@ use crate::error::{ApiError, FieldError};
 use crate::extract::{IfMatch, Json, PathId, Query, double_option, etag};
 use crate::pagination;
 use crate::routes::customers::visible as visible_customer;
+use crate::routes::leads::{ActivityTarget, log_activity};
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
@@ -567,32 +568,13 @@ pub async fn create_opportunity_activity(
             let scope = scope_of(conn, &user)?;
             let deal = visible(conn, &scope, id.0)?;
             let now = now_utc();
-            let occurred = b.occurred_at.unwrap_or(now);
-            if occurred > now + chrono::Duration::minutes(5) {
-                return Err(ApiError::invalid_field(
-                    "occurred_at",
-                    "future",
-                    "an activity cannot have happened in the future",
-                ));
-            }
-            let row = persistence::leads::insert_activity(
-                conn,
-                &persistence::leads::NewActivityRow {
-                    lead_id: None,
-                    customer_id: Some(deal.customer_id),
-                    kind: b.kind.as_str().to_owned(),
-                    occurred_at: occurred.naive_utc(),
-                    subject: b.subject,
-                    content: b.content,
-                    outcome: b.outcome,
-                    next_action: b.next_action,
-                    next_action_at: b.next_action_at.map(|t| t.naive_utc()),
-                    created_by: Some(user.id),
-                    created_at: now.naive_utc(),
-                    opportunity_id: Some(deal.id),
-                },
-            )?;
-            if domain::leads::is_contact(b.kind.as_str()) {
+            let target = ActivityTarget {
+                lead_id: None,
+                customer_id: Some(deal.customer_id),
+                opportunity_id: Some(deal.id),
+            };
+            let (row, occurred) = log_activity(conn, b, target, user.id, now)?;
+            if domain::leads::is_contact(&row.kind) {
                 persistence::leads::touch_customer_contact(conn, deal.customer_id, occurred.naive_utc())?;
             }
             Ok(row)

@@ -22,7 +22,6 @@ pub fn scope_of(conn: &mut DbConn, user: &AuthUser) -> Result<DataScope, ApiErro
 /// within their subtree, admins to any active user.
 pub fn check_assignable(
     conn: &mut DbConn,
-    user: &AuthUser,
     scope: &DataScope,
     target: i64,
     field: &str,
@@ -31,13 +30,7 @@ pub fn check_assignable(
         .ok()
         .filter(|u| u.active)
         .ok_or_else(|| ApiError::invalid_field(field, "not_found", format!("there is no active user {target}")))?;
-    let allowed = match scope {
-        DataScope::All => true,
-        DataScope::Departments { departments, .. } => {
-            target == user.id || row.department_id.is_some_and(|d| departments.contains(&d))
-        }
-        DataScope::Own { user_id } => target == *user_id,
-    };
+    let allowed = domain::scope::may_assign(scope, target, row.department_id);
     if allowed {
         Ok(row)
     } else {

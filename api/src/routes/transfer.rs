@@ -63,7 +63,7 @@ fn move_customers(
     to: i64,
     keep: bool,
 ) -> Result<TransferResult, ApiError> {
-    check_assignable(conn, user, scope, to, "to_user_id")?;
+    check_assignable(conn, scope, to, "to_user_id")?;
     let now = now_utc();
     let mut moved = Vec::new();
     for &id in ids {
