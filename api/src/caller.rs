@@ -67,23 +67,92 @@ fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
         .ok_or_else(|| ApiError::internal("application state missing"))
 }
 
-fn user_from_token(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
+/// The user id a valid access token names, and the token version it carries.
+fn verify_token(state: &AppState, token: &str) -> Result<(i64, i64), ApiError> {
     let claims = state
         .jwt
-        .verify(token)
-        .map_err(|e| ApiError::unauthorized("invalid_token", format!("the access token is not valid: {e}")))?;
-    let id = claims.sub.parse::<i64>().ok();
-    let role = claims.role.parse::<Role>().ok();
-    match (id, role) {
-        (Some(id), Some(role)) => Ok(AuthUser {
-            id,
-            role,
-            department_id: claims.dept,
-        }),
-        _ => Err(ApiError::unauthorized(
-            "invalid_token",
-            "the access token names no known user or role",
-        )),
+        .verify(token, chrono::Utc::now())
+        .map_err(|e| ApiError::unauthorized("invalid_token", e.to_string()))?;
+    let id = claims
+        .sub
+        .parse::<i64>()
+        .map_err(|_| ApiError::unauthorized("invalid_token", "the access token names no known user"))?;
+    Ok((id, claims.tv))
+}
+
+/// The caller of a valid token with the powers the user has *now*: role and
+/// department come from the user's current state (cached for a second at
+/// most), never from the token, and a deactivated user or a token from an
+/// ended session is refused on every node.
+async fn user_from_token(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
+    let (id, token_version) = verify_token(state, token)?;
+    let current = match state.auth_cache.get(id) {
+        Some(s) => Some(s),
+        None => {
+            let db = state.db.clone();
+            let found = web::block(move || db.run(|conn| persistence::users::auth_state(conn, id))).await??;
+            if let Some(s) = &found {
+                state.auth_cache.put(id, s.clone());
+            }
+            found
+        }
+    };
+    let gone = || ApiError::unauthorized("account_inactive", "this account no longer exists or is deactivated");
+    let current = current.ok_or_else(gone)?;
+    if !current.active {
+        return Err(gone());
+    }
+    if current.token_version != token_version {
+        return Err(ApiError::unauthorized(
+            "session_ended",
+            "this session was ended (new password or sign-out everywhere); sign in again",
+        ));
+    }
+    let role = current
+        .role
+        .parse::<Role>()
+        .map_err(|_| ApiError::internal(format!("user {id} has an unknown stored role")))?;
+    Ok(AuthUser {
+        id,
+        role,
+        department_id: current.department_id,
+    })
+}
+
+/// Users' current [`persistence::users::AuthState`], each kept for
+/// [`AUTH_CACHE_TTL`] so a burst of requests costs one read. A change made on
+/// this node is forgotten at once; other nodes see it within the TTL.
+#[derive(Debug, Default)]
+pub struct AuthCache {
+    entries: std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, persistence::users::AuthState)>>,
+}
+
+pub const AUTH_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+/// Beyond this many users the cache starts afresh (it only saves reads).
+const AUTH_CACHE_MAX: usize = 10_000;
+
+impl AuthCache {
+    fn get(&self, id: i64) -> Option<persistence::users::AuthState> {
+        let entries = self.entries.lock().ok()?;
+        let (at, s) = entries.get(&id)?;
+        (at.elapsed() < AUTH_CACHE_TTL).then(|| s.clone())
+    }
+
+    fn put(&self, id: i64, s: persistence::users::AuthState) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= AUTH_CACHE_MAX {
+                entries.clear();
+            }
+            entries.insert(id, (std::time::Instant::now(), s));
+        }
+    }
+
+    /// Drops what is known of a user, after a change to their role,
+    /// department, activity or sessions.
+    pub fn forget(&self, id: i64) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(&id);
+        }
     }
 }
 
@@ -91,7 +160,8 @@ fn user_from_token(state: &AppState, token: &str) -> Result<AuthUser, ApiError> 
 /// database: the user id of a valid token, or the hash of a presented key.
 pub fn caller_identity(state: &AppState, req: &actix_web::dev::ServiceRequest) -> Option<String> {
     if let Some(Ok(token)) = bearer(req.request()) {
-        return user_from_token(state, token).ok().map(|u| format!("user:{}", u.id));
+        // the handler checks the user's current state; the id is enough here
+        return verify_token(state, token).ok().map(|(id, _)| format!("user:{id}"));
     }
     let key = req.headers().get(API_KEY_HEADER)?.to_str().ok()?;
     Some(format!("key:{}", sha256_hex(key.trim().as_bytes())))
@@ -99,14 +169,17 @@ pub fn caller_identity(state: &AppState, req: &actix_web::dev::ServiceRequest) -
 
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let result = (|| {
-            let state = state(req)?;
-            match bearer(req) {
-                Some(token) => user_from_token(&state, token?),
-                None if req.headers().contains_key(API_KEY_HEADER) => Err(ApiError::forbidden(
+        let state = state(req);
+        let token = bearer(req).map(|t| t.map(str::to_owned));
+        let is_key = req.headers().contains_key(API_KEY_HEADER);
+        Box::pin(async move {
+            let state = state?;
+            match token {
+                Some(token) => user_from_token(&state, &token?).await,
+                None if is_key => Err(ApiError::forbidden(
                     "this operation is for signed-in users, not API keys",
                 )),
                 None => Err(ApiError::unauthorized(
@@ -114,8 +187,7 @@ impl FromRequest for AuthUser {
                     "sign in and send `Authorization: Bearer <access token>`",
                 )),
             }
-        })();
-        std::future::ready(result)
+        })
     }
 }
 
@@ -125,17 +197,18 @@ pub struct AdminUser(pub AuthUser);
 
 impl FromRequest for AdminUser {
     type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let result = AuthUser::from_request(req, payload).into_inner().and_then(|u| {
+        let user = AuthUser::from_request(req, payload);
+        Box::pin(async move {
+            let u = user.await?;
             if u.role == Role::Admin {
                 Ok(AdminUser(u))
             } else {
                 Err(ApiError::forbidden("only an admin may do this"))
             }
-        });
-        std::future::ready(result)
+        })
     }
 }
 
@@ -153,7 +226,7 @@ impl FromRequest for Caller {
         Box::pin(async move {
             let state = state?;
             if let Some(token) = token {
-                return user_from_token(&state, &token?).map(Caller::User);
+                return user_from_token(&state, &token?).await.map(Caller::User);
             }
             let Some(key) = key else {
                 return Err(ApiError::unauthorized(

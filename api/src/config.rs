@@ -72,6 +72,9 @@ impl Config {
             limits: crate::state::Limits {
                 first_contact_sla: number::<i64>("CRM_FIRST_CONTACT_HOURS", get("CRM_FIRST_CONTACT_HOURS"))?
                     .map_or(d.limits.first_contact_sla, chrono::Duration::hours),
+                idempotency_lease: number::<i64>("CRM_IDEMPOTENCY_LEASE_SECS", get("CRM_IDEMPOTENCY_LEASE_SECS"))?
+                    .filter(|s| *s > 0)
+                    .map_or(d.limits.idempotency_lease, chrono::Duration::seconds),
                 reassign_overdue_leads: get("CRM_REASSIGN_OVERDUE_LEADS").is_some_and(|v| v == "true" || v == "1"),
                 ..d.limits
             },

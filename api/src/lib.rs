@@ -2,6 +2,7 @@
 //! errors as problem+json, and the OpenAPI document; `crm` is its binary.
 
 pub mod caller;
+pub mod cli;
 pub mod config;
 pub mod error;
 pub mod extract;

@@ -80,7 +80,11 @@ pub async fn idempotency(
     fingerprint.extend_from_slice(&body);
     let request_hash = sha256_hex(&fingerprint);
 
-    let (db, ttl) = (state.db.clone(), state.limits.idempotency_ttl);
+    let (db, ttl, lease) = (
+        state.db.clone(),
+        state.limits.idempotency_ttl,
+        state.limits.idempotency_lease,
+    );
     let (c, k, m, t) = (caller.clone(), key.clone(), method.clone(), target.clone());
     let begun = web::block(move || {
         db.run(|conn| {
@@ -91,7 +95,7 @@ pub async fn idempotency(
                 path: &t,
                 request_hash: &request_hash,
             };
-            idempotency::begin(conn, &r, now_utc(), ttl)
+            idempotency::begin(conn, &r, now_utc(), ttl, lease)
         })
     })
     .await
@@ -120,7 +124,10 @@ pub async fn idempotency(
     };
 
     req.set_payload(actix_web::dev::Payload::from(body));
-    let res = match next.call(req).await {
+    let renewal = actix_web::rt::spawn(keep_lease(state.clone(), id));
+    let res = next.call(req).await;
+    renewal.abort();
+    let res = match res {
         Ok(res) => res,
         Err(e) => {
             forget(&state, id).await;
@@ -162,6 +169,21 @@ pub async fn idempotency(
         forget(&state, id).await;
     }
     Ok(ServiceResponse::new(http_req, head.set_body(BoxBody::new(bytes))))
+}
+
+/// Renews the claim's lease every third of it while the request runs; ends
+/// when the request does (aborted) or the process dies (the lease runs out).
+async fn keep_lease(state: web::Data<AppState>, id: i64) {
+    let lease = state.limits.idempotency_lease;
+    let every = (lease / 3).to_std().unwrap_or(std::time::Duration::from_secs(10));
+    loop {
+        actix_web::rt::time::sleep(every).await;
+        let db = state.db.clone();
+        let renewed = web::block(move || db.run(|conn| idempotency::renew(conn, id, now_utc(), lease))).await;
+        if !matches!(renewed, Ok(Ok(()))) {
+            log::warn!("idempotency record {id}: lease not renewed");
+        }
+    }
 }
 
 async fn forget(state: &AppState, id: i64) {

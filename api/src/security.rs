@@ -60,18 +60,36 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// The claims of an access token.
+/// The claims of an access token. `role` and `dept` tell a client who it
+/// signed in as; the server never trusts them and reads the user's current
+/// state instead. `tv` is the user's token version when it was issued.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Claims {
     pub sub: String,
     pub role: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dept: Option<i64>,
+    #[serde(default)]
+    pub tv: i64,
     pub iat: i64,
+    pub nbf: i64,
     pub exp: i64,
     pub iss: String,
     pub aud: String,
 }
+
+/// Why an access token was refused, in words safe to show a client (the
+/// library's own messages name its internals).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("the access token has expired; refresh it")]
+    Expired,
+    #[error("the access token is not valid")]
+    Invalid,
+}
+
+/// Leeway for clocks of several nodes, in seconds.
+const LEEWAY_SECS: i64 = 5;
 
 /// Signing and checking keys of access tokens.
 #[derive(Clone)]
@@ -92,8 +110,9 @@ impl JwtKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
-        validation.leeway = 5;
+        validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = LEEWAY_SECS.unsigned_abs();
         Ok(JwtKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -106,6 +125,7 @@ impl JwtKeys {
         user_id: i64,
         role: &str,
         dept: Option<i64>,
+        token_version: i64,
         now: DateTime<Utc>,
         ttl: chrono::Duration,
     ) -> Result<String, String> {
@@ -113,7 +133,9 @@ impl JwtKeys {
             sub: user_id.to_string(),
             role: role.to_owned(),
             dept,
+            tv: token_version,
             iat: now.timestamp(),
+            nbf: now.timestamp(),
             exp: (now + ttl).timestamp(),
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
@@ -121,11 +143,19 @@ impl JwtKeys {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| e.to_string())
     }
 
-    /// Checks signature, algorithm, expiry, issuer and audience.
-    pub fn verify(&self, token: &str) -> Result<Claims, String> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+    /// Checks signature, algorithm, expiry, not-before, issuer and audience,
+    /// and that the token was not issued in the future.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, TokenError> {
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|d| d.claims)
-            .map_err(|e| e.to_string())
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid,
+            })?;
+        if claims.iat > now.timestamp() + LEEWAY_SECS {
+            return Err(TokenError::Invalid);
+        }
+        Ok(claims)
     }
 }
 
@@ -148,12 +178,38 @@ mod tests {
         let keys = JwtKeys::new(&[7u8; 32]).expect("keys");
         let now = Utc::now();
         let t = keys
-            .issue(5, "rep", Some(2), now, chrono::Duration::minutes(15))
+            .issue(5, "rep", Some(2), 3, now, chrono::Duration::minutes(15))
             .expect("token");
-        let c = keys.verify(&t).expect("valid");
-        assert_eq!((c.sub.as_str(), c.role.as_str(), c.dept), ("5", "rep", Some(2)));
+        let c = keys.verify(&t, now).expect("valid");
+        assert_eq!(
+            (c.sub.as_str(), c.role.as_str(), c.dept, c.tv),
+            ("5", "rep", Some(2), 3)
+        );
         let other = JwtKeys::new(&[8u8; 32]).expect("keys");
-        assert!(other.verify(&t).is_err());
+        assert_eq!(other.verify(&t, now), Err(TokenError::Invalid));
+        let old = keys
+            .issue(
+                5,
+                "rep",
+                None,
+                0,
+                now - chrono::Duration::minutes(16),
+                chrono::Duration::minutes(15),
+            )
+            .expect("token");
+        assert_eq!(keys.verify(&old, now), Err(TokenError::Expired));
+        // a token dated a minute ahead (a forged or skewed issuer) is refused
+        let ahead = keys
+            .issue(
+                5,
+                "rep",
+                None,
+                0,
+                now + chrono::Duration::minutes(1),
+                chrono::Duration::minutes(15),
+            )
+            .expect("token");
+        assert_eq!(keys.verify(&ahead, now), Err(TokenError::Invalid));
     }
 
     #[test]

@@ -129,6 +129,7 @@ impl Application {
             db,
             jwt,
             limits: config.limits.clone(),
+            auth_cache: Default::default(),
         });
         let spec = collect_spec();
         let table = web::Data::new(RouteTable::from_spec(&spec));

@@ -11,6 +11,9 @@ pub struct Limits {
     pub access_ttl: chrono::Duration,
     pub refresh_ttl: chrono::Duration,
     pub idempotency_ttl: chrono::Duration,
+    /// How long a running request's claim on its `Idempotency-Key` lasts
+    /// without renewal: after a crash, a retry waits at most this long.
+    pub idempotency_lease: chrono::Duration,
     /// Time from assignment to first contact of a lead (24 hours by default).
     pub first_contact_sla: chrono::Duration,
     /// Web-form submissions accepted per client address per hour.
@@ -25,6 +28,7 @@ impl Default for Limits {
             access_ttl: chrono::Duration::minutes(15),
             refresh_ttl: chrono::Duration::days(30),
             idempotency_ttl: chrono::Duration::hours(24),
+            idempotency_lease: chrono::Duration::seconds(30),
             first_contact_sla: domain::leads::DEFAULT_FIRST_CONTACT_SLA,
             form_submissions_per_hour: 30,
             reassign_overdue_leads: false,
@@ -37,6 +41,8 @@ pub struct AppState {
     pub db: Db,
     pub jwt: JwtKeys,
     pub limits: Limits,
+    /// Users' current role, department and sessions, briefly cached.
+    pub auth_cache: std::sync::Arc<crate::caller::AuthCache>,
 }
 
 impl AppState {

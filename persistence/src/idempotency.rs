@@ -1,5 +1,10 @@
 //! Stored responses of POST requests sent with an `Idempotency-Key`, so a
 //! retried request replays the first answer instead of acting twice.
+//!
+//! A request that is still running holds a lease on its record (`locked_until`)
+//! and renews it while it runs. When its server dies (kill -9, power loss) the
+//! lease runs out and a retry takes the record over, so a crash never leaves a
+//! key refused for the rest of its life.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -23,7 +28,7 @@ pub enum Begin {
     Fresh(i64),
     /// Seen and finished: send the stored response.
     Replay(StoredResponse),
-    /// The first request with this key is still running.
+    /// The first request with this key is still running (its lease is live).
     InProgress,
     /// The key was used for a different request (method, path or body).
     Mismatch,
@@ -38,6 +43,7 @@ struct KeyRow {
     response_body: Option<String>,
     response_headers: Option<String>,
     expires_at: NaiveDateTime,
+    locked_until: Option<NaiveDateTime>,
 }
 
 pub struct Request<'a> {
@@ -50,12 +56,14 @@ pub struct Request<'a> {
 }
 
 /// Claims the key for this request, or says how it was used before. The unique
-/// index on (caller, key) decides between two concurrent first requests.
+/// index on (caller, key) decides between two concurrent first requests; a
+/// conditional update decides between two retries taking over a dead claim.
 pub fn begin(
     conn: &mut DbConn,
     req: &Request<'_>,
     now: DateTime<Utc>,
     ttl: chrono::Duration,
+    lease: chrono::Duration,
 ) -> Result<Begin, RepoError> {
     for _ in 0..2 {
         let inserted = diesel::insert_into(idempotency_keys::table)
@@ -67,6 +75,7 @@ pub fn begin(
                 idempotency_keys::request_hash.eq(req.request_hash),
                 idempotency_keys::created_at.eq(naive(now)),
                 idempotency_keys::expires_at.eq(naive(now + ttl)),
+                idempotency_keys::locked_until.eq(naive(now + lease)),
             ))
             .returning(idempotency_keys::id)
             .get_result::<i64>(conn);
@@ -91,16 +100,47 @@ pub fn begin(
         if row.request_hash != req.request_hash {
             return Ok(Begin::Mismatch);
         }
-        return Ok(match (row.status, row.response_body) {
-            (Some(status), Some(body)) => Begin::Replay(StoredResponse {
+        return match (row.status, row.response_body) {
+            (Some(status), Some(body)) => Ok(Begin::Replay(StoredResponse {
                 status: u16::try_from(status).unwrap_or(500),
                 body,
                 headers: row.response_headers.unwrap_or_default(),
-            }),
-            _ => Begin::InProgress,
-        });
+            })),
+            _ if row.locked_until.is_some_and(|t| t > naive(now)) => Ok(Begin::InProgress),
+            _ => take_over(conn, row.id, now, lease),
+        };
     }
     Ok(Begin::InProgress)
+}
+
+/// Takes an in-progress record whose lease ran out (its request died with its
+/// server). Only one of several racing retries wins the conditional update.
+fn take_over(conn: &mut DbConn, id: i64, now: DateTime<Utc>, lease: chrono::Duration) -> Result<Begin, RepoError> {
+    let n = diesel::update(
+        idempotency_keys::table
+            .filter(idempotency_keys::id.eq(id))
+            .filter(idempotency_keys::status.is_null())
+            .filter(
+                idempotency_keys::locked_until
+                    .is_null()
+                    .or(idempotency_keys::locked_until.le(naive(now))),
+            ),
+    )
+    .set(idempotency_keys::locked_until.eq(naive(now + lease)))
+    .execute(conn)?;
+    Ok(if n == 1 { Begin::Fresh(id) } else { Begin::InProgress })
+}
+
+/// Extends the lease of a running request; called while it runs.
+pub fn renew(conn: &mut DbConn, id: i64, now: DateTime<Utc>, lease: chrono::Duration) -> Result<(), RepoError> {
+    diesel::update(
+        idempotency_keys::table
+            .filter(idempotency_keys::id.eq(id))
+            .filter(idempotency_keys::status.is_null()),
+    )
+    .set(idempotency_keys::locked_until.eq(naive(now + lease)))
+    .execute(conn)?;
+    Ok(())
 }
 
 pub fn complete(conn: &mut DbConn, id: i64, response: &StoredResponse) -> Result<(), RepoError> {
@@ -109,6 +149,7 @@ pub fn complete(conn: &mut DbConn, id: i64, response: &StoredResponse) -> Result
             idempotency_keys::status.eq(i32::from(response.status)),
             idempotency_keys::response_body.eq(&response.body),
             idempotency_keys::response_headers.eq(&response.headers),
+            idempotency_keys::locked_until.eq(None::<NaiveDateTime>),
         ))
         .execute(conn)?;
     Ok(())

@@ -27,6 +27,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         max_open_leads -> Nullable<Integer>,
+        token_version -> BigInt,
     }
 }
 
@@ -79,6 +80,7 @@ diesel::table! {
         response_headers -> Nullable<Text>,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
     }
 }
 

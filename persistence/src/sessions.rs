@@ -82,7 +82,12 @@ pub fn revoke_family(conn: &mut DbConn, family: &str, now: DateTime<Utc>) -> Res
     .execute(conn)?)
 }
 
+/// Ends every session of a user: their refresh tokens are revoked and their
+/// token version moves on, so access tokens already issued are refused too.
 pub fn revoke_user(conn: &mut DbConn, user_id: i64, now: DateTime<Utc>) -> Result<usize, RepoError> {
+    diesel::update(crate::schema::users::table.find(user_id))
+        .set(crate::schema::users::token_version.eq(crate::schema::users::token_version + 1))
+        .execute(conn)?;
     Ok(diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::user_id.eq(user_id))

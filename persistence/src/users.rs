@@ -21,6 +21,8 @@ pub struct UserRow {
     pub last_login_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Moves on when the user's sessions end; access tokens carry it.
+    pub token_version: i64,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -72,6 +74,27 @@ pub struct UserFilter {
     /// Case-insensitive substring of name or e-mail.
     pub q: Option<String>,
     pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// What an access token's holder may do now: read on every request (briefly
+/// cached by the API), so a role, department or deactivation takes effect at
+/// once instead of when the token expires.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct AuthState {
+    pub role: String,
+    pub department_id: Option<i64>,
+    pub active: bool,
+    pub token_version: i64,
+}
+
+/// The current [`AuthState`] of a user; `None` when there is no such user.
+pub fn auth_state(conn: &mut DbConn, id: i64) -> Result<Option<AuthState>, RepoError> {
+    Ok(users::table
+        .find(id)
+        .select(AuthState::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 pub fn count(conn: &mut DbConn) -> Result<i64, RepoError> {

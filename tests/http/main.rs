@@ -14,3 +14,4 @@ mod leads;
 mod opportunities;
 mod org;
 mod spec;
+mod token_state;

@@ -44,21 +44,103 @@ fn pg_url_for(db: &str) -> String {
     }
 }
 
+pub mod child;
+
 pub fn backend_is_postgres() -> bool {
     std::env::var("CRM_TEST_BACKEND").is_ok_and(|b| b == "postgres")
 }
 
-enum Store {
+pub(crate) enum Store {
     Sqlite(PathBuf),
     Postgres(String),
 }
 
+impl Store {
+    /// A new empty database and its `DATABASE_URL`.
+    pub(crate) fn fresh(postgres: bool) -> (Store, String) {
+        let name = unique_name();
+        if postgres {
+            let db = format!("crm_test_{name}");
+            let mut conn = PgConnection::establish(&pg_admin_url())
+                .unwrap_or_else(|e| panic!("PostgreSQL at {} does not answer: {e}", pg_admin_url()));
+            diesel::sql_query(format!("CREATE DATABASE \"{db}\""))
+                .execute(&mut conn)
+                .unwrap();
+            let url = pg_url_for(&db);
+            (Store::Postgres(db), url)
+        } else {
+            let path = std::env::temp_dir().join(format!("crm-test-{name}.db"));
+            (Store::Sqlite(path.clone()), format!("sqlite://{}", path.display()))
+        }
+    }
+
+    pub(crate) fn sql(&self, statement: &str) {
+        match self {
+            Store::Postgres(db) => {
+                let mut c = PgConnection::establish(&pg_url_for(db)).unwrap();
+                diesel::sql_query(statement).execute(&mut c).unwrap();
+            }
+            Store::Sqlite(path) => {
+                let mut c = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+                diesel::sql_query(statement).execute(&mut c).unwrap();
+            }
+        }
+    }
+
+    /// The one number a `SELECT COUNT(*) AS n ...` answers.
+    pub(crate) fn count(&self, statement: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        match self {
+            Store::Postgres(db) => {
+                let mut c = PgConnection::establish(&pg_url_for(db)).unwrap();
+                diesel::sql_query(statement).get_result::<N>(&mut c).unwrap().n
+            }
+            Store::Sqlite(path) => {
+                let mut c = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+                diesel::sql_query(statement).get_result::<N>(&mut c).unwrap().n
+            }
+        }
+    }
+
+    pub(crate) fn drop_database(&self) {
+        match self {
+            Store::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Store::Postgres(db) => {
+                if let Ok(mut c) = PgConnection::establish(&pg_admin_url()) {
+                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")).execute(&mut c);
+                }
+            }
+        }
+    }
+}
+
 /// A running server over its own database; stopped and dropped with the value.
+/// Its HTTP helpers are those of [`Client`].
 pub struct TestApp {
-    pub base: String,
+    pub client: Client,
     pub port: u16,
     handle: ServerHandle,
     store: Store,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+/// Calls one server over HTTP.
+pub struct Client {
+    pub base: String,
     agent: ureq::Agent,
 }
 
@@ -78,20 +160,7 @@ impl TestApp {
         let _ = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("error"))
             .is_test(true)
             .try_init();
-        let name = unique_name();
-        let (store, url) = if postgres {
-            let db = format!("crm_test_{name}");
-            let mut conn = PgConnection::establish(&pg_admin_url())
-                .unwrap_or_else(|e| panic!("PostgreSQL at {} does not answer: {e}", pg_admin_url()));
-            diesel::sql_query(format!("CREATE DATABASE \"{db}\""))
-                .execute(&mut conn)
-                .unwrap();
-            let url = pg_url_for(&db);
-            (Store::Postgres(db), url)
-        } else {
-            let path = std::env::temp_dir().join(format!("crm-test-{name}.db"));
-            (Store::Sqlite(path.clone()), format!("sqlite://{}", path.display()))
-        };
+        let (store, url) = Store::fresh(postgres);
         let mut config = api::Config {
             bind: "127.0.0.1:0".into(),
             database_url: url,
@@ -119,15 +188,33 @@ impl TestApp {
             .recv()
             .unwrap()
             .unwrap_or_else(|e| panic!("server did not start: {e}"));
+        TestApp {
+            client: Client::new(port),
+            port,
+            handle,
+            store,
+        }
+    }
+
+    /// Runs SQL against this test's own database (to arrange what the API cannot).
+    pub fn sql(&self, statement: &str) {
+        self.store.sql(statement);
+    }
+
+    /// Runs `SELECT COUNT(*) AS n ...` against this test's own database.
+    pub fn count(&self, statement: &str) -> i64 {
+        self.store.count(statement)
+    }
+}
+
+impl Client {
+    pub fn new(port: u16) -> Client {
         let agent = ureq::AgentBuilder::new()
             .timeout(Duration::from_secs(60))
             .redirects(0)
             .build();
-        TestApp {
+        Client {
             base: format!("http://127.0.0.1:{port}"),
-            port,
-            handle,
-            store,
             agent,
         }
     }
@@ -193,20 +280,6 @@ impl TestApp {
             .as_i64()
             .unwrap()
     }
-
-    /// Runs SQL against this test's own database (to arrange what the API cannot).
-    pub fn sql(&self, statement: &str) {
-        match &self.store {
-            Store::Postgres(db) => {
-                let mut c = PgConnection::establish(&pg_url_for(db)).unwrap();
-                diesel::sql_query(statement).execute(&mut c).unwrap();
-            }
-            Store::Sqlite(path) => {
-                let mut c = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
-                diesel::sql_query(statement).execute(&mut c).unwrap();
-            }
-        }
-    }
 }
 
 pub fn password_of(email: &str) -> String {
@@ -217,18 +290,7 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let stopped = self.handle.stop(false);
         drop(stopped);
-        match &self.store {
-            Store::Sqlite(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
-            }
-            Store::Postgres(db) => {
-                if let Ok(mut c) = PgConnection::establish(&pg_admin_url()) {
-                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")).execute(&mut c);
-                }
-            }
-        }
+        self.store.drop_database();
     }
 }
 
@@ -253,6 +315,14 @@ impl Req {
 
     pub fn json(self, body: &Value) -> Res {
         Res::from(self.inner.send_json(body.clone()))
+    }
+
+    /// Like `json`, but a connection that ends without an answer is an `Err`.
+    pub fn try_json(self, body: &Value) -> Result<Res, String> {
+        match self.inner.send_json(body.clone()) {
+            Err(ureq::Error::Transport(t)) => Err(t.to_string()),
+            other => Ok(Res::from(other)),
+        }
     }
 
     /// A raw body with its content type.

@@ -67,7 +67,14 @@ fn issue_pair(state: &AppState, conn: &mut DbConn, user: &users::UserRow, family
     )?;
     let access = state
         .jwt
-        .issue(user.id, &user.role, user.department_id, now, state.limits.access_ttl)
+        .issue(
+            user.id,
+            &user.role,
+            user.department_id,
+            user.token_version,
+            now,
+            state.limits.access_ttl,
+        )
         .map_err(ApiError::internal)?;
     Ok(TokenPair {
         access_token: access,

@@ -411,6 +411,7 @@ async fn change_user(
             Ok(row)
         })
         .await
+        .inspect(|_| state.auth_cache.forget(id))
 }
 
 /// Changes a user (admin). Send `If-Match` with the ETag you read to avoid

@@ -1,0 +1,110 @@
+//! The real `crm` program as a child process over a test's own database, for
+//! what an in-process server cannot show: a server killed with SIGKILL in the
+//! middle of a request, then started again on the same database.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{ADMIN_EMAIL, ADMIN_PASSWORD, Client, JWT_SECRET, Store};
+
+pub struct ChildServer {
+    pub client: Client,
+    program: String,
+    child: Option<Child>,
+    store: Store,
+    url: String,
+    env: Vec<(String, String)>,
+}
+
+impl std::ops::Deref for ChildServer {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
+
+impl ChildServer {
+    /// Starts `program serve` over a new database, with extra environment
+    /// variables; `program` is `env!("CARGO_BIN_EXE_crm-under-test")`, which
+    /// only a test target can name.
+    pub fn start(program: &str, postgres: bool, env: &[(&str, &str)]) -> ChildServer {
+        let (store, url) = Store::fresh(postgres);
+        let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let mut server = ChildServer {
+            client: Client::new(0),
+            program: program.to_owned(),
+            child: None,
+            store,
+            url,
+            env,
+        };
+        server.launch();
+        server
+    }
+
+    fn launch(&mut self) {
+        let port = free_port();
+        let child = Command::new(&self.program)
+            .arg("serve")
+            .env("DATABASE_URL", &self.url)
+            .env("CRM_BIND", format!("127.0.0.1:{port}"))
+            .env("CRM_JWT_SECRET", JWT_SECRET)
+            .env("CRM_ADMIN_EMAIL", ADMIN_EMAIL)
+            .env("CRM_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("CRM_WORKERS", "2")
+            .env("RUST_LOG", "error")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start the server: {e}"));
+        self.child = Some(child);
+        self.client = Client::new(port);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(r) = ureq::get(&format!("{}/healthz", self.client.base)).call()
+                && r.status() == 200
+            {
+                return;
+            }
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
+                panic!("the server exited at start: {status}");
+            }
+            assert!(Instant::now() < deadline, "the server did not answer within 60 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// SIGKILL: no shutdown, no cleanup, as in a crash.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Kills the server if it runs, then starts it again on the same database.
+    pub fn restart(&mut self) {
+        self.kill9();
+        self.launch();
+    }
+
+    /// Runs `SELECT COUNT(*) AS n ...` against this server's database.
+    pub fn count(&self, statement: &str) -> i64 {
+        self.store.count(statement)
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        self.kill9();
+        self.store.drop_database();
+    }
+}
