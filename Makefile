@@ -39,6 +39,7 @@ postgres-tests: pg-up
 ## bench: benchmarks (release build), results in docs/benchmarks.md; never part of `make test`
 bench: pg-up
 	$(CARGO) bench -p crm-tests --bench lead_import
+	$(CARGO) bench -p crm-tests --bench similar_names
 
 ## openapi: regenerate the committed spec from the code
 openapi:

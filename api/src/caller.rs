@@ -237,7 +237,7 @@ impl FromRequest for Caller {
             let hash = sha256_hex(key.as_bytes());
             let db = state.db.clone();
             let row = web::block(move || {
-                db.run(|conn| {
+                db.run(|conn| -> Result<_, ApiError> {
                     let row = persistence::api_keys::find_live_by_hash(conn, &hash)?;
                     if let Some(r) = &row {
                         persistence::api_keys::touch(conn, r, persistence::now_utc())?;

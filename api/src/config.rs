@@ -6,7 +6,9 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/crm.db";
 pub const DEFAULT_ADMIN_EMAIL: &str = "admin@example.com";
 
-#[derive(Debug, Clone)]
+/// Configuration; its `Debug` hides the JWT secret, the admin password and
+/// the database URL's password, so a logged config leaks none of them.
+#[derive(Clone)]
 pub struct Config {
     /// `CRM_BIND`: address and port to listen on.
     pub bind: String,
@@ -40,6 +42,23 @@ impl Default for Config {
             max_body_bytes: crate::extract::DEFAULT_BODY_LIMIT,
             limits: Limits::default(),
         }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| "***");
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("database_url", &persistence::db::redact(&self.database_url))
+            .field("jwt_secret", &hidden(&self.jwt_secret))
+            .field("admin_email", &self.admin_email)
+            .field("admin_password", &hidden(&self.admin_password))
+            .field("pool_size", &self.pool_size)
+            .field("workers", &self.workers)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("limits", &self.limits)
+            .finish()
     }
 }
 
@@ -85,6 +104,21 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let c = Config {
+            database_url: "postgres://crm:db-pass-123@db/crm".into(),
+            jwt_secret: Some("jwt-secret-that-is-long-enough-1234567".into()),
+            admin_password: Some("admin-pass-456".into()),
+            ..Config::default()
+        };
+        let text = format!("{c:?}");
+        for secret in ["db-pass-123", "jwt-secret-that", "admin-pass-456"] {
+            assert!(!text.contains(secret), "{secret} shows in {text}");
+        }
+        assert!(text.contains("postgres://crm:***@db/crm"), "{text}");
+    }
 
     #[test]
     fn defaults_and_overrides() {

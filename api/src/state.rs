@@ -1,7 +1,7 @@
 //! What every handler shares: the database pool, the token keys and the
 //! settings that shape behaviour.
 
-use persistence::{Db, DbConn, RepoError};
+use persistence::{Db, DbConn};
 
 use crate::error::ApiError;
 use crate::security::JwtKeys;
@@ -52,28 +52,16 @@ impl AppState {
         f: impl FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let db = self.db.clone();
-        actix_web::web::block(move || run(&db, false, f)).await?
+        actix_web::web::block(move || db.run(f)).await?
     }
 
-    /// Runs a business operation in one write transaction off the async workers.
+    /// Runs a business operation in one write transaction off the async
+    /// workers; an error of any kind rolls it back.
     pub async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let db = self.db.clone();
-        actix_web::web::block(move || run(&db, true, f)).await?
+        actix_web::web::block(move || db.write(f)).await?
     }
-}
-
-/// Runs `f`; an `ApiError` it returns rolls a write back like any storage error.
-fn run<T>(db: &Db, write: bool, f: impl FnOnce(&mut DbConn) -> Result<T, ApiError>) -> Result<T, ApiError> {
-    let mut slot: Option<ApiError> = None;
-    let body = |conn: &mut DbConn| -> Result<T, RepoError> {
-        f(conn).map_err(|e| {
-            slot = Some(e);
-            RepoError::NotFound // stands in for `e` while the transaction unwinds
-        })
-    };
-    let result = if write { db.write(body) } else { db.run(body) };
-    result.map_err(|e| slot.take().unwrap_or_else(|| e.into()))
 }

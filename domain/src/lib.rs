@@ -5,10 +5,12 @@
 //! loads the facts and writes the decisions; `api` translates them to HTTP.
 
 pub mod auth;
+pub mod customer;
 pub mod dedup;
 pub mod leads;
 pub mod org;
 pub mod page;
 pub mod pipeline;
 pub mod scope;
+pub mod similar;
 pub mod throttle;

@@ -186,6 +186,11 @@ impl Db {
     pub fn open(backend: Backend, pool_size: u32) -> Result<Db, String> {
         let mut first = backend.connect()?;
         migrate(&mut first)?;
+        let indexed =
+            crate::name_index::build_if_needed(&mut first).map_err(|e| format!("cannot index customer names: {e}"))?;
+        if indexed > 0 {
+            log::info!("indexed the names of {indexed} existing customers for look-alike searches");
+        }
         drop(first);
         let is_pg = matches!(backend, Backend::Postgres { .. });
         let pool = r2d2::Pool::builder()
@@ -204,26 +209,28 @@ impl Db {
     }
 
     /// Runs `f` on a pooled connection. Blocking: call it from a worker thread.
-    pub fn run<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, RepoError>) -> Result<T, RepoError> {
-        let mut conn = self.pool.get()?;
+    pub fn run<T, E: From<RepoError>>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E> {
+        let mut conn = self.pool.get().map_err(RepoError::from)?;
         f(&mut conn)
     }
 
     /// Runs `f` in a write transaction on a pooled connection.
-    pub fn write<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, RepoError>) -> Result<T, RepoError> {
-        let mut conn = self.pool.get()?;
+    pub fn write<T, E: From<RepoError>>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E> {
+        let mut conn = self.pool.get().map_err(RepoError::from)?;
         write_tx(&mut conn, f)
     }
 }
 
 /// A transaction for a business operation that writes. On SQLite it begins with
 /// `BEGIN IMMEDIATE`, so a read-then-write never fails with "database is locked"
-/// halfway; on PostgreSQL it is a plain transaction. Rolled back on any error.
-pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, RepoError>) -> Result<T, RepoError> {
-    match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
-    }
+/// halfway; on PostgreSQL it is a plain transaction. Rolled back on any error,
+/// whose type is the operation's own (as with diesel's `Connection::transaction`).
+pub fn write_tx<T, E: From<RepoError>>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E> {
+    let begun = match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c),
+    };
+    begun.map_err(RepoError::from)?;
     let result = f(conn);
     let end = match (&result, &mut *conn) {
         (Ok(_), DbConn::Sqlite(c)) => AnsiTransactionManager::commit_transaction(c),
@@ -233,7 +240,7 @@ pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, R
     };
     match (result, end) {
         (Ok(v), Ok(())) => Ok(v),
-        (Ok(_), Err(e)) => Err(e.into()),
+        (Ok(_), Err(e)) => Err(RepoError::from(e).into()),
         (Err(e), _) => Err(e),
     }
 }

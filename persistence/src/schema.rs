@@ -359,6 +359,13 @@ diesel::table! {
 }
 
 diesel::joinable!(users -> departments (department_id));
+diesel::table! {
+    customer_name_grams (gram, customer_id) {
+        gram -> Text,
+        customer_id -> BigInt,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(contacts -> customers (customer_id));
 diesel::joinable!(customer_tags -> customers (customer_id));
@@ -368,6 +375,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     api_keys,
     customers,
+    customer_name_grams,
     customer_tags,
     customer_members,
     contacts,

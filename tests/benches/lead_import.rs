@@ -87,12 +87,12 @@ fn main() {
         println!("{line}");
         lines.push(line);
     }
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/benchmarks.md");
-    let doc = format!(
-        "# Benchmarks\n\nWritten by `make bench` (release build, this machine: {} cores). Figures are what the last run measured;\ncommit messages of performance changes quote before and after.\n\n| benchmark | backend | result | notes |\n|---|---|---|---|\n{}\n",
-        std::thread::available_parallelism().map_or(0, usize::from),
-        lines.join("\n")
+    crm_tests::write_bench_section(
+        "lead_import",
+        &format!(
+            "## Lead import (tests/benches/lead_import.rs)\n\n| benchmark | backend | result | notes |\n|---|---|---|---|\n{}",
+            lines.join("\n")
+        ),
     );
-    std::fs::write(path, doc).unwrap();
     println!("written to docs/benchmarks.md");
 }

@@ -105,15 +105,22 @@ fn fifty_concurrent_creates_of_one_company_give_one_201() {
         "【华为技术】",
         "华为技术股份有限公司",
     ];
-    let statuses: Vec<u16> = std::thread::scope(|s| {
+    let statuses: Vec<crm_tests::Res> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..50)
             .map(|i| {
                 let (app, token, name) = (&app, if i % 2 == 0 { &t.li } else { &t.wang }, names[i % names.len()]);
-                s.spawn(move || create(app, token, json!({"name": name})).status)
+                s.spawn(move || create(app, token, json!({"name": name})))
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
+    let winner = statuses.iter().find(|r| r.status == 201).map(|r| r.json()["id"].clone());
+    // every loser, also one refused by the unique index mid-race, names the winner
+    for r in statuses.iter().filter(|r| r.status == 409) {
+        let p = r.problem(409, "customer_exists");
+        assert_eq!(Some(p["context"]["existing"]["id"].clone()), winner, "{p}");
+    }
+    let statuses: Vec<u16> = statuses.iter().map(|r| r.status).collect();
     assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 49, "{statuses:?}");
     let page = app.get("/api/v1/customers").bearer(&t.admin).send().expect(200).json();

@@ -13,5 +13,6 @@ mod idempotency;
 mod leads;
 mod opportunities;
 mod org;
+mod similar_names;
 mod spec;
 mod token_state;

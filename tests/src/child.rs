@@ -67,7 +67,7 @@ impl ChildServer {
             .unwrap_or_else(|e| panic!("cannot start the server: {e}"));
         self.child = Some(child);
         self.client = Client::new(port);
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + Duration::from_secs(600);
         loop {
             if let Ok(r) = ureq::get(&format!("{}/healthz", self.client.base)).call()
                 && r.status() == 200
@@ -77,7 +77,7 @@ impl ChildServer {
             if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
                 panic!("the server exited at start: {status}");
             }
-            assert!(Instant::now() < deadline, "the server did not answer within 60 s");
+            assert!(Instant::now() < deadline, "the server did not answer within 600 s");
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -94,6 +94,11 @@ impl ChildServer {
     pub fn restart(&mut self) {
         self.kill9();
         self.launch();
+    }
+
+    /// Runs SQL against this server's database (to arrange what the API cannot).
+    pub fn sql(&self, statement: &str) {
+        self.store.sql(statement);
     }
 
     /// Runs `SELECT COUNT(*) AS n ...` against this server's database.

@@ -391,3 +391,19 @@ impl Res {
         p
     }
 }
+
+/// Replaces the section of docs/benchmarks.md that benchmark `name` owns
+/// (between `<!-- bench:name -->` and `<!-- /bench:name -->`), appending it
+/// the first time, so each benchmark keeps its latest run and the hand-written
+/// before/after notes around it stay.
+pub fn write_bench_section(name: &str, body: &str) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/benchmarks.md");
+    let doc = std::fs::read_to_string(path).unwrap_or_else(|_| "# Benchmarks\n".to_owned());
+    let (open, close) = (format!("<!-- bench:{name} -->"), format!("<!-- /bench:{name} -->"));
+    let section = format!("{open}\n{}\n{close}", body.trim_end());
+    let doc = match (doc.find(&open), doc.find(&close)) {
+        (Some(a), Some(b)) if a < b => format!("{}{section}{}", &doc[..a], &doc[b + close.len()..]),
+        _ => format!("{}\n\n{section}\n", doc.trim_end()),
+    };
+    std::fs::write(path, doc).unwrap();
+}

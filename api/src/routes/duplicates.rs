@@ -2,13 +2,11 @@
 //! already match a name, phone, e-mail or credit code, across all scopes. Only
 //! the id, name and owner of a match are shown.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, post, web};
-use domain::dedup::{
-    CreditCode, SIMILAR_THRESHOLD, SuffixList, fold_email, name_similarity, normalize_company_name, normalize_phone,
-};
-use persistence::{DbConn, customers};
+use domain::dedup::{CreditCode, SuffixList, fold_email, normalize_company_name, normalize_phone};
+use persistence::customers;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -69,41 +67,16 @@ pub struct DuplicateReport {
     pub similar: Vec<DuplicateMatch>,
 }
 
-/// How many look-alike candidates the prefix and suffix scans may return.
-const SIMILAR_CANDIDATES: i64 = 500;
-
-/// Scores candidates against a name key; the best ten at or above the threshold.
-fn rank_similar(
-    key: &str,
-    candidates: &[customers::Candidate],
-    exclude: &[i64],
-    owners: &HashMap<i64, String>,
-) -> Vec<DuplicateMatch> {
-    let mut list: Vec<DuplicateMatch> = candidates
-        .iter()
-        .filter(|c| !exclude.contains(&c.id))
-        .map(|c| (c, name_similarity(key, &c.name_key)))
-        .filter(|(_, s)| *s >= SIMILAR_THRESHOLD)
-        .map(|(c, s)| DuplicateMatch {
-            customer_id: c.id,
-            name: c.name.clone(),
-            owner_name: c.owner_id.and_then(|o| owners.get(&o).cloned()),
-            in_pool: c.owner_id.is_none(),
-            matched_on: vec!["name".to_owned()],
-            score: (s * 1000.0).round() / 1000.0,
-        })
-        .collect();
-    list.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.customer_id.cmp(&b.customer_id)));
-    list.truncate(10);
-    list
-}
-
-/// Look-alike names of `key` other than the customers in `exclude`, with owners.
-pub fn similar_to(conn: &mut DbConn, key: &str, exclude: &[i64]) -> Result<Vec<DuplicateMatch>, ApiError> {
-    let candidates = customers::similar_candidates(conn, key, SIMILAR_CANDIDATES)?;
-    let owner_ids: Vec<i64> = candidates.iter().filter_map(|c| c.owner_id).collect();
-    let owners = customers::owner_names(conn, &owner_ids)?;
-    Ok(rank_similar(key, &candidates, exclude, &owners))
+/// A look-alike customer as the API shows it.
+pub fn look_alike_match(l: customers::LookAlike) -> DuplicateMatch {
+    DuplicateMatch {
+        customer_id: l.candidate.id,
+        in_pool: l.candidate.owner_id.is_none(),
+        name: l.candidate.name,
+        owner_name: l.owner_name,
+        matched_on: vec!["name".to_owned()],
+        score: l.score,
+    }
 }
 
 /// Finds customers matching any of the given fields.
@@ -153,18 +126,9 @@ pub async fn check_duplicates(
                 phone.as_deref(),
                 email.as_deref(),
             )?;
-            let similar = match &name_key {
-                Some(k) => customers::similar_candidates(conn, k, SIMILAR_CANDIDATES)?,
-                None => Vec::new(),
-            };
             let lead_hits =
                 persistence::leads::open_leads_matching(conn, name_key.as_deref(), phone.as_deref(), email.as_deref())?;
-            let mut owner_ids: Vec<i64> = exact
-                .iter()
-                .map(|(c, _)| c)
-                .chain(&similar)
-                .filter_map(|c| c.owner_id)
-                .collect();
+            let mut owner_ids: Vec<i64> = exact.iter().filter_map(|(c, _)| c.owner_id).collect();
             owner_ids.extend(lead_hits.iter().filter_map(|l| l.owner_id));
             owner_ids.sort_unstable();
             let owners = customers::owner_names(conn, &owner_ids)?;
@@ -184,7 +148,10 @@ pub async fn check_duplicates(
             }
             let exclude: Vec<i64> = exact_by_id.keys().copied().collect();
             let similar_matches = match &name_key {
-                Some(k) => rank_similar(k, &similar, &exclude, &owners),
+                Some(k) => customers::look_alikes(conn, k, &exclude)?
+                    .into_iter()
+                    .map(look_alike_match)
+                    .collect(),
                 None => Vec::new(),
             };
             let mut leads: Vec<LeadDuplicate> = Vec::new();

@@ -1,21 +1,20 @@
 //! The caller's data scope, resolved inside the same database call as the
 //! query it restricts.
 
-use domain::org::Role;
 use domain::scope::DataScope;
-use persistence::{DbConn, departments, users};
+use persistence::{DbConn, users};
 
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 
 /// admin: all; manager: their department subtree (+ pool); rep: own, shared, pool.
 pub fn scope_of(conn: &mut DbConn, user: &AuthUser) -> Result<DataScope, ApiError> {
-    let tree = if user.role == Role::Manager && user.department_id.is_some() {
-        departments::parent_map(conn)?
-    } else {
-        Default::default()
-    };
-    Ok(DataScope::for_user(user.id, user.role, user.department_id, &tree))
+    Ok(persistence::scope::of_user(
+        conn,
+        user.id,
+        user.role,
+        user.department_id,
+    )?)
 }
 
 /// May `user` give a record to `target`? Reps only to themselves, managers

@@ -1,0 +1,209 @@
+//! Creating a customer: the request, its checks, and the answer with
+//! look-alike warnings.
+
+use actix_web::{HttpResponse, post, web};
+use chrono::{DateTime, Utc};
+use domain::dedup::{CreditCode, SuffixList, normalize_company_name};
+use persistence::customers::{self};
+use persistence::now_utc;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::caller::AuthUser;
+use crate::error::{ApiError, FieldError};
+use crate::extract::{Json, etag};
+use crate::routes::contacts::{email_key, phone_key};
+use crate::routes::duplicates::look_alike_match;
+use crate::routes::scope::scope_of;
+use crate::state::AppState;
+
+use super::*;
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCustomer {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(example = "华为技术有限公司", min_length = 1, max_length = 200)]
+    pub name: String,
+    /// 18 characters with a valid check character.
+    #[schema(example = "91440300708461136T")]
+    pub credit_code: Option<String>,
+    #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
+    pub industry: Option<String>,
+    #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
+    pub region: Option<String>,
+    #[validate(length(max = 50))]
+    #[schema(max_length = 50)]
+    pub size_band: Option<String>,
+    #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
+    pub source: Option<String>,
+    /// Default B.
+    pub grade: Option<Grade>,
+    #[validate(length(max = 20))]
+    #[schema(max_items = 20)]
+    pub tags: Option<Vec<String>>,
+    /// Admins and managers may create for another user in their scope; default: the caller.
+    pub owner_id: Option<i64>,
+    #[validate(length(max = 300))]
+    #[schema(max_length = 300)]
+    pub website: Option<String>,
+    #[validate(length(max = 50))]
+    #[schema(max_length = 50)]
+    pub phone: Option<String>,
+    #[validate(length(max = 254))]
+    #[schema(max_length = 254)]
+    pub email: Option<String>,
+    #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
+    pub address: Option<String>,
+    #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
+    pub notes: Option<String>,
+    pub next_follow_up_at: Option<DateTime<Utc>>,
+}
+
+/// A new customer, with look-alike customers to double-check (a warning, not a block).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedCustomer {
+    #[serde(flatten)]
+    pub customer: CustomerDto,
+    /// Existing customers with similar names (e.g. a city prefix), best first.
+    pub similar: Vec<crate::routes::duplicates::DuplicateMatch>,
+}
+
+/// The cleaned, checked values of a create or update.
+pub(super) struct Checked {
+    pub(super) name_key: Option<String>,
+    pub(super) credit_code: Option<Option<String>>,
+    pub(super) phone_key: Option<Option<String>>,
+    pub(super) email_key: Option<Option<String>>,
+    pub(super) tags: Option<Vec<String>>,
+}
+
+pub(super) fn check_fields(
+    name: Option<&str>,
+    credit_code: Option<Option<&str>>,
+    phone: Option<Option<&str>>,
+    email: Option<Option<&str>>,
+    tags: Option<&[String]>,
+) -> Result<Checked, ApiError> {
+    let mut errors = Vec::new();
+    let name_key = name.map(|n| normalize_company_name(n, &SuffixList::default()));
+    if name_key.as_deref() == Some("") {
+        errors.push(FieldError::new("name", "required", "the name has no letters or digits"));
+    }
+    let credit_code = credit_code.map(|c| {
+        c.map(str::trim)
+            .filter(|c| !c.is_empty())
+            .and_then(|c| match CreditCode::parse(c) {
+                Ok(code) => Some(code.as_str().to_owned()),
+                Err(e) => {
+                    errors.push(FieldError::new("credit_code", "credit_code", e.to_string()));
+                    None
+                }
+            })
+    });
+    let phone_key = phone.map(|p| phone_key(p, &mut errors));
+    let email_key = email.map(|e| email_key(e, &mut errors));
+    let tags = tags.map(|list| {
+        let mut clean: Vec<String> = Vec::new();
+        for (i, t) in list.iter().enumerate() {
+            let t = t.trim();
+            if t.is_empty() || t.chars().count() > 30 {
+                errors.push(FieldError::new(
+                    format!("tags.{i}"),
+                    "length",
+                    "a tag has 1 to 30 characters",
+                ));
+            } else if !clean.iter().any(|c| c == t) {
+                clean.push(t.to_owned());
+            }
+        }
+        clean
+    });
+    if errors.is_empty() {
+        Ok(Checked {
+            name_key,
+            credit_code,
+            phone_key,
+            email_key,
+            tags,
+        })
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+/// Creates a customer. A company that already exists (same normalised name or
+/// credit code) is 409 with the existing customer's id, name and owner.
+#[utoipa::path(
+    tag = "customers",
+    request_body = CreateCustomer,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a retried request")),
+    responses(
+        (status = 201, body = CreatedCustomer, headers(("ETag" = String), ("Location" = String))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/customers")]
+pub async fn create_customer(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: Json<CreateCustomer>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let checked = check_fields(
+        Some(&b.name),
+        Some(b.credit_code.as_deref()),
+        Some(b.phone.as_deref()),
+        Some(b.email.as_deref()),
+        b.tags.as_deref(),
+    )?;
+    let new = customers::NewCustomer {
+        name: b.name.trim().to_owned(),
+        name_key: checked.name_key.unwrap_or_default(),
+        credit_code: checked.credit_code.flatten(),
+        industry: trimmed(b.industry),
+        region: trimmed(b.region),
+        size_band: trimmed(b.size_band),
+        source: trimmed(b.source),
+        grade: b.grade.map(Into::into).unwrap_or_default(),
+        owner_id: b.owner_id,
+        website: trimmed(b.website),
+        phone: trimmed(b.phone),
+        phone_key: checked.phone_key.flatten(),
+        email: trimmed(b.email),
+        email_key: checked.email_key.flatten(),
+        address: trimmed(b.address),
+        notes: b.notes,
+        next_follow_up_at: b.next_follow_up_at,
+        tags: checked.tags.unwrap_or_default(),
+    };
+    let created = state
+        .write(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            let actor = customers::Actor {
+                user_id: user.id,
+                scope: &scope,
+            };
+            customers::create(conn, &actor, new, now_utc()).map_err(write_error)
+        })
+        .await?;
+    let created = CreatedCustomer {
+        customer: stored_dto(created.customer),
+        similar: created.similar.into_iter().map(look_alike_match).collect(),
+    };
+    Ok(HttpResponse::Created()
+        .insert_header(("ETag", etag(created.customer.version)))
+        .insert_header(("Location", format!("/api/v1/customers/{}", created.customer.id)))
+        .json(created))
+}

@@ -1,0 +1,226 @@
+//! Reading customers: filtered keyset pages, one customer, and the
+//! deleted-ids feed for mobile sync.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use persistence::customers::{self, CustomerAfter, CustomerFilter, CustomerSort};
+use persistence::now_utc;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::caller::AuthUser;
+use crate::error::ApiError;
+use crate::extract::{PathId, Query};
+use crate::pagination::{self, time_key};
+use crate::routes::scope::scope_of;
+use crate::state::AppState;
+
+use super::*;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListCustomersQuery {
+    pub owner_id: Option<i64>,
+    /// Customers owned by users of this department.
+    pub department_id: Option<i64>,
+    pub grade: Option<Grade>,
+    pub industry: Option<String>,
+    pub region: Option<String>,
+    pub source: Option<String>,
+    pub tag: Option<String>,
+    pub dealt: Option<bool>,
+    /// Only pool customers (`true`) or only owned ones (`false`).
+    pub in_pool: Option<bool>,
+    /// Part of the name, phone or e-mail.
+    pub q: Option<String>,
+    pub updated_since: Option<DateTime<Utc>>,
+    /// `id` (default), `name` or `updated_at`; prefix `-` for descending.
+    pub sort: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerPage {
+    pub data: Vec<CustomerDto>,
+    pub next_cursor: Option<String>,
+}
+
+/// Lists the customers the caller may see, filtered and keyset-paginated.
+#[utoipa::path(
+    tag = "customers",
+    params(ListCustomersQuery),
+    responses(
+        (status = 200, body = CustomerPage),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/customers")]
+pub async fn list_customers(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: Query<ListCustomersQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.0;
+    let sort = pagination::parse_sort(q.sort.as_deref(), &["id", "name", "updated_at"])?;
+    let limit = pagination::limit(q.limit)?;
+    let after = match pagination::decode_cursor(q.cursor.as_deref(), &sort)? {
+        None => None,
+        Some(p) => Some(match sort.field {
+            "name" => CustomerAfter::Name(p.text()?, p.id),
+            "updated_at" => CustomerAfter::UpdatedAt(p.time()?, p.id),
+            _ => CustomerAfter::Id(p.id),
+        }),
+    };
+    let by = match sort.field {
+        "name" => CustomerSort::Name,
+        "updated_at" => CustomerSort::UpdatedAt,
+        _ => CustomerSort::Id,
+    };
+    let filter = CustomerFilter {
+        owner_id: q.owner_id,
+        department_id: q.department_id,
+        grade: q.grade.map(|g| g.as_str().to_owned()),
+        industry: trimmed(q.industry),
+        region: trimmed(q.region),
+        source: trimmed(q.source),
+        tag: trimmed(q.tag),
+        dealt: q.dealt,
+        in_pool: q.in_pool,
+        q: trimmed(q.q),
+        updated_since: q.updated_since,
+    };
+    let descending = sort.descending;
+    let (rows, owners, tags) = state
+        .read(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            let page = customers::CustomerPageRequest {
+                sort: by,
+                descending,
+                after,
+                limit: limit + 1,
+            };
+            let rows = customers::list(conn, &scope, &filter, &page, now_utc())?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let owner_ids: Vec<i64> = rows.iter().filter_map(|r| r.owner_id).collect();
+            let owners = customers::owner_names(conn, &owner_ids)?;
+            let tags = customers::tags_of(conn, &ids)?;
+            Ok((rows, owners, tags))
+        })
+        .await?;
+    let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |r| match sort.field {
+        "name" => (r.name.clone().into(), r.id),
+        "updated_at" => (time_key(r.updated_at), r.id),
+        _ => (r.id.into(), r.id),
+    });
+    let mut tags = tags;
+    let data = rows
+        .into_iter()
+        .map(|r| {
+            let owner = r.owner_id.and_then(|o| owners.get(&o).cloned());
+            let t = tags.remove(&r.id).unwrap_or_default();
+            to_dto(r, owner, t)
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(CustomerPage { data, next_cursor }))
+}
+
+/// Reads one customer (404 when it is not one the caller may see).
+#[utoipa::path(
+    tag = "customers",
+    params(("id" = i64, Path, description = "Customer id")),
+    responses(
+        (status = 200, body = CustomerDto, headers(("ETag" = String))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/customers/{id}")]
+pub async fn get_customer(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
+    let dto = state
+        .read(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            let row = visible(conn, &scope, id.0, false)?;
+            dto_for(conn, row)
+        })
+        .await?;
+    Ok(respond(dto))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DeletedQuery {
+    /// Deletions at or after this time.
+    pub since: DateTime<Utc>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeletedId {
+    pub id: i64,
+    pub deleted_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeletedPage {
+    pub data: Vec<DeletedId>,
+    pub next_cursor: Option<String>,
+}
+
+/// Ids of customers deleted since a time, for mobile sync (oldest first).
+#[utoipa::path(
+    tag = "customers",
+    params(DeletedQuery),
+    responses(
+        (status = 200, body = DeletedPage),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/customers/deleted")]
+pub async fn list_deleted_customers(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: Query<DeletedQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.0;
+    let sort = pagination::Sort {
+        field: "deleted_at",
+        descending: false,
+    };
+    let limit = pagination::limit(q.limit)?;
+    let after = match pagination::decode_cursor(q.cursor.as_deref(), &sort)? {
+        Some(p) => Some((p.time()?, p.id)),
+        None => None,
+    };
+    let rows = state
+        .read(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            Ok(customers::deleted_since(
+                conn,
+                &scope,
+                q.since,
+                after,
+                limit + 1,
+                now_utc(),
+            )?)
+        })
+        .await?;
+    let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |(id, t)| (time_key(*t), *id));
+    let data = rows
+        .into_iter()
+        .map(|(id, t)| DeletedId {
+            id,
+            deleted_at: t.and_utc(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(DeletedPage { data, next_cursor }))
+}

@@ -1,0 +1,230 @@
+//! Customers: one central store where no two reps can work the same company.
+//! Names are unique after normalisation (the database enforces it); a create
+//! or rename into an existing company is 409 naming that customer and its
+//! owner only. Every read and write is scoped to what the caller may see.
+
+use actix_web::HttpResponse;
+use chrono::{DateTime, Utc};
+use domain::scope::{Access, DataScope};
+use persistence::customers::{self, CustomerRow};
+use persistence::{DbConn, now_utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, FieldError};
+use crate::extract::etag;
+
+mod create;
+mod lifecycle;
+mod list;
+mod update;
+
+pub use create::*;
+pub use lifecycle::*;
+pub use list::*;
+pub use update::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum Grade {
+    /// 重点客户
+    A,
+    /// 普通客户
+    B,
+    /// 非优先客户
+    C,
+}
+
+impl From<Grade> for domain::customer::Grade {
+    fn from(g: Grade) -> Self {
+        match g {
+            Grade::A => domain::customer::Grade::A,
+            Grade::B => domain::customer::Grade::B,
+            Grade::C => domain::customer::Grade::C,
+        }
+    }
+}
+
+impl From<domain::customer::Grade> for Grade {
+    fn from(g: domain::customer::Grade) -> Self {
+        match g {
+            domain::customer::Grade::A => Grade::A,
+            domain::customer::Grade::B => Grade::B,
+            domain::customer::Grade::C => Grade::C,
+        }
+    }
+}
+
+impl Grade {
+    pub fn as_str(self) -> &'static str {
+        domain::customer::Grade::from(self).as_str()
+    }
+}
+
+/// A user named on a record.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserRef {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CustomerDto {
+    pub id: i64,
+    #[schema(example = "华为技术有限公司")]
+    pub name: String,
+    /// 统一社会信用代码
+    pub credit_code: Option<String>,
+    pub industry: Option<String>,
+    pub region: Option<String>,
+    pub size_band: Option<String>,
+    pub source: Option<String>,
+    pub grade: Grade,
+    pub tags: Vec<String>,
+    /// `null` when the customer is in the pool (公海).
+    pub owner: Option<UserRef>,
+    pub in_pool: bool,
+    pub previous_owner_id: Option<i64>,
+    pub owned_since: Option<DateTime<Utc>>,
+    pub locked: bool,
+    pub dealt: bool,
+    pub website: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub notes: Option<String>,
+    pub last_contacted_at: Option<DateTime<Utc>>,
+    pub next_follow_up_at: Option<DateTime<Utc>>,
+    /// Set when this customer was merged into another.
+    pub merged_into: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub version: i64,
+}
+
+pub fn to_dto(r: CustomerRow, owner_name: Option<String>, tags: Vec<String>) -> CustomerDto {
+    CustomerDto {
+        owner: r.owner_id.map(|id| UserRef {
+            id,
+            name: owner_name.unwrap_or_default(),
+        }),
+        in_pool: r.owner_id.is_none(),
+        // the CHECK constraint admits only A, B and C
+        grade: r.grade.parse::<domain::customer::Grade>().unwrap_or_default().into(),
+        id: r.id,
+        name: r.name,
+        credit_code: r.credit_code,
+        industry: r.industry,
+        region: r.region,
+        size_band: r.size_band,
+        source: r.source,
+        tags,
+        previous_owner_id: r.previous_owner_id,
+        owned_since: r.owned_since.map(|t| t.and_utc()),
+        locked: r.locked,
+        dealt: r.dealt,
+        website: r.website,
+        phone: r.phone,
+        email: r.email,
+        address: r.address,
+        notes: r.notes,
+        last_contacted_at: r.last_contacted_at.map(|t| t.and_utc()),
+        next_follow_up_at: r.next_follow_up_at.map(|t| t.and_utc()),
+        merged_into: r.merged_into,
+        created_at: r.created_at.and_utc(),
+        updated_at: r.updated_at.and_utc(),
+        deleted_at: r.deleted_at.map(|t| t.and_utc()),
+        version: r.version,
+    }
+}
+
+/// Loads the owner's name and tags for one row.
+pub fn dto_for(conn: &mut DbConn, row: CustomerRow) -> Result<CustomerDto, ApiError> {
+    let owner = match row.owner_id {
+        Some(o) => customers::owner_names(conn, &[o])?.remove(&o),
+        None => None,
+    };
+    let tags = customers::tags_of(conn, &[row.id])?.remove(&row.id).unwrap_or_default();
+    Ok(to_dto(row, owner, tags))
+}
+
+pub(super) fn trimmed(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// 409 naming the existing customer and its owner, never its other details.
+pub fn exists_error(row: &CustomerRow, owner_name: Option<String>, by_credit_code: bool) -> ApiError {
+    let holder = match &owner_name {
+        Some(n) => format!("owned by {n}"),
+        None => "in the pool".to_owned(),
+    };
+    let what = if by_credit_code { "credit code" } else { "company" };
+    ApiError::conflict(
+        "customer_exists",
+        format!(
+            "this {what} is already a customer: {} (#{}), {holder}",
+            row.name, row.id
+        ),
+    )
+    .with_context(json!({
+        "existing": {
+            "id": row.id,
+            "name": row.name,
+            "in_pool": row.owner_id.is_none(),
+            "owner": row.owner_id.map(|id| json!({"id": id, "name": owner_name})),
+        }
+    }))
+}
+
+/// The answer to a refused customer write, in HTTP words.
+pub fn write_error(e: customers::CustomerWriteError) -> ApiError {
+    use customers::CustomerWriteError as E;
+    match e {
+        E::Exists(x) => exists_error(&x.row, x.owner_name, x.by_credit_code),
+        E::UnknownCodes(list) => ApiError::validation(
+            list.into_iter()
+                .map(|u| {
+                    FieldError::new(
+                        u.field,
+                        "unknown_value",
+                        format!(
+                            "`{}` is not an active {} (see GET /api/v1/dictionaries/{})",
+                            u.code, u.field, u.field
+                        ),
+                    )
+                })
+                .collect(),
+        ),
+        E::NoSuchOwner(id) => ApiError::invalid_field("owner_id", "not_found", format!("there is no active user {id}")),
+        E::OwnerNotAllowed(id) => ApiError::forbidden(format!("you may not assign records to user {id}")),
+        E::NotFound => ApiError::not_found("customer"),
+        E::NoSuchDuplicate(id) => ApiError::invalid_field(
+            "from_customer_id",
+            "not_found",
+            format!("there is no live customer {id}"),
+        ),
+        E::ReadOnly => ApiError::forbidden("you may read this customer but not change it"),
+        E::Stale => persistence::RepoError::Stale.into(),
+        E::Repo(e) => e.into(),
+    }
+}
+
+/// The stored customer as the API shows it.
+pub fn stored_dto(s: customers::Stored) -> CustomerDto {
+    to_dto(s.row, s.owner_name, s.tags)
+}
+
+/// Loads a customer the caller may see, or 404; with `write`, 404 also when
+/// the caller may only read it.
+pub fn visible(conn: &mut DbConn, scope: &DataScope, id: i64, write: bool) -> Result<CustomerRow, ApiError> {
+    match customers::find_visible(conn, id, scope, false, now_utc())? {
+        Some((row, level)) if !write || level == Access::Write => Ok(row),
+        Some(_) => Err(ApiError::forbidden("you may read this customer but not change it")),
+        None => Err(ApiError::not_found("customer")),
+    }
+}
+
+fn respond(dto: CustomerDto) -> HttpResponse {
+    HttpResponse::Ok().insert_header(("ETag", etag(dto.version))).json(dto)
+}

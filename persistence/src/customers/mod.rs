@@ -1,0 +1,367 @@
+//! Customers: the central store. The normalised name is unique among live
+//! customers (a partial unique index), so two concurrent creates of one
+//! company give one row; every query takes the caller's data scope.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use domain::scope::{Access, DataScope, RecordAccess, access};
+
+use crate::db::MultiBackend;
+use crate::schema::{customer_members, customer_tags, customers, users};
+use crate::{DbConn, RepoError, naive};
+
+mod candidates;
+mod lifecycle;
+mod listing;
+mod merge;
+mod ownership;
+mod write;
+
+pub use candidates::*;
+pub use lifecycle::{delete, merge_into, restore};
+pub use listing::*;
+pub use merge::*;
+pub use ownership::*;
+pub use write::{
+    Actor, Created, CustomerChange, CustomerWriteError, Existing, LookAlike, NewCustomer, Stored, UnknownCode, create,
+    look_alikes, update as change,
+};
+
+/// All columns, in table order.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = customers)]
+pub struct CustomerRow {
+    pub id: i64,
+    pub name: String,
+    pub name_key: String,
+    pub name_key_rev: String,
+    pub credit_code: Option<String>,
+    pub industry: Option<String>,
+    pub region: Option<String>,
+    pub size_band: Option<String>,
+    pub source: Option<String>,
+    pub grade: String,
+    pub owner_id: Option<i64>,
+    pub previous_owner_id: Option<i64>,
+    pub owned_since: Option<NaiveDateTime>,
+    pub locked: bool,
+    pub dealt: bool,
+    pub website: Option<String>,
+    pub phone: Option<String>,
+    pub phone_key: Option<String>,
+    pub email: Option<String>,
+    pub email_key: Option<String>,
+    pub address: Option<String>,
+    pub notes: Option<String>,
+    pub last_contacted_at: Option<NaiveDateTime>,
+    pub next_follow_up_at: Option<NaiveDateTime>,
+    pub merged_into: Option<i64>,
+    pub created_by: Option<i64>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = customers)]
+pub struct NewCustomerRow {
+    pub name: String,
+    pub name_key: String,
+    pub name_key_rev: String,
+    pub credit_code: Option<String>,
+    pub industry: Option<String>,
+    pub region: Option<String>,
+    pub size_band: Option<String>,
+    pub source: Option<String>,
+    pub grade: String,
+    pub owner_id: Option<i64>,
+    pub owned_since: Option<NaiveDateTime>,
+    pub website: Option<String>,
+    pub phone: Option<String>,
+    pub phone_key: Option<String>,
+    pub email: Option<String>,
+    pub email_key: Option<String>,
+    pub address: Option<String>,
+    pub notes: Option<String>,
+    pub next_follow_up_at: Option<NaiveDateTime>,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Fields a PATCH may change; `Some(None)` clears.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = customers)]
+pub struct CustomerChangeset {
+    pub name: Option<String>,
+    pub name_key: Option<String>,
+    pub name_key_rev: Option<String>,
+    pub credit_code: Option<Option<String>>,
+    pub industry: Option<Option<String>>,
+    pub region: Option<Option<String>>,
+    pub size_band: Option<Option<String>>,
+    pub source: Option<Option<String>>,
+    pub grade: Option<String>,
+    pub locked: Option<bool>,
+    pub dealt: Option<bool>,
+    pub website: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub phone_key: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub email_key: Option<Option<String>>,
+    pub address: Option<Option<String>>,
+    pub notes: Option<Option<String>>,
+    pub next_follow_up_at: Option<Option<NaiveDateTime>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFilter {
+    pub owner_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub grade: Option<String>,
+    pub industry: Option<String>,
+    pub region: Option<String>,
+    pub source: Option<String>,
+    pub tag: Option<String>,
+    pub dealt: Option<bool>,
+    pub in_pool: Option<bool>,
+    /// Part of the name (case-insensitive), the phone digits or the e-mail.
+    pub q: Option<String>,
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerSort {
+    Id,
+    Name,
+    UpdatedAt,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CustomerAfter {
+    Id(i64),
+    Name(String, i64),
+    UpdatedAt(NaiveDateTime, i64),
+}
+
+/// Which page of a customer list: the order and where the last page ended.
+#[derive(Debug, Clone)]
+pub struct CustomerPageRequest {
+    pub sort: CustomerSort,
+    pub descending: bool,
+    pub after: Option<CustomerAfter>,
+    /// Rows to fetch (the API asks one more than it shows, to know if more follow).
+    pub limit: u32,
+}
+
+type Boxed<'a> = customers::BoxedQuery<'a, MultiBackend>;
+
+/// Restricts a query to the customers `scope` may see.
+fn scoped<'a>(q: Boxed<'a>, scope: &DataScope, now: NaiveDateTime) -> Boxed<'a> {
+    match scope {
+        DataScope::All => q,
+        DataScope::Departments { user_id, departments } => q.filter(
+            customers::owner_id
+                .is_null()
+                .or(customers::owner_id.eq(*user_id))
+                .or(customers::owner_id.eq_any(
+                    users::table
+                        .filter(users::department_id.eq_any(departments.clone()))
+                        .select(users::id.nullable()),
+                )),
+        ),
+        DataScope::Own { user_id } => q.filter(
+            customers::owner_id
+                .is_null()
+                .or(customers::owner_id.eq(*user_id))
+                .or(customers::id.eq_any(
+                    customer_members::table
+                        .filter(customer_members::user_id.eq(*user_id))
+                        .filter(
+                            customer_members::expires_at
+                                .is_null()
+                                .or(customer_members::expires_at.gt(now)),
+                        )
+                        .select(customer_members::customer_id),
+                )),
+        ),
+    }
+}
+
+/// Inserts a customer and indexes its name for look-alike searches.
+pub fn insert(conn: &mut DbConn, new: &NewCustomerRow) -> Result<CustomerRow, RepoError> {
+    let id: i64 = diesel::insert_into(customers::table)
+        .values(new)
+        .returning(customers::id)
+        .get_result(conn)?;
+    crate::name_index::index(conn, id, &new.name_key)?;
+    find(conn, id)
+}
+
+/// Any customer by id, live or deleted, regardless of scope.
+pub fn find(conn: &mut DbConn, id: i64) -> Result<CustomerRow, RepoError> {
+    Ok(customers::table.find(id).first(conn)?)
+}
+
+/// A live (or, with `deleted`, a deleted) customer the scope can see, and what the caller may do with it.
+pub fn find_visible(
+    conn: &mut DbConn,
+    id: i64,
+    scope: &DataScope,
+    deleted: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<(CustomerRow, Access)>, RepoError> {
+    let mut q = customers::table.filter(customers::id.eq(id)).into_boxed();
+    q = if deleted {
+        q.filter(customers::deleted_at.is_not_null())
+    } else {
+        q.filter(customers::deleted_at.is_null())
+    };
+    let Some(row) = q.first::<CustomerRow>(conn).optional()? else {
+        return Ok(None);
+    };
+    let owner_department = match row.owner_id {
+        Some(owner) => users::table.find(owner).select(users::department_id).first(conn)?,
+        None => None,
+    };
+    let member_can_write = match scope {
+        DataScope::Own { user_id } => customer_members::table
+            .find((id, *user_id))
+            .filter(
+                customer_members::expires_at
+                    .is_null()
+                    .or(customer_members::expires_at.gt(naive(now))),
+            )
+            .select(customer_members::access)
+            .first::<String>(conn)
+            .optional()?
+            .map(|a| a == "read_write"),
+        _ => None,
+    };
+    let level = access(
+        scope,
+        &RecordAccess {
+            owner_id: row.owner_id,
+            owner_department,
+            member_can_write,
+        },
+    );
+    Ok((level > Access::None).then_some((row, level)))
+}
+
+/// The live customer holding a name key or a credit code, with its owner's name.
+pub fn find_live_conflict(
+    conn: &mut DbConn,
+    name_key: &str,
+    credit_code: Option<&str>,
+    except: Option<i64>,
+) -> Result<Option<(CustomerRow, Option<String>)>, RepoError> {
+    let mut q = customers::table.filter(customers::deleted_at.is_null()).into_boxed();
+    q = match credit_code {
+        Some(code) => q.filter(
+            customers::name_key
+                .eq(name_key.to_owned())
+                .or(customers::credit_code.eq(code.to_owned())),
+        ),
+        None => q.filter(customers::name_key.eq(name_key.to_owned())),
+    };
+    if let Some(id) = except {
+        q = q.filter(customers::id.ne(id));
+    }
+    let Some(row) = q.first::<CustomerRow>(conn).optional()? else {
+        return Ok(None);
+    };
+    let owner = owner_names(conn, &[row.owner_id.unwrap_or(0)])?.remove(&row.owner_id.unwrap_or(0));
+    Ok(Some((row, owner)))
+}
+
+/// Names of users by id, in one query.
+pub fn owner_names(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, String>, RepoError> {
+    let mut wanted = ids.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let pairs: Vec<(i64, String)> = users::table
+        .filter(users::id.eq_any(wanted))
+        .select((users::id, users::name))
+        .load(conn)?;
+    Ok(pairs.into_iter().collect())
+}
+
+/// Tags of many customers, in one query.
+pub fn tags_of(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>, RepoError> {
+    let pairs: Vec<(i64, String)> = customer_tags::table
+        .filter(customer_tags::customer_id.eq_any(ids.to_vec()))
+        .order((customer_tags::customer_id, customer_tags::tag))
+        .select((customer_tags::customer_id, customer_tags::tag))
+        .load(conn)?;
+    let mut map: HashMap<i64, Vec<String>> = HashMap::new();
+    for (id, tag) in pairs {
+        map.entry(id).or_default().push(tag);
+    }
+    Ok(map)
+}
+
+pub fn set_tags(conn: &mut DbConn, id: i64, tags: &[String]) -> Result<(), RepoError> {
+    diesel::delete(customer_tags::table.filter(customer_tags::customer_id.eq(id))).execute(conn)?;
+    for tag in tags {
+        diesel::insert_into(customer_tags::table)
+            .values((customer_tags::customer_id.eq(id), customer_tags::tag.eq(tag)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn update(
+    conn: &mut DbConn,
+    id: i64,
+    expected_version: Option<i64>,
+    changes: &CustomerChangeset,
+    now: DateTime<Utc>,
+) -> Result<CustomerRow, RepoError> {
+    let any_version = expected_version.is_none().into_sql::<diesel::sql_types::Bool>();
+    let target = customers::table
+        .filter(customers::id.eq(id))
+        .filter(customers::version.eq(expected_version.unwrap_or(0)).or(any_version));
+    let stamp = (
+        customers::version.eq(customers::version + 1),
+        customers::updated_at.eq(naive(now)),
+    );
+    let n = diesel::update(target).set((changes, stamp)).execute(conn)?;
+    if n == 0 {
+        find(conn, id)?;
+        return Err(RepoError::Stale);
+    }
+    if let Some(key) = &changes.name_key {
+        crate::name_index::index(conn, id, key)?;
+    }
+    find(conn, id)
+}
+
+/// Soft delete or restore, guarded by the version.
+pub fn set_deleted(
+    conn: &mut DbConn,
+    id: i64,
+    expected_version: Option<i64>,
+    deleted_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<CustomerRow, RepoError> {
+    let any_version = expected_version.is_none().into_sql::<diesel::sql_types::Bool>();
+    let n = diesel::update(
+        customers::table
+            .filter(customers::id.eq(id))
+            .filter(customers::version.eq(expected_version.unwrap_or(0)).or(any_version)),
+    )
+    .set((
+        customers::deleted_at.eq(deleted_at.map(naive)),
+        customers::version.eq(customers::version + 1),
+        customers::updated_at.eq(naive(now)),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(RepoError::Stale);
+    }
+    find(conn, id)
+}

@@ -1,0 +1,148 @@
+//! Who owns a customer and who works on it with them: counts, transfers,
+//! pool claims and team members (协作人).
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::schema::{customer_members, customers, opportunities};
+use crate::{DbConn, RepoError, naive};
+
+/// Live customers owned by a user.
+pub fn count_owned(conn: &mut DbConn, user_id: i64) -> Result<i64, RepoError> {
+    Ok(customers::table
+        .filter(customers::owner_id.eq(user_id))
+        .filter(customers::deleted_at.is_null())
+        .count()
+        .get_result(conn)?)
+}
+
+/// Ids of the live customers a user owns.
+pub fn owned_ids(conn: &mut DbConn, user_id: i64) -> Result<Vec<i64>, RepoError> {
+    Ok(customers::table
+        .filter(customers::owner_id.eq(user_id))
+        .filter(customers::deleted_at.is_null())
+        .order(customers::id.asc())
+        .select(customers::id)
+        .load(conn)?)
+}
+
+/// Gives a customer to `to`: the old owner becomes `previous_owner_id` and,
+/// with `keep_member`, a read-only team member; the pool clock restarts.
+/// Returns the old owner.
+pub fn transfer(
+    conn: &mut DbConn,
+    id: i64,
+    to: i64,
+    keep_member: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, RepoError> {
+    let old: Option<i64> = customers::table.find(id).select(customers::owner_id).first(conn)?;
+    if old == Some(to) {
+        return Ok(old);
+    }
+    diesel::update(customers::table.find(id))
+        .set((
+            customers::previous_owner_id.eq(customers::owner_id),
+            customers::owner_id.eq(Some(to)),
+            customers::owned_since.eq(Some(naive(now))),
+            customers::version.eq(customers::version + 1),
+            customers::updated_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    // open deals the old owner worked on this customer move with it
+    if let Some(prev) = old {
+        diesel::update(
+            opportunities::table
+                .filter(opportunities::customer_id.eq(id))
+                .filter(opportunities::owner_id.eq(prev))
+                .filter(opportunities::status.eq("open")),
+        )
+        .set((
+            opportunities::owner_id.eq(to),
+            opportunities::version.eq(opportunities::version + 1),
+            opportunities::updated_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    }
+    diesel::delete(customer_members::table.find((id, to))).execute(conn)?;
+    if let (true, Some(prev)) = (keep_member, old) {
+        diesel::delete(customer_members::table.find((id, prev))).execute(conn)?;
+        diesel::insert_into(customer_members::table)
+            .values((
+                customer_members::customer_id.eq(id),
+                customer_members::user_id.eq(prev),
+                customer_members::access.eq("read_only"),
+                customer_members::created_at.eq(naive(now)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(old)
+}
+
+/// A team member of a customer (协作人).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = customer_members)]
+pub struct MemberRow {
+    pub customer_id: i64,
+    pub user_id: i64,
+    pub access: String,
+    pub expires_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn members(conn: &mut DbConn, customer_id: i64) -> Result<Vec<MemberRow>, RepoError> {
+    Ok(customer_members::table
+        .filter(customer_members::customer_id.eq(customer_id))
+        .order(customer_members::user_id.asc())
+        .select(MemberRow::as_select())
+        .load(conn)?)
+}
+
+/// Adds or changes a member's access.
+pub fn put_member(
+    conn: &mut DbConn,
+    customer_id: i64,
+    user_id: i64,
+    access: &str,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<MemberRow, RepoError> {
+    diesel::delete(customer_members::table.find((customer_id, user_id))).execute(conn)?;
+    diesel::insert_into(customer_members::table)
+        .values((
+            customer_members::customer_id.eq(customer_id),
+            customer_members::user_id.eq(user_id),
+            customer_members::access.eq(access),
+            customer_members::expires_at.eq(expires_at.map(naive)),
+            customer_members::created_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    Ok(customer_members::table
+        .find((customer_id, user_id))
+        .select(MemberRow::as_select())
+        .first(conn)?)
+}
+
+/// Removes a member; `false` when they were none.
+pub fn remove_member(conn: &mut DbConn, customer_id: i64, user_id: i64) -> Result<bool, RepoError> {
+    Ok(diesel::delete(customer_members::table.find((customer_id, user_id))).execute(conn)? == 1)
+}
+
+/// Claims a pool customer for `owner` if it is still in the pool (a
+/// conditional update, so two claims cannot both win). `None` when it was not.
+pub fn claim(conn: &mut DbConn, id: i64, owner: i64, now: DateTime<Utc>) -> Result<Option<()>, RepoError> {
+    let n = diesel::update(
+        customers::table
+            .filter(customers::id.eq(id))
+            .filter(customers::owner_id.is_null())
+            .filter(customers::deleted_at.is_null()),
+    )
+    .set((
+        customers::owner_id.eq(Some(owner)),
+        customers::owned_since.eq(Some(naive(now))),
+        customers::version.eq(customers::version + 1),
+        customers::updated_at.eq(naive(now)),
+    ))
+    .execute(conn)?;
+    Ok((n == 1).then_some(()))
+}

@@ -1,0 +1,353 @@
+//! Creating and changing a customer: each a whole business operation in the
+//! caller's transaction (checks, the write, tags, audit, look-alikes), with a
+//! typed error. A unique-index race is answered inside the same transaction:
+//! the insert or update runs in a savepoint, and when the index refuses it the
+//! winner is read and named.
+
+use chrono::{DateTime, Utc};
+use diesel::Connection;
+use domain::customer::Grade;
+use domain::scope::{Access, DataScope};
+use serde_json::json;
+
+use super::{Candidate, CustomerChangeset, CustomerRow, NewCustomerRow};
+use crate::{DbConn, RepoError, audit, dictionaries, naive, name_index, users};
+
+/// A customer to create: values already cleaned and keyed (domain rules).
+#[derive(Debug, Clone, Default)]
+pub struct NewCustomer {
+    pub name: String,
+    pub name_key: String,
+    pub credit_code: Option<String>,
+    pub industry: Option<String>,
+    pub region: Option<String>,
+    pub size_band: Option<String>,
+    pub source: Option<String>,
+    pub grade: Grade,
+    /// `None`: the actor owns it.
+    pub owner_id: Option<i64>,
+    pub website: Option<String>,
+    pub phone: Option<String>,
+    pub phone_key: Option<String>,
+    pub email: Option<String>,
+    pub email_key: Option<String>,
+    pub address: Option<String>,
+    pub notes: Option<String>,
+    pub next_follow_up_at: Option<DateTime<Utc>>,
+    pub tags: Vec<String>,
+}
+
+/// Who acts, and what they may see.
+#[derive(Debug, Clone)]
+pub struct Actor<'a> {
+    pub user_id: i64,
+    pub scope: &'a DataScope,
+}
+
+/// A customer as stored, with what an answer shows beside it.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub row: CustomerRow,
+    pub owner_name: Option<String>,
+    pub tags: Vec<String>,
+}
+
+/// A look-alike of a name, scored by the domain rule.
+#[derive(Debug, Clone)]
+pub struct LookAlike {
+    pub candidate: Candidate,
+    pub score: f64,
+    pub owner_name: Option<String>,
+}
+
+/// A created customer and the existing look-alikes to double-check.
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub customer: Stored,
+    pub similar: Vec<LookAlike>,
+}
+
+/// The live customer a write collided with.
+#[derive(Debug, Clone)]
+pub struct Existing {
+    pub row: CustomerRow,
+    pub owner_name: Option<String>,
+    /// The credit code collided, not the name.
+    pub by_credit_code: bool,
+}
+
+/// A picklist value that is not an active dictionary entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownCode {
+    /// The request field: `industry`, `region`, `size_band` or `source`.
+    pub field: &'static str,
+    pub code: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CustomerWriteError {
+    #[error("this company is already a customer (#{})", .0.row.id)]
+    Exists(Box<Existing>),
+    #[error("unknown dictionary values")]
+    UnknownCodes(Vec<UnknownCode>),
+    #[error("there is no active user {0}")]
+    NoSuchOwner(i64),
+    #[error("you may not assign records to user {0}")]
+    OwnerNotAllowed(i64),
+    #[error("no such customer in your scope")]
+    NotFound,
+    /// The customer to merge in is not a live customer.
+    #[error("there is no live customer {0}")]
+    NoSuchDuplicate(i64),
+    #[error("you may read this customer but not change it")]
+    ReadOnly,
+    #[error("the customer changed since you read it")]
+    Stale,
+    #[error(transparent)]
+    Repo(RepoError),
+}
+
+impl From<RepoError> for CustomerWriteError {
+    fn from(e: RepoError) -> Self {
+        match e {
+            RepoError::Stale => CustomerWriteError::Stale,
+            other => CustomerWriteError::Repo(other),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for CustomerWriteError {
+    fn from(e: diesel::result::Error) -> Self {
+        RepoError::from(e).into()
+    }
+}
+
+pub(super) type Result<T> = std::result::Result<T, CustomerWriteError>;
+
+/// Picklist fields and the dictionary each takes its codes from.
+fn check_codes(conn: &mut DbConn, fields: [(&'static str, Option<&str>); 4]) -> Result<()> {
+    let wanted: Vec<(&str, &str)> = fields.iter().filter_map(|(f, c)| c.map(|c| (*f, c))).collect();
+    let unknown = dictionaries::unknown_codes(conn, &wanted)?;
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let list = fields
+        .iter()
+        .filter_map(|(field, code)| {
+            let code = (*code)?;
+            unknown.contains(&(*field, code)).then(|| UnknownCode {
+                field,
+                code: code.to_owned(),
+            })
+        })
+        .collect();
+    Err(CustomerWriteError::UnknownCodes(list))
+}
+
+/// The live customer (other than `except`) holding this key or credit code.
+pub(super) fn existing(
+    conn: &mut DbConn,
+    key: &str,
+    code: Option<&str>,
+    except: Option<i64>,
+) -> Result<Option<Existing>> {
+    Ok(
+        super::find_live_conflict(conn, key, code, except)?.map(|(row, owner_name)| Existing {
+            by_credit_code: row.name_key != key,
+            row,
+            owner_name,
+        }),
+    )
+}
+
+/// Runs `write` in a savepoint; when a unique index refuses it (a concurrent
+/// write of the same company won), names the winner.
+pub(super) fn guarded<T>(
+    conn: &mut DbConn,
+    key: &str,
+    code: Option<&str>,
+    except: Option<i64>,
+    write: impl FnOnce(&mut DbConn) -> std::result::Result<T, RepoError>,
+) -> Result<T> {
+    match conn.transaction(|c| write(c)) {
+        Err(RepoError::Conflict { constraint })
+            if constraint.contains("name_key") || constraint.contains("credit_code") =>
+        {
+            let winner = existing(conn, key, code, except)?;
+            Err(
+                winner.map_or(CustomerWriteError::Repo(RepoError::Conflict { constraint }), |w| {
+                    CustomerWriteError::Exists(Box::new(w))
+                }),
+            )
+        }
+        other => Ok(other?),
+    }
+}
+
+pub(super) fn stored(conn: &mut DbConn, row: CustomerRow) -> Result<Stored> {
+    let owner_name = match row.owner_id {
+        Some(o) => super::owner_names(conn, &[o])?.remove(&o),
+        None => None,
+    };
+    let tags = super::tags_of(conn, &[row.id])?.remove(&row.id).unwrap_or_default();
+    Ok(Stored { row, owner_name, tags })
+}
+
+/// Look-alikes of a name key among live customers other than `exclude`.
+pub fn look_alikes(conn: &mut DbConn, key: &str, exclude: &[i64]) -> std::result::Result<Vec<LookAlike>, RepoError> {
+    let candidates = name_index::similar_candidates(conn, key)?;
+    let ranked = domain::similar::rank_similar(key, candidates.iter().map(|c| (c.id, c.name_key.as_str())), exclude);
+    let owner_ids: Vec<i64> = candidates.iter().filter_map(|c| c.owner_id).collect();
+    let owners = super::owner_names(conn, &owner_ids)?;
+    Ok(ranked
+        .into_iter()
+        .filter_map(|(id, score)| {
+            let candidate = candidates.iter().find(|c| c.id == id)?.clone();
+            let owner_name = candidate.owner_id.and_then(|o| owners.get(&o).cloned());
+            Some(LookAlike {
+                candidate,
+                score,
+                owner_name,
+            })
+        })
+        .collect())
+}
+
+/// Creates a customer owned by the actor (or by a user the actor may assign
+/// to): refuses a company that already exists, indexes its name, records the
+/// audit event and returns the look-alikes to double-check.
+pub fn create(conn: &mut DbConn, actor: &Actor<'_>, new: NewCustomer, now: DateTime<Utc>) -> Result<Created> {
+    let owner = new.owner_id.unwrap_or(actor.user_id);
+    if owner != actor.user_id {
+        let user = users::find(conn, owner).map_err(|e| match e {
+            RepoError::NotFound => CustomerWriteError::NoSuchOwner(owner),
+            other => other.into(),
+        })?;
+        if !user.active {
+            return Err(CustomerWriteError::NoSuchOwner(owner));
+        }
+        if !domain::scope::may_assign(actor.scope, owner, user.department_id) {
+            return Err(CustomerWriteError::OwnerNotAllowed(owner));
+        }
+    }
+    check_codes(
+        conn,
+        [
+            ("industry", new.industry.as_deref()),
+            ("region", new.region.as_deref()),
+            ("size_band", new.size_band.as_deref()),
+            ("source", new.source.as_deref()),
+        ],
+    )?;
+    let (key, code) = (new.name_key.clone(), new.credit_code.clone());
+    if let Some(e) = existing(conn, &key, code.as_deref(), None)? {
+        return Err(CustomerWriteError::Exists(Box::new(e)));
+    }
+    let row = NewCustomerRow {
+        name: new.name,
+        name_key_rev: key.chars().rev().collect(),
+        name_key: key.clone(),
+        credit_code: code.clone(),
+        industry: new.industry,
+        region: new.region,
+        size_band: new.size_band,
+        source: new.source,
+        grade: new.grade.as_str().to_owned(),
+        owner_id: Some(owner),
+        owned_since: Some(naive(now)),
+        website: new.website,
+        phone: new.phone,
+        phone_key: new.phone_key,
+        email: new.email,
+        email_key: new.email_key,
+        address: new.address,
+        notes: new.notes,
+        next_follow_up_at: new.next_follow_up_at.map(naive),
+        created_by: Some(actor.user_id),
+        created_at: naive(now),
+        updated_at: naive(now),
+    };
+    let row = guarded(conn, &key, code.as_deref(), None, |c| super::insert(c, &row))?;
+    if !new.tags.is_empty() {
+        super::set_tags(conn, row.id, &new.tags)?;
+    }
+    let detail = json!({"name": row.name, "owner_id": owner, "grade": row.grade}).to_string();
+    audit::record(conn, "customer", row.id, "created", Some(actor.user_id), &detail, now)?;
+    let similar = look_alikes(conn, &key, &[row.id])?;
+    Ok(Created {
+        customer: stored(conn, row)?,
+        similar,
+    })
+}
+
+/// A change to a customer: the changeset plus, when given, the new tags.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerChange {
+    pub fields: CustomerChangeset,
+    pub tags: Option<Vec<String>>,
+}
+
+/// Changes a customer the actor may write, if still at `expected_version`:
+/// refuses a rename into an existing company, re-indexes a new name, records
+/// what changed in the audit trail.
+pub fn update(
+    conn: &mut DbConn,
+    actor: &Actor<'_>,
+    id: i64,
+    expected_version: Option<i64>,
+    mut change: CustomerChange,
+    now: DateTime<Utc>,
+) -> Result<Stored> {
+    let before = match super::find_visible(conn, id, actor.scope, false, now)? {
+        Some((row, Access::Write)) => row,
+        Some(_) => return Err(CustomerWriteError::ReadOnly),
+        None => return Err(CustomerWriteError::NotFound),
+    };
+    let f = &mut change.fields;
+    let code_of = |v: &Option<Option<String>>| v.clone().flatten();
+    let (industry, region, size_band, source) = (
+        code_of(&f.industry),
+        code_of(&f.region),
+        code_of(&f.size_band),
+        code_of(&f.source),
+    );
+    check_codes(
+        conn,
+        [
+            ("industry", industry.as_deref()),
+            ("region", region.as_deref()),
+            ("size_band", size_band.as_deref()),
+            ("source", source.as_deref()),
+        ],
+    )?;
+    f.name_key_rev = f.name_key.as_ref().map(|k| k.chars().rev().collect());
+    let key = f.name_key.clone().unwrap_or_else(|| before.name_key.clone());
+    let code = match &f.credit_code {
+        Some(c) => c.clone(),
+        None => before.credit_code.clone(),
+    };
+    if (f.name_key.is_some() || f.credit_code.is_some())
+        && let Some(e) = existing(conn, &key, code.as_deref(), Some(id))?
+    {
+        return Err(CustomerWriteError::Exists(Box::new(e)));
+    }
+    let fields = change.fields;
+    let after = guarded(conn, &key, code.as_deref(), Some(id), |c| {
+        super::update(c, id, expected_version, &fields, now)
+    })?;
+    if let Some(tags) = &change.tags {
+        super::set_tags(conn, id, tags)?;
+    }
+    let mut diff = serde_json::Map::new();
+    if before.name != after.name {
+        diff.insert("name".into(), json!([before.name, after.name]));
+    }
+    if before.grade != after.grade {
+        diff.insert("grade".into(), json!([before.grade, after.grade]));
+    }
+    if !diff.is_empty() {
+        let detail = serde_json::Value::Object(diff).to_string();
+        audit::record(conn, "customer", id, "updated", Some(actor.user_id), &detail, now)?;
+    }
+    stored(conn, after)
+}
