@@ -202,13 +202,9 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
                 let sla = st.limits.first_contact_sla;
                 let moved = st
                     .write(move |conn| {
-                        routes::leads::reassign_overdue_leads(
-                            conn,
-                            &domain::scope::DataScope::All,
-                            None,
-                            sla,
-                            persistence::now_utc(),
-                        )
+                        let scope = domain::scope::DataScope::All;
+                        let now = persistence::now_utc();
+                        Ok(persistence::leads::reassign_overdue(conn, &scope, None, sla, now)?)
                     })
                     .await;
                 match moved {

@@ -114,7 +114,10 @@ fn fifty_concurrent_creates_of_one_company_give_one_201() {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    let winner = statuses.iter().find(|r| r.status == 201).map(|r| r.json()["id"].clone());
+    let winner = statuses
+        .iter()
+        .find(|r| r.status == 201)
+        .map(|r| r.json()["id"].clone());
     // every loser, also one refused by the unique index mid-race, names the winner
     for r in statuses.iter().filter(|r| r.status == 409) {
         let p = r.problem(409, "customer_exists");

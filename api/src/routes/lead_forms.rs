@@ -19,9 +19,10 @@ use validator::Validate;
 use crate::caller::AdminUser;
 use crate::error::ApiError;
 use crate::extract::{Json, too_large};
-use crate::routes::leads::{Codes, Incoming, LeadInput, Origin, Router, intake_one, prepare};
+use crate::routes::leads::{Codes, LeadInput, prepare};
 use crate::security::random_hex;
 use crate::state::AppState;
+use persistence::leads::{Incoming, Origin, Router, intake_one};
 
 /// Lead fields a form field may map to.
 pub const LEAD_FIELDS: [&str; 9] = [
@@ -313,7 +314,7 @@ async fn submit(state: &AppState, req: &HttpRequest, body: web::Payload) -> Resu
                         ..Origin::default()
                     };
                     let incoming = Incoming {
-                        prepared,
+                        row: prepared,
                         raw_payload: Some(payload.clone()),
                     };
                     let (lead, duplicate) = intake_one(conn, &mut router, incoming, origin, None, now)?;

@@ -20,8 +20,9 @@ use crate::caller::Caller;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{Query, too_large};
 use crate::routes::lead_forms::LEAD_FIELDS;
-use crate::routes::leads::{Codes, DuplicateOf, Incoming, LeadInput, Origin, Router, intake, prepare};
+use crate::routes::leads::{Codes, DuplicateOf, LeadInput, prepare};
 use crate::state::AppState;
+use persistence::leads::{Incoming, Origin, Router, intake};
 
 pub const MAX_ROWS: usize = 10_000;
 pub const IMPORT_BODY_LIMIT: usize = 16 * 1024 * 1024;
@@ -275,7 +276,7 @@ pub async fn import_leads(
                             errors: Vec::new(),
                         });
                         incoming.push(Incoming {
-                            prepared,
+                            row: prepared,
                             raw_payload: Some(raw.to_string()),
                         });
                     }

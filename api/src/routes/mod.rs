@@ -1,6 +1,7 @@
 //! Route registration: every handler is added through utoipa-actix-web, so the
 //! OpenAPI document lists exactly what the server serves.
 
+pub mod activities;
 pub mod api_keys;
 pub mod auth;
 pub mod contacts;

@@ -18,8 +18,8 @@ use crate::caller::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{IfMatch, Json, PathId, Query, double_option, etag};
 use crate::pagination;
+use crate::routes::activities::{ActivityTarget, log_activity};
 use crate::routes::customers::visible as visible_customer;
-use crate::routes::leads::{ActivityTarget, log_activity};
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
@@ -545,10 +545,10 @@ pub async fn opportunity_history(
 /// Recent activity or a scheduled next step keeps a deal from going stale.
 #[utoipa::path(
     tag = "opportunities",
-    request_body = crate::routes::leads::CreateActivity,
+    request_body = crate::routes::activities::CreateActivity,
     params(("id" = i64, Path, description = "Opportunity id")),
     responses(
-        (status = 201, body = crate::routes::leads::ActivityDto),
+        (status = 201, body = crate::routes::activities::ActivityDto),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 404, response = crate::openapi::NotFound),
         (status = 422, response = crate::openapi::Unprocessable),
@@ -560,7 +560,7 @@ pub async fn create_opportunity_activity(
     state: web::Data<AppState>,
     user: AuthUser,
     id: PathId,
-    body: Json<crate::routes::leads::CreateActivity>,
+    body: Json<crate::routes::activities::CreateActivity>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
     let row = state
@@ -580,7 +580,7 @@ pub async fn create_opportunity_activity(
             Ok(row)
         })
         .await?;
-    Ok(HttpResponse::Created().json(crate::routes::leads::ActivityDto::from(row)))
+    Ok(HttpResponse::Created().json(crate::routes::activities::ActivityDto::from(row)))
 }
 
 /// A deal's follow-ups, oldest first.
@@ -588,7 +588,7 @@ pub async fn create_opportunity_activity(
     tag = "opportunities",
     params(("id" = i64, Path, description = "Opportunity id")),
     responses(
-        (status = 200, body = Vec<crate::routes::leads::ActivityDto>),
+        (status = 200, body = Vec<crate::routes::activities::ActivityDto>),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 404, response = crate::openapi::NotFound),
     ),
@@ -609,7 +609,7 @@ pub async fn list_opportunity_activities(
         .await?;
     Ok(HttpResponse::Ok().json(
         rows.into_iter()
-            .map(crate::routes::leads::ActivityDto::from)
+            .map(crate::routes::activities::ActivityDto::from)
             .collect::<Vec<_>>(),
     ))
 }

@@ -1,0 +1,325 @@
+//! Creating, listing, reading, changing and assigning leads.
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use domain::auth::ApiScope;
+use domain::leads::first_contact_due;
+use domain::org::Role;
+use persistence::leads::{self, LeadChangeset, LeadFilter};
+use persistence::{audit, now_utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::caller::{AuthUser, Caller};
+use crate::error::ApiError;
+use crate::extract::{IfMatch, Json, PathId, Query};
+use crate::pagination;
+use crate::routes::scope::{check_assignable, scope_of};
+use crate::state::AppState;
+
+use super::*;
+use persistence::leads::{Incoming, Origin, Router, intake_one};
+
+/// Creates one lead (a user, or a key with `leads:write`). A lead matching a
+/// customer or an open lead is kept and linked (`duplicate_of`) and goes to
+/// that record's owner; otherwise a rep keeps the lead they entered, and the
+/// assignment rules place everyone else's.
+#[utoipa::path(
+    tag = "leads",
+    request_body = LeadInput,
+    responses(
+        (status = 201, body = LeadDto, headers(("ETag" = String), ("Location" = String))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []), ("api_key" = ["leads:write"]))
+)]
+#[post("/leads")]
+pub async fn create_lead(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<LeadInput>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_user_or_scope(ApiScope::LeadsWrite)?;
+    let input = body.0;
+    let sla = state.limits.first_contact_sla;
+    let row = state
+        .write(move |conn| {
+            let codes = Codes::load(conn)?;
+            let prepared = prepare(&input, &codes).map_err(ApiError::validation)?;
+            let mut router = Router::load(conn, sla)?;
+            let origin = match &caller {
+                Caller::User(u) => Origin {
+                    created_by: Some(u.id),
+                    ..Origin::default()
+                },
+                Caller::Key(k) => Origin {
+                    api_key_id: Some(k.key_id),
+                    ..Origin::default()
+                },
+            };
+            // a rep entering a lead keeps it; anyone else's goes through the rules
+            let own = match &caller {
+                Caller::User(u) if u.role == Role::Rep => Some(u.id),
+                _ => None,
+            };
+            let (row, _) = intake_one(
+                conn,
+                &mut router,
+                Incoming {
+                    row: prepared,
+                    raw_payload: None,
+                },
+                origin,
+                own,
+                now_utc(),
+            )?;
+            Ok(row)
+        })
+        .await?;
+    Ok(respond(actix_web::http::StatusCode::CREATED, row))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListLeadsQuery {
+    pub status: Option<LeadStatus>,
+    pub owner_id: Option<i64>,
+    /// Only leads in the unassigned queue.
+    pub unassigned: Option<bool>,
+    /// Only open leads past their first-contact deadline.
+    pub overdue: Option<bool>,
+    pub source: Option<String>,
+    /// Part of the company, person name or e-mail.
+    pub q: Option<String>,
+    pub updated_since: Option<DateTime<Utc>>,
+    /// `id` (default) or `-id`.
+    pub sort: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeadPage {
+    pub data: Vec<LeadDto>,
+    pub next_cursor: Option<String>,
+}
+
+/// Lists leads the caller may see: reps their own, managers the queue and their
+/// subtree, admins and keys with `leads:read` everything.
+#[utoipa::path(
+    tag = "leads",
+    params(ListLeadsQuery),
+    responses(
+        (status = 200, body = LeadPage),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+    ),
+    security(("bearer" = []), ("api_key" = ["leads:read"]))
+)]
+#[get("/leads")]
+pub async fn list_leads(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: Query<ListLeadsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_user_or_scope(ApiScope::LeadsRead)?;
+    let q = query.0;
+    let sort = pagination::parse_sort(q.sort.as_deref(), &["id"])?;
+    let limit = pagination::limit(q.limit)?;
+    let after = pagination::decode_cursor(q.cursor.as_deref(), &sort)?.map(|p| p.id);
+    let filter = LeadFilter {
+        status: q.status.map(|s| s.as_str().to_owned()),
+        owner_id: q.owner_id,
+        unassigned: q.unassigned.unwrap_or(false),
+        overdue: q.overdue.unwrap_or(false),
+        source: clean(&q.source),
+        q: clean(&q.q),
+        updated_since: q.updated_since,
+    };
+    let descending = sort.descending;
+    let now = now_utc();
+    let rows = state
+        .read(move |conn| {
+            let scope = lead_scope(conn, &caller)?;
+            Ok(leads::list(conn, &scope, &filter, descending, after, limit + 1, now)?)
+        })
+        .await?;
+    let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |r| (r.id.into(), r.id));
+    Ok(HttpResponse::Ok().json(LeadPage {
+        data: rows.into_iter().map(|r| to_dto(r, now)).collect(),
+        next_cursor,
+    }))
+}
+
+/// Reads one lead.
+#[utoipa::path(
+    tag = "leads",
+    params(("id" = i64, Path, description = "Lead id")),
+    responses(
+        (status = 200, body = LeadDto, headers(("ETag" = String))),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+    security(("bearer" = []), ("api_key" = ["leads:read"]))
+)]
+#[get("/leads/{id}")]
+pub async fn get_lead(state: web::Data<AppState>, caller: Caller, id: PathId) -> Result<HttpResponse, ApiError> {
+    caller.require_user_or_scope(ApiScope::LeadsRead)?;
+    let row = state
+        .read(move |conn| {
+            let scope = lead_scope(conn, &caller)?;
+            visible(conn, &scope, id.0)
+        })
+        .await?;
+    Ok(respond(actix_web::http::StatusCode::OK, row))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateLead {
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub person_name: Option<String>,
+    #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
+    pub title: Option<String>,
+    #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
+    pub notes: Option<String>,
+    /// `contacted`, `qualified` or `disqualified` (with a reason); conversion has its own endpoint.
+    pub status: Option<LeadStatus>,
+    #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub disqualify_reason: Option<String>,
+}
+
+/// Changes a lead's details or status. Disqualifying needs a reason.
+#[utoipa::path(
+    tag = "leads",
+    request_body = UpdateLead,
+    params(("id" = i64, Path, description = "Lead id"), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    responses(
+        (status = 200, body = LeadDto, headers(("ETag" = String))),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/leads/{id}")]
+pub async fn update_lead(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: PathId,
+    if_match: IfMatch,
+    body: Json<UpdateLead>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    match b.status {
+        Some(LeadStatus::Converted | LeadStatus::New) => {
+            return Err(ApiError::invalid_field(
+                "status",
+                "transition",
+                "convert with POST /leads/{id}/convert; a lead cannot go back to new",
+            ));
+        }
+        Some(LeadStatus::Disqualified) if b.disqualify_reason.is_none() => {
+            return Err(ApiError::invalid_field(
+                "disqualify_reason",
+                "required",
+                "say why the lead is disqualified",
+            ));
+        }
+        _ => {}
+    }
+    let row = state
+        .write(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            let before = visible(conn, &scope, id.0)?;
+            if b.status.is_some() && !leads::OPEN.contains(&before.status.as_str()) {
+                return Err(ApiError::conflict(
+                    "lead_closed",
+                    format!("the lead is already {}", before.status),
+                ));
+            }
+            let changes = LeadChangeset {
+                person_name: b.person_name.map(|s| Some(s.trim().to_owned())),
+                title: b.title.map(|s| Some(s.trim().to_owned()).filter(|s| !s.is_empty())),
+                notes: b.notes.map(Some),
+                status: b.status.map(|s| s.as_str().to_owned()),
+                disqualify_reason: b.disqualify_reason.map(Some),
+                ..LeadChangeset::default()
+            };
+            Ok(leads::update(conn, id.0, if_match.0, &changes, now_utc())?)
+        })
+        .await?;
+    Ok(respond(actix_web::http::StatusCode::OK, row))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignLead {
+    /// The new owner; `null` puts the lead back in the unassigned queue.
+    pub user_id: Option<i64>,
+}
+
+/// Assigns or reassigns a lead by hand (managers within their subtree, admins);
+/// the first-contact deadline restarts.
+#[utoipa::path(
+    tag = "leads",
+    request_body = AssignLead,
+    params(("id" = i64, Path, description = "Lead id")),
+    responses(
+        (status = 200, body = LeadDto),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/leads/{id}/assign")]
+pub async fn assign_lead(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: PathId,
+    body: Json<AssignLead>,
+) -> Result<HttpResponse, ApiError> {
+    if user.role == Role::Rep {
+        return Err(ApiError::forbidden("only managers and admins assign leads"));
+    }
+    let to = body.0.user_id;
+    let sla = state.limits.first_contact_sla;
+    let row = state
+        .write(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            let before = visible(conn, &scope, id.0)?;
+            if let Some(to) = to {
+                check_assignable(conn, &scope, to, "user_id")?;
+            }
+            let now = now_utc();
+            let changes = LeadChangeset {
+                owner_id: Some(to),
+                assigned_at: Some(to.map(|_| now.naive_utc())),
+                assigned_by_rule: Some(None),
+                first_contact_due_at: Some(to.map(|_| first_contact_due(now, sla).naive_utc())),
+                ..LeadChangeset::default()
+            };
+            let row = leads::update(conn, id.0, None, &changes, now)?;
+            let detail = json!({"owner_id": [before.owner_id, to]}).to_string();
+            audit::record(conn, "lead", id.0, "assigned", Some(user.id), &detail, now)?;
+            Ok(row)
+        })
+        .await?;
+    Ok(respond(actix_web::http::StatusCode::OK, row))
+}

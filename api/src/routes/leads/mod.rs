@@ -1,0 +1,159 @@
+//! Leads (线索): intake with dedup and rule-based assignment, lists with the
+//! overdue view, manual (re)assignment, follow-up activities that mark first
+//! contact, disqualification and conversion into a customer.
+
+use actix_web::HttpResponse;
+use chrono::{DateTime, Utc};
+use domain::scope::DataScope;
+use persistence::leads::{self, LeadRow};
+use persistence::{DbConn, now_utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::caller::Caller;
+use crate::error::ApiError;
+use crate::extract::etag;
+use crate::routes::scope::scope_of;
+
+mod activities;
+mod input;
+mod manage;
+mod overdue;
+
+pub use activities::*;
+pub use input::*;
+pub use manage::*;
+pub use overdue::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadStatus {
+    New,
+    Contacted,
+    Qualified,
+    Converted,
+    Disqualified,
+}
+
+impl LeadStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeadStatus::New => "new",
+            LeadStatus::Contacted => "contacted",
+            LeadStatus::Qualified => "qualified",
+            LeadStatus::Converted => "converted",
+            LeadStatus::Disqualified => "disqualified",
+        }
+    }
+    fn parse(s: &str) -> LeadStatus {
+        match s {
+            "contacted" => LeadStatus::Contacted,
+            "qualified" => LeadStatus::Qualified,
+            "converted" => LeadStatus::Converted,
+            "disqualified" => LeadStatus::Disqualified,
+            _ => LeadStatus::New,
+        }
+    }
+}
+
+/// What a lead duplicates.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DuplicateOf {
+    /// `lead` or `customer`.
+    pub kind: &'static str,
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LeadDto {
+    pub id: i64,
+    pub person_name: Option<String>,
+    pub company: Option<String>,
+    pub title: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub region: Option<String>,
+    pub industry: Option<String>,
+    pub source: Option<String>,
+    pub form_id: Option<i64>,
+    /// What the form or script sent, as received.
+    #[schema(value_type = Option<Object>)]
+    pub raw_payload: Option<serde_json::Value>,
+    pub notes: Option<String>,
+    pub status: LeadStatus,
+    pub disqualify_reason: Option<String>,
+    /// `null` while in the unassigned queue.
+    pub owner_id: Option<i64>,
+    pub assigned_at: Option<DateTime<Utc>>,
+    /// The rule that assigned it, if a rule did.
+    pub assigned_by_rule: Option<i64>,
+    pub first_contact_due_at: Option<DateTime<Utc>>,
+    pub first_contacted_at: Option<DateTime<Utc>>,
+    /// Open and past its first-contact deadline.
+    pub overdue: bool,
+    pub duplicate_of: Option<DuplicateOf>,
+    pub converted_customer_id: Option<i64>,
+    pub converted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+pub fn to_dto(r: LeadRow, now: DateTime<Utc>) -> LeadDto {
+    let status = LeadStatus::parse(&r.status);
+    let open = leads::OPEN.contains(&r.status.as_str());
+    LeadDto {
+        overdue: open && r.first_contacted_at.is_none() && r.first_contact_due_at.is_some_and(|d| d.and_utc() < now),
+        duplicate_of: match (r.duplicate_of_customer_id, r.duplicate_of_lead_id) {
+            (Some(id), _) => Some(DuplicateOf { kind: "customer", id }),
+            (None, Some(id)) => Some(DuplicateOf { kind: "lead", id }),
+            _ => None,
+        },
+        raw_payload: r.raw_payload.as_deref().and_then(|p| serde_json::from_str(p).ok()),
+        id: r.id,
+        person_name: r.person_name,
+        company: r.company,
+        title: r.title,
+        phone: r.phone,
+        email: r.email,
+        region: r.region,
+        industry: r.industry,
+        source: r.source,
+        form_id: r.form_id,
+        notes: r.notes,
+        status,
+        disqualify_reason: r.disqualify_reason,
+        owner_id: r.owner_id,
+        assigned_at: r.assigned_at.map(|t| t.and_utc()),
+        assigned_by_rule: r.assigned_by_rule,
+        first_contact_due_at: r.first_contact_due_at.map(|t| t.and_utc()),
+        first_contacted_at: r.first_contacted_at.map(|t| t.and_utc()),
+        converted_customer_id: r.converted_customer_id,
+        converted_at: r.converted_at.map(|t| t.and_utc()),
+        created_at: r.created_at.and_utc(),
+        updated_at: r.updated_at.and_utc(),
+        version: r.version,
+    }
+}
+
+/// Who may read and write leads: users by role scope, keys with the scope.
+fn lead_scope(conn: &mut DbConn, caller: &Caller) -> Result<DataScope, ApiError> {
+    match caller {
+        Caller::User(u) => scope_of(conn, u),
+        Caller::Key(_) => Ok(DataScope::All),
+    }
+}
+
+pub fn visible(conn: &mut DbConn, scope: &DataScope, id: i64) -> Result<LeadRow, ApiError> {
+    leads::find_visible(conn, id, scope)?.ok_or_else(|| ApiError::not_found("lead"))
+}
+
+pub fn respond(status: actix_web::http::StatusCode, row: LeadRow) -> HttpResponse {
+    let dto = to_dto(row, now_utc());
+    let mut res = HttpResponse::build(status);
+    res.insert_header(("ETag", etag(dto.version)));
+    if status == actix_web::http::StatusCode::CREATED {
+        res.insert_header(("Location", format!("/api/v1/leads/{}", dto.id)));
+    }
+    res.json(dto)
+}

@@ -1,0 +1,241 @@
+//! Leads, their assignment rules, round-robin cursors, web forms, form
+//! submissions and the activities that mark first contact.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use domain::scope::DataScope;
+
+use crate::db::MultiBackend;
+use crate::schema::{leads, users};
+use crate::{DbConn, RepoError, naive};
+
+mod dedup;
+mod follow_ups;
+mod forms;
+mod intake;
+mod rules;
+
+pub use dedup::*;
+pub use follow_ups::*;
+pub use forms::*;
+pub use intake::*;
+pub use rules::*;
+
+/// Statuses in which a lead still needs work.
+pub const OPEN: [&str; 3] = ["new", "contacted", "qualified"];
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = leads)]
+pub struct LeadRow {
+    pub id: i64,
+    pub person_name: Option<String>,
+    pub company: Option<String>,
+    pub company_key: Option<String>,
+    pub title: Option<String>,
+    pub phone: Option<String>,
+    pub phone_key: Option<String>,
+    pub email: Option<String>,
+    pub email_key: Option<String>,
+    pub region: Option<String>,
+    pub industry: Option<String>,
+    pub source: Option<String>,
+    pub form_id: Option<i64>,
+    pub raw_payload: Option<String>,
+    pub notes: Option<String>,
+    pub status: String,
+    pub disqualify_reason: Option<String>,
+    pub owner_id: Option<i64>,
+    pub assigned_at: Option<NaiveDateTime>,
+    pub assigned_by_rule: Option<i64>,
+    pub first_contact_due_at: Option<NaiveDateTime>,
+    pub first_contacted_at: Option<NaiveDateTime>,
+    pub duplicate_of_lead_id: Option<i64>,
+    pub duplicate_of_customer_id: Option<i64>,
+    pub converted_customer_id: Option<i64>,
+    pub converted_at: Option<NaiveDateTime>,
+    pub created_by: Option<i64>,
+    pub api_key_id: Option<i64>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Default, Insertable)]
+#[diesel(table_name = leads)]
+pub struct NewLeadRow {
+    pub person_name: Option<String>,
+    pub company: Option<String>,
+    pub company_key: Option<String>,
+    pub title: Option<String>,
+    pub phone: Option<String>,
+    pub phone_key: Option<String>,
+    pub email: Option<String>,
+    pub email_key: Option<String>,
+    pub region: Option<String>,
+    pub industry: Option<String>,
+    pub source: Option<String>,
+    pub form_id: Option<i64>,
+    pub raw_payload: Option<String>,
+    pub notes: Option<String>,
+    pub owner_id: Option<i64>,
+    pub assigned_at: Option<NaiveDateTime>,
+    pub assigned_by_rule: Option<i64>,
+    pub first_contact_due_at: Option<NaiveDateTime>,
+    pub duplicate_of_lead_id: Option<i64>,
+    pub duplicate_of_customer_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub api_key_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = leads)]
+pub struct LeadChangeset {
+    pub person_name: Option<Option<String>>,
+    pub title: Option<Option<String>>,
+    pub notes: Option<Option<String>>,
+    pub status: Option<String>,
+    pub disqualify_reason: Option<Option<String>>,
+    pub owner_id: Option<Option<i64>>,
+    pub assigned_at: Option<Option<NaiveDateTime>>,
+    pub assigned_by_rule: Option<Option<i64>>,
+    pub first_contact_due_at: Option<Option<NaiveDateTime>>,
+    pub first_contacted_at: Option<Option<NaiveDateTime>>,
+    pub converted_customer_id: Option<Option<i64>>,
+    pub converted_at: Option<Option<NaiveDateTime>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LeadFilter {
+    pub status: Option<String>,
+    pub owner_id: Option<i64>,
+    /// Only leads in the unassigned queue.
+    pub unassigned: bool,
+    /// Only open leads whose first contact is overdue at `now`.
+    pub overdue: bool,
+    pub source: Option<String>,
+    pub q: Option<String>,
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+type Boxed<'a> = leads::BoxedQuery<'a, MultiBackend>;
+
+/// Leads a scope may see: admin all; manager the queue and leads owned in the
+/// subtree; rep their own.
+fn scoped<'a>(q: Boxed<'a>, scope: &DataScope) -> Boxed<'a> {
+    match scope {
+        DataScope::All => q,
+        DataScope::Departments { user_id, departments } => q.filter(
+            leads::owner_id
+                .is_null()
+                .or(leads::owner_id.eq(*user_id))
+                .or(leads::owner_id.eq_any(
+                    users::table
+                        .filter(users::department_id.eq_any(departments.clone()))
+                        .select(users::id.nullable()),
+                )),
+        ),
+        DataScope::Own { user_id } => q.filter(leads::owner_id.eq(*user_id)),
+    }
+}
+
+/// Stores a lead; returns its id.
+pub fn insert(conn: &mut DbConn, new: &NewLeadRow) -> Result<i64, RepoError> {
+    Ok(diesel::insert_into(leads::table)
+        .values(new)
+        .returning(leads::id)
+        .get_result(conn)?)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> Result<LeadRow, RepoError> {
+    Ok(leads::table.find(id).select(LeadRow::as_select()).first(conn)?)
+}
+
+pub fn find_visible(conn: &mut DbConn, id: i64, scope: &DataScope) -> Result<Option<LeadRow>, RepoError> {
+    Ok(scoped(leads::table.filter(leads::id.eq(id)).into_boxed(), scope)
+        .select(LeadRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn update(
+    conn: &mut DbConn,
+    id: i64,
+    expected_version: Option<i64>,
+    changes: &LeadChangeset,
+    now: DateTime<Utc>,
+) -> Result<LeadRow, RepoError> {
+    let any_version = expected_version.is_none().into_sql::<diesel::sql_types::Bool>();
+    let target = leads::table
+        .filter(leads::id.eq(id))
+        .filter(leads::version.eq(expected_version.unwrap_or(0)).or(any_version));
+    let n = diesel::update(target)
+        .set((
+            changes,
+            leads::version.eq(leads::version + 1),
+            leads::updated_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    if n == 0 {
+        find(conn, id)?;
+        return Err(RepoError::Stale);
+    }
+    find(conn, id)
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    scope: &DataScope,
+    filter: &LeadFilter,
+    descending: bool,
+    after_id: Option<i64>,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> Result<Vec<LeadRow>, RepoError> {
+    let mut q = scoped(leads::table.into_boxed(), scope);
+    if let Some(s) = &filter.status {
+        q = q.filter(leads::status.eq(s.clone()));
+    }
+    if let Some(o) = filter.owner_id {
+        q = q.filter(leads::owner_id.eq(o));
+    }
+    if filter.unassigned {
+        q = q.filter(leads::owner_id.is_null());
+    }
+    if filter.overdue {
+        q = q
+            .filter(leads::status.eq_any(OPEN))
+            .filter(leads::first_contacted_at.is_null())
+            .filter(leads::first_contact_due_at.lt(naive(now)));
+    }
+    if let Some(s) = &filter.source {
+        q = q.filter(leads::source.eq(s.clone()));
+    }
+    if let Some(text) = &filter.q {
+        let pattern = crate::like_pattern(text);
+        q = q.filter(
+            crate::lower(leads::company.assume_not_null())
+                .like(pattern.clone())
+                .escape('\\')
+                .or(crate::lower(leads::person_name.assume_not_null())
+                    .like(pattern.clone())
+                    .escape('\\'))
+                .or(leads::email_key.like(pattern).escape('\\')),
+        );
+    }
+    if let Some(since) = filter.updated_since {
+        q = q.filter(leads::updated_at.ge(naive(since)));
+    }
+    q = match (after_id, descending) {
+        (Some(id), false) => q.filter(leads::id.gt(id)),
+        (Some(id), true) => q.filter(leads::id.lt(id)),
+        (None, _) => q,
+    };
+    q = if descending {
+        q.order(leads::id.desc())
+    } else {
+        q.order(leads::id.asc())
+    };
+    Ok(q.select(LeadRow::as_select()).limit(i64::from(limit)).load(conn)?)
+}
