@@ -485,3 +485,53 @@ fn the_duplicate_check_finds_unconverted_leads_too() {
     assert_eq!(r["leads"][0]["matched_on"], json!(["name", "phone"]));
     assert!(r["leads"][0]["owner_name"].is_string());
 }
+
+#[test]
+fn an_import_links_repeats_within_its_own_batch_and_routes_them_together() {
+    let app = TestApp::spawn();
+    let (admin, _, _) = setup(&app);
+    // 1,500 rows: more than one multi-row INSERT on PostgreSQL; every 100th row
+    // repeats the phone of the row 1,000 places before it (an earlier chunk)
+    let rows: Vec<Value> = (0..1500)
+        .map(|i| {
+            let phone = if i >= 1000 && i % 100 == 0 { i - 1000 } else { i };
+            json!({"person_name": format!("批内{i}"), "phone": format!("136{phone:08}")})
+        })
+        .collect();
+    let r = app
+        .post("/api/v1/leads/import")
+        .bearer(&admin)
+        .json(&Value::Array(rows))
+        .expect(200)
+        .json();
+    assert_eq!(
+        r["summary"],
+        json!({"total": 1500, "created": 1495, "duplicates": 5, "invalid": 0})
+    );
+    let rows = r["rows"].as_array().unwrap();
+    for i in (1000..1500).step_by(100) {
+        let original = &rows[i - 1000];
+        assert_eq!(
+            rows[i]["duplicate_of"],
+            json!({"kind": "lead", "id": original["lead_id"]}),
+            "row {i}"
+        );
+        let dup = app
+            .get(&format!("/api/v1/leads/{}", rows[i]["lead_id"]))
+            .bearer(&admin)
+            .send()
+            .expect(200)
+            .json();
+        let first = app
+            .get(&format!("/api/v1/leads/{}", original["lead_id"]))
+            .bearer(&admin)
+            .send()
+            .expect(200)
+            .json();
+        assert_eq!(
+            dup["owner_id"], first["owner_id"],
+            "a repeat goes to whoever has the original"
+        );
+    }
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM leads"), 1500);
+}

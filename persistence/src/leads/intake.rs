@@ -74,7 +74,9 @@ pub struct Intaken {
 /// customer or an open lead, earlier leads of the same batch included) and
 /// routed to that record's active owner; otherwise it goes to `default_owner`
 /// (a rep entering their own lead) or the assignment rules place it. Duplicate
-/// lookups are a few set queries for the whole batch, then one insert a lead.
+/// lookups are a few set queries for the whole batch; on PostgreSQL the batch
+/// takes its ids from the sequence first and is stored in multi-row INSERTs,
+/// on SQLite one insert a lead.
 pub fn intake(
     conn: &mut DbConn,
     router: &mut Router,
@@ -91,10 +93,15 @@ pub fn intake(
     };
     let (companies, phones, emails) = (keys(|r| &r.company_key), keys(|r| &r.phone_key), keys(|r| &r.email_key));
     let mut index = DedupIndex::load(conn, &companies, &phones, &emails)?;
-    let owners = super::candidates(conn, &index.owner_ids())?;
+    let mut owners = super::candidates(conn, &index.owner_ids())?;
     let mut cursors: HashMap<i64, i64> = HashMap::new();
     let mut out = Vec::with_capacity(incoming.len());
-    for item in incoming {
+    let reserved = match incoming.len() {
+        0 | 1 => None,
+        n => super::reserve_ids(conn, n)?,
+    };
+    let mut pending: Vec<(i64, NewLeadRow)> = Vec::new();
+    for (i, item) in incoming.into_iter().enumerate() {
         let mut row = item.row;
         let duplicate = index.find(
             row.company_key.as_deref(),
@@ -121,6 +128,15 @@ pub fn intake(
             if let Some(d) = router.note(user_id, rule_id) {
                 cursors.insert(d, user_id);
             }
+            // a later repeat of this lead in the batch goes to the same person
+            // (who is active: the rules and the signed-in caller only give
+            // leads to active users)
+            owners.entry(user_id).or_insert(domain::leads::Candidate {
+                user_id,
+                active: true,
+                open_leads: 0,
+                capacity: None,
+            });
         }
         match duplicate {
             Some(Duplicate::Customer { id, .. }) => row.duplicate_of_customer_id = Some(id),
@@ -133,7 +149,10 @@ pub fn intake(
         row.raw_payload = item.raw_payload;
         row.created_at = now.naive_utc();
         row.updated_at = now.naive_utc();
-        let id = super::insert(conn, &row)?;
+        let id = match reserved.as_ref().and_then(|ids| ids.get(i)) {
+            Some(id) => *id,
+            None => super::insert(conn, &row)?,
+        };
         index.add_lead(
             id,
             row.owner_id,
@@ -141,8 +160,12 @@ pub fn intake(
             row.phone_key.as_deref(),
             row.email_key.as_deref(),
         );
+        if reserved.is_some() {
+            pending.push((id, row));
+        }
         out.push(Intaken { id, duplicate });
     }
+    super::insert_reserved(conn, &pending)?;
     for (department, user) in cursors {
         super::set_cursor(conn, department, user)?;
     }

@@ -148,6 +148,46 @@ pub fn insert(conn: &mut DbConn, new: &NewLeadRow) -> Result<i64, RepoError> {
         .get_result(conn)?)
 }
 
+/// Rows per multi-row INSERT (26 columns each, far below PostgreSQL's 65,535
+/// parameters).
+const INSERT_CHUNK: usize = 1_000;
+
+/// On PostgreSQL, `n` fresh lead ids taken from the identity sequence, so a
+/// batch can link its own repeats before one multi-row INSERT stores it. On
+/// SQLite (one writer, rows inserted one by one at memory speed) `None`.
+pub fn reserve_ids(conn: &mut DbConn, n: usize) -> Result<Option<Vec<i64>>, RepoError> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let DbConn::Pg(c) = conn else {
+        return Ok(None);
+    };
+    let count = i64::try_from(n).unwrap_or(i64::MAX);
+    let ids = diesel::sql_query(
+        "SELECT nextval(pg_get_serial_sequence('leads', 'id')) AS id FROM generate_series(1, $1) ORDER BY 1",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(count)
+    .load::<Id>(c)?;
+    Ok(Some(ids.into_iter().map(|r| r.id).collect()))
+}
+
+/// Stores leads whose ids were reserved (PostgreSQL), in multi-row INSERTs.
+pub fn insert_reserved(conn: &mut DbConn, rows: &[(i64, NewLeadRow)]) -> Result<(), RepoError> {
+    let DbConn::Pg(c) = conn else {
+        for (_, row) in rows {
+            insert(conn, row)?;
+        }
+        return Ok(());
+    };
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let values: Vec<_> = chunk.iter().map(|(id, row)| (leads::id.eq(*id), row)).collect();
+        diesel::insert_into(leads::table).values(values).execute(c)?;
+    }
+    Ok(())
+}
+
 pub fn find(conn: &mut DbConn, id: i64) -> Result<LeadRow, RepoError> {
     Ok(leads::table.find(id).select(LeadRow::as_select()).first(conn)?)
 }
