@@ -10,7 +10,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use domain::auth::{ApiScope, parse_scope_list};
 use domain::org::Role;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::security::sha256_hex;
 use crate::state::AppState;
 
@@ -54,7 +54,7 @@ fn bearer(req: &HttpRequest) -> Option<Result<&str, ApiError>> {
     let (scheme, token) = text.split_once(' ').unwrap_or((text, ""));
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
         return Some(Err(ApiError::unauthorized(
-            "invalid_token",
+            ErrorCode::InvalidToken,
             "use `Authorization: Bearer <access token>`",
         )));
     }
@@ -72,11 +72,11 @@ fn verify_token(state: &AppState, token: &str) -> Result<(i64, i64), ApiError> {
     let claims = state
         .jwt
         .verify(token, chrono::Utc::now())
-        .map_err(|e| ApiError::unauthorized("invalid_token", e.to_string()))?;
+        .map_err(|e| ApiError::unauthorized(ErrorCode::InvalidToken, e.to_string()))?;
     let id = claims
         .sub
         .parse::<i64>()
-        .map_err(|_| ApiError::unauthorized("invalid_token", "the access token names no known user"))?;
+        .map_err(|_| ApiError::unauthorized(ErrorCode::InvalidToken, "the access token names no known user"))?;
     Ok((id, claims.tv))
 }
 
@@ -97,14 +97,19 @@ async fn user_from_token(state: &AppState, token: &str) -> Result<AuthUser, ApiE
             found
         }
     };
-    let gone = || ApiError::unauthorized("account_inactive", "this account no longer exists or is deactivated");
+    let gone = || {
+        ApiError::unauthorized(
+            ErrorCode::AccountInactive,
+            "this account no longer exists or is deactivated",
+        )
+    };
     let current = current.ok_or_else(gone)?;
     if !current.active {
         return Err(gone());
     }
     if current.token_version != token_version {
         return Err(ApiError::unauthorized(
-            "session_ended",
+            ErrorCode::SessionEnded,
             "this session was ended (new password or sign-out everywhere); sign in again",
         ));
     }
@@ -183,7 +188,7 @@ impl FromRequest for AuthUser {
                     "this operation is for signed-in users, not API keys",
                 )),
                 None => Err(ApiError::unauthorized(
-                    "unauthenticated",
+                    ErrorCode::Unauthenticated,
                     "sign in and send `Authorization: Bearer <access token>`",
                 )),
             }
@@ -230,7 +235,7 @@ impl FromRequest for Caller {
             }
             let Some(key) = key else {
                 return Err(ApiError::unauthorized(
-                    "unauthenticated",
+                    ErrorCode::Unauthenticated,
                     "send `Authorization: Bearer <access token>` or `X-Api-Key: <key>`",
                 ));
             };
@@ -246,8 +251,8 @@ impl FromRequest for Caller {
                 })
             })
             .await??;
-            let row =
-                row.ok_or_else(|| ApiError::unauthorized("invalid_api_key", "the API key is unknown or revoked"))?;
+            let row = row
+                .ok_or_else(|| ApiError::unauthorized(ErrorCode::InvalidApiKey, "the API key is unknown or revoked"))?;
             Ok(Caller::Key(KeyCaller {
                 key_id: row.id,
                 scopes: parse_scope_list(&row.scopes),

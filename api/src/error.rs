@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use persistence::RepoError;
+use persistence::{Constraint, RepoError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -32,6 +32,123 @@ impl FieldError {
     }
 }
 
+/// Defines [`ErrorCode`] and the list of all its values from one table.
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident = $text:literal,)*) => {
+        /// Every `code` a problem answer may carry (also the last part of its
+        /// `type`). Clients switch on these; they never change meaning.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ErrorCode {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every value, for the test that the OpenAPI document lists them all.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $text,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// The request could not be read (problem_guard for actix's own 400).
+    BadRequest = "bad_request",
+    /// The body is not the JSON the operation takes.
+    MalformedJson = "malformed_json",
+    /// The body could not be parsed in its declared format.
+    MalformedBody = "malformed_body",
+    /// A CSV import could not be parsed.
+    MalformedCsv = "malformed_csv",
+    /// The body could not be read from the connection.
+    UnreadableBody = "unreadable_body",
+    /// A query parameter is malformed or unknown.
+    InvalidQuery = "invalid_query",
+    /// A path parameter is malformed.
+    InvalidPath = "invalid_path",
+    /// A pagination cursor is malformed or from another sort.
+    InvalidCursor = "invalid_cursor",
+    /// The Idempotency-Key header is empty or too long.
+    InvalidIdempotencyKey = "invalid_idempotency_key",
+    /// No credentials were sent.
+    Unauthenticated = "unauthenticated",
+    /// The access token is malformed, forged or expired.
+    InvalidToken = "invalid_token",
+    /// The access token belongs to a session that was ended.
+    SessionEnded = "session_ended",
+    /// The account no longer exists or is deactivated.
+    AccountInactive = "account_inactive",
+    /// Wrong e-mail or password.
+    InvalidCredentials = "invalid_credentials",
+    /// The refresh token is unknown, expired or revoked.
+    InvalidRefreshToken = "invalid_refresh_token",
+    /// A rotated refresh token was used again; its family is revoked.
+    RefreshTokenReused = "refresh_token_reused",
+    /// The API key is unknown or revoked.
+    InvalidApiKey = "invalid_api_key",
+    /// The caller may not do this.
+    Forbidden = "forbidden",
+    /// No such record, or not one the caller may see.
+    NotFound = "not_found",
+    /// No route has this path.
+    NoRoute = "no_route",
+    /// The path exists but not with this method.
+    MethodNotAllowed = "method_not_allowed",
+    /// The change conflicts with an existing record.
+    Conflict = "conflict",
+    /// The change refers to a record that is absent or still in use.
+    ReferenceConflict = "reference_conflict",
+    /// The company is already a customer (撞单); `context.existing` names it.
+    CustomerExists = "customer_exists",
+    /// Someone else took the record first.
+    AlreadyClaimed = "already_claimed",
+    /// A user has this e-mail already.
+    EmailTaken = "email_taken",
+    /// A sibling department has this name.
+    DepartmentNameTaken = "department_name_taken",
+    /// The department still has users or sub-departments.
+    DepartmentInUse = "department_in_use",
+    /// A dictionary entry has this code already.
+    CodeTaken = "code_taken",
+    /// A pipeline has this name already.
+    PipelineNameTaken = "pipeline_name_taken",
+    /// The pipeline has no open stage to start in.
+    PipelineEmpty = "pipeline_empty",
+    /// The lead is converted or disqualified.
+    LeadClosed = "lead_closed",
+    /// The change breaks a rule about users (e.g. the last admin).
+    UserRule = "user_rule",
+    /// The user still owns customers: transfer them first.
+    UserOwnsCustomers = "user_owns_customers",
+    /// A request with this Idempotency-Key is still running.
+    IdempotencyInProgress = "idempotency_in_progress",
+    /// The Idempotency-Key was used for a different request.
+    IdempotencyKeyReused = "idempotency_key_reused",
+    /// The record changed since the If-Match version was read.
+    StaleVersion = "stale_version",
+    /// The body is larger than the operation takes.
+    BodyTooLarge = "body_too_large",
+    /// An import has more rows than one request takes.
+    TooManyRows = "too_many_rows",
+    /// The Content-Type is not one the operation takes.
+    UnsupportedMediaType = "unsupported_media_type",
+    /// Fields are invalid; `errors` names each.
+    ValidationFailed = "validation_failed",
+    /// Throttled; retry after `Retry-After` seconds.
+    TooManyRequests = "too_many_requests",
+    /// The server failed; the cause is logged, never sent.
+    InternalError = "internal_error",
+    /// The database is not answering; retry shortly.
+    Unavailable = "unavailable",
+    /// Any other error status (problem_guard fallback).
+    Error = "error",
+}
+
 /// RFC 9457 problem details.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
@@ -42,7 +159,7 @@ pub struct Problem {
     pub status: u16,
     pub detail: String,
     /// Stable machine-readable code, also the last part of `type`.
-    pub code: String,
+    pub code: ErrorCode,
     /// One entry per bad field, for validation problems.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
@@ -59,7 +176,7 @@ pub struct ApiError(Box<Details>);
 #[derive(Debug)]
 pub struct Details {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub detail: String,
     pub errors: Vec<FieldError>,
     pub context: Option<serde_json::Value>,
@@ -70,7 +187,13 @@ pub struct Details {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.0.status.as_u16(), self.0.code, self.0.detail)
+        write!(
+            f,
+            "{} {}: {}",
+            self.0.status.as_u16(),
+            self.0.code.as_str(),
+            self.0.detail
+        )
     }
 }
 
@@ -82,7 +205,7 @@ impl std::ops::Deref for ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, detail: impl Into<String>) -> Self {
         Self(Box::new(Details {
             status,
             code,
@@ -109,7 +232,7 @@ impl ApiError {
         self
     }
 
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, detail)
     }
 
@@ -117,7 +240,7 @@ impl ApiError {
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         let detail = format!("the request has invalid fields: {}", fields.join(", "));
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail).with_errors(errors)
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed, detail).with_errors(errors)
     }
 
     /// 422 for a single field.
@@ -125,40 +248,40 @@ impl ApiError {
         Self::validation(vec![FieldError::new(field, code, message)])
     }
 
-    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn unauthorized(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, code, detail).with_header(header::WWW_AUTHENTICATE, "Bearer")
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, detail)
     }
 
     /// Absent or outside the caller's scope: the two are indistinguishable on purpose.
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("{what} not found"))
     }
 
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, detail)
     }
 
     pub fn stale() -> Self {
         Self::new(
             StatusCode::PRECONDITION_FAILED,
-            "stale_version",
+            ErrorCode::StaleVersion,
             "the record changed since you read it; fetch it again and retry with its new ETag",
         )
     }
 
     pub fn too_many(retry_after_secs: i64, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", detail)
+        Self::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyRequests, detail)
             .with_header(header::RETRY_AFTER, retry_after_secs.max(1).to_string())
     }
 
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         let mut e = Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "the server failed to answer this request; it has been logged",
         );
         e.0.cause = Some(cause.to_string());
@@ -168,7 +291,7 @@ impl ApiError {
     pub fn unavailable(cause: impl std::fmt::Display) -> Self {
         let mut e = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
+            ErrorCode::Unavailable,
             "the database is not answering; retry shortly",
         )
         .with_header(header::RETRY_AFTER, "5");
@@ -178,11 +301,11 @@ impl ApiError {
 
     pub fn problem(&self) -> Problem {
         Problem {
-            kind: format!("urn:crm:problem:{}", self.code),
+            kind: format!("urn:crm:problem:{}", self.code.as_str()),
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
-            code: self.code.to_owned(),
+            code: self.code,
             errors: self.errors.clone(),
             context: self.context.clone(),
         }
@@ -196,7 +319,7 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         if let Some(cause) = &self.cause {
-            log::error!("{} {}: {cause}", self.status.as_u16(), self.code);
+            log::error!("{} {}: {cause}", self.status.as_u16(), self.code.as_str());
         }
         let body = serde_json::to_string(&self.problem()).unwrap_or_else(|_| "{}".into());
         let mut res = HttpResponse::build(self.status);
@@ -215,22 +338,108 @@ impl From<RepoError> for ApiError {
         match e {
             RepoError::NotFound => ApiError::not_found("record"),
             RepoError::Stale => ApiError::stale(),
-            RepoError::Conflict { constraint } => ApiError::conflict(
-                "conflict",
-                format!("the change conflicts with an existing record ({constraint})"),
-            ),
+            RepoError::Conflict { constraint } => conflict(constraint),
             RepoError::Reference(msg) => ApiError::conflict(
-                "reference_conflict",
+                ErrorCode::ReferenceConflict,
                 format!("the change refers to a record that does not exist or is still in use ({msg})"),
             ),
-            RepoError::Pool(e) => ApiError::unavailable(e),
-            RepoError::Db(e) => ApiError::internal(e),
+            RepoError::Pool(e) => ApiError::unavailable(chain(&e)),
+            RepoError::Db(e) => ApiError::internal(chain(&e)),
         }
+    }
+}
+
+/// An error and every `source()` beneath it, for the log of a 5xx.
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
+}
+
+/// The answer to a broken unique rule, decided once for every route.
+fn conflict(constraint: Constraint) -> ApiError {
+    match constraint {
+        Constraint::CustomerName | Constraint::CustomerCreditCode => ApiError::conflict(
+            ErrorCode::CustomerExists,
+            "a concurrent request created this customer first",
+        ),
+        Constraint::UserEmail => ApiError::conflict(ErrorCode::EmailTaken, "a user with this e-mail already exists")
+            .with_errors(vec![FieldError::new("email", "taken", "already in use")]),
+        Constraint::DepartmentName => ApiError::conflict(
+            ErrorCode::DepartmentNameTaken,
+            "a department with this name already exists under the same parent",
+        ),
+        Constraint::DictionaryCode => ApiError::conflict(ErrorCode::CodeTaken, "this dictionary already has that code"),
+        Constraint::PipelineName => {
+            ApiError::conflict(ErrorCode::PipelineNameTaken, "a pipeline with this name exists")
+        }
+        other => ApiError::conflict(
+            ErrorCode::Conflict,
+            format!("the change conflicts with an existing record ({other})"),
+        ),
     }
 }
 
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         ApiError::internal(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code the server can send is in the published document, under
+    /// the same spelling it is sent with.
+    #[test]
+    fn every_error_code_is_in_the_openapi_document() {
+        let spec: serde_json::Value = serde_json::from_str(&crate::openapi::spec_json()).expect("spec");
+        let listed: Vec<&str> = spec["components"]["schemas"]["ErrorCode"]["enum"]
+            .as_array()
+            .expect("ErrorCode enum in the spec")
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        assert_eq!(listed.len(), ErrorCode::ALL.len());
+        for code in ErrorCode::ALL {
+            let sent = serde_json::to_value(code).expect("json");
+            assert_eq!(sent, code.as_str(), "{code:?} is sent as {sent}");
+            assert!(
+                listed.contains(&code.as_str()),
+                "{} missing from the spec",
+                code.as_str()
+            );
+        }
+        let problem = &spec["components"]["schemas"]["Problem"]["properties"]["code"];
+        assert_eq!(problem["$ref"], "#/components/schemas/ErrorCode");
+    }
+
+    #[test]
+    fn a_logged_cause_names_every_source() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("outer")]
+        struct Outer(#[source] std::io::Error);
+        let e = Outer(std::io::Error::other("disk on fire"));
+        assert_eq!(chain(&e), "outer: disk on fire");
+    }
+
+    #[test]
+    fn the_unique_rules_answer_in_business_words() {
+        let e = ApiError::from(RepoError::Conflict {
+            constraint: Constraint::UserEmail,
+        });
+        assert_eq!((e.status.as_u16(), e.code), (409, ErrorCode::EmailTaken));
+        let e = ApiError::from(RepoError::Conflict {
+            constraint: Constraint::Other("x".into()),
+        });
+        assert_eq!(e.code, ErrorCode::Conflict);
+        let problem = serde_json::json!({"$ref": "#/components/schemas/ErrorCode"});
+        assert_eq!(problem["$ref"], "#/components/schemas/ErrorCode");
     }
 }

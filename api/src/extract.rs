@@ -11,7 +11,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, ErrorCode, FieldError};
 
 /// Largest JSON body accepted, unless a route says otherwise.
 #[derive(Debug, Clone, Copy)]
@@ -44,16 +44,16 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
             if !content_type_ok {
                 return Err(ApiError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
+                    ErrorCode::UnsupportedMediaType,
                     "send the body as application/json",
                 ));
             }
             let body = body
                 .await
-                .map_err(|e| ApiError::bad_request("unreadable_body", e.to_string()))?;
+                .map_err(|e| ApiError::bad_request(ErrorCode::UnreadableBody, e.to_string()))?;
             let bytes = match body.to_bytes_limited(limit).await {
                 Ok(Ok(b)) => b,
-                Ok(Err(e)) => return Err(ApiError::bad_request("unreadable_body", e.to_string())),
+                Ok(Err(e)) => return Err(ApiError::bad_request(ErrorCode::UnreadableBody, e.to_string())),
                 Err(_) => return Err(too_large(limit)),
             };
             let value: T = parse_json(&bytes)?;
@@ -68,7 +68,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
 pub fn too_large(limit: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "body_too_large",
+        ErrorCode::BodyTooLarge,
         format!("the request body exceeds {limit} bytes"),
     )
 }
@@ -78,7 +78,7 @@ pub fn too_large(limit: usize) -> ApiError {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request(
-            "malformed_json",
+            ErrorCode::MalformedJson,
             "the request body is empty; send a JSON object",
         ));
     }
@@ -100,7 +100,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                     Err(ApiError::validation(vec![field_error(&path, &inner.to_string())]))
                 }
                 _ => Err(ApiError::bad_request(
-                    "malformed_json",
+                    ErrorCode::MalformedJson,
                     format!("the body is not valid JSON: {inner}"),
                 )),
             }
@@ -223,15 +223,15 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 
 pub fn parse_query<T: DeserializeOwned>(qs: &str) -> Result<T, ApiError> {
     if let Some((k, _)) = form_urlencoded::parse(qs.as_bytes()).find(|(k, v)| k.contains('\0') || v.contains('\0')) {
-        return Err(
-            ApiError::bad_request("invalid_query", "query parameters may not contain NUL characters").with_errors(
-                vec![FieldError::new(
-                    k.replace('\0', ""),
-                    "nul_character",
-                    "remove the NUL character",
-                )],
-            ),
-        );
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidQuery,
+            "query parameters may not contain NUL characters",
+        )
+        .with_errors(vec![FieldError::new(
+            k.replace('\0', ""),
+            "nul_character",
+            "remove the NUL character",
+        )]));
     }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(qs.as_bytes()));
     serde_path_to_error::deserialize::<_, T>(de).map_err(|err| {
@@ -242,7 +242,7 @@ pub fn parse_query<T: DeserializeOwned>(qs: &str) -> Result<T, ApiError> {
             fe.field = "query".into();
         }
         ApiError::bad_request(
-            "invalid_query",
+            ErrorCode::InvalidQuery,
             format!("query parameter `{}`: {}", fe.field, fe.message),
         )
         .with_errors(vec![fe])
@@ -277,7 +277,7 @@ pub fn path_id(req: &HttpRequest, name: &str) -> Result<i64, ApiError> {
     match raw.parse::<i64>() {
         Ok(id) if id > 0 => Ok(id),
         _ => Err(
-            ApiError::bad_request("invalid_path", format!("`{raw}` is not a record id"))
+            ApiError::bad_request(ErrorCode::InvalidPath, format!("`{raw}` is not a record id"))
                 .with_errors(vec![FieldError::new(name, "invalid_type", "a positive integer id")]),
         ),
     }

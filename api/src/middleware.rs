@@ -12,7 +12,7 @@ use persistence::idempotency::{self, Begin, StoredResponse};
 use persistence::now_utc;
 
 use crate::caller::caller_identity;
-use crate::error::{ApiError, PROBLEM_JSON};
+use crate::error::{ApiError, ErrorCode, PROBLEM_JSON};
 use crate::extract::{BodyLimit, DEFAULT_BODY_LIMIT, too_large};
 use crate::security::sha256_hex;
 use crate::state::AppState;
@@ -52,7 +52,7 @@ pub async fn idempotency(
         Ok(k) if !k.trim().is_empty() && k.len() <= 255 => k.trim().to_owned(),
         _ => {
             let e = ApiError::bad_request(
-                "invalid_idempotency_key",
+                ErrorCode::InvalidIdempotencyKey,
                 "Idempotency-Key is 1 to 255 visible ASCII characters",
             );
             return Ok(req.error_response(e));
@@ -66,10 +66,12 @@ pub async fn idempotency(
     let body = match req.extract::<web::Payload>().await {
         Ok(p) => match p.to_bytes_limited(limit).await {
             Ok(Ok(b)) => b,
-            Ok(Err(e)) => return Ok(req.error_response(ApiError::bad_request("unreadable_body", e.to_string()))),
+            Ok(Err(e)) => {
+                return Ok(req.error_response(ApiError::bad_request(ErrorCode::UnreadableBody, e.to_string())));
+            }
             Err(_) => return Ok(req.error_response(too_large(limit))),
         },
-        Err(e) => return Ok(req.error_response(ApiError::bad_request("unreadable_body", e.to_string()))),
+        Err(e) => return Ok(req.error_response(ApiError::bad_request(ErrorCode::UnreadableBody, e.to_string()))),
     };
     let method = req.method().to_string();
     let target = match req.query_string() {
@@ -106,7 +108,7 @@ pub async fn idempotency(
         Ok(Begin::Replay(stored)) => return Ok(req.into_response(replay(&stored))),
         Ok(Begin::InProgress) => {
             let e = ApiError::conflict(
-                "idempotency_in_progress",
+                ErrorCode::IdempotencyInProgress,
                 "a request with this Idempotency-Key is still being processed; retry shortly",
             )
             .with_header(header::RETRY_AFTER, "1");
@@ -115,7 +117,7 @@ pub async fn idempotency(
         Ok(Begin::Mismatch) => {
             let e = ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
+                ErrorCode::IdempotencyKeyReused,
                 "this Idempotency-Key was used for a different request; use a new key for a new request",
             );
             return Ok(req.error_response(e));
@@ -220,13 +222,13 @@ pub async fn problem_guard<B: MessageBody + 'static>(
         return Ok(res.map_into_left_body());
     }
     let code = match status.as_u16() {
-        400 => "bad_request",
-        404 => "not_found",
-        405 => "method_not_allowed",
-        413 => "body_too_large",
-        415 => "unsupported_media_type",
-        s if s >= 500 => "internal_error",
-        _ => "error",
+        400 => ErrorCode::BadRequest,
+        404 => ErrorCode::NotFound,
+        405 => ErrorCode::MethodNotAllowed,
+        413 => ErrorCode::BodyTooLarge,
+        415 => ErrorCode::UnsupportedMediaType,
+        s if s >= 500 => ErrorCode::InternalError,
+        _ => ErrorCode::Error,
     };
     let e = ApiError::new(status, code, status.canonical_reason().unwrap_or("error"));
     Ok(res.into_response(e.error_response()).map_into_right_body())
@@ -308,7 +310,7 @@ impl RouteTable {
 pub fn method_not_allowed(method: &Method, methods: &[String]) -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         format!("{method} is not allowed here; use {}", methods.join(", ")),
     )
     .with_header(header::ALLOW, methods.join(", "))
@@ -321,7 +323,7 @@ pub async fn fallback(req: HttpRequest, table: web::Data<RouteTable>) -> HttpRes
         Some(methods) => method_not_allowed(req.method(), &methods).error_response(),
         None => ApiError::new(
             StatusCode::NOT_FOUND,
-            "no_route",
+            ErrorCode::NoRoute,
             format!("there is no route {}", req.path()),
         )
         .error_response(),

@@ -5,7 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, ErrorCode, FieldError};
 
 /// A parsed `sort` parameter: a field from the resource's list and a direction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +32,7 @@ pub fn parse_sort(raw: Option<&str>, allowed: &[&'static str]) -> Result<Sort, A
         .find(|f| **f == name)
         .map(|f| Sort { field: f, descending })
         .ok_or_else(|| {
-            ApiError::bad_request("invalid_query", format!("cannot sort by `{name}`")).with_errors(vec![
+            ApiError::bad_request(ErrorCode::InvalidQuery, format!("cannot sort by `{name}`")).with_errors(vec![
                 FieldError::new(
                     "sort",
                     "unknown_value",
@@ -44,7 +44,7 @@ pub fn parse_sort(raw: Option<&str>, allowed: &[&'static str]) -> Result<Sort, A
 
 pub fn limit(requested: Option<i64>) -> Result<u32, ApiError> {
     domain::page::page_limit(requested).map_err(|e| {
-        ApiError::bad_request("invalid_query", e.to_string()).with_errors(vec![FieldError::new(
+        ApiError::bad_request(ErrorCode::InvalidQuery, e.to_string()).with_errors(vec![FieldError::new(
             "limit",
             "range",
             e.to_string(),
@@ -71,7 +71,7 @@ pub fn decode_cursor(cursor: Option<&str>, sort: &Sort) -> Result<Option<Positio
     };
     let bad = || {
         ApiError::bad_request(
-            "invalid_cursor",
+            ErrorCode::InvalidCursor,
             "the cursor is not one this list gave out for this sort",
         )
         .with_errors(vec![FieldError::new(
@@ -107,7 +107,7 @@ impl Position {
 }
 
 fn invalid() -> ApiError {
-    ApiError::bad_request("invalid_cursor", "the cursor is damaged")
+    ApiError::bad_request(ErrorCode::InvalidCursor, "the cursor is damaged")
 }
 
 /// Cuts one extra row off a page query (fetched as `limit + 1`) and makes the

@@ -108,7 +108,7 @@ fn bootstrap_admin(config: &Config, db: &Db) -> Result<(), String> {
         }
         Ok(true) => log::info!("created the first admin {email}"),
         Ok(false) => {}
-        Err(e) if e.is_conflict_on("email") => {} // another node created it first
+        Err(e) if e.is_conflict_on(&persistence::Constraint::UserEmail) => {} // another node created it first
         Err(e) => return Err(format!("cannot create the first admin: {e}")),
     }
     Ok(())

@@ -2,14 +2,69 @@
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+/// The unique rule a write broke, named once here from PostgreSQL's
+/// constraint name or SQLite's message, so no caller matches on text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Constraint {
+    /// Two live customers with one normalised name (撞单).
+    CustomerName,
+    /// Two live customers with one credit code.
+    CustomerCreditCode,
+    UserEmail,
+    /// Two sibling departments with one name.
+    DepartmentName,
+    DictionaryCode,
+    PipelineName,
+    IdempotencyKey,
+    Setting,
+    /// Any other unique rule, as the database named it.
+    Other(String),
+}
+
+impl Constraint {
+    fn from_db(text: &str) -> Constraint {
+        const RULES: [(&[&str], Constraint); 8] = [
+            (&["customers_name_key", "customers.name_key"], Constraint::CustomerName),
+            (
+                &["customers_credit_code", "customers.credit_code"],
+                Constraint::CustomerCreditCode,
+            ),
+            (&["users_email", "users.email"], Constraint::UserEmail),
+            (&["departments_sibling_name"], Constraint::DepartmentName),
+            (
+                &["dictionary_entries_kind_code", "dictionary_entries.kind"],
+                Constraint::DictionaryCode,
+            ),
+            (&["pipelines_name", "pipelines.name"], Constraint::PipelineName),
+            (
+                &["idempotency_keys_unique", "idempotency_keys.caller"],
+                Constraint::IdempotencyKey,
+            ),
+            (&["settings_pkey", "settings.name"], Constraint::Setting),
+        ];
+        RULES
+            .into_iter()
+            .find(|(needles, _)| needles.iter().any(|n| text.contains(n)))
+            .map_or_else(|| Constraint::Other(text.to_owned()), |(_, c)| c)
+    }
+}
+
+impl std::fmt::Display for Constraint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Constraint::Other(text) => f.write_str(text),
+            known => write!(f, "{known:?}"),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RepoError {
     #[error("not found")]
     NotFound,
-    /// A unique index refused the write; `constraint` names it (PostgreSQL's
-    /// constraint name or SQLite's message) so callers can say which rule.
+    /// A unique index refused the write; `constraint` says which rule.
     #[error("conflict on {constraint}")]
-    Conflict { constraint: String },
+    Conflict { constraint: Constraint },
     /// A foreign key refused the write (a referenced row is absent or in use).
     #[error("reference refused: {0}")]
     Reference(String),
@@ -23,9 +78,25 @@ pub enum RepoError {
 }
 
 impl RepoError {
-    /// Is this a conflict on a constraint whose name or message contains `needle`?
-    pub fn is_conflict_on(&self, needle: &str) -> bool {
-        matches!(self, RepoError::Conflict { constraint } if constraint.contains(needle))
+    /// Did the unique rule `which` refuse the write?
+    pub fn is_conflict_on(&self, which: &Constraint) -> bool {
+        matches!(self, RepoError::Conflict { constraint } if constraint == which)
+    }
+}
+
+/// Tells a genuine "no such row" from a failure: `Ok(None)` only for
+/// [`RepoError::NotFound`], so an outage never passes for an absent record.
+pub trait Found<T> {
+    fn found(self) -> Result<Option<T>, RepoError>;
+}
+
+impl<T> Found<T> for Result<T, RepoError> {
+    fn found(self) -> Result<Option<T>, RepoError> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(RepoError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -34,15 +105,35 @@ impl From<DieselError> for RepoError {
         match e {
             DieselError::NotFound => RepoError::NotFound,
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => RepoError::Conflict {
-                constraint: info
-                    .constraint_name()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| info.message().to_owned()),
+                constraint: Constraint::from_db(info.constraint_name().unwrap_or_else(|| info.message())),
             },
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
                 RepoError::Reference(info.message().to_owned())
             }
             other => RepoError::Db(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_backends_names_map_to_one_rule() {
+        for (text, rule) in [
+            ("customers_name_key_live", Constraint::CustomerName),
+            ("UNIQUE constraint failed: customers.name_key", Constraint::CustomerName),
+            ("customers_credit_code_live", Constraint::CustomerCreditCode),
+            ("UNIQUE constraint failed: users.email", Constraint::UserEmail),
+            (
+                "UNIQUE constraint failed: index 'departments_sibling_name_unique'",
+                Constraint::DepartmentName,
+            ),
+            ("idempotency_keys_unique", Constraint::IdempotencyKey),
+        ] {
+            assert_eq!(Constraint::from_db(text), rule, "{text}");
+        }
+        assert_eq!(Constraint::from_db("x_unique"), Constraint::Other("x_unique".into()));
     }
 }

@@ -22,7 +22,7 @@ pub mod throttle;
 pub mod users;
 
 pub use db::{Backend, Db, DbConn, ping, write_tx};
-pub use error::RepoError;
+pub use error::{Constraint, Found, RepoError};
 
 use chrono::{DateTime, DurationRound, NaiveDateTime, TimeDelta, Utc};
 

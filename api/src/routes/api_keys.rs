@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use domain::auth::{ApiScope, format_scope_list, parse_scope_list};
+use persistence::Found;
 use persistence::api_keys::{self, ApiKeyRow, NewApiKeyRow};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
@@ -174,7 +175,11 @@ pub async fn revoke_api_key(
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
     let row = state
-        .write(move |conn| api_keys::revoke(conn, id.0, now_utc()).map_err(|_| ApiError::not_found("API key")))
+        .write(move |conn| {
+            api_keys::revoke(conn, id.0, now_utc())
+                .found()?
+                .ok_or_else(|| ApiError::not_found("API key"))
+        })
         .await?;
     Ok(HttpResponse::Ok().json(ApiKeyDto::from(row)))
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::extract::Json;
 use crate::routes::users::UserDto;
 use crate::security::{random_hex, sha256_hex, verify_against_dummy, verify_password};
@@ -87,7 +87,7 @@ fn issue_pair(state: &AppState, conn: &mut DbConn, user: &users::UserRow, family
 }
 
 fn invalid_credentials() -> ApiError {
-    ApiError::unauthorized("invalid_credentials", "wrong e-mail or password")
+    ApiError::unauthorized(ErrorCode::InvalidCredentials, "wrong e-mail or password")
 }
 
 /// Signs in with e-mail and password. Five wrong passwords for an account, or
@@ -195,7 +195,7 @@ pub async fn refresh(state: web::Data<AppState>, body: Json<RefreshRequest>) -> 
             let now = now_utc();
             let Some(row) = sessions::find_by_hash(conn, &hash)? else {
                 return Ok(Err(ApiError::unauthorized(
-                    "invalid_refresh_token",
+                    ErrorCode::InvalidRefreshToken,
                     "the refresh token is unknown",
                 )));
             };
@@ -205,19 +205,19 @@ pub async fn refresh(state: web::Data<AppState>, body: Json<RefreshRequest>) -> 
                     sessions::revoke_family(conn, &row.family, now)?;
                     log::warn!("refresh token reuse for user {}: family revoked", row.user_id);
                     return Ok(Err(ApiError::unauthorized(
-                        "refresh_token_reused",
+                        ErrorCode::RefreshTokenReused,
                         "this refresh token was already used; every session from that sign-in is revoked",
                     )));
                 }
                 RefreshDecision::Revoked => {
                     return Ok(Err(ApiError::unauthorized(
-                        "invalid_refresh_token",
+                        ErrorCode::InvalidRefreshToken,
                         "the refresh token was revoked",
                     )));
                 }
                 RefreshDecision::Expired => {
                     return Ok(Err(ApiError::unauthorized(
-                        "invalid_refresh_token",
+                        ErrorCode::InvalidRefreshToken,
                         "the refresh token has expired",
                     )));
                 }
@@ -226,7 +226,7 @@ pub async fn refresh(state: web::Data<AppState>, body: Json<RefreshRequest>) -> 
             if !user.active {
                 sessions::revoke_family(conn, &row.family, now)?;
                 return Ok(Err(ApiError::unauthorized(
-                    "account_inactive",
+                    ErrorCode::AccountInactive,
                     "this account is deactivated",
                 )));
             }

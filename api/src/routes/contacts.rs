@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::dedup::{fold_email, normalize_phone};
+use persistence::Found;
 use persistence::contacts::{self, ContactChangeset, ContactRow, NewContactRow};
 use persistence::{DbConn, now_utc};
 use serde::{Deserialize, Serialize};
@@ -194,7 +195,9 @@ fn keys(phone: Option<&str>, email: Option<&str>) -> Result<(Option<String>, Opt
 
 /// A live contact whose customer the caller may see (or change, with `write`).
 fn contact_in_scope(conn: &mut DbConn, user: &AuthUser, id: i64, write: bool) -> Result<ContactRow, ApiError> {
-    let row = contacts::find_live(conn, id).map_err(|_| ApiError::not_found("contact"))?;
+    let row = contacts::find_live(conn, id)
+        .found()?
+        .ok_or_else(|| ApiError::not_found("contact"))?;
     let scope = scope_of(conn, user)?;
     visible(conn, &scope, row.customer_id, write).map_err(|e| {
         if e.status == StatusCode::NOT_FOUND {

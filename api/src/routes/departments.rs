@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::auth::ApiScope;
 use domain::org::{TreeError, check_reparent};
+use persistence::Found;
 use persistence::departments::{self, DepartmentAfter, DepartmentChangeset, DepartmentFilter, DepartmentRow};
 use persistence::{DbConn, now_utc, users};
 use serde::{Deserialize, Serialize};
@@ -14,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::caller::{AdminUser, Caller};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::extract::{IfMatch, Json, PathId, Query, double_option, etag};
 use crate::pagination;
 use crate::state::AppState;
@@ -118,17 +119,6 @@ fn check_manager(conn: &mut DbConn, manager_id: Option<i64>) -> Result<(), ApiEr
     Ok(())
 }
 
-fn name_conflict(e: persistence::RepoError) -> ApiError {
-    if e.is_conflict_on("departments") {
-        ApiError::conflict(
-            "department_name_taken",
-            "a department with this name already exists under the same parent",
-        )
-    } else {
-        e.into()
-    }
-}
-
 /// Lists departments, filtered and keyset-paginated.
 #[utoipa::path(
     tag = "departments",
@@ -226,7 +216,7 @@ pub async fn create_department(
                 created_at: now,
                 updated_at: now,
             };
-            departments::insert(conn, &new).map_err(name_conflict)
+            Ok(departments::insert(conn, &new)?)
         })
         .await?;
     Ok(respond(StatusCode::CREATED, row.into()))
@@ -249,7 +239,11 @@ pub async fn create_department(
 pub async fn get_department(state: web::Data<AppState>, caller: Caller, id: PathId) -> Result<HttpResponse, ApiError> {
     caller.require_user_or_scope(ApiScope::DepartmentsRead)?;
     let row = state
-        .read(move |conn| departments::find(conn, id.0).map_err(|_| ApiError::not_found("department")))
+        .read(move |conn| {
+            departments::find(conn, id.0)
+                .found()?
+                .ok_or_else(|| ApiError::not_found("department"))
+        })
         .await?;
     Ok(respond(StatusCode::OK, row.into()))
 }
@@ -286,7 +280,9 @@ pub async fn update_department(
     let id = id.0;
     let row = state
         .write(move |conn| {
-            departments::find(conn, id).map_err(|_| ApiError::not_found("department"))?;
+            departments::find(conn, id)
+                .found()?
+                .ok_or_else(|| ApiError::not_found("department"))?;
             if let Some(parent) = b.parent_id {
                 check_reparent(&departments::parent_map(conn)?, id, parent).map_err(tree_error)?;
             }
@@ -298,7 +294,7 @@ pub async fn update_department(
                 parent_id: b.parent_id,
                 manager_id: b.manager_id,
             };
-            departments::update(conn, id, if_match.0, &changes, now_utc()).map_err(name_conflict)
+            Ok(departments::update(conn, id, if_match.0, &changes, now_utc())?)
         })
         .await?;
     Ok(respond(StatusCode::OK, row.into()))
@@ -333,7 +329,7 @@ pub async fn delete_department(
         .write(move |conn| match departments::delete(conn, id, if_match.0) {
             Ok(Ok(())) => Ok(()),
             Ok(Err(in_use)) => Err(ApiError::conflict(
-                "department_in_use",
+                ErrorCode::DepartmentInUse,
                 format!(
                     "the department still has {} sub-departments and {} users; move them first",
                     in_use.children, in_use.users

@@ -194,14 +194,7 @@ pub async fn create_dictionary_entry(
         label_en: b.label_en.trim().to_owned(),
         position: b.position.unwrap_or(1000),
     };
-    let row = state
-        .write(move |conn| {
-            dictionaries::insert(conn, &new).map_err(|e| match e {
-                RepoError::Conflict { .. } => ApiError::conflict("code_taken", "this dictionary already has that code"),
-                other => other.into(),
-            })
-        })
-        .await?;
+    let row = state.write(move |conn| Ok(dictionaries::insert(conn, &new)?)).await?;
     Ok(HttpResponse::build(StatusCode::CREATED)
         .insert_header(("ETag", etag(row.version)))
         .json(DictionaryEntry::from(row)))

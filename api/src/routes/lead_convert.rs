@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::caller::AuthUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::extract::{Json, PathId};
 use crate::routes::customers::{CustomerDto, Grade, dto_for, exists_error};
 use crate::routes::leads::{LeadDto, to_dto, visible};
@@ -70,7 +70,7 @@ pub async fn convert_lead(
             let lead = visible(conn, &scope, id.0)?;
             if !leads::OPEN.contains(&lead.status.as_str()) {
                 return Err(ApiError::conflict(
-                    "lead_closed",
+                    ErrorCode::LeadClosed,
                     format!("the lead is already {}", lead.status),
                 ));
             }
@@ -96,7 +96,7 @@ pub async fn convert_lead(
                 Some((existing, None)) => {
                     // a pool customer: claim it, only if nobody claims it first
                     customers::claim(conn, existing.id, owner, now)?.ok_or_else(|| {
-                        ApiError::conflict("already_claimed", "someone claimed this pool customer first")
+                        ApiError::conflict(ErrorCode::AlreadyClaimed, "someone claimed this pool customer first")
                     })?;
                     let detail = json!({"owner_id": [null, owner], "via": "lead", "lead_id": lead.id}).to_string();
                     audit::record(conn, "customer", existing.id, "claimed", Some(user.id), &detail, now)?;
@@ -135,13 +135,7 @@ pub async fn convert_lead(
                         created_at: now.naive_utc(),
                         updated_at: now.naive_utc(),
                     };
-                    let row = customers::insert(conn, &new).map_err(|e| {
-                        if e.is_conflict_on("name_key") {
-                            ApiError::conflict("customer_exists", "a concurrent request created this customer first")
-                        } else {
-                            e.into()
-                        }
-                    })?;
+                    let row = customers::insert(conn, &new)?;
                     let detail = json!({"name": row.name, "owner_id": owner, "lead_id": lead.id}).to_string();
                     audit::record(conn, "customer", row.id, "created", Some(user.id), &detail, now)?;
                     (row, "created")

@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::caller::AdminUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::extract::{Json, too_large};
 use crate::routes::leads::{Codes, LeadInput, prepare};
 use crate::security::random_hex;
@@ -188,7 +188,7 @@ fn fields_of(req: &HttpRequest, body: &[u8]) -> Result<(BTreeMap<String, String>
     }
     Err(ApiError::new(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
+        ErrorCode::UnsupportedMediaType,
         "send application/x-www-form-urlencoded or application/json",
     ))
 }
@@ -273,7 +273,7 @@ async fn submit(state: &AppState, req: &HttpRequest, body: web::Payload) -> Resu
     let key = req.match_info().get("key").unwrap_or("").to_owned();
     let bytes = match body.to_bytes_limited(FORM_BODY_LIMIT).await {
         Ok(Ok(b)) => b,
-        Ok(Err(e)) => return Err(ApiError::bad_request("unreadable_body", e.to_string())),
+        Ok(Err(e)) => return Err(ApiError::bad_request(ErrorCode::UnreadableBody, e.to_string())),
         Err(_) => return Err(too_large(FORM_BODY_LIMIT)),
     };
     let (fields, html_form) = fields_of(req, &bytes)?;

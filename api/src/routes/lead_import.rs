@@ -17,7 +17,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::caller::Caller;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::extract::{Query, too_large};
 use crate::routes::lead_forms::LEAD_FIELDS;
 use crate::routes::leads::{Codes, DuplicateOf, LeadInput, prepare};
@@ -98,7 +98,7 @@ fn parse_rows(content_type: &str, body: &[u8], mapping: &BTreeMap<String, String
         }
         "application/x-ndjson" | "application/jsonl" | "application/jsonlines" => {
             let text = std::str::from_utf8(body)
-                .map_err(|_| ApiError::bad_request("malformed_body", "the body is not UTF-8"))?;
+                .map_err(|_| ApiError::bad_request(ErrorCode::MalformedBody, "the body is not UTF-8"))?;
             Ok(text
                 .lines()
                 .filter(|l| !l.trim().is_empty())
@@ -118,7 +118,9 @@ fn parse_rows(content_type: &str, body: &[u8], mapping: &BTreeMap<String, String
                 .from_reader(body);
             let headers: Vec<String> = reader
                 .headers()
-                .map_err(|e| ApiError::bad_request("malformed_csv", format!("cannot read the header row: {e}")))?
+                .map_err(|e| {
+                    ApiError::bad_request(ErrorCode::MalformedCsv, format!("cannot read the header row: {e}"))
+                })?
                 .iter()
                 .map(|h| h.trim_start_matches('\u{feff}').to_owned())
                 .collect();
@@ -166,7 +168,7 @@ fn parse_rows(content_type: &str, body: &[u8], mapping: &BTreeMap<String, String
         }
         other => Err(ApiError::new(
             actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             format!("`{other}`: send application/json (an array), application/x-ndjson or text/csv"),
         )),
     }
@@ -204,9 +206,15 @@ pub async fn import_leads(
     }
     let mapping: BTreeMap<String, String> = match &query.0.mapping {
         Some(m) => serde_json::from_str(m).map_err(|e| {
-            ApiError::bad_request("invalid_query", format!("mapping is not a JSON object of strings: {e}")).with_errors(
-                vec![FieldError::new("mapping", "invalid_type", "a JSON object of strings")],
+            ApiError::bad_request(
+                ErrorCode::InvalidQuery,
+                format!("mapping is not a JSON object of strings: {e}"),
             )
+            .with_errors(vec![FieldError::new(
+                "mapping",
+                "invalid_type",
+                "a JSON object of strings",
+            )])
         })?,
         None => BTreeMap::new(),
     };
@@ -222,14 +230,14 @@ pub async fn import_leads(
         .to_ascii_lowercase();
     let bytes = match body.to_bytes_limited(IMPORT_BODY_LIMIT).await {
         Ok(Ok(b)) => b,
-        Ok(Err(e)) => return Err(ApiError::bad_request("unreadable_body", e.to_string())),
+        Ok(Err(e)) => return Err(ApiError::bad_request(ErrorCode::UnreadableBody, e.to_string())),
         Err(_) => return Err(too_large(IMPORT_BODY_LIMIT)),
     };
     let rows = parse_rows(&content_type, &bytes, &mapping)?;
     if rows.len() > MAX_ROWS {
         return Err(ApiError::new(
             actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "too_many_rows",
+            ErrorCode::TooManyRows,
             format!("{} rows: send at most {MAX_ROWS} a request", rows.len()),
         ));
     }

@@ -3,10 +3,11 @@
 use actix_web::{HttpResponse, get, web};
 
 use crate::caller::AuthUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::extract::etag;
 use crate::routes::users::UserDto;
 use crate::state::AppState;
+use persistence::Found;
 
 /// The signed-in user's own record, read fresh.
 #[utoipa::path(
@@ -23,10 +24,13 @@ pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
     let row = state
         .read(move |conn| {
             persistence::users::find(conn, user.id)
-                .ok()
+                .found()?
                 .filter(|u| u.active)
                 .ok_or_else(|| {
-                    ApiError::unauthorized("account_inactive", "this account no longer exists or is deactivated")
+                    ApiError::unauthorized(
+                        ErrorCode::AccountInactive,
+                        "this account no longer exists or is deactivated",
+                    )
                 })
         })
         .await?;

@@ -17,6 +17,7 @@ use crate::extract::{Json, PathId, path_id};
 use crate::routes::customers::{UserRef, visible};
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
+use persistence::Found;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -127,7 +128,7 @@ pub async fn put_member(
         .write(move |conn| {
             let scope = scope_of(conn, &user)?;
             let customer = visible(conn, &scope, id, true)?;
-            let target = users::find(conn, member).ok().filter(|u| u.active).ok_or_else(|| {
+            let target = users::find(conn, member).found()?.filter(|u| u.active).ok_or_else(|| {
                 ApiError::invalid_field("user_id", "not_found", format!("there is no active user {member}"))
             })?;
             if customer.owner_id == Some(member) {

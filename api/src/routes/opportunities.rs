@@ -15,13 +15,14 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::caller::AuthUser;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::extract::{IfMatch, Json, PathId, Query, double_option, etag};
 use crate::pagination;
 use crate::routes::activities::{ActivityTarget, log_activity};
 use crate::routes::customers::visible as visible_customer;
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
+use persistence::Found;
 
 /// Money in minor units (分 for CNY) and an ISO 4217 currency code.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
@@ -185,7 +186,7 @@ pub async fn create_opportunity(
             visible_customer(conn, &scope, b.customer_id, true)?;
             check_contact(conn, b.customer_id, b.contact_id)?;
             let pipeline = match b.pipeline_id {
-                Some(id) => opportunities::pipeline(conn, id).map_err(|_| {
+                Some(id) => opportunities::pipeline(conn, id).found()?.ok_or_else(|| {
                     ApiError::invalid_field("pipeline_id", "not_found", format!("there is no pipeline {id}"))
                 })?,
                 None => opportunities::default_pipeline(conn)?,
@@ -193,7 +194,7 @@ pub async fn create_opportunity(
             let first = opportunities::stages_of(conn, &[pipeline.id])?
                 .into_iter()
                 .find(|s| s.kind == "open")
-                .ok_or_else(|| ApiError::conflict("pipeline_empty", "the pipeline has no open stage"))?;
+                .ok_or_else(|| ApiError::conflict(ErrorCode::PipelineEmpty, "the pipeline has no open stage"))?;
             let now = now_utc();
             let new = NewOpportunityRow {
                 customer_id: b.customer_id,

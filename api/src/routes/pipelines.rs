@@ -2,8 +2,9 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use domain::pipeline::Requirement;
+use persistence::Found;
 use persistence::opportunities::{self, NewStageRow, PipelineRow, StageRow};
-use persistence::{DbConn, RepoError, now_utc};
+use persistence::{DbConn, now_utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -86,7 +87,9 @@ fn to_dto(p: PipelineRow, stages: &[StageRow]) -> PipelineDto {
 
 /// A pipeline with its stages.
 pub fn load(conn: &mut DbConn, id: i64) -> Result<PipelineDto, ApiError> {
-    let p = opportunities::pipeline(conn, id).map_err(|_| ApiError::not_found("pipeline"))?;
+    let p = opportunities::pipeline(conn, id)
+        .found()?
+        .ok_or_else(|| ApiError::not_found("pipeline"))?;
     let stages = opportunities::stages_of(conn, &[id])?;
     Ok(to_dto(p, &stages))
 }
@@ -226,13 +229,7 @@ pub async fn create_pipeline(
     }
     let dto = state
         .write(move |conn| {
-            let p = opportunities::insert_pipeline(conn, b.name.trim(), b.allow_skip, b.allow_back, &rows, now_utc())
-                .map_err(|e| match e {
-                RepoError::Conflict { .. } => {
-                    ApiError::conflict("pipeline_name_taken", "a pipeline with this name exists")
-                }
-                other => other.into(),
-            })?;
+            let p = opportunities::insert_pipeline(conn, b.name.trim(), b.allow_skip, b.allow_back, &rows, now_utc())?;
             load(conn, p.id)
         })
         .await?;

@@ -6,6 +6,7 @@ use persistence::{DbConn, users};
 
 use crate::caller::AuthUser;
 use crate::error::ApiError;
+use persistence::Found;
 
 /// admin: all; manager: their department subtree (+ pool); rep: own, shared, pool.
 pub fn scope_of(conn: &mut DbConn, user: &AuthUser) -> Result<DataScope, ApiError> {
@@ -26,7 +27,7 @@ pub fn check_assignable(
     field: &str,
 ) -> Result<users::UserRow, ApiError> {
     let row = users::find(conn, target)
-        .ok()
+        .found()?
         .filter(|u| u.active)
         .ok_or_else(|| ApiError::invalid_field(field, "not_found", format!("there is no active user {target}")))?;
     let allowed = domain::scope::may_assign(scope, target, row.department_id);

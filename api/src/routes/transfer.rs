@@ -5,6 +5,7 @@
 use actix_web::{HttpResponse, post, web};
 use domain::org::Role;
 use domain::scope::DataScope;
+use persistence::Found;
 use persistence::{DbConn, audit, customers, now_utc, users};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -145,7 +146,9 @@ pub async fn transfer_user_customers(
     let result = state
         .write(move |conn| {
             let scope = scope_of(conn, &user)?;
-            let source = users::find(conn, from).map_err(|_| ApiError::not_found("user"))?;
+            let source = users::find(conn, from)
+                .found()?
+                .ok_or_else(|| ApiError::not_found("user"))?;
             if let DataScope::Departments { departments, .. } = &scope
                 && !source.department_id.is_some_and(|d| departments.contains(&d))
             {

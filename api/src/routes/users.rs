@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::auth::ApiScope;
 use domain::org::{Role, UserFacts, check_password_policy, check_user_change, normalize_login_email};
+use persistence::Found;
 use persistence::users::{self, UserAfter, UserChangeset, UserFilter, UserRow, UserSort};
 use persistence::{DbConn, departments, now_utc, sessions};
 use serde::{Deserialize, Serialize};
@@ -12,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::caller::{AdminUser, Caller};
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::extract::{IfMatch, Json, PathId, Query, double_option, etag};
 use crate::pagination::{self, time_key};
 use crate::security::hash_password;
@@ -190,7 +191,7 @@ fn check_department(conn: &mut DbConn, department_id: Option<i64>) -> Result<(),
 fn rule_error(e: domain::org::UserRuleError) -> ApiError {
     match e.field() {
         Some(field) => ApiError::invalid_field(field, "rule", e.to_string()),
-        None => ApiError::conflict("user_rule", e.to_string()),
+        None => ApiError::conflict(ErrorCode::UserRule, e.to_string()),
     }
 }
 
@@ -324,14 +325,7 @@ pub async fn create_user(
                 created_at: now,
                 updated_at: now,
             };
-            users::insert(conn, &new).map_err(|e| {
-                if e.is_conflict_on("email") {
-                    ApiError::conflict("email_taken", "a user with this e-mail already exists")
-                        .with_errors(vec![FieldError::new("email", "taken", "already in use")])
-                } else {
-                    e.into()
-                }
-            })
+            Ok(users::insert(conn, &new)?)
         })
         .await?;
     Ok(with_etag(actix_web::http::StatusCode::CREATED, row.into()))
@@ -354,7 +348,11 @@ pub async fn create_user(
 pub async fn get_user(state: web::Data<AppState>, caller: Caller, id: PathId) -> Result<HttpResponse, ApiError> {
     caller.require_user_or_scope(ApiScope::UsersRead)?;
     let row = state
-        .read(move |conn| users::find(conn, id.0).map_err(|_| ApiError::not_found("user")))
+        .read(move |conn| {
+            users::find(conn, id.0)
+                .found()?
+                .ok_or_else(|| ApiError::not_found("user"))
+        })
         .await?;
     Ok(with_etag(actix_web::http::StatusCode::OK, row.into()))
 }
@@ -372,7 +370,9 @@ async fn change_user(
     let hash = web::block(move || password_hash_of(password)).await??;
     state
         .write(move |conn| {
-            let before = users::find(conn, id).map_err(|_| ApiError::not_found("user"))?;
+            let before = users::find(conn, id)
+                .found()?
+                .ok_or_else(|| ApiError::not_found("user"))?;
             let after = UserFacts {
                 id,
                 role: change.role.map_or_else(|| role_of(&before), Role::from),
@@ -388,7 +388,7 @@ async fn change_user(
                 let owned = persistence::customers::count_owned(conn, id)?;
                 if owned > 0 {
                     return Err(ApiError::conflict(
-                        "user_owns_customers",
+                        ErrorCode::UserOwnsCustomers,
                         format!("{} still owns {owned} customers: transfer them first", before.name),
                     )
                     .with_context(serde_json::json!({"customers": owned})));

@@ -11,7 +11,7 @@ use domain::scope::{Access, DataScope};
 use serde_json::json;
 
 use super::{Candidate, CustomerChangeset, CustomerRow, NewCustomerRow};
-use crate::{DbConn, RepoError, audit, dictionaries, naive, name_index, users};
+use crate::{Constraint, DbConn, RepoError, audit, dictionaries, naive, name_index, users};
 
 /// A customer to create: values already cleaned and keyed (domain rules).
 #[derive(Debug, Clone, Default)]
@@ -171,7 +171,7 @@ pub(super) fn guarded<T>(
 ) -> Result<T> {
     match conn.transaction(|c| write(c)) {
         Err(RepoError::Conflict { constraint })
-            if constraint.contains("name_key") || constraint.contains("credit_code") =>
+            if matches!(constraint, Constraint::CustomerName | Constraint::CustomerCreditCode) =>
         {
             let winner = existing(conn, key, code, except)?;
             Err(

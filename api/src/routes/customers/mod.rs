@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::extract::etag;
 
 mod create;
@@ -161,7 +161,7 @@ pub fn exists_error(row: &CustomerRow, owner_name: Option<String>, by_credit_cod
     };
     let what = if by_credit_code { "credit code" } else { "company" };
     ApiError::conflict(
-        "customer_exists",
+        ErrorCode::CustomerExists,
         format!(
             "this {what} is already a customer: {} (#{}), {holder}",
             row.name, row.id

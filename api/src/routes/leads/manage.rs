@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::caller::{AuthUser, Caller};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::extract::{IfMatch, Json, PathId, Query};
 use crate::pagination;
 use crate::routes::scope::{check_assignable, scope_of};
@@ -248,7 +248,7 @@ pub async fn update_lead(
             let before = visible(conn, &scope, id.0)?;
             if b.status.is_some() && !leads::OPEN.contains(&before.status.as_str()) {
                 return Err(ApiError::conflict(
-                    "lead_closed",
+                    ErrorCode::LeadClosed,
                     format!("the lead is already {}", before.status),
                 ));
             }
