@@ -1,0 +1,280 @@
+//! Opening, listing, reading and changing deals.
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use persistence::now_utc;
+use persistence::opportunities::{self, NewOpportunityRow, OpportunityChangeset, OpportunityFilter};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::caller::AuthUser;
+use crate::error::{ApiError, ErrorCode};
+use crate::extract::{IfMatch, Json, PathId, Query, double_option};
+use crate::pagination;
+use crate::routes::customers::visible as visible_customer;
+use crate::routes::scope::scope_of;
+use crate::state::AppState;
+use persistence::Found;
+
+use super::*;
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOpportunity {
+    pub customer_id: i64,
+    pub contact_id: Option<i64>,
+    /// Default: the default pipeline. The deal starts in its first open stage.
+    pub pipeline_id: Option<i64>,
+    #[validate(length(min = 1, max = 200))]
+    #[schema(example = "ERP 二期", min_length = 1, max_length = 200)]
+    pub title: String,
+    #[validate(nested)]
+    pub amount: Option<Money>,
+    pub expected_close_date: Option<NaiveDate>,
+}
+
+/// Opens a deal on a customer the caller may change; it starts in the
+/// pipeline's first stage and belongs to the caller.
+#[utoipa::path(
+    tag = "opportunities",
+    request_body = CreateOpportunity,
+    responses(
+        (status = 201, body = OpportunityDto, headers(("ETag" = String), ("Location" = String))),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/opportunities")]
+pub async fn create_opportunity(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: Json<CreateOpportunity>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let currency = b
+        .amount
+        .as_ref()
+        .map(check_money)
+        .transpose()?
+        .unwrap_or_else(|| "CNY".into());
+    let row = state
+        .write(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            visible_customer(conn, &scope, b.customer_id, true)?;
+            check_contact(conn, b.customer_id, b.contact_id)?;
+            let pipeline = match b.pipeline_id {
+                Some(id) => opportunities::pipeline(conn, id).found()?.ok_or_else(|| {
+                    ApiError::invalid_field("pipeline_id", "not_found", format!("there is no pipeline {id}"))
+                })?,
+                None => opportunities::default_pipeline(conn)?,
+            };
+            let first = opportunities::stages_of(conn, &[pipeline.id])?
+                .into_iter()
+                .find(|s| s.kind == "open")
+                .ok_or_else(|| ApiError::conflict(ErrorCode::PipelineEmpty, "the pipeline has no open stage"))?;
+            let now = now_utc();
+            let new = NewOpportunityRow {
+                customer_id: b.customer_id,
+                contact_id: b.contact_id,
+                pipeline_id: pipeline.id,
+                stage_id: first.id,
+                title: b.title.trim().to_owned(),
+                amount: b.amount.as_ref().map(|m| m.amount),
+                currency,
+                expected_close_date: b.expected_close_date,
+                owner_id: user.id,
+                stage_entered_at: now.naive_utc(),
+                created_at: now.naive_utc(),
+                updated_at: now.naive_utc(),
+            };
+            Ok(opportunities::insert(conn, &new, user.id, now)?)
+        })
+        .await?;
+    Ok(respond(actix_web::http::StatusCode::CREATED, row))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListOpportunitiesQuery {
+    pub pipeline_id: Option<i64>,
+    pub stage_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub status: Option<DealStatus>,
+    /// Expected close date on or after.
+    pub closing_from: Option<NaiveDate>,
+    /// Expected close date on or before.
+    pub closing_to: Option<NaiveDate>,
+    /// Minor units.
+    pub amount_min: Option<i64>,
+    pub amount_max: Option<i64>,
+    /// Only open deals older in their stage than its stale-after days.
+    pub stale: Option<bool>,
+    pub updated_since: Option<DateTime<Utc>>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpportunityPage {
+    pub data: Vec<OpportunityDto>,
+    pub next_cursor: Option<String>,
+}
+
+/// Lists the deals the caller may see, filtered and keyset-paginated.
+#[utoipa::path(
+    tag = "opportunities",
+    params(ListOpportunitiesQuery),
+    responses((status = 200, body = OpportunityPage), (status = 400, response = crate::openapi::BadRequest), (status = 401, response = crate::openapi::Unauthorized)),
+    security(("bearer" = []))
+)]
+#[get("/opportunities")]
+pub async fn list_opportunities(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: Query<ListOpportunitiesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.0;
+    let sort = pagination::Sort {
+        field: "id",
+        descending: false,
+    };
+    let limit = pagination::limit(q.limit)?;
+    let after = pagination::decode_cursor(q.cursor.as_deref(), &sort)?.map(|p| p.id);
+    let stale = q.stale.unwrap_or(false);
+    let rows = state
+        .read(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            let now = now_utc();
+            let stale_cutoffs = if stale {
+                let ps: Vec<i64> = opportunities::pipelines_list(conn)?.iter().map(|p| p.id).collect();
+                let cutoffs = opportunities::stages_of(conn, &ps)?
+                    .iter()
+                    .filter_map(|s| {
+                        s.stale_after_days
+                            .map(|d| (s.id, (now - chrono::Duration::days(i64::from(d))).naive_utc()))
+                    })
+                    .collect();
+                Some((cutoffs, now.naive_utc()))
+            } else {
+                None
+            };
+            let filter = OpportunityFilter {
+                pipeline_id: q.pipeline_id,
+                stage_id: q.stage_id,
+                owner_id: q.owner_id,
+                department_id: q.department_id,
+                status: q.status.map(|s| format!("{s:?}").to_lowercase()),
+                closing_from: q.closing_from,
+                closing_to: q.closing_to,
+                amount_min: q.amount_min,
+                amount_max: q.amount_max,
+                stale: stale_cutoffs,
+                updated_since: q.updated_since,
+            };
+            Ok(opportunities::list(conn, &scope, &filter, after, limit + 1)?)
+        })
+        .await?;
+    let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |r| (r.id.into(), r.id));
+    Ok(HttpResponse::Ok().json(OpportunityPage {
+        data: rows.into_iter().map(to_dto).collect(),
+        next_cursor,
+    }))
+}
+
+/// Reads one deal.
+#[utoipa::path(
+    tag = "opportunities",
+    params(("id" = i64, Path, description = "Opportunity id")),
+    responses((status = 200, body = OpportunityDto, headers(("ETag" = String))), (status = 401, response = crate::openapi::Unauthorized), (status = 404, response = crate::openapi::NotFound)),
+    security(("bearer" = []))
+)]
+#[get("/opportunities/{id}")]
+pub async fn get_opportunity(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
+    let row = state
+        .read(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            visible(conn, &scope, id.0)
+        })
+        .await?;
+    Ok(respond(actix_web::http::StatusCode::OK, row))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOpportunity {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub contact_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Money>)]
+    pub amount: Option<Option<Money>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub expected_close_date: Option<Option<NaiveDate>>,
+}
+
+/// Changes a deal's details (not its stage: see transitions). `If-Match` guards concurrent edits.
+#[utoipa::path(
+    tag = "opportunities",
+    request_body = UpdateOpportunity,
+    params(("id" = i64, Path, description = "Opportunity id"), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    responses(
+        (status = 200, body = OpportunityDto, headers(("ETag" = String))),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/opportunities/{id}")]
+pub async fn update_opportunity(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: PathId,
+    if_match: IfMatch,
+    body: Json<UpdateOpportunity>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let currency = match &b.amount {
+        Some(Some(m)) => {
+            m.validate().map_err(|e| {
+                let mut errors = crate::extract::validation_errors(&e);
+                errors
+                    .iter_mut()
+                    .for_each(|fe| fe.field = format!("amount.{}", fe.field));
+                ApiError::validation(errors)
+            })?;
+            Some(check_money(m)?)
+        }
+        _ => None,
+    };
+    let row = state
+        .write(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            let deal = visible(conn, &scope, id.0)?;
+            if let Some(contact) = b.contact_id {
+                check_contact(conn, deal.customer_id, contact)?;
+            }
+            let changes = OpportunityChangeset {
+                title: b.title.map(|t| t.trim().to_owned()),
+                contact_id: b.contact_id,
+                amount: b.amount.as_ref().map(|m| m.as_ref().map(|m| m.amount)),
+                currency,
+                expected_close_date: b.expected_close_date,
+                ..OpportunityChangeset::default()
+            };
+            Ok(opportunities::update(conn, id.0, if_match.0, &changes, now_utc())?)
+        })
+        .await?;
+    Ok(respond(actix_web::http::StatusCode::OK, row))
+}

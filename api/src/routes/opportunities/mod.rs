@@ -1,0 +1,137 @@
+//! Opportunities (商机): deals moving through a pipeline. Moves go through
+//! `transitions`, checked by `domain::pipeline::transition`; every accepted
+//! move is a stage change with the time spent in the previous stage.
+
+use actix_web::HttpResponse;
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::scope::DataScope;
+use persistence::opportunities::{self, OpportunityRow};
+use persistence::{DbConn, contacts};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::error::ApiError;
+use crate::extract::etag;
+
+mod activities;
+mod manage;
+mod stages;
+
+pub use activities::*;
+pub use manage::*;
+pub use stages::*;
+
+/// Money in minor units (分 for CNY) and an ISO 4217 currency code.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Money {
+    #[validate(range(min = 0))]
+    #[schema(example = 12_500_000, minimum = 0)]
+    pub amount: i64,
+    #[validate(length(equal = 3))]
+    #[schema(example = "CNY", min_length = 3, max_length = 3)]
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DealStatus {
+    Open,
+    Won,
+    Lost,
+    Invalid,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OpportunityDto {
+    pub id: i64,
+    pub customer_id: i64,
+    pub contact_id: Option<i64>,
+    pub pipeline_id: i64,
+    pub stage_id: i64,
+    #[schema(example = "ERP 二期")]
+    pub title: String,
+    pub amount: Option<Money>,
+    pub expected_close_date: Option<NaiveDate>,
+    pub owner_id: i64,
+    pub status: DealStatus,
+    pub lost_reason: Option<String>,
+    /// The stage a lost deal was lost from.
+    pub lost_at_stage_id: Option<i64>,
+    pub stage_entered_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+fn to_dto(r: OpportunityRow) -> OpportunityDto {
+    OpportunityDto {
+        amount: r.amount.map(|amount| Money {
+            amount,
+            currency: r.currency.clone(),
+        }),
+        status: match r.status.as_str() {
+            "won" => DealStatus::Won,
+            "lost" => DealStatus::Lost,
+            "invalid" => DealStatus::Invalid,
+            _ => DealStatus::Open,
+        },
+        id: r.id,
+        customer_id: r.customer_id,
+        contact_id: r.contact_id,
+        pipeline_id: r.pipeline_id,
+        stage_id: r.stage_id,
+        title: r.title,
+        expected_close_date: r.expected_close_date,
+        owner_id: r.owner_id,
+        lost_reason: r.lost_reason,
+        lost_at_stage_id: r.lost_at_stage_id,
+        stage_entered_at: r.stage_entered_at.and_utc(),
+        closed_at: r.closed_at.map(|t| t.and_utc()),
+        created_at: r.created_at.and_utc(),
+        updated_at: r.updated_at.and_utc(),
+        version: r.version,
+    }
+}
+
+fn respond(status: actix_web::http::StatusCode, row: OpportunityRow) -> HttpResponse {
+    let dto = to_dto(row);
+    let mut res = HttpResponse::build(status);
+    res.insert_header(("ETag", etag(dto.version)));
+    if status == actix_web::http::StatusCode::CREATED {
+        res.insert_header(("Location", format!("/api/v1/opportunities/{}", dto.id)));
+    }
+    res.json(dto)
+}
+
+fn check_money(m: &Money) -> Result<String, ApiError> {
+    let c = m.currency.trim().to_ascii_uppercase();
+    if c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_uppercase()) {
+        return Err(ApiError::invalid_field(
+            "amount.currency",
+            "currency",
+            "a three-letter ISO 4217 code such as CNY",
+        ));
+    }
+    Ok(c)
+}
+
+fn check_contact(conn: &mut DbConn, customer_id: i64, contact_id: Option<i64>) -> Result<(), ApiError> {
+    if let Some(c) = contact_id {
+        let ok = contacts::find_live(conn, c).is_ok_and(|row| row.customer_id == customer_id);
+        if !ok {
+            return Err(ApiError::invalid_field(
+                "contact_id",
+                "not_found",
+                "not a contact of this customer",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn visible(conn: &mut DbConn, scope: &DataScope, id: i64) -> Result<OpportunityRow, ApiError> {
+    opportunities::find_visible(conn, id, scope)?.ok_or_else(|| ApiError::not_found("opportunity"))
+}

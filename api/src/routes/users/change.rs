@@ -1,0 +1,159 @@
+//! Changing and deactivating a user (admin); ending sessions with them.
+
+use actix_web::{HttpResponse, patch, post, web};
+use domain::org::{Role, UserFacts, check_user_change};
+use persistence::Found;
+use persistence::users::{self, UserChangeset, UserRow};
+use persistence::{now_utc, sessions};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::caller::AdminUser;
+use crate::error::{ApiError, ErrorCode};
+use crate::extract::{IfMatch, Json, PathId, double_option};
+use crate::state::AppState;
+
+use super::*;
+
+/// Fields to change; absent fields stay, `null` clears a nullable field.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: Option<String>,
+    pub role: Option<RoleDto>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub department_id: Option<Option<i64>>,
+    pub active: Option<bool>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 1_000_000)]
+    pub max_customers: Option<Option<i32>>,
+    /// A new password; signs the user out everywhere.
+    #[schema(min_length = 10, max_length = 128)]
+    pub password: Option<String>,
+}
+
+/// Applies an admin's change to a user, enforcing the user rules; revokes the
+/// user's sessions when deactivated or given a new password.
+async fn change_user(
+    state: &AppState,
+    actor: i64,
+    id: i64,
+    version: Option<i64>,
+    change: UpdateUser,
+) -> Result<UserRow, ApiError> {
+    let password = change.password.clone();
+    let hash = web::block(move || password_hash_of(password)).await??;
+    state
+        .write(move |conn| {
+            let before = users::find(conn, id)
+                .found()?
+                .ok_or_else(|| ApiError::not_found("user"))?;
+            let after = UserFacts {
+                id,
+                role: change.role.map_or_else(|| role_of(&before), Role::from),
+                active: change.active.unwrap_or(before.active),
+                department_id: change.department_id.unwrap_or(before.department_id),
+            };
+            check_user_change(actor, Some(&facts(&before)), &after, users::count_active_admins(conn)?)
+                .map_err(rule_error)?;
+            if change.department_id.is_some() {
+                check_department(conn, after.department_id)?;
+            }
+            if before.active && !after.active {
+                let owned = persistence::customers::count_owned(conn, id)?;
+                if owned > 0 {
+                    return Err(ApiError::conflict(
+                        ErrorCode::UserOwnsCustomers,
+                        format!("{} still owns {owned} customers: transfer them first", before.name),
+                    )
+                    .with_context(serde_json::json!({"customers": owned})));
+                }
+            }
+            let revoke = (before.active && !after.active) || hash.is_some();
+            let changes = UserChangeset {
+                name: change.name.map(|n| n.trim().to_owned()),
+                role: change.role.map(|r| Role::from(r).as_str().to_owned()),
+                department_id: change.department_id,
+                active: change.active,
+                max_customers: change.max_customers,
+                password_hash: hash,
+            };
+            let now = now_utc();
+            let row = users::update(conn, id, version, &changes, now)?;
+            if revoke {
+                sessions::revoke_user(conn, id, now)?;
+            }
+            Ok(row)
+        })
+        .await
+        .inspect(|_| state.auth_cache.forget(id))
+}
+
+/// Changes a user (admin). Send `If-Match` with the ETag you read to avoid
+/// overwriting someone else's change (412 when stale).
+#[utoipa::path(
+    tag = "users",
+    request_body = UpdateUser,
+    params(
+        ("id" = i64, Path, description = "User id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the version you read")
+    ),
+    responses(
+        (status = 200, body = UserDto, headers(("ETag" = String))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: PathId,
+    if_match: IfMatch,
+    body: Json<UpdateUser>,
+) -> Result<HttpResponse, ApiError> {
+    let row = change_user(&state, admin.0.id, id.0, if_match.0, body.0).await?;
+    Ok(with_etag(actix_web::http::StatusCode::OK, row.into()))
+}
+
+/// Deactivates a user (admin): they can no longer sign in and their sessions end.
+#[utoipa::path(
+    tag = "users",
+    params(
+        ("id" = i64, Path, description = "User id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the version you read")
+    ),
+    responses(
+        (status = 200, body = UserDto, headers(("ETag" = String))),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/users/{id}/deactivate")]
+pub async fn deactivate_user(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: PathId,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let change = UpdateUser {
+        active: Some(false),
+        ..UpdateUser::default()
+    };
+    let row = change_user(&state, admin.0.id, id.0, if_match.0, change).await?;
+    Ok(with_etag(actix_web::http::StatusCode::OK, row.into()))
+}

@@ -1,0 +1,134 @@
+//! Users: anyone signed in (or a key with `users:read`) reads the directory;
+//! only admins create, change and deactivate.
+
+use actix_web::HttpResponse;
+use chrono::{DateTime, Utc};
+use domain::org::{Role, UserFacts, check_password_policy};
+use persistence::users::UserRow;
+use persistence::{DbConn, departments};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::extract::etag;
+use crate::security::hash_password;
+
+mod change;
+mod create;
+mod read;
+
+pub use change::*;
+pub use create::*;
+pub use read::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleDto {
+    Admin,
+    Manager,
+    Rep,
+}
+
+impl From<RoleDto> for Role {
+    fn from(r: RoleDto) -> Role {
+        match r {
+            RoleDto::Admin => Role::Admin,
+            RoleDto::Manager => Role::Manager,
+            RoleDto::Rep => Role::Rep,
+        }
+    }
+}
+
+impl From<Role> for RoleDto {
+    fn from(r: Role) -> RoleDto {
+        match r {
+            Role::Admin => RoleDto::Admin,
+            Role::Manager => RoleDto::Manager,
+            Role::Rep => RoleDto::Rep,
+        }
+    }
+}
+
+/// A user as the API shows it (never the password hash).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserDto {
+    pub id: i64,
+    #[schema(example = "li.lei@example.com")]
+    pub email: String,
+    #[schema(example = "李雷")]
+    pub name: String,
+    pub role: RoleDto,
+    pub department_id: Option<i64>,
+    pub active: bool,
+    /// Cap on owned customers; `null` uses the organisation default.
+    pub max_customers: Option<i32>,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Increases with every change; sent as the `ETag`.
+    pub version: i64,
+}
+
+fn role_of(row: &UserRow) -> Role {
+    row.role.parse().unwrap_or(Role::Rep)
+}
+
+impl From<UserRow> for UserDto {
+    fn from(r: UserRow) -> UserDto {
+        UserDto {
+            role: role_of(&r).into(),
+            id: r.id,
+            email: r.email,
+            name: r.name,
+            department_id: r.department_id,
+            active: r.active,
+            max_customers: r.max_customers,
+            last_login_at: r.last_login_at.map(|t| t.and_utc()),
+            created_at: r.created_at.and_utc(),
+            updated_at: r.updated_at.and_utc(),
+            version: r.version,
+        }
+    }
+}
+
+fn facts(r: &UserRow) -> UserFacts {
+    UserFacts {
+        id: r.id,
+        role: role_of(r),
+        active: r.active,
+        department_id: r.department_id,
+    }
+}
+
+fn with_etag(status: actix_web::http::StatusCode, user: UserDto) -> HttpResponse {
+    let mut res = HttpResponse::build(status);
+    res.insert_header(("ETag", etag(user.version)));
+    if status == actix_web::http::StatusCode::CREATED {
+        res.insert_header(("Location", format!("/api/v1/users/{}", user.id)));
+    }
+    res.json(user)
+}
+
+fn password_hash_of(password: Option<String>) -> Result<Option<String>, ApiError> {
+    let Some(p) = password else { return Ok(None) };
+    check_password_policy(&p).map_err(|e| ApiError::invalid_field("password", "password_policy", e.to_string()))?;
+    hash_password(&p).map(Some).map_err(ApiError::internal)
+}
+
+fn check_department(conn: &mut DbConn, department_id: Option<i64>) -> Result<(), ApiError> {
+    match department_id {
+        Some(id) if !departments::exists(conn, id)? => Err(ApiError::invalid_field(
+            "department_id",
+            "not_found",
+            format!("there is no department {id}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn rule_error(e: domain::org::UserRuleError) -> ApiError {
+    match e.field() {
+        Some(field) => ApiError::invalid_field(field, "rule", e.to_string()),
+        None => ApiError::conflict(ErrorCode::UserRule, e.to_string()),
+    }
+}
