@@ -1,7 +1,7 @@
 //! Access tokens follow the user: a role, department or deactivation takes
 //! effect on the very next request made with a token issued before it.
 
-use crm_tests::{TestApp, password_of};
+use crm_tests::{CustomerBuilder, TestApp, password_of};
 use serde_json::json;
 
 #[test]
@@ -32,31 +32,33 @@ fn a_manager_moved_away_no_longer_reads_the_old_department() {
     let admin = app.admin_token();
     let east = app.create_department(&admin, "华东", None);
     let north = app.create_department(&admin, "华北", None);
-    let mgr = app.create_user(&admin, "mgr@example.com", "manager", Some(east));
-    app.create_user(&admin, "rep@example.com", "rep", Some(east));
-    let rep = app.token("rep@example.com", &password_of("rep@example.com"));
-    let customer = app
-        .post("/api/v1/customers")
-        .bearer(&rep)
-        .json(&json!({"name": "华东客户"}))
-        .expect(201)
-        .json()["id"]
+    let mgr = app.user(&admin, "mgr@example.com", "manager", Some(east));
+    let rep = app.user(&admin, "rep@example.com", "rep", Some(east));
+    let customer = CustomerBuilder::new("华东客户").owner(&rep).create(&app, &mgr.token)["id"]
         .as_i64()
         .unwrap();
-    let old = app.token("mgr@example.com", &password_of("mgr@example.com"));
     let path = format!("/api/v1/customers/{customer}");
-    app.get(&path).bearer(&old).send().expect(200);
-    app.patch(&format!("/api/v1/users/{mgr}"))
+    app.get(&path).bearer(&mgr.token).send().expect(200);
+    app.patch(&format!("/api/v1/users/{}", mgr.id))
         .bearer(&admin)
         .json(&json!({"department_id": north}))
         .expect(200);
-    app.get(&path).bearer(&old).send().problem(404, "not_found");
+    // the token issued before the move: same string, new powers
+    app.get(&path).bearer(&mgr.token).send().problem(404, "not_found");
     app.patch(&path)
-        .bearer(&old)
+        .bearer(&mgr.token)
         .json(&json!({"notes": "still mine?"}))
         .problem(404, "not_found");
-    let listed = app.get("/api/v1/customers").bearer(&old).send().expect(200).json();
+    let listed = app
+        .get("/api/v1/customers")
+        .bearer(&mgr.token)
+        .send()
+        .expect(200)
+        .json();
     assert_eq!(listed["data"].as_array().unwrap().len(), 0);
+    let stored = app.db(|conn| persistence::customers::find(conn, customer).unwrap());
+    assert_eq!(stored.notes, None, "the refused edit wrote nothing");
+    assert_eq!(stored.owner_id, Some(rep.id));
 }
 
 #[test]

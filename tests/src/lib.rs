@@ -50,6 +50,60 @@ pub fn backend_is_postgres() -> bool {
     std::env::var("CRM_TEST_BACKEND").is_ok_and(|b| b == "postgres")
 }
 
+/// A PostgreSQL database migrated once and cloned for every test
+/// (`CREATE DATABASE ... TEMPLATE`), named after the migrations it holds, so
+/// a run migrates at most once and a changed migration gets a new template.
+fn pg_template() -> &'static str {
+    static TEMPLATE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        use std::hash::{Hash, Hasher};
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/postgres");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path().join("up.sql")))
+            .collect();
+        files.sort();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        for f in &files {
+            f.file_name().hash(&mut hasher);
+            std::fs::read_to_string(f).unwrap_or_default().hash(&mut hasher);
+        }
+        let name = format!("crm_template_{:016x}", hasher.finish());
+        let mut admin = PgConnection::establish(&pg_admin_url())
+            .unwrap_or_else(|e| panic!("PostgreSQL at {} does not answer: {e}", pg_admin_url()));
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let exists = diesel::sql_query(format!(
+            "SELECT COUNT(*) AS n FROM pg_database WHERE datname = '{name}'"
+        ))
+        .get_result::<N>(&mut admin)
+        .unwrap()
+        .n > 0;
+        if !exists {
+            // migrate under a private name, then rename: a half-built template
+            // is never visible, and two racing runs both end with one
+            let building = format!("{name}_{}", unique_name());
+            diesel::sql_query(format!("CREATE DATABASE \"{building}\""))
+                .execute(&mut admin)
+                .unwrap();
+            let backend = persistence::Backend::from_url(&pg_url_for(&building)).unwrap();
+            let mut conn = backend.connect().unwrap();
+            persistence::db::migrate(&mut conn).unwrap();
+            drop(conn);
+            let renamed =
+                diesel::sql_query(format!("ALTER DATABASE \"{building}\" RENAME TO \"{name}\"")).execute(&mut admin);
+            if renamed.is_err() {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"))
+                    .execute(&mut admin);
+            }
+        }
+        name
+    })
+}
+
 pub(crate) enum Store {
     Sqlite(PathBuf),
     Postgres(String),
@@ -61,9 +115,10 @@ impl Store {
         let name = unique_name();
         if postgres {
             let db = format!("crm_test_{name}");
+            let template = pg_template();
             let mut conn = PgConnection::establish(&pg_admin_url())
                 .unwrap_or_else(|e| panic!("PostgreSQL at {} does not answer: {e}", pg_admin_url()));
-            diesel::sql_query(format!("CREATE DATABASE \"{db}\""))
+            diesel::sql_query(format!("CREATE DATABASE \"{db}\" TEMPLATE \"{template}\""))
                 .execute(&mut conn)
                 .unwrap();
             let url = pg_url_for(&db);
@@ -204,6 +259,69 @@ impl TestApp {
     /// Runs `SELECT COUNT(*) AS n ...` against this test's own database.
     pub fn count(&self, statement: &str) -> i64 {
         self.store.count(statement)
+    }
+
+    /// Runs `f` on a connection to this test's database through persistence,
+    /// so a test checks stored state with the code that stores it.
+    pub fn db<T>(&self, f: impl FnOnce(&mut persistence::DbConn) -> T) -> T {
+        let url = match &self.store {
+            Store::Postgres(db) => pg_url_for(db),
+            Store::Sqlite(path) => format!("sqlite://{}", path.display()),
+        };
+        let mut conn = persistence::Backend::from_url(&url).unwrap().connect().unwrap();
+        f(&mut conn)
+    }
+
+    /// Creates a user (password `password-of-<email>`) and signs them in.
+    pub fn user(&self, admin_token: &str, email: &str, role: &str, department: Option<i64>) -> TestUser {
+        let id = self.create_user(admin_token, email, role, department);
+        TestUser {
+            id,
+            email: email.to_owned(),
+            token: self.token(email, &password_of(email)),
+        }
+    }
+}
+
+/// A signed-in user of a test.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: i64,
+    pub email: String,
+    pub token: String,
+}
+
+/// A customer to create in a test: `CustomerBuilder::new("华为技术").owner(&rep).create(&app, &admin)`.
+#[derive(Debug, Clone)]
+pub struct CustomerBuilder {
+    body: Value,
+}
+
+impl CustomerBuilder {
+    pub fn new(name: &str) -> CustomerBuilder {
+        CustomerBuilder {
+            body: json!({"name": name}),
+        }
+    }
+
+    pub fn owner(mut self, user: &TestUser) -> CustomerBuilder {
+        self.body["owner_id"] = json!(user.id);
+        self
+    }
+
+    /// Any other field of the create body.
+    pub fn with(mut self, field: &str, value: Value) -> CustomerBuilder {
+        self.body[field] = value;
+        self
+    }
+
+    /// Creates it as `caller` (201 expected) and returns the answer.
+    pub fn create(self, app: &TestApp, caller_token: &str) -> Value {
+        app.post("/api/v1/customers")
+            .bearer(caller_token)
+            .json(&self.body)
+            .expect(201)
+            .json()
     }
 }
 
