@@ -90,8 +90,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         ));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(de) {
-        Ok(v) => Ok(v),
+    match serde_path_to_error::deserialize::<_, T>(&mut *de) {
+        // one JSON value and nothing after it but white space
+        Ok(v) => match de.end() {
+            Ok(()) => Ok(v),
+            Err(e) => Err(ApiError::bad_request(
+                ErrorCode::MalformedJson,
+                format!("the body is not valid JSON: {e}"),
+            )),
+        },
         Err(err) => {
             let path = err.path().to_string();
             let inner = err.into_inner();
@@ -221,6 +228,17 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     }
 }
 
+/// The longest value a query parameter may have (a cursor over long names is
+/// the longest real one); a huge LIKE pattern would make SQLite fail
+/// ("pattern too complex") instead of answer.
+pub const MAX_QUERY_VALUE: usize = 2_000;
+/// The longest search text (`q`), as the OpenAPI document says.
+pub const MAX_SEARCH_TEXT: usize = 200;
+
+fn query_value_limit(name: &str) -> usize {
+    if name == "q" { MAX_SEARCH_TEXT } else { MAX_QUERY_VALUE }
+}
+
 pub fn parse_query<T: DeserializeOwned>(qs: &str) -> Result<T, ApiError> {
     if let Some((k, _)) = form_urlencoded::parse(qs.as_bytes()).find(|(k, v)| k.contains('\0') || v.contains('\0')) {
         return Err(ApiError::bad_request(
@@ -231,6 +249,22 @@ pub fn parse_query<T: DeserializeOwned>(qs: &str) -> Result<T, ApiError> {
             k.replace('\0', ""),
             "nul_character",
             "remove the NUL character",
+        )]));
+    }
+    if let Some((k, v)) = form_urlencoded::parse(qs.as_bytes()).find(|(k, v)| v.chars().count() > query_value_limit(k))
+    {
+        let limit = query_value_limit(&k);
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidQuery,
+            format!(
+                "query parameter `{k}` has {} characters; at most {limit}",
+                v.chars().count()
+            ),
+        )
+        .with_errors(vec![FieldError::new(
+            k.into_owned(),
+            "length",
+            format!("at most {limit} characters"),
         )]));
     }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(qs.as_bytes()));

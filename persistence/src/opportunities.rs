@@ -256,6 +256,18 @@ pub fn find_visible(conn: &mut DbConn, id: i64, scope: &DataScope) -> Result<Opt
 }
 
 /// Applies a change if the deal is still at `expected_version` (when given).
+/// Takes the deal's row lock for the rest of the transaction (a no-op
+/// UPDATE; PostgreSQL has no portable `FOR UPDATE` through the multi-backend
+/// connection, SQLite's writer lock is already held), so concurrent stage
+/// moves run one after the other and each decides on the state the one
+/// before it left, as on SQLite.
+pub fn lock(conn: &mut DbConn, id: i64) -> Result<(), RepoError> {
+    diesel::update(opportunities::table.find(id))
+        .set(opportunities::version.eq(opportunities::version))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn update(
     conn: &mut DbConn,
     id: i64,

@@ -9,6 +9,7 @@ mod customer_scope;
 mod customers;
 mod dictionaries;
 mod errors;
+mod hostile_input;
 mod idempotency;
 mod leads;
 mod opportunities;

@@ -77,6 +77,7 @@ pub struct UpdateDepartment {
 pub struct ListDepartmentsQuery {
     pub parent_id: Option<i64>,
     /// Case-insensitive part of the name.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     pub updated_since: Option<DateTime<Utc>>,
     /// `id` (default) or `name`; prefix `-` for descending.

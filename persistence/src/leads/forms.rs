@@ -51,6 +51,9 @@ pub fn forms(conn: &mut DbConn) -> Result<Vec<FormRow>, RepoError> {
 }
 
 pub fn form_by_key(conn: &mut DbConn, key: &str) -> Result<Option<FormRow>, RepoError> {
+    if key.contains('\0') {
+        return Ok(None); // no key has one, and PostgreSQL cannot even compare it
+    }
     Ok(lead_forms::table
         .filter(lead_forms::public_key.eq(key))
         .filter(lead_forms::active.eq(true))

@@ -33,6 +33,7 @@ pub struct ListCustomersQuery {
     /// Only pool customers (`true`) or only owned ones (`false`).
     pub in_pool: Option<bool>,
     /// Part of the name, phone or e-mail.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     pub updated_since: Option<DateTime<Utc>>,
     /// `id` (default), `name` or `updated_at`; prefix `-` for descending.

@@ -96,6 +96,7 @@ pub struct ListLeadsQuery {
     pub overdue: Option<bool>,
     pub source: Option<String>,
     /// Part of the company, person name or e-mail.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     pub updated_since: Option<DateTime<Utc>>,
     /// `id` (default) or `-id`.

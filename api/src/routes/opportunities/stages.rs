@@ -56,6 +56,7 @@ pub async fn transition_opportunity(
     let row = state
         .write(move |conn| {
             let scope = scope_of(conn, &user)?;
+            opportunities::lock(conn, id.0)?;
             let deal = visible(conn, &scope, id.0)?;
             if if_match.0.is_some_and(|v| v != deal.version) {
                 return Err(ApiError::stale());

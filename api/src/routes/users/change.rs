@@ -29,6 +29,7 @@ pub struct UpdateUser {
     pub department_id: Option<Option<i64>>,
     pub active: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
+    #[validate(range(min = 0, max = 1_000_000))]
     #[schema(value_type = Option<i32>, minimum = 0, maximum = 1_000_000)]
     pub max_customers: Option<Option<i32>>,
     /// A new password; signs the user out everywhere.

@@ -25,6 +25,7 @@ pub struct ListUsersQuery {
     pub department_id: Option<i64>,
     pub active: Option<bool>,
     /// Case-insensitive part of the name or e-mail.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// Only users changed at or after this time (for sync).
     pub updated_since: Option<DateTime<Utc>>,
