@@ -80,6 +80,14 @@ pub fn may_assign(scope: &DataScope, target: i64, target_department: Option<i64>
     }
 }
 
+/// May the caller see a colleague's contact details and activity (e-mail,
+/// last sign-in)? The same reach as assigning work: admins everyone,
+/// managers their subtree, reps only themselves. Everyone sees names,
+/// roles and departments (the directory).
+pub fn may_see_contact_details(scope: &DataScope, target: i64, target_department: Option<i64>) -> bool {
+    may_assign(scope, target, target_department)
+}
+
 /// May a user share a record with a colleague? Reps within their own
 /// department, managers within their subtree, admins with anyone.
 pub fn may_share(scope: &DataScope, actor_department: Option<i64>, target_department: Option<i64>) -> bool {
@@ -169,6 +177,8 @@ mod tests {
         assert!(may_assign(&rep, 6, Some(3)) && !may_assign(&rep, 7, Some(3)));
         assert!(may_assign(&mgr, 7, Some(3)) && may_assign(&mgr, 5, None) && !may_assign(&mgr, 7, Some(1)));
         assert!(may_assign(&DataScope::All, 7, None));
+        assert!(may_see_contact_details(&rep, 6, Some(3)) && !may_see_contact_details(&rep, 7, Some(3)));
+        assert!(may_see_contact_details(&mgr, 7, Some(3)) && !may_see_contact_details(&mgr, 7, Some(1)));
         assert!(
             may_share(&rep, Some(3), Some(3)) && !may_share(&rep, Some(3), Some(2)) && !may_share(&rep, None, None)
         );

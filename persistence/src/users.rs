@@ -71,8 +71,11 @@ pub struct UserFilter {
     pub role: Option<String>,
     pub department_id: Option<i64>,
     pub active: Option<bool>,
-    /// Case-insensitive substring of name or e-mail.
+    /// Case-insensitive substring of name or (with `q_matches_email`) e-mail.
     pub q: Option<String>,
+    /// Whether `q` may match e-mails: only for callers who may see them all,
+    /// else a search would reveal hidden addresses letter by letter.
+    pub q_matches_email: bool,
     pub updated_since: Option<DateTime<Utc>>,
 }
 
@@ -192,12 +195,12 @@ pub fn list(
     }
     if let Some(text) = &filter.q {
         let pattern = crate::like_pattern(text);
-        q = q.filter(
-            crate::lower(users::name)
-                .like(pattern.clone())
-                .escape('\\')
-                .or(users::email.like(pattern).escape('\\')),
-        );
+        let in_name = crate::lower(users::name).like(pattern.clone()).escape('\\');
+        q = if filter.q_matches_email {
+            q.filter(in_name.or(users::email.like(pattern).escape('\\')))
+        } else {
+            q.filter(in_name)
+        };
     }
     if let Some(since) = filter.updated_since {
         q = q.filter(users::updated_at.ge(naive(since)));

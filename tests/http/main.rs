@@ -8,6 +8,7 @@ mod auth;
 mod customer_scope;
 mod customers;
 mod dictionaries;
+mod directory;
 mod errors;
 mod hostile_input;
 mod idempotency;

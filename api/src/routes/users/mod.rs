@@ -53,8 +53,10 @@ impl From<Role> for RoleDto {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserDto {
     pub id: i64,
+    /// `null` for a colleague outside the caller's scope (a rep sees only
+    /// their own; a manager their subtree's).
     #[schema(example = "li.lei@example.com")]
-    pub email: String,
+    pub email: Option<String>,
     #[schema(example = "李雷")]
     pub name: String,
     pub role: RoleDto,
@@ -62,6 +64,7 @@ pub struct UserDto {
     pub active: bool,
     /// Cap on owned customers; `null` uses the organisation default.
     pub max_customers: Option<i32>,
+    /// `null` when never signed in, or outside the caller's scope.
     pub last_login_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -73,12 +76,26 @@ fn role_of(row: &UserRow) -> Role {
     row.role.parse().unwrap_or(Role::Rep)
 }
 
+impl UserDto {
+    /// Hides contact details and activity the caller may not see.
+    pub fn for_viewer(self, viewer: Option<&domain::scope::DataScope>) -> UserDto {
+        match viewer {
+            Some(scope) if !domain::scope::may_see_contact_details(scope, self.id, self.department_id) => UserDto {
+                email: None,
+                last_login_at: None,
+                ..self
+            },
+            _ => self,
+        }
+    }
+}
+
 impl From<UserRow> for UserDto {
     fn from(r: UserRow) -> UserDto {
         UserDto {
             role: role_of(&r).into(),
             id: r.id,
-            email: r.email,
+            email: Some(r.email),
             name: r.name,
             department_id: r.department_id,
             active: r.active,

@@ -16,6 +16,7 @@ use crate::pagination::{self, time_key};
 use crate::state::AppState;
 
 use super::*;
+use domain::scope::DataScope;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -44,7 +45,19 @@ pub struct UserPage {
     pub next_cursor: Option<String>,
 }
 
+/// Whose contact details the caller may see: a user's data scope; `None`
+/// for an API key with `users:read` (an integration syncing the directory).
+fn viewer_scope(conn: &mut DbConn, caller: &Caller) -> Result<Option<DataScope>, ApiError> {
+    match caller {
+        Caller::User(u) => Ok(Some(crate::routes::scope::scope_of(conn, u)?)),
+        Caller::Key(_) => Ok(None),
+    }
+}
+
 /// Lists users, filtered and keyset-paginated.
+///
+/// Everyone sees names, roles and departments; e-mails and last sign-in only
+/// within the caller's scope (`q` matches e-mails only for admins and keys).
 #[utoipa::path(
     tag = "users",
     params(ListUsersQuery),
@@ -79,24 +92,21 @@ pub async fn list_users(
         "updated_at" => UserSort::UpdatedAt,
         _ => UserSort::Id,
     };
-    let filter = UserFilter {
+    let mut filter = UserFilter {
         role: q.role.map(|r| Role::from(r).as_str().to_owned()),
         department_id: q.department_id,
         active: q.active,
         q: q.q.filter(|s| !s.trim().is_empty()).map(|s| s.trim().to_owned()),
+        q_matches_email: false,
         updated_since: q.updated_since,
     };
     let descending = sort.descending;
-    let rows = state
+    let (rows, viewer) = state
         .read(move |conn| {
-            Ok(users::list(
-                conn,
-                &filter,
-                user_sort,
-                descending,
-                after.as_ref(),
-                limit + 1,
-            )?)
+            let viewer = viewer_scope(conn, &caller)?;
+            filter.q_matches_email = matches!(viewer, None | Some(DataScope::All));
+            let rows = users::list(conn, &filter, user_sort, descending, after.as_ref(), limit + 1)?;
+            Ok((rows, viewer))
         })
         .await?;
     let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |r| match sort.field {
@@ -105,7 +115,10 @@ pub async fn list_users(
         _ => (r.id.into(), r.id),
     });
     Ok(HttpResponse::Ok().json(UserPage {
-        data: rows.into_iter().map(UserDto::from).collect(),
+        data: rows
+            .into_iter()
+            .map(|r| UserDto::from(r).for_viewer(viewer.as_ref()))
+            .collect(),
         next_cursor,
     }))
 }
@@ -126,12 +139,15 @@ pub async fn list_users(
 #[get("/users/{id}")]
 pub async fn get_user(state: web::Data<AppState>, caller: Caller, id: PathId) -> Result<HttpResponse, ApiError> {
     caller.require_user_or_scope(ApiScope::UsersRead)?;
-    let row = state
+    let (row, viewer) = state
         .read(move |conn| {
-            users::find(conn, id.0)
+            let viewer = viewer_scope(conn, &caller)?;
+            let row = users::find(conn, id.0)
                 .found()?
-                .ok_or_else(|| ApiError::not_found("user"))
+                .ok_or_else(|| ApiError::not_found("user"))?;
+            Ok((row, viewer))
         })
         .await?;
-    Ok(with_etag(actix_web::http::StatusCode::OK, row.into()))
+    let dto = UserDto::from(row).for_viewer(viewer.as_ref());
+    Ok(with_etag(actix_web::http::StatusCode::OK, dto))
 }
