@@ -94,6 +94,18 @@ impl Config {
                 idempotency_lease: number::<i64>("CRM_IDEMPOTENCY_LEASE_SECS", get("CRM_IDEMPOTENCY_LEASE_SECS"))?
                     .filter(|s| *s > 0)
                     .map_or(d.limits.idempotency_lease, chrono::Duration::seconds),
+                body_timeout: number::<u64>("CRM_BODY_TIMEOUT_SECS", get("CRM_BODY_TIMEOUT_SECS"))?
+                    .filter(|s| *s > 0)
+                    .map_or(d.limits.body_timeout, std::time::Duration::from_secs),
+                requests_per_address: number::<usize>(
+                    "CRM_MAX_REQUESTS_PER_ADDRESS",
+                    get("CRM_MAX_REQUESTS_PER_ADDRESS"),
+                )?
+                .filter(|n| *n > 0)
+                .unwrap_or(d.limits.requests_per_address),
+                max_connections: number::<usize>("CRM_MAX_CONNECTIONS", get("CRM_MAX_CONNECTIONS"))?
+                    .filter(|n| *n > 0)
+                    .unwrap_or(d.limits.max_connections),
                 reassign_overdue_leads: get("CRM_REASSIGN_OVERDUE_LEADS").is_some_and(|v| v == "true" || v == "1"),
                 ..d.limits
             },

@@ -141,6 +141,8 @@ error_codes! {
     ValidationFailed = "validation_failed",
     /// Throttled; retry after `Retry-After` seconds.
     TooManyRequests = "too_many_requests",
+    /// The body did not arrive in time (a stalled client); the connection closes.
+    RequestTimeout = "request_timeout",
     /// The server failed; the cause is logged, never sent.
     InternalError = "internal_error",
     /// The database is not answering; retry shortly.

@@ -39,6 +39,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
             })
             .unwrap_or(false);
         let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
+        let timeout = BodyTimeout::of(req);
         let body = web::Payload::from_request(req, payload);
         Box::pin(async move {
             if !content_type_ok {
@@ -51,17 +52,45 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
             let body = body
                 .await
                 .map_err(|e| ApiError::bad_request(ErrorCode::UnreadableBody, e.to_string()))?;
-            let bytes = match body.to_bytes_limited(limit).await {
-                Ok(Ok(b)) => b,
-                Ok(Err(e)) => return Err(ApiError::bad_request(ErrorCode::UnreadableBody, e.to_string())),
-                Err(_) => return Err(too_large(limit)),
-            };
+            let bytes = read_body(body, limit, timeout).await?;
             let value: T = parse_json(&bytes)?;
             value
                 .validate()
                 .map_err(|e| ApiError::validation(validation_errors(&e)))?;
             Ok(Json(value))
         })
+    }
+}
+
+/// How long a client has to send a body (app data; 30 s when absent).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTimeout(pub std::time::Duration);
+
+impl BodyTimeout {
+    pub fn of(req: &HttpRequest) -> std::time::Duration {
+        req.app_data::<BodyTimeout>()
+            .map_or(std::time::Duration::from_secs(30), |t| t.0)
+    }
+}
+
+/// Reads a whole body: at most `limit` bytes (413), within `timeout` (a
+/// client that sends headers and then stalls gets 408 and the connection is
+/// closed, instead of holding it forever).
+pub async fn read_body(
+    payload: web::Payload,
+    limit: usize,
+    timeout: std::time::Duration,
+) -> Result<web::Bytes, ApiError> {
+    match actix_web::rt::time::timeout(timeout, payload.to_bytes_limited(limit)).await {
+        Err(_) => Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            ErrorCode::RequestTimeout,
+            format!("the request body did not arrive within {} s", timeout.as_secs()),
+        )
+        .with_header(header::CONNECTION, "close")),
+        Ok(Err(_)) => Err(too_large(limit)),
+        Ok(Ok(Err(e))) => Err(ApiError::bad_request(ErrorCode::UnreadableBody, e.to_string())),
+        Ok(Ok(Ok(bytes))) => Ok(bytes),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod guard;
 pub mod middleware;
 pub mod openapi;
 pub mod pagination;

@@ -13,7 +13,7 @@ use persistence::now_utc;
 
 use crate::caller::caller_identity;
 use crate::error::{ApiError, ErrorCode, PROBLEM_JSON};
-use crate::extract::{BodyLimit, DEFAULT_BODY_LIMIT, too_large};
+use crate::extract::{BodyLimit, DEFAULT_BODY_LIMIT};
 use crate::security::sha256_hex;
 use crate::state::AppState;
 
@@ -63,13 +63,11 @@ pub async fn idempotency(
         .app_data::<BodyLimit>()
         .map_or(DEFAULT_BODY_LIMIT, |l| l.0)
         .max(crate::routes::lead_import::IMPORT_BODY_LIMIT);
+    let timeout = crate::extract::BodyTimeout::of(req.request());
     let body = match req.extract::<web::Payload>().await {
-        Ok(p) => match p.to_bytes_limited(limit).await {
-            Ok(Ok(b)) => b,
-            Ok(Err(e)) => {
-                return Ok(req.error_response(ApiError::bad_request(ErrorCode::UnreadableBody, e.to_string())));
-            }
-            Err(_) => return Ok(req.error_response(too_large(limit))),
+        Ok(p) => match crate::extract::read_body(p, limit, timeout).await {
+            Ok(b) => b,
+            Err(e) => return Ok(req.error_response(e)),
         },
         Err(e) => return Ok(req.error_response(ApiError::bad_request(ErrorCode::UnreadableBody, e.to_string()))),
     };

@@ -134,6 +134,8 @@ impl Application {
         let spec = collect_spec();
         let table = web::Data::new(RouteTable::from_spec(&spec));
         let body_limit = BodyLimit(config.max_body_bytes);
+        let body_timeout = crate::extract::BodyTimeout(config.limits.body_timeout);
+        let in_flight = web::Data::new(crate::guard::InFlight::new(config.limits.requests_per_address));
 
         let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
@@ -144,6 +146,8 @@ impl Application {
                 .app_data(factory_state.clone())
                 .app_data(table.clone())
                 .app_data(body_limit)
+                .app_data(body_timeout)
+                .app_data(in_flight.clone())
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
                 .route(
                     "/docs",
@@ -155,13 +159,20 @@ impl Application {
                 )
                 .default_service(web::to(fallback))
                 .wrap(from_fn(idempotency))
+                .wrap(from_fn(crate::guard::per_address))
                 .wrap(from_fn(problem_guard))
                 .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
         })
         .shutdown_timeout(10);
-        if let Some(n) = config.workers {
-            server = server.workers(n.max(1));
-        }
+        let workers = config
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .max(1);
+        // the cap is per worker in actix; keep the total under the file handles
+        server = server
+            .workers(workers)
+            .max_connections((config.limits.max_connections / workers).max(1))
+            .client_request_timeout(std::time::Duration::from_secs(5));
         let server = server.listen(listener).map_err(|e| e.to_string())?.run();
         spawn_housekeeping(state);
         Ok(Application { port, server })

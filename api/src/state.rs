@@ -20,6 +20,12 @@ pub struct Limits {
     pub form_submissions_per_hour: i64,
     /// Reassign overdue leads automatically every hour.
     pub reassign_overdue_leads: bool,
+    /// Time a client has to send a request body once its headers arrived.
+    pub body_timeout: std::time::Duration,
+    /// Requests one client address may have in progress at once.
+    pub requests_per_address: usize,
+    /// Open connections the server keeps at most (all workers together).
+    pub max_connections: usize,
 }
 
 impl Default for Limits {
@@ -32,6 +38,9 @@ impl Default for Limits {
             first_contact_sla: domain::leads::DEFAULT_FIRST_CONTACT_SLA,
             form_submissions_per_hour: 30,
             reassign_overdue_leads: false,
+            body_timeout: std::time::Duration::from_secs(30),
+            requests_per_address: 64,
+            max_connections: 4_096,
         }
     }
 }

@@ -16,5 +16,6 @@ mod leads;
 mod opportunities;
 mod org;
 mod similar_names;
+mod slow_clients;
 mod spec;
 mod token_state;

@@ -18,7 +18,7 @@ use validator::Validate;
 
 use crate::caller::AdminUser;
 use crate::error::{ApiError, ErrorCode};
-use crate::extract::{Json, too_large};
+use crate::extract::Json;
 use crate::routes::leads::{Codes, LeadInput, prepare};
 use crate::security::random_hex;
 use crate::state::AppState;
@@ -271,11 +271,7 @@ pub async fn submit_form(state: web::Data<AppState>, req: HttpRequest, body: web
 
 async fn submit(state: &AppState, req: &HttpRequest, body: web::Payload) -> Result<HttpResponse, ApiError> {
     let key = req.match_info().get("key").unwrap_or("").to_owned();
-    let bytes = match body.to_bytes_limited(FORM_BODY_LIMIT).await {
-        Ok(Ok(b)) => b,
-        Ok(Err(e)) => return Err(ApiError::bad_request(ErrorCode::UnreadableBody, e.to_string())),
-        Err(_) => return Err(too_large(FORM_BODY_LIMIT)),
-    };
+    let bytes = crate::extract::read_body(body, FORM_BODY_LIMIT, crate::extract::BodyTimeout::of(req)).await?;
     let (fields, html_form) = fields_of(req, &bytes)?;
     let address = req.peer_addr().map(|a| a.ip().to_string());
     let (per_hour, sla) = (state.limits.form_submissions_per_hour, state.limits.first_contact_sla);

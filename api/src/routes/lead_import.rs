@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::caller::Caller;
 use crate::error::{ApiError, ErrorCode, FieldError};
-use crate::extract::{Query, too_large};
+use crate::extract::Query;
 use crate::routes::lead_forms::LEAD_FIELDS;
 use crate::routes::leads::{Codes, DuplicateOf, LeadInput, prepare};
 use crate::state::AppState;
@@ -228,11 +228,7 @@ pub async fn import_leads(
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    let bytes = match body.to_bytes_limited(IMPORT_BODY_LIMIT).await {
-        Ok(Ok(b)) => b,
-        Ok(Err(e)) => return Err(ApiError::bad_request(ErrorCode::UnreadableBody, e.to_string())),
-        Err(_) => return Err(too_large(IMPORT_BODY_LIMIT)),
-    };
+    let bytes = crate::extract::read_body(body, IMPORT_BODY_LIMIT, crate::extract::BodyTimeout::of(&req)).await?;
     let rows = parse_rows(&content_type, &bytes, &mapping)?;
     if rows.len() > MAX_ROWS {
         return Err(ApiError::new(
