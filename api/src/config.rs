@@ -26,6 +26,8 @@ pub struct Config {
     pub workers: Option<usize>,
     /// `CRM_MAX_BODY_BYTES`: largest JSON body (default 256 KiB); lead imports take up to 16 MiB.
     pub max_body_bytes: usize,
+    /// `CRM_TRUSTED_PROXIES`: proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: crate::client::TrustedProxies,
     pub limits: Limits,
 }
 
@@ -40,6 +42,7 @@ impl Default for Config {
             pool_size: None,
             workers: None,
             max_body_bytes: crate::extract::DEFAULT_BODY_LIMIT,
+            trusted_proxies: Default::default(),
             limits: Limits::default(),
         }
     }
@@ -57,6 +60,7 @@ impl std::fmt::Debug for Config {
             .field("pool_size", &self.pool_size)
             .field("workers", &self.workers)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("limits", &self.limits)
             .finish()
     }
@@ -88,6 +92,7 @@ impl Config {
             pool_size: number("CRM_DB_POOL", get("CRM_DB_POOL"))?,
             workers: number("CRM_WORKERS", get("CRM_WORKERS"))?,
             max_body_bytes: number("CRM_MAX_BODY_BYTES", get("CRM_MAX_BODY_BYTES"))?.unwrap_or(d.max_body_bytes),
+            trusted_proxies: crate::client::TrustedProxies::parse(&get("CRM_TRUSTED_PROXIES").unwrap_or_default())?,
             limits: crate::state::Limits {
                 first_contact_sla: number::<i64>("CRM_FIRST_CONTACT_HOURS", get("CRM_FIRST_CONTACT_HOURS"))?
                     .map_or(d.limits.first_contact_sla, chrono::Duration::hours),

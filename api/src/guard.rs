@@ -69,7 +69,7 @@ pub async fn per_address(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let probe = matches!(req.path(), "/healthz" | "/readyz");
     let table = req.app_data::<web::Data<Arc<InFlight>>>().cloned();
-    let address = req.peer_addr().map(|a| a.ip());
+    let address = crate::client::client_ip(req.request());
     let slot = match (probe, table, address) {
         (false, Some(table), Some(address)) => match table.enter(address) {
             Some(slot) => Some(slot),

@@ -3,6 +3,7 @@
 
 pub mod caller;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod error;
 pub mod extract;

@@ -135,6 +135,7 @@ impl Application {
         let table = web::Data::new(RouteTable::from_spec(&spec));
         let body_limit = BodyLimit(config.max_body_bytes);
         let body_timeout = crate::extract::BodyTimeout(config.limits.body_timeout);
+        let trusted_proxies = config.trusted_proxies.clone();
         let in_flight = web::Data::new(crate::guard::InFlight::new(config.limits.requests_per_address));
 
         let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
@@ -147,6 +148,7 @@ impl Application {
                 .app_data(table.clone())
                 .app_data(body_limit)
                 .app_data(body_timeout)
+                .app_data(trusted_proxies.clone())
                 .app_data(in_flight.clone())
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
                 .route(

@@ -1,32 +1,53 @@
-//! Login throttling: how many failed logins an account or a client address may
-//! have before it is locked out for a while (OWASP's "account lockout" with a
-//! time-based release, so an attacker cannot lock a user out for ever).
+//! Login throttling that cannot lock the owner out. An attacker's guesses are
+//! counted per (account, address) pair and per address, and those keys are
+//! locked for a while; an account's failures from everywhere together only
+//! slow further attempts down (seconds, growing, capped), so nobody can lock a
+//! user out by guessing their password from somewhere else.
 
 use chrono::{DateTime, Duration, Utc};
+
+/// What happens once a key reaches `max_failures`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Penalty {
+    /// Locked for this long.
+    Lockout(Duration),
+    /// Each further failure makes the next attempt wait 1, 2, 4 ... seconds,
+    /// at most `max_delay`: slower, never locked.
+    SlowDown { max_delay: Duration },
+}
 
 /// How strict a throttle is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policy {
-    /// Failures within `window` that lock the key.
+    /// Failures within `window` that start the penalty.
     pub max_failures: u32,
     /// Failures older than this are forgotten.
     pub window: Duration,
-    /// How long a lock lasts.
-    pub lockout: Duration,
+    pub penalty: Penalty,
 }
 
 impl Policy {
-    /// Per account: five wrong passwords in 15 minutes lock it for 15 minutes.
-    pub const ACCOUNT: Policy = Policy {
+    /// One account from one address: five wrong passwords in 15 minutes lock
+    /// that pair for 15 minutes (the owner elsewhere is not affected).
+    pub const PAIR: Policy = Policy {
         max_failures: 5,
         window: Duration::minutes(15),
-        lockout: Duration::minutes(15),
+        penalty: Penalty::Lockout(Duration::minutes(15)),
     };
     /// Per client address: twenty failures (any accounts) in 15 minutes.
     pub const ADDRESS: Policy = Policy {
         max_failures: 20,
         window: Duration::minutes(15),
-        lockout: Duration::minutes(15),
+        penalty: Penalty::Lockout(Duration::minutes(15)),
+    };
+    /// One account from everywhere (a distributed guess): from the tenth
+    /// failure in 15 minutes, attempts are slowed, never locked.
+    pub const ACCOUNT: Policy = Policy {
+        max_failures: 10,
+        window: Duration::minutes(15),
+        penalty: Penalty::SlowDown {
+            max_delay: Duration::seconds(60),
+        },
     };
 }
 
@@ -64,15 +85,24 @@ pub fn record_failure(state: Option<State>, now: DateTime<Utc>, policy: Policy) 
         window_started_at: now,
         locked_until: None,
     };
+    let lockout = matches!(policy.penalty, Penalty::Lockout(_));
     let mut s = match state {
-        Some(s) if s.locked_until.is_some_and(|u| u <= now) => fresh,
-        Some(s) if now - s.window_started_at >= policy.window && s.locked_until.is_none() => fresh,
+        Some(s) if lockout && s.locked_until.is_some_and(|u| u <= now) => fresh,
+        Some(s) if now - s.window_started_at >= policy.window && s.locked_until.is_none_or(|u| u <= now) => fresh,
         Some(s) => s,
         None => fresh,
     };
     s.failures = s.failures.saturating_add(1);
-    if s.failures >= policy.max_failures && s.locked_until.is_none() {
-        s.locked_until = Some(now + policy.lockout);
+    if s.failures >= policy.max_failures {
+        match policy.penalty {
+            Penalty::Lockout(d) if s.locked_until.is_none() => s.locked_until = Some(now + d),
+            Penalty::Lockout(_) => {}
+            Penalty::SlowDown { max_delay } => {
+                let doublings = (s.failures - policy.max_failures).min(30);
+                let delay = Duration::seconds(1i64 << doublings).min(max_delay);
+                s.locked_until = Some(now + delay);
+            }
+        }
     }
     s
 }
@@ -90,14 +120,14 @@ mod tests {
     }
 
     #[test]
-    fn the_fifth_failure_locks_the_account() {
+    fn the_fifth_failure_locks_the_pair() {
         let mut s = None;
         for i in 1..=4 {
-            let next = record_failure(s, t0() + Duration::seconds(i), Policy::ACCOUNT);
+            let next = record_failure(s, t0() + Duration::seconds(i), Policy::PAIR);
             assert_eq!(check(Some(&next), t0() + Duration::seconds(i)), Ok(()));
             s = Some(next);
         }
-        let locked = record_failure(s, t0() + Duration::seconds(5), Policy::ACCOUNT);
+        let locked = record_failure(s, t0() + Duration::seconds(5), Policy::PAIR);
         assert_eq!(
             check(Some(&locked), t0() + Duration::seconds(5)),
             Err(Locked { retry_after_secs: 900 })
@@ -115,10 +145,10 @@ mod tests {
 
     #[test]
     fn failures_outside_the_window_are_forgotten() {
-        let s = record_failure(None, t0(), Policy::ACCOUNT);
-        let s = record_failure(Some(s), t0() + Duration::minutes(1), Policy::ACCOUNT);
+        let s = record_failure(None, t0(), Policy::PAIR);
+        let s = record_failure(Some(s), t0() + Duration::minutes(1), Policy::PAIR);
         assert_eq!(s.failures, 2);
-        let s = record_failure(Some(s), t0() + Duration::minutes(16), Policy::ACCOUNT);
+        let s = record_failure(Some(s), t0() + Duration::minutes(16), Policy::PAIR);
         assert_eq!(s.failures, 1);
         assert_eq!(s.window_started_at, t0() + Duration::minutes(16));
     }
@@ -127,10 +157,10 @@ mod tests {
     fn an_expired_lock_starts_a_new_count() {
         let mut s = None;
         for _ in 0..5 {
-            s = Some(record_failure(s, t0(), Policy::ACCOUNT));
+            s = Some(record_failure(s, t0(), Policy::PAIR));
         }
         let after = t0() + Duration::minutes(15);
-        let s = record_failure(s, after, Policy::ACCOUNT);
+        let s = record_failure(s, after, Policy::PAIR);
         assert_eq!((s.failures, s.locked_until), (1, None));
     }
 
@@ -138,11 +168,51 @@ mod tests {
     fn failures_during_a_lock_do_not_extend_it() {
         let mut s = None;
         for _ in 0..5 {
-            s = Some(record_failure(s, t0(), Policy::ACCOUNT));
+            s = Some(record_failure(s, t0(), Policy::PAIR));
         }
         let until = s.and_then(|s| s.locked_until);
-        let s = record_failure(s, t0() + Duration::minutes(10), Policy::ACCOUNT);
+        let s = record_failure(s, t0() + Duration::minutes(10), Policy::PAIR);
         assert_eq!(s.locked_until, until);
+    }
+
+    #[test]
+    fn an_account_guessed_from_everywhere_is_slowed_never_locked() {
+        let mut s = None;
+        let mut now = t0();
+        for i in 1..=9 {
+            now += Duration::seconds(1);
+            let next = record_failure(s, now, Policy::ACCOUNT);
+            assert_eq!(check(Some(&next), now), Ok(()), "failure {i} is free");
+            s = Some(next);
+        }
+        let mut delays = Vec::new();
+        for _ in 0..10 {
+            let next = record_failure(s, now, Policy::ACCOUNT);
+            let wait = check(Some(&next), now).err().map_or(0, |l| l.retry_after_secs);
+            delays.push(wait);
+            now += Duration::seconds(wait);
+            assert_eq!(check(Some(&next), now), Ok(()), "after the wait, a try is allowed");
+            s = Some(next);
+        }
+        assert_eq!(delays, [1, 2, 4, 8, 16, 32, 60, 60, 60, 60]);
+    }
+
+    proptest! {
+        /// However failures of one account are spread, the owner never waits
+        /// longer than the slow-down's cap.
+        #[test]
+        fn slowing_down_never_exceeds_its_cap(gaps in proptest::collection::vec(0i64..120, 1..60)) {
+            let mut s: Option<State> = None;
+            let mut now = t0();
+            for gap in gaps {
+                now += Duration::seconds(gap);
+                let next = record_failure(s, now, Policy::ACCOUNT);
+                if let Err(l) = check(Some(&next), now) {
+                    prop_assert!(l.retry_after_secs <= 60);
+                }
+                s = Some(next);
+            }
+        }
     }
 
     proptest! {
@@ -154,10 +224,10 @@ mod tests {
             let mut now = t0();
             for gap in gaps {
                 now += Duration::seconds(gap);
-                let next = record_failure(s, now, Policy::ACCOUNT);
+                let next = record_failure(s, now, Policy::PAIR);
                 if let Some(until) = next.locked_until {
-                    prop_assert!(next.failures >= Policy::ACCOUNT.max_failures);
-                    prop_assert!(until - now <= Policy::ACCOUNT.lockout);
+                    prop_assert!(next.failures >= Policy::PAIR.max_failures);
+                    prop_assert!(until - now <= Duration::minutes(15));
                     prop_assert!(check(Some(&next), until).is_ok());
                 }
                 s = Some(next);

@@ -200,3 +200,49 @@ fn a_deactivated_user_can_neither_sign_in_nor_refresh() {
         .send()
         .problem(401, "account_inactive");
 }
+
+/// Behind a trusted proxy, `X-Forwarded-For` names the client.
+fn from(app: &TestApp, address: &str, password: &str) -> crm_tests::Res {
+    app.post("/api/v1/auth/login")
+        .header("X-Forwarded-For", address)
+        .json(&json!({"email": ADMIN_EMAIL, "password": password}))
+}
+
+#[test]
+fn guessing_a_password_elsewhere_cannot_lock_the_owner_out() {
+    let app = TestApp::spawn_with(|c| {
+        c.trusted_proxies = api::client::TrustedProxies::parse("127.0.0.1").unwrap();
+    });
+    let attacker = "203.0.113.9";
+    let statuses: Vec<u16> = (0..6).map(|_| from(&app, attacker, "guess-guess").status).collect();
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
+    from(&app, attacker, ADMIN_PASSWORD).problem(429, "too_many_requests");
+    // the owner, at their own address, signs in at once
+    from(&app, "198.51.100.7", ADMIN_PASSWORD).expect(200);
+}
+
+#[test]
+fn an_account_guessed_from_many_addresses_is_slowed_not_locked() {
+    let app = TestApp::spawn_with(|c| {
+        c.trusted_proxies = api::client::TrustedProxies::parse("127.0.0.1").unwrap();
+    });
+    for i in 0..10 {
+        from(&app, &format!("203.0.113.{i}"), "guess-guess").problem(401, "invalid_credentials");
+    }
+    let slowed = from(&app, "203.0.113.200", "guess-guess");
+    slowed.problem(429, "too_many_requests");
+    let wait: u64 = slowed.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=2).contains(&wait), "a short wait, not a lockout: {wait}");
+    std::thread::sleep(std::time::Duration::from_secs(wait));
+    from(&app, "198.51.100.7", ADMIN_PASSWORD).expect(200);
+}
+
+#[test]
+fn a_forwarded_for_header_from_an_untrusted_peer_is_ignored() {
+    let app = TestApp::spawn();
+    // five guesses, each claiming another address: all count for 127.0.0.1
+    for i in 0..5 {
+        from(&app, &format!("203.0.113.{i}"), "guess-guess").problem(401, "invalid_credentials");
+    }
+    from(&app, "198.51.100.7", ADMIN_PASSWORD).problem(429, "too_many_requests");
+}

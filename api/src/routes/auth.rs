@@ -49,8 +49,7 @@ pub struct TokenPair {
 }
 
 fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+    crate::client::client_ip(req).map_or_else(|| "unknown".to_owned(), |a| a.to_string())
 }
 
 /// Creates a refresh token in `family` and an access token for `user`.
@@ -90,9 +89,12 @@ fn invalid_credentials() -> ApiError {
     ApiError::unauthorized(ErrorCode::InvalidCredentials, "wrong e-mail or password")
 }
 
-/// Signs in with e-mail and password. Five wrong passwords for an account, or
-/// twenty from one address, within 15 minutes lock further attempts for 15
-/// minutes (429 with `Retry-After`).
+/// Signs in with e-mail and password. Five wrong passwords for one account
+/// from one client address, or twenty from one address for any accounts,
+/// within 15 minutes lock that pair or address for 15 minutes (429 with
+/// `Retry-After`); the owner signing in from elsewhere is not locked out. An
+/// account guessed from many addresses is slowed down (from the tenth
+/// failure, waits of 1, 2, 4 ... at most 60 seconds), never locked.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -113,14 +115,17 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { email, password } = body.0;
     let email = email.trim().to_lowercase();
+    let address = client_address(&req);
     let account_key = format!("account:{email}");
-    let address_key = format!("address:{}", client_address(&req));
+    let pair_key = format!("pair:{email}|{address}");
+    let address_key = format!("address:{address}");
+    let keys = [pair_key, address_key, account_key];
 
-    let (keys, lookup) = (account_key.clone(), email.clone());
+    let (checked, lookup) = (keys.clone(), email.clone());
     let user = state
         .read(move |conn| {
             let now = now_utc();
-            for key in [&keys, &address_key] {
+            for key in &checked {
                 if let Err(locked) = throttle::check(persistence::throttle::get(conn, key)?.as_ref(), now) {
                     return Err(ApiError::too_many(
                         locked.retry_after_secs,
@@ -128,10 +133,9 @@ pub async fn login(
                     ));
                 }
             }
-            Ok((users::find_by_email(conn, &lookup)?, address_key))
+            Ok(users::find_by_email(conn, &lookup)?)
         })
         .await?;
-    let (user, address_key) = user;
 
     let verified = web::block(move || match &user {
         Some(u) if verify_password(&password, &u.password_hash) => Some(u.clone()),
@@ -148,7 +152,12 @@ pub async fn login(
         .write(move |conn| {
             let now = now_utc();
             let Some(user) = verified else {
-                for (key, policy) in [(&account_key, Policy::ACCOUNT), (&address_key, Policy::ADDRESS)] {
+                let [pair, address, account] = &keys;
+                for (key, policy) in [
+                    (pair, Policy::PAIR),
+                    (address, Policy::ADDRESS),
+                    (account, Policy::ACCOUNT),
+                ] {
                     let next = throttle::record_failure(persistence::throttle::get(conn, key)?, now, policy);
                     persistence::throttle::put(conn, key, &next)?;
                 }
@@ -157,7 +166,9 @@ pub async fn login(
             if !user.active {
                 return Err(ApiError::forbidden("this account is deactivated"));
             }
-            persistence::throttle::clear(conn, &account_key)?;
+            // the right password clears this pair and the account's slow-down
+            persistence::throttle::clear(conn, &keys[0])?;
+            persistence::throttle::clear(conn, &keys[2])?;
             users::touch_login(conn, user.id, now)?;
             let family = random_hex(16).map_err(ApiError::internal)?;
             issue_pair(&st, conn, &user, &family).map(Some)

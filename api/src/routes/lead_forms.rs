@@ -273,7 +273,7 @@ async fn submit(state: &AppState, req: &HttpRequest, body: web::Payload) -> Resu
     let key = req.match_info().get("key").unwrap_or("").to_owned();
     let bytes = crate::extract::read_body(body, FORM_BODY_LIMIT, crate::extract::BodyTimeout::of(req)).await?;
     let (fields, html_form) = fields_of(req, &bytes)?;
-    let address = req.peer_addr().map(|a| a.ip().to_string());
+    let address = crate::client::client_ip(req).map(|a| a.to_string());
     let (per_hour, sla) = (state.limits.form_submissions_per_hour, state.limits.first_contact_sla);
     let outcome = state
         .write(move |conn| {
