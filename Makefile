@@ -40,6 +40,7 @@ postgres-tests: pg-up
 bench: pg-up
 	$(CARGO) bench -p crm-tests --bench lead_import
 	$(CARGO) bench -p crm-tests --bench similar_names
+	$(CARGO) bench -p crm-tests --bench handover
 
 ## openapi: regenerate the committed spec from the code
 openapi:

@@ -6,17 +6,16 @@ use actix_web::{HttpResponse, post, web};
 use domain::org::Role;
 use domain::scope::DataScope;
 use persistence::Found;
-use persistence::{DbConn, audit, customers, now_utc, users};
+use persistence::{DbConn, customers, now_utc, users};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{Json, PathId};
-use crate::routes::customers::visible;
-use crate::routes::scope::{check_assignable, scope_of};
+use crate::routes::customers::write_error;
+use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -55,30 +54,28 @@ fn require_manager(user: &AuthUser) -> Result<(), ApiError> {
     }
 }
 
-/// Moves the given customers to `to`, each logged; all or nothing.
+/// Hands the selected customers to `to` in one set-based operation.
 fn move_customers(
     conn: &mut DbConn,
     user: &AuthUser,
     scope: &DataScope,
-    ids: &[i64],
+    selection: customers::Selection,
     to: i64,
     keep: bool,
 ) -> Result<TransferResult, ApiError> {
-    check_assignable(conn, scope, to, "to_user_id")?;
-    let now = now_utc();
-    let mut moved = Vec::new();
-    for &id in ids {
-        visible(conn, scope, id, true)?;
-        let old = customers::transfer(conn, id, to, keep, now)?;
-        if old != Some(to) {
-            let detail = json!({"owner_id": [old, to]}).to_string();
-            audit::record(conn, "customer", id, "transferred", Some(user.id), &detail, now)?;
-            moved.push(id);
+    let actor = customers::Actor {
+        user_id: user.id,
+        scope,
+    };
+    let done = customers::hand_over(conn, &actor, selection, to, keep, now_utc()).map_err(|e| match e {
+        customers::CustomerWriteError::NoSuchOwner(id) => {
+            ApiError::invalid_field("to_user_id", "not_found", format!("there is no active user {id}"))
         }
-    }
+        other => write_error(other),
+    })?;
     Ok(TransferResult {
-        transferred: moved.len(),
-        customer_ids: moved,
+        transferred: done.customer_ids.len(),
+        customer_ids: done.customer_ids,
         to_user_id: to,
     })
 }
@@ -105,13 +102,11 @@ pub async fn transfer_customers(
 ) -> Result<HttpResponse, ApiError> {
     require_manager(&user)?;
     let b = body.0;
-    let mut ids = b.customer_ids;
-    ids.sort_unstable();
-    ids.dedup();
+    let selection = customers::Selection::Ids(b.customer_ids);
     let result = state
         .write(move |conn| {
             let scope = scope_of(conn, &user)?;
-            move_customers(conn, &user, &scope, &ids, b.to_user_id, b.keep_previous_owner)
+            move_customers(conn, &user, &scope, selection, b.to_user_id, b.keep_previous_owner)
         })
         .await?;
     Ok(HttpResponse::Ok().json(result))
@@ -161,8 +156,8 @@ pub async fn transfer_user_customers(
                     "choose another user",
                 ));
             }
-            let ids = customers::owned_ids(conn, from)?;
-            move_customers(conn, &user, &scope, &ids, b.to_user_id, b.keep_previous_owner)
+            let selection = customers::Selection::OwnedBy(from);
+            move_customers(conn, &user, &scope, selection, b.to_user_id, b.keep_previous_owner)
         })
         .await?;
     Ok(HttpResponse::Ok().json(result))

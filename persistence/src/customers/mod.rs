@@ -13,6 +13,7 @@ use crate::schema::{customer_members, customer_tags, customers, users};
 use crate::{DbConn, RepoError, naive};
 
 mod candidates;
+mod handover;
 mod lifecycle;
 mod listing;
 mod merge;
@@ -20,6 +21,7 @@ mod ownership;
 mod write;
 
 pub use candidates::*;
+pub use handover::{HandedOver, Selection, hand_over};
 pub use lifecycle::{delete, merge_into, restore};
 pub use listing::*;
 pub use merge::*;
@@ -157,10 +159,10 @@ pub struct CustomerPageRequest {
     pub limit: u32,
 }
 
-type Boxed<'a> = customers::BoxedQuery<'a, MultiBackend>;
+pub(super) type Boxed<'a> = customers::BoxedQuery<'a, MultiBackend>;
 
 /// Restricts a query to the customers `scope` may see.
-fn scoped<'a>(q: Boxed<'a>, scope: &DataScope, now: NaiveDateTime) -> Boxed<'a> {
+pub(super) fn scoped<'a>(q: Boxed<'a>, scope: &DataScope, now: NaiveDateTime) -> Boxed<'a> {
     match scope {
         DataScope::All => q,
         DataScope::Departments { user_id, departments } => q.filter(

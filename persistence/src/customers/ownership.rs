@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::schema::{customer_members, customers, opportunities};
+use crate::schema::{customer_members, customers};
 use crate::{DbConn, RepoError, naive};
 
 /// Live customers owned by a user.
@@ -14,69 +14,6 @@ pub fn count_owned(conn: &mut DbConn, user_id: i64) -> Result<i64, RepoError> {
         .filter(customers::deleted_at.is_null())
         .count()
         .get_result(conn)?)
-}
-
-/// Ids of the live customers a user owns.
-pub fn owned_ids(conn: &mut DbConn, user_id: i64) -> Result<Vec<i64>, RepoError> {
-    Ok(customers::table
-        .filter(customers::owner_id.eq(user_id))
-        .filter(customers::deleted_at.is_null())
-        .order(customers::id.asc())
-        .select(customers::id)
-        .load(conn)?)
-}
-
-/// Gives a customer to `to`: the old owner becomes `previous_owner_id` and,
-/// with `keep_member`, a read-only team member; the pool clock restarts.
-/// Returns the old owner.
-pub fn transfer(
-    conn: &mut DbConn,
-    id: i64,
-    to: i64,
-    keep_member: bool,
-    now: DateTime<Utc>,
-) -> Result<Option<i64>, RepoError> {
-    let old: Option<i64> = customers::table.find(id).select(customers::owner_id).first(conn)?;
-    if old == Some(to) {
-        return Ok(old);
-    }
-    diesel::update(customers::table.find(id))
-        .set((
-            customers::previous_owner_id.eq(customers::owner_id),
-            customers::owner_id.eq(Some(to)),
-            customers::owned_since.eq(Some(naive(now))),
-            customers::version.eq(customers::version + 1),
-            customers::updated_at.eq(naive(now)),
-        ))
-        .execute(conn)?;
-    // open deals the old owner worked on this customer move with it
-    if let Some(prev) = old {
-        diesel::update(
-            opportunities::table
-                .filter(opportunities::customer_id.eq(id))
-                .filter(opportunities::owner_id.eq(prev))
-                .filter(opportunities::status.eq("open")),
-        )
-        .set((
-            opportunities::owner_id.eq(to),
-            opportunities::version.eq(opportunities::version + 1),
-            opportunities::updated_at.eq(naive(now)),
-        ))
-        .execute(conn)?;
-    }
-    diesel::delete(customer_members::table.find((id, to))).execute(conn)?;
-    if let (true, Some(prev)) = (keep_member, old) {
-        diesel::delete(customer_members::table.find((id, prev))).execute(conn)?;
-        diesel::insert_into(customer_members::table)
-            .values((
-                customer_members::customer_id.eq(id),
-                customer_members::user_id.eq(prev),
-                customer_members::access.eq("read_only"),
-                customer_members::created_at.eq(naive(now)),
-            ))
-            .execute(conn)?;
-    }
-    Ok(old)
 }
 
 /// A team member of a customer (协作人).
