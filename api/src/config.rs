@@ -111,6 +111,9 @@ impl Config {
                 max_connections: number::<usize>("CRM_MAX_CONNECTIONS", get("CRM_MAX_CONNECTIONS"))?
                     .filter(|n| *n > 0)
                     .unwrap_or(d.limits.max_connections),
+                housekeeping_every: number::<u64>("CRM_HOUSEKEEPING_SECS", get("CRM_HOUSEKEEPING_SECS"))?
+                    .filter(|s| *s > 0)
+                    .map_or(d.limits.housekeeping_every, std::time::Duration::from_secs),
                 reassign_overdue_leads: get("CRM_REASSIGN_OVERDUE_LEADS").is_some_and(|v| v == "true" || v == "1"),
                 ..d.limits
             },

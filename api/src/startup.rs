@@ -194,38 +194,55 @@ impl Application {
     }
 }
 
-/// Hourly: forget expired idempotency records; reassign overdue leads when configured.
+/// Every period (hourly by default): forget expired idempotency records, and
+/// reassign overdue leads when configured. With several nodes on one database
+/// only the node that takes the period's lease runs them.
 fn spawn_housekeeping(state: web::Data<AppState>) {
+    let every = state.limits.housekeeping_every;
+    let holder = random_hex(8).unwrap_or_else(|_| format!("pid-{}", std::process::id()));
+    // a little shorter than the period, so the next period's lease is free
+    let ttl = chrono::Duration::from_std(every.mul_f64(0.9)).unwrap_or(chrono::Duration::minutes(54));
     actix_web::rt::spawn(async move {
-        let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
+        let mut tick = actix_web::rt::time::interval(every);
         loop {
             tick.tick().await;
-            let db = state.db.clone();
-            let purged = web::block(move || {
-                db.run(|conn| persistence::idempotency::purge_expired(conn, persistence::now_utc()))
+            let (db, me) = (state.db.clone(), holder.clone());
+            let leased = web::block(move || {
+                db.run(|conn| persistence::leases::acquire(conn, "housekeeping", &me, ttl, persistence::now_utc()))
             })
             .await;
-            if let Ok(Ok(n)) = purged
-                && n > 0
-            {
-                log::info!("purged {n} expired idempotency records");
-            }
-            if state.limits.reassign_overdue_leads {
-                let st = state.clone();
-                let sla = st.limits.first_contact_sla;
-                let moved = st
-                    .write(move |conn| {
-                        let scope = domain::scope::DataScope::All;
-                        let now = persistence::now_utc();
-                        Ok(persistence::leads::reassign_overdue(conn, &scope, None, sla, now)?)
-                    })
-                    .await;
-                match moved {
-                    Ok(r) if !r.reassigned.is_empty() => log::info!("reassigned {} overdue leads", r.reassigned.len()),
-                    Ok(_) => {}
-                    Err(e) => log::error!("overdue lead reassignment failed: {e}"),
-                }
+            match leased {
+                Ok(Ok(true)) => housekeeping(&state).await,
+                Ok(Ok(false)) => {}
+                Ok(Err(e)) => log::error!("housekeeping lease: {e}"),
+                Err(e) => log::error!("housekeeping lease: {e}"),
             }
         }
     });
+}
+
+async fn housekeeping(state: &web::Data<AppState>) {
+    let db = state.db.clone();
+    let purged =
+        web::block(move || db.run(|conn| persistence::idempotency::purge_expired(conn, persistence::now_utc()))).await;
+    if let Ok(Ok(n)) = purged
+        && n > 0
+    {
+        log::info!("purged {n} expired idempotency records");
+    }
+    if state.limits.reassign_overdue_leads {
+        let sla = state.limits.first_contact_sla;
+        let moved = state
+            .write(move |conn| {
+                let scope = domain::scope::DataScope::All;
+                let now = persistence::now_utc();
+                Ok(persistence::leads::reassign_overdue(conn, &scope, None, sla, now)?)
+            })
+            .await;
+        match moved {
+            Ok(r) if !r.reassigned.is_empty() => log::info!("reassigned {} overdue leads", r.reassigned.len()),
+            Ok(_) => {}
+            Err(e) => log::error!("overdue lead reassignment failed: {e}"),
+        }
+    }
 }

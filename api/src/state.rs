@@ -26,6 +26,8 @@ pub struct Limits {
     pub requests_per_address: usize,
     /// Open connections the server keeps at most (all workers together).
     pub max_connections: usize,
+    /// How often the sweeps run (once per period across all nodes).
+    pub housekeeping_every: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -41,6 +43,7 @@ impl Default for Limits {
             body_timeout: std::time::Duration::from_secs(30),
             requests_per_address: 64,
             max_connections: 4_096,
+            housekeeping_every: std::time::Duration::from_secs(3600),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod dictionaries;
 pub mod error;
 pub mod idempotency;
 pub mod leads;
+pub mod leases;
 pub mod name_index;
 pub mod opportunities;
 pub mod schema;

@@ -366,6 +366,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    job_leases (name) {
+        name -> Text,
+        holder -> Text,
+        locked_until -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(contacts -> customers (customer_id));
 diesel::joinable!(customer_tags -> customers (customer_id));
@@ -376,6 +384,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     customers,
     customer_name_grams,
+    job_leases,
     customer_tags,
     customer_members,
     contacts,

@@ -13,6 +13,7 @@ mod errors;
 mod hostile_input;
 mod idempotency;
 mod leads;
+mod nodes;
 mod opportunities;
 mod org;
 mod similar_names;

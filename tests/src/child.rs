@@ -11,7 +11,8 @@ pub struct ChildServer {
     pub client: Client,
     program: String,
     child: Option<Child>,
-    store: Store,
+    /// `None` for a second node on another server's database.
+    store: Option<Store>,
     url: String,
     env: Vec<(String, String)>,
 }
@@ -41,7 +42,7 @@ impl ChildServer {
             client: Client::new(0),
             program: program.to_owned(),
             child: None,
-            store,
+            store: Some(store),
             url,
             env,
         };
@@ -82,6 +83,21 @@ impl ChildServer {
         }
     }
 
+    /// Another `crm serve` process on this server's database (the same
+    /// environment), as a second node behind a load balancer.
+    pub fn another_node(&self) -> ChildServer {
+        let mut node = ChildServer {
+            client: Client::new(0),
+            program: self.program.clone(),
+            child: None,
+            store: None,
+            url: self.url.clone(),
+            env: self.env.clone(),
+        };
+        node.launch();
+        node
+    }
+
     /// SIGKILL: no shutdown, no cleanup, as in a crash.
     pub fn kill9(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -98,18 +114,24 @@ impl ChildServer {
 
     /// Runs SQL against this server's database (to arrange what the API cannot).
     pub fn sql(&self, statement: &str) {
-        self.store.sql(statement);
+        self.store().sql(statement);
+    }
+
+    fn store(&self) -> &Store {
+        self.store.as_ref().expect("the first node owns the database")
     }
 
     /// Runs `SELECT COUNT(*) AS n ...` against this server's database.
     pub fn count(&self, statement: &str) -> i64 {
-        self.store.count(statement)
+        self.store().count(statement)
     }
 }
 
 impl Drop for ChildServer {
     fn drop(&mut self) {
         self.kill9();
-        self.store.drop_database();
+        if let Some(store) = &self.store {
+            store.drop_database();
+        }
     }
 }
