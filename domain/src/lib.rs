@@ -8,6 +8,7 @@ pub mod auth;
 pub mod customer;
 pub mod dedup;
 pub mod leads;
+pub mod mask;
 pub mod org;
 pub mod page;
 pub mod pipeline;

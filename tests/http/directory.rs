@@ -77,3 +77,66 @@ fn reps_see_colleagues_names_but_not_their_contact_details() {
         other.email
     );
 }
+
+/// A rep sees a pool customer's phone and e-mail, and its contacts', masked;
+/// their own customers and a manager's view are in full.
+#[test]
+fn reps_see_pool_customers_contact_details_masked() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let east = app.create_department(&admin, "华东", None);
+    let mgr = app.user(&admin, "mgr@example.com", "manager", Some(east));
+    let rep = app.user(&admin, "rep@example.com", "rep", Some(east));
+    let mine = crm_tests::CustomerBuilder::new("我的客户")
+        .with("phone", serde_json::json!("13800008000"))
+        .create(&app, &rep.token);
+    assert_eq!(mine["phone"], "13800008000");
+    let pool = crm_tests::CustomerBuilder::new("公海客户")
+        .with("phone", serde_json::json!("13900001234"))
+        .with("email", serde_json::json!("boss@pool.example.com"))
+        .create(&app, &admin);
+    let pool_id = pool["id"].as_i64().unwrap();
+    app.post(&format!("/api/v1/customers/{pool_id}/contacts"))
+        .bearer(&admin)
+        .json(&serde_json::json!({"name": "王经理", "phone": "13711112222", "email": "wang@pool.example.com"}))
+        .expect(201);
+    app.sql(&format!("UPDATE customers SET owner_id = NULL WHERE id = {pool_id}"));
+
+    let seen = app
+        .get(&format!("/api/v1/customers/{pool_id}"))
+        .bearer(&rep.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(seen["phone"], "139****1234");
+    assert_eq!(seen["email"], "b***@pool.example.com");
+    let listed = app
+        .get("/api/v1/customers?in_pool=true")
+        .bearer(&rep.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(listed["data"][0]["phone"], "139****1234");
+    let contacts = app
+        .get(&format!("/api/v1/customers/{pool_id}/contacts"))
+        .bearer(&rep.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(contacts[0]["phone"], "137****2222");
+    assert_eq!(contacts[0]["email"], "w***@pool.example.com");
+    let mine_again = app
+        .get(&format!("/api/v1/customers/{}", mine["id"]))
+        .bearer(&rep.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(mine_again["phone"], "13800008000");
+    let by_mgr = app
+        .get(&format!("/api/v1/customers/{pool_id}"))
+        .bearer(&mgr.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(by_mgr["phone"], "13900001234");
+}

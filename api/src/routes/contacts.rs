@@ -73,6 +73,18 @@ pub struct ContactDto {
     pub version: i64,
 }
 
+impl ContactDto {
+    /// Masks phone and e-mail for a caller who may see the customer but does
+    /// not own it (`domain::mask`).
+    fn masked_if(mut self, masked: bool) -> ContactDto {
+        if masked {
+            self.phone = self.phone.as_deref().map(domain::mask::phone);
+            self.email = self.email.as_deref().map(domain::mask::email);
+        }
+        self
+    }
+}
+
 impl From<ContactRow> for ContactDto {
     fn from(r: ContactRow) -> Self {
         ContactDto {
@@ -193,20 +205,21 @@ fn keys(phone: Option<&str>, email: Option<&str>) -> Result<(Option<String>, Opt
     }
 }
 
-/// A live contact whose customer the caller may see (or change, with `write`).
-fn contact_in_scope(conn: &mut DbConn, user: &AuthUser, id: i64, write: bool) -> Result<ContactRow, ApiError> {
+/// A live contact whose customer the caller may see (or change, with
+/// `write`), and whether the caller sees its details masked.
+fn contact_in_scope(conn: &mut DbConn, user: &AuthUser, id: i64, write: bool) -> Result<(ContactRow, bool), ApiError> {
     let row = contacts::find_live(conn, id)
         .found()?
         .ok_or_else(|| ApiError::not_found("contact"))?;
     let scope = scope_of(conn, user)?;
-    visible(conn, &scope, row.customer_id, write).map_err(|e| {
+    let customer = visible(conn, &scope, row.customer_id, write).map_err(|e| {
         if e.status == StatusCode::NOT_FOUND {
             ApiError::not_found("contact")
         } else {
             e
         }
     })?;
-    Ok(row)
+    Ok((row, domain::mask::masked_for(&scope, customer.owner_id)))
 }
 
 fn respond(status: StatusCode, c: ContactDto) -> HttpResponse {
@@ -234,11 +247,17 @@ pub async fn list_contacts(state: web::Data<AppState>, user: AuthUser, id: PathI
     let rows = state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
-            visible(conn, &scope, id.0, false)?;
-            Ok(contacts::list_for(conn, id.0)?)
+            let customer = visible(conn, &scope, id.0, false)?;
+            let masked = domain::mask::masked_for(&scope, customer.owner_id);
+            Ok((contacts::list_for(conn, id.0)?, masked))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(ContactDto::from).collect::<Vec<_>>()))
+    let (rows, masked) = rows;
+    let list: Vec<ContactDto> = rows
+        .into_iter()
+        .map(|r| ContactDto::from(r).masked_if(masked))
+        .collect();
+    Ok(HttpResponse::Ok().json(list))
 }
 
 /// Adds a contact to a customer.
@@ -305,10 +324,10 @@ pub async fn create_contact(
 )]
 #[get("/contacts/{id}")]
 pub async fn get_contact(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
-    let row = state
+    let (row, masked) = state
         .read(move |conn| contact_in_scope(conn, &user, id.0, false))
         .await?;
-    Ok(respond(StatusCode::OK, row.into()))
+    Ok(respond(StatusCode::OK, ContactDto::from(row).masked_if(masked)))
 }
 
 /// Changes a contact (`If-Match` for optimistic locking).
@@ -345,7 +364,7 @@ pub async fn update_contact(
     )?;
     let row = state
         .write(move |conn| {
-            let row = contact_in_scope(conn, &user, id.0, true)?;
+            let (row, masked) = contact_in_scope(conn, &user, id.0, true)?;
             let changes = ContactChangeset {
                 name: b.name.map(|n| n.trim().to_owned()),
                 title: b.title.map(clean),
@@ -359,10 +378,11 @@ pub async fn update_contact(
                 preferred_channel: b.preferred_channel.map(clean),
                 notes: b.notes,
             };
-            Ok(contacts::update(conn, &row, if_match.0, &changes, now_utc())?)
+            Ok((contacts::update(conn, &row, if_match.0, &changes, now_utc())?, masked))
         })
         .await?;
-    Ok(respond(StatusCode::OK, row.into()))
+    let (row, masked) = row;
+    Ok(respond(StatusCode::OK, ContactDto::from(row).masked_if(masked)))
 }
 
 /// Deletes a contact.

@@ -95,7 +95,7 @@ pub async fn list_customers(
         updated_since: q.updated_since,
     };
     let descending = sort.descending;
-    let (rows, owners, tags) = state
+    let (rows, owners, tags, scope) = state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
             let page = customers::CustomerPageRequest {
@@ -109,7 +109,7 @@ pub async fn list_customers(
             let owner_ids: Vec<i64> = rows.iter().filter_map(|r| r.owner_id).collect();
             let owners = customers::owner_names(conn, &owner_ids)?;
             let tags = customers::tags_of(conn, &ids)?;
-            Ok((rows, owners, tags))
+            Ok((rows, owners, tags, scope))
         })
         .await?;
     let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |r| match sort.field {
@@ -123,7 +123,7 @@ pub async fn list_customers(
         .map(|r| {
             let owner = r.owner_id.and_then(|o| owners.get(&o).cloned());
             let t = tags.remove(&r.id).unwrap_or_default();
-            to_dto(r, owner, t)
+            to_dto(r, owner, t).masked_for(&scope)
         })
         .collect();
     Ok(HttpResponse::Ok().json(CustomerPage { data, next_cursor }))
@@ -147,7 +147,7 @@ pub async fn get_customer(state: web::Data<AppState>, user: AuthUser, id: PathId
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
             let row = visible(conn, &scope, id.0, false)?;
-            dto_for(conn, row)
+            Ok(dto_for(conn, row)?.masked_for(&scope))
         })
         .await?;
     Ok(respond(dto))

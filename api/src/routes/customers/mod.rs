@@ -210,6 +210,18 @@ pub fn write_error(e: customers::CustomerWriteError) -> ApiError {
     }
 }
 
+impl CustomerDto {
+    /// Masks phone and e-mail for a caller who may see this customer but does
+    /// not own it (a rep looking at the pool or a shared customer).
+    pub fn masked_for(mut self, scope: &DataScope) -> CustomerDto {
+        if domain::mask::masked_for(scope, self.owner.as_ref().map(|o| o.id)) {
+            self.phone = self.phone.as_deref().map(domain::mask::phone);
+            self.email = self.email.as_deref().map(domain::mask::email);
+        }
+        self
+    }
+}
+
 /// The stored customer as the API shows it.
 pub fn stored_dto(s: customers::Stored) -> CustomerDto {
     to_dto(s.row, s.owner_name, s.tags)

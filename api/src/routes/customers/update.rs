@@ -131,8 +131,9 @@ pub async fn update_customer(
                 user_id: user.id,
                 scope: &scope,
             };
-            customers::change(conn, &actor, id.0, if_match.0, change, now_utc()).map_err(write_error)
+            let stored = customers::change(conn, &actor, id.0, if_match.0, change, now_utc()).map_err(write_error)?;
+            Ok(stored_dto(stored).masked_for(&scope))
         })
         .await?;
-    Ok(respond(stored_dto(stored)))
+    Ok(respond(stored))
 }
