@@ -15,6 +15,7 @@ pub mod routes;
 pub mod security;
 pub mod startup;
 pub mod state;
+pub mod words;
 
 pub use config::Config;
 pub use startup::Application;

@@ -15,3 +15,4 @@ pub mod pipeline;
 pub mod scope;
 pub mod similar;
 pub mod throttle;
+pub mod vocabulary;

@@ -22,18 +22,11 @@ pub enum ActivityKind {
     Note,
 }
 
-impl ActivityKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActivityKind::Call => "call",
-            ActivityKind::Email => "email",
-            ActivityKind::Meeting => "meeting",
-            ActivityKind::Visit => "visit",
-            ActivityKind::Wechat => "wechat",
-            ActivityKind::Note => "note",
-        }
-    }
-}
+crate::words::same_words!(
+    ActivityKind,
+    domain::vocabulary::ActivityKind,
+    [Call, Email, Meeting, Visit, Wechat, Note]
+);
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]

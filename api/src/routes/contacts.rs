@@ -33,26 +33,11 @@ pub enum KpRole {
     Other,
 }
 
-impl KpRole {
-    fn as_str(self) -> &'static str {
-        match self {
-            KpRole::DecisionMaker => "decision_maker",
-            KpRole::Recommender => "recommender",
-            KpRole::Influencer => "influencer",
-            KpRole::User => "user",
-            KpRole::Other => "other",
-        }
-    }
-    fn parse(s: &str) -> KpRole {
-        match s {
-            "decision_maker" => KpRole::DecisionMaker,
-            "recommender" => KpRole::Recommender,
-            "influencer" => KpRole::Influencer,
-            "user" => KpRole::User,
-            _ => KpRole::Other,
-        }
-    }
-}
+crate::words::same_words!(
+    KpRole,
+    domain::vocabulary::KpRole,
+    [DecisionMaker, Recommender, Influencer, User, Other]
+);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ContactDto {
@@ -85,9 +70,12 @@ impl ContactDto {
     }
 }
 
-impl From<ContactRow> for ContactDto {
-    fn from(r: ContactRow) -> Self {
-        ContactDto {
+impl TryFrom<ContactRow> for ContactDto {
+    type Error = ApiError;
+
+    /// Fails only when the stored KP role is not a known one.
+    fn try_from(r: ContactRow) -> Result<Self, ApiError> {
+        Ok(ContactDto {
             id: r.id,
             customer_id: r.customer_id,
             name: r.name,
@@ -95,14 +83,14 @@ impl From<ContactRow> for ContactDto {
             phone: r.phone,
             email: r.email,
             wechat: r.wechat,
-            kp_role: KpRole::parse(&r.kp_role),
+            kp_role: crate::words::stored::<domain::vocabulary::KpRole>(&r.kp_role)?.into(),
             is_primary: r.is_primary,
             preferred_channel: r.preferred_channel,
             notes: r.notes,
             created_at: r.created_at.and_utc(),
             updated_at: r.updated_at.and_utc(),
             version: r.version,
-        }
+        })
     }
 }
 
@@ -255,8 +243,8 @@ pub async fn list_contacts(state: web::Data<AppState>, user: AuthUser, id: PathI
     let (rows, masked) = rows;
     let list: Vec<ContactDto> = rows
         .into_iter()
-        .map(|r| ContactDto::from(r).masked_if(masked))
-        .collect();
+        .map(|r| ContactDto::try_from(r).map(|c| c.masked_if(masked)))
+        .collect::<Result<_, _>>()?;
     Ok(HttpResponse::Ok().json(list))
 }
 
@@ -308,7 +296,7 @@ pub async fn create_contact(
             Ok(contacts::insert(conn, &new)?)
         })
         .await?;
-    Ok(respond(StatusCode::CREATED, row.into()))
+    Ok(respond(StatusCode::CREATED, ContactDto::try_from(row)?))
 }
 
 /// Reads one contact.
@@ -327,7 +315,7 @@ pub async fn get_contact(state: web::Data<AppState>, user: AuthUser, id: PathId)
     let (row, masked) = state
         .read(move |conn| contact_in_scope(conn, &user, id.0, false))
         .await?;
-    Ok(respond(StatusCode::OK, ContactDto::from(row).masked_if(masked)))
+    Ok(respond(StatusCode::OK, ContactDto::try_from(row)?.masked_if(masked)))
 }
 
 /// Changes a contact (`If-Match` for optimistic locking).
@@ -382,7 +370,7 @@ pub async fn update_contact(
         })
         .await?;
     let (row, masked) = row;
-    Ok(respond(StatusCode::OK, ContactDto::from(row).masked_if(masked)))
+    Ok(respond(StatusCode::OK, ContactDto::try_from(row)?.masked_if(masked)))
 }
 
 /// Deletes a contact.

@@ -177,7 +177,7 @@ pub async fn convert_lead(
             let fresh = customers::find(conn, customer.id)?;
             let customer = dto_for(conn, fresh)?;
             Ok(Conversion {
-                lead: to_dto(lead, now),
+                lead: to_dto(lead, now)?,
                 customer,
                 customer_outcome: outcome,
                 contact_id,

@@ -26,14 +26,7 @@ pub enum MemberAccess {
     ReadOnly,
 }
 
-impl MemberAccess {
-    fn as_str(self) -> &'static str {
-        match self {
-            MemberAccess::ReadWrite => "read_write",
-            MemberAccess::ReadOnly => "read_only",
-        }
-    }
-}
+crate::words::same_words!(MemberAccess, domain::vocabulary::MemberAccess, [ReadWrite, ReadOnly]);
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Member {
@@ -51,20 +44,16 @@ pub struct PutMember {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-fn to_member(m: MemberRow, name: Option<String>) -> Member {
-    Member {
+fn to_member(m: MemberRow, name: Option<String>) -> Result<Member, ApiError> {
+    Ok(Member {
         user: UserRef {
             id: m.user_id,
             name: name.unwrap_or_default(),
         },
-        access: if m.access == "read_write" {
-            MemberAccess::ReadWrite
-        } else {
-            MemberAccess::ReadOnly
-        },
+        access: crate::words::stored::<domain::vocabulary::MemberAccess>(&m.access)?.into(),
         expires_at: m.expires_at.map(|t| t.and_utc()),
         created_at: m.created_at.and_utc(),
-    }
+    })
 }
 
 /// Lists a customer's team members.
@@ -87,13 +76,12 @@ pub async fn list_members(state: web::Data<AppState>, user: AuthUser, id: PathId
             let rows = customers::members(conn, id.0)?;
             let ids: Vec<i64> = rows.iter().map(|m| m.user_id).collect();
             let mut names = customers::owner_names(conn, &ids)?;
-            Ok(rows
-                .into_iter()
+            rows.into_iter()
                 .map(|m| {
                     let name = names.remove(&m.user_id);
                     to_member(m, name)
                 })
-                .collect::<Vec<_>>())
+                .collect::<Result<Vec<_>, _>>()
         })
         .await?;
     Ok(HttpResponse::Ok().json(list))
@@ -146,7 +134,7 @@ pub async fn put_member(
             let row = customers::put_member(conn, id, member, b.access.as_str(), b.expires_at, now)?;
             let detail = json!({"user_id": member, "access": b.access.as_str()}).to_string();
             audit::record(conn, "customer", id, "shared", Some(user.id), &detail, now)?;
-            Ok(to_member(row, Some(target.name)))
+            to_member(row, Some(target.name))
         })
         .await?;
     Ok(HttpResponse::Ok().json(m))

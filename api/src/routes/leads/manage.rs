@@ -81,7 +81,7 @@ pub async fn create_lead(
             Ok(row)
         })
         .await?;
-    Ok(respond(actix_web::http::StatusCode::CREATED, row))
+    respond(actix_web::http::StatusCode::CREATED, row)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -154,7 +154,7 @@ pub async fn list_leads(
         .await?;
     let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |r| (r.id.into(), r.id));
     Ok(HttpResponse::Ok().json(LeadPage {
-        data: rows.into_iter().map(|r| to_dto(r, now)).collect(),
+        data: rows.into_iter().map(|r| to_dto(r, now)).collect::<Result<_, _>>()?,
         next_cursor,
     }))
 }
@@ -180,7 +180,7 @@ pub async fn get_lead(state: web::Data<AppState>, caller: Caller, id: PathId) ->
             visible(conn, &scope, id.0)
         })
         .await?;
-    Ok(respond(actix_web::http::StatusCode::OK, row))
+    respond(actix_web::http::StatusCode::OK, row)
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -264,7 +264,7 @@ pub async fn update_lead(
             Ok(leads::update(conn, id.0, if_match.0, &changes, now_utc())?)
         })
         .await?;
-    Ok(respond(actix_web::http::StatusCode::OK, row))
+    respond(actix_web::http::StatusCode::OK, row)
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -322,5 +322,5 @@ pub async fn assign_lead(
             Ok(row)
         })
         .await?;
-    Ok(respond(actix_web::http::StatusCode::OK, row))
+    respond(actix_web::http::StatusCode::OK, row)
 }

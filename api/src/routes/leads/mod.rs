@@ -35,26 +35,11 @@ pub enum LeadStatus {
     Disqualified,
 }
 
-impl LeadStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LeadStatus::New => "new",
-            LeadStatus::Contacted => "contacted",
-            LeadStatus::Qualified => "qualified",
-            LeadStatus::Converted => "converted",
-            LeadStatus::Disqualified => "disqualified",
-        }
-    }
-    fn parse(s: &str) -> LeadStatus {
-        match s {
-            "contacted" => LeadStatus::Contacted,
-            "qualified" => LeadStatus::Qualified,
-            "converted" => LeadStatus::Converted,
-            "disqualified" => LeadStatus::Disqualified,
-            _ => LeadStatus::New,
-        }
-    }
-}
+crate::words::same_words!(
+    LeadStatus,
+    domain::vocabulary::LeadStatus,
+    [New, Contacted, Qualified, Converted, Disqualified]
+);
 
 /// What a lead duplicates.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -99,10 +84,11 @@ pub struct LeadDto {
     pub version: i64,
 }
 
-pub fn to_dto(r: LeadRow, now: DateTime<Utc>) -> LeadDto {
-    let status = LeadStatus::parse(&r.status);
+/// Fails only when the stored status is not a known one.
+pub fn to_dto(r: LeadRow, now: DateTime<Utc>) -> Result<LeadDto, ApiError> {
+    let status: LeadStatus = crate::words::stored::<domain::vocabulary::LeadStatus>(&r.status)?.into();
     let open = leads::OPEN.contains(&r.status.as_str());
-    LeadDto {
+    Ok(LeadDto {
         overdue: open && r.first_contacted_at.is_none() && r.first_contact_due_at.is_some_and(|d| d.and_utc() < now),
         duplicate_of: match (r.duplicate_of_customer_id, r.duplicate_of_lead_id) {
             (Some(id), _) => Some(DuplicateOf { kind: "customer", id }),
@@ -133,7 +119,7 @@ pub fn to_dto(r: LeadRow, now: DateTime<Utc>) -> LeadDto {
         created_at: r.created_at.and_utc(),
         updated_at: r.updated_at.and_utc(),
         version: r.version,
-    }
+    })
 }
 
 /// Who may read and write leads: users by role scope, keys with the scope.
@@ -148,12 +134,12 @@ pub fn visible(conn: &mut DbConn, scope: &DataScope, id: i64) -> Result<LeadRow,
     leads::find_visible(conn, id, scope)?.ok_or_else(|| ApiError::not_found("lead"))
 }
 
-pub fn respond(status: actix_web::http::StatusCode, row: LeadRow) -> HttpResponse {
-    let dto = to_dto(row, now_utc());
+pub fn respond(status: actix_web::http::StatusCode, row: LeadRow) -> Result<HttpResponse, ApiError> {
+    let dto = to_dto(row, now_utc())?;
     let mut res = HttpResponse::build(status);
     res.insert_header(("ETag", etag(dto.version)));
     if status == actix_web::http::StatusCode::CREATED {
         res.insert_header(("Location", format!("/api/v1/leads/{}", dto.id)));
     }
-    res.json(dto)
+    Ok(res.json(dto))
 }

@@ -94,7 +94,7 @@ pub async fn create_opportunity(
             Ok(opportunities::insert(conn, &new, user.id, now)?)
         })
         .await?;
-    Ok(respond(actix_web::http::StatusCode::CREATED, row))
+    respond(actix_web::http::StatusCode::CREATED, row)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -182,7 +182,7 @@ pub async fn list_opportunities(
         .await?;
     let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |r| (r.id.into(), r.id));
     Ok(HttpResponse::Ok().json(OpportunityPage {
-        data: rows.into_iter().map(to_dto).collect(),
+        data: rows.into_iter().map(to_dto).collect::<Result<_, _>>()?,
         next_cursor,
     }))
 }
@@ -202,7 +202,7 @@ pub async fn get_opportunity(state: web::Data<AppState>, user: AuthUser, id: Pat
             visible(conn, &scope, id.0)
         })
         .await?;
-    Ok(respond(actix_web::http::StatusCode::OK, row))
+    respond(actix_web::http::StatusCode::OK, row)
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -276,5 +276,5 @@ pub async fn update_opportunity(
             Ok(opportunities::update(conn, id.0, if_match.0, &changes, now_utc())?)
         })
         .await?;
-    Ok(respond(actix_web::http::StatusCode::OK, row))
+    respond(actix_web::http::StatusCode::OK, row)
 }

@@ -43,6 +43,8 @@ pub enum DealStatus {
     Invalid,
 }
 
+crate::words::same_words!(DealStatus, domain::vocabulary::DealStatus, [Open, Won, Lost, Invalid]);
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OpportunityDto {
     pub id: i64,
@@ -66,18 +68,14 @@ pub struct OpportunityDto {
     pub version: i64,
 }
 
-fn to_dto(r: OpportunityRow) -> OpportunityDto {
-    OpportunityDto {
+/// Fails only when the stored status is not a known one.
+fn to_dto(r: OpportunityRow) -> Result<OpportunityDto, ApiError> {
+    Ok(OpportunityDto {
         amount: r.amount.map(|amount| Money {
             amount,
             currency: r.currency.clone(),
         }),
-        status: match r.status.as_str() {
-            "won" => DealStatus::Won,
-            "lost" => DealStatus::Lost,
-            "invalid" => DealStatus::Invalid,
-            _ => DealStatus::Open,
-        },
+        status: crate::words::stored::<domain::vocabulary::DealStatus>(&r.status)?.into(),
         id: r.id,
         customer_id: r.customer_id,
         contact_id: r.contact_id,
@@ -93,17 +91,17 @@ fn to_dto(r: OpportunityRow) -> OpportunityDto {
         created_at: r.created_at.and_utc(),
         updated_at: r.updated_at.and_utc(),
         version: r.version,
-    }
+    })
 }
 
-fn respond(status: actix_web::http::StatusCode, row: OpportunityRow) -> HttpResponse {
-    let dto = to_dto(row);
+fn respond(status: actix_web::http::StatusCode, row: OpportunityRow) -> Result<HttpResponse, ApiError> {
+    let dto = to_dto(row)?;
     let mut res = HttpResponse::build(status);
     res.insert_header(("ETag", etag(dto.version)));
     if status == actix_web::http::StatusCode::CREATED {
         res.insert_header(("Location", format!("/api/v1/opportunities/{}", dto.id)));
     }
-    res.json(dto)
+    Ok(res.json(dto))
 }
 
 fn check_money(m: &Money) -> Result<String, ApiError> {

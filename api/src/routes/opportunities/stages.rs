@@ -118,7 +118,7 @@ pub async fn transition_opportunity(
             Ok(after)
         })
         .await?;
-    Ok(respond(actix_web::http::StatusCode::OK, row))
+    respond(actix_web::http::StatusCode::OK, row)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,0 +1,60 @@
+//! The API's spelling of the domain's words (`domain::vocabulary`): each API
+//! enum carries the OpenAPI schema and serde names, the domain enum the
+//! meaning; this maps one to the other and reads stored values strictly.
+
+use std::str::FromStr;
+
+use domain::vocabulary::UnknownWord;
+
+use crate::error::ApiError;
+
+/// `From` both ways between an API enum and the domain word of the same variants.
+macro_rules! same_words {
+    ($api:ident, $domain:path, [$($variant:ident),+ $(,)?]) => {
+        impl From<$api> for $domain {
+            fn from(w: $api) -> Self {
+                use $domain as D;
+                match w {
+                    $($api::$variant => D::$variant),+
+                }
+            }
+        }
+
+        impl From<$domain> for $api {
+            fn from(w: $domain) -> Self {
+                use $domain as D;
+                match w {
+                    $(D::$variant => $api::$variant),+
+                }
+            }
+        }
+
+        impl $api {
+            pub fn as_str(self) -> &'static str {
+                <$domain>::from(self).as_str()
+            }
+        }
+    };
+}
+pub(crate) use same_words;
+
+/// A value read from the database as a domain word: an unknown one is a
+/// fault of ours (500, logged), never silently a default.
+pub fn stored<W: FromStr<Err = UnknownWord>>(value: &str) -> Result<W, ApiError> {
+    value
+        .parse()
+        .map_err(|e: UnknownWord| ApiError::internal(format!("stored value: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::vocabulary::DealStatus;
+
+    #[test]
+    fn an_unknown_stored_word_is_our_fault_not_a_default() {
+        assert_eq!(stored::<DealStatus>("won").ok(), Some(DealStatus::Won));
+        let e = stored::<DealStatus>("maybe").err().map(|e| (e.status.as_u16(), e.code));
+        assert_eq!(e, Some((500, crate::error::ErrorCode::InternalError)));
+    }
+}
