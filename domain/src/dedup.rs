@@ -197,6 +197,12 @@ impl CreditCode {
     }
 }
 
+/// A name key read backwards (by characters): stored beside the key so that
+/// "ends like" is an index prefix scan. The one place it is computed.
+pub fn reversed_key(name_key: &str) -> String {
+    name_key.chars().rev().collect()
+}
+
 /// Jaro-Winkler similarity of two strings (by characters), 0.0 to 1.0.
 pub fn jaro_winkler(a: &str, b: &str) -> f64 {
     let a: Vec<char> = a.chars().collect();
@@ -388,6 +394,12 @@ mod tests {
         assert!((jaro_winkler("dwayne", "duane") - 0.84).abs() < 0.001);
         assert_eq!(jaro_winkler("", ""), 1.0);
         assert_eq!(jaro_winkler("abc", ""), 0.0);
+    }
+
+    #[test]
+    fn reversed_keys_read_backwards_by_character() {
+        assert_eq!(reversed_key(&key("北京字节跳动科技有限公司")), "技科动跳节字京北");
+        assert_eq!(reversed_key(""), "");
     }
 
     proptest! {

@@ -106,7 +106,7 @@ pub async fn convert_lead(
                 None => {
                     let new = NewCustomerRow {
                         name: name.clone(),
-                        name_key_rev: key.chars().rev().collect(),
+                        name_key_rev: domain::dedup::reversed_key(&key),
                         name_key: key.clone(),
                         credit_code: None,
                         industry: lead.industry.clone(),

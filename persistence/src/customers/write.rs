@@ -245,7 +245,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor<'_>, new: NewCustomer, now: DateT
     }
     let row = NewCustomerRow {
         name: new.name,
-        name_key_rev: key.chars().rev().collect(),
+        name_key_rev: domain::dedup::reversed_key(&key),
         name_key: key.clone(),
         credit_code: code.clone(),
         industry: new.industry,
@@ -320,7 +320,7 @@ pub fn update(
             ("source", source.as_deref()),
         ],
     )?;
-    f.name_key_rev = f.name_key.as_ref().map(|k| k.chars().rev().collect());
+    f.name_key_rev = f.name_key.as_deref().map(domain::dedup::reversed_key);
     let key = f.name_key.clone().unwrap_or_else(|| before.name_key.clone());
     let code = match &f.credit_code {
         Some(c) => c.clone(),
