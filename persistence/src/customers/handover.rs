@@ -11,9 +11,9 @@ use diesel::prelude::*;
 use domain::scope::DataScope;
 use serde_json::json;
 
-use super::write::{Actor, CustomerWriteError, Result};
+use super::write::{Actor, CustomerWriteError, Result, check_assignable};
 use crate::schema::{audit_events, customer_members, customers, opportunities};
-use crate::{DbConn, RepoError, naive, users};
+use crate::{DbConn, RepoError, naive};
 
 /// Ids per statement (far below SQLite's and PostgreSQL's parameter limits).
 const CHUNK: usize = 500;
@@ -45,16 +45,7 @@ pub fn hand_over(
     keep_previous: bool,
     now: DateTime<Utc>,
 ) -> Result<HandedOver> {
-    let target = users::find(conn, to).map_err(|e| match e {
-        RepoError::NotFound => CustomerWriteError::NoSuchOwner(to),
-        other => other.into(),
-    })?;
-    if !target.active {
-        return Err(CustomerWriteError::NoSuchOwner(to));
-    }
-    if !domain::scope::may_assign(actor.scope, to, target.department_id) {
-        return Err(CustomerWriteError::OwnerNotAllowed(to));
-    }
+    check_assignable(conn, actor.scope, to)?;
     let owners: Vec<(i64, Option<i64>)> = match selection {
         Selection::OwnedBy(from) => customers::table
             .filter(customers::owner_id.eq(from))

@@ -193,6 +193,22 @@ pub(super) fn stored(conn: &mut DbConn, row: CustomerRow) -> Result<Stored> {
     Ok(Stored { row, owner_name, tags })
 }
 
+/// May customers be given to `target`: an active user the scope may assign
+/// work to (`domain::scope::may_assign`)?
+pub(super) fn check_assignable(conn: &mut DbConn, scope: &DataScope, target: i64) -> Result<()> {
+    let user = users::find(conn, target).map_err(|e| match e {
+        RepoError::NotFound => CustomerWriteError::NoSuchOwner(target),
+        other => other.into(),
+    })?;
+    if !user.active {
+        return Err(CustomerWriteError::NoSuchOwner(target));
+    }
+    if !domain::scope::may_assign(scope, target, user.department_id) {
+        return Err(CustomerWriteError::OwnerNotAllowed(target));
+    }
+    Ok(())
+}
+
 /// Look-alikes of a name key among live customers other than `exclude`.
 pub fn look_alikes(conn: &mut DbConn, key: &str, exclude: &[i64]) -> std::result::Result<Vec<LookAlike>, RepoError> {
     let candidates = name_index::similar_candidates(conn, key)?;
@@ -219,16 +235,7 @@ pub fn look_alikes(conn: &mut DbConn, key: &str, exclude: &[i64]) -> std::result
 pub fn create(conn: &mut DbConn, actor: &Actor<'_>, new: NewCustomer, now: DateTime<Utc>) -> Result<Created> {
     let owner = new.owner_id.unwrap_or(actor.user_id);
     if owner != actor.user_id {
-        let user = users::find(conn, owner).map_err(|e| match e {
-            RepoError::NotFound => CustomerWriteError::NoSuchOwner(owner),
-            other => other.into(),
-        })?;
-        if !user.active {
-            return Err(CustomerWriteError::NoSuchOwner(owner));
-        }
-        if !domain::scope::may_assign(actor.scope, owner, user.department_id) {
-            return Err(CustomerWriteError::OwnerNotAllowed(owner));
-        }
+        check_assignable(conn, actor.scope, owner)?;
     }
     check_codes(
         conn,
