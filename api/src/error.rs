@@ -107,6 +107,11 @@ error_codes! {
     CustomerExists = "customer_exists",
     /// Someone else took the record first.
     AlreadyClaimed = "already_claimed",
+    /// The customer is in the pool already (nobody owns it to release or lock it).
+    AlreadyInPool = "already_in_pool",
+    /// A pool rule refuses the claim or lock; `errors` names the setting
+    /// (`max_owned`, `daily_claims`, `reclaim_cooldown_days`, `max_locked`).
+    PoolLimit = "pool_limit",
     /// A user has this e-mail already.
     EmailTaken = "email_taken",
     /// A sibling department has this name.
@@ -347,6 +352,7 @@ impl From<RepoError> for ApiError {
             ),
             RepoError::Pool(e) => ApiError::unavailable(chain(&e)),
             RepoError::Db(e) => ApiError::internal(chain(&e)),
+            RepoError::Corrupt(msg) => ApiError::internal(msg),
         }
     }
 }

@@ -194,7 +194,8 @@ impl Application {
     }
 }
 
-/// Every period (hourly by default): forget expired idempotency records, and
+/// Every period (hourly by default): forget expired idempotency records,
+/// sweep the pool (return neglected customers, warn their owners), and
 /// reassign overdue leads when configured. With several nodes on one database
 /// only the node that takes the period's lease runs them.
 fn spawn_housekeeping(state: web::Data<AppState>) {
@@ -229,6 +230,21 @@ async fn housekeeping(state: &web::Data<AppState>) {
         && n > 0
     {
         log::info!("purged {n} expired idempotency records");
+    }
+    let swept = state
+        .write(|conn| {
+            let policy = persistence::pool::policy(conn)?;
+            Ok(persistence::pool::sweep(conn, &policy, persistence::now_utc())?)
+        })
+        .await;
+    match swept {
+        Ok(r) if !r.returned.is_empty() || !r.warned.is_empty() => log::info!(
+            "pool sweep: {} customers returned to the pool, {} owners warned",
+            r.returned.len(),
+            r.warned.len()
+        ),
+        Ok(_) => {}
+        Err(e) => log::error!("pool sweep failed: {e}"),
     }
     if state.limits.reassign_overdue_leads {
         let sla = state.limits.first_contact_sla;

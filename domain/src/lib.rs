@@ -12,6 +12,7 @@ pub mod mask;
 pub mod org;
 pub mod page;
 pub mod pipeline;
+pub mod pool;
 pub mod scope;
 pub mod similar;
 pub mod throttle;

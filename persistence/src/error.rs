@@ -71,6 +71,10 @@ pub enum RepoError {
     /// The row changed since the caller read it (optimistic locking).
     #[error("stale version")]
     Stale,
+    /// A stored value the code cannot read (e.g. settings JSON written by a
+    /// newer version): a fault to report, never a default to assume.
+    #[error("unreadable stored data: {0}")]
+    Corrupt(String),
     #[error("database error: {0}")]
     Db(DieselError),
     #[error("no database connection: {0}")]

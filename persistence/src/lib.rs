@@ -15,6 +15,7 @@ pub mod leads;
 pub mod leases;
 pub mod name_index;
 pub mod opportunities;
+pub mod pool;
 pub mod schema;
 pub mod scope;
 pub mod sessions;

@@ -123,6 +123,21 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        pooled_at -> Nullable<Timestamp>,
+        pool_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    pool_events (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        kind -> Text,
+        user_id -> Nullable<BigInt>,
+        actor_id -> Nullable<BigInt>,
+        reason -> Nullable<Text>,
+        due_at -> Nullable<Timestamp>,
+        at -> Timestamp,
     }
 }
 
@@ -383,6 +398,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     api_keys,
     customers,
+    pool_events,
     customer_name_grams,
     job_leases,
     customer_tags,

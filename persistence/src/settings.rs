@@ -31,3 +31,32 @@ pub fn get_or_insert(conn: &mut DbConn, name: &str, value: &str) -> Result<Strin
         },
     }
 }
+
+/// Stores `value` under `name`, replacing what was there.
+pub fn put(conn: &mut DbConn, name: &str, value: &str) -> Result<(), RepoError> {
+    let changed = diesel::update(settings::table.find(name))
+        .set(settings::value.eq(value))
+        .execute(conn)?;
+    if changed == 1 {
+        return Ok(());
+    }
+    // in a savepoint: on PostgreSQL a refused insert would end the transaction
+    let inserted = conn.transaction(|c| {
+        diesel::insert_into(settings::table)
+            .values((settings::name.eq(name), settings::value.eq(value)))
+            .execute(c)
+    });
+    match inserted {
+        Ok(_) => Ok(()),
+        // another writer inserted it first: ours is the later value
+        Err(e) => match RepoError::from(e) {
+            RepoError::Conflict { .. } => {
+                diesel::update(settings::table.find(name))
+                    .set(settings::value.eq(value))
+                    .execute(conn)?;
+                Ok(())
+            }
+            other => Err(other),
+        },
+    }
+}

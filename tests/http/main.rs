@@ -16,6 +16,7 @@ mod leads;
 mod nodes;
 mod opportunities;
 mod org;
+mod pool;
 mod similar_names;
 mod slow_clients;
 mod spec;

@@ -94,12 +94,9 @@ pub async fn convert_lead(
             let (customer, outcome) = match customers::find_live_conflict(conn, &key, None, None)? {
                 Some((existing, _)) if existing.owner_id == Some(owner) => (existing, "existing"),
                 Some((existing, None)) => {
-                    // a pool customer: claim it, only if nobody claims it first
-                    customers::claim(conn, existing.id, owner, now)?.ok_or_else(|| {
-                        ApiError::conflict(ErrorCode::AlreadyClaimed, "someone claimed this pool customer first")
-                    })?;
-                    let detail = json!({"owner_id": [null, owner], "via": "lead", "lead_id": lead.id}).to_string();
-                    audit::record(conn, "customer", existing.id, "claimed", Some(user.id), &detail, now)?;
+                    // a pool customer: claimed by the same rules as from the pool
+                    persistence::pool::claim(conn, owner, user.id, existing.id, now)
+                        .map_err(|e| crate::routes::pool::pool_error(e, owner))?;
                     (customers::find(conn, existing.id)?, "claimed_from_pool")
                 }
                 Some((existing, owner_name)) => return Err(exists_error(&existing, owner_name, false)),

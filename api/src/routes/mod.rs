@@ -19,6 +19,7 @@ pub mod me;
 pub mod members;
 pub mod opportunities;
 pub mod pipelines;
+pub mod pool;
 pub mod scope;
 pub mod transfer;
 pub mod users;
@@ -56,6 +57,13 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(customers::restore_customer)
         .service(customers::merge_customer)
         .service(customers::list_customer_audit)
+        .service(pool::get_pool_settings)
+        .service(pool::put_pool_settings)
+        .service(pool::list_pool)
+        .service(pool::claim_customer)
+        .service(pool::release_customer)
+        .service(pool::lock_customer)
+        .service(pool::unlock_customer)
         .service(members::list_members)
         .service(members::put_member)
         .service(members::delete_member)

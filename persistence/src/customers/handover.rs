@@ -117,6 +117,8 @@ fn move_chunk(
             customers::previous_owner_id.eq(customers::owner_id),
             customers::owner_id.eq(Some(to)),
             customers::owned_since.eq(Some(naive(now))),
+            customers::pooled_at.eq(None::<chrono::NaiveDateTime>),
+            customers::pool_reason.eq(None::<String>),
             customers::version.eq(customers::version + 1),
             customers::updated_at.eq(naive(now)),
         ))

@@ -65,6 +65,10 @@ pub struct CustomerRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// When it entered the pool (公海), while it is there.
+    pub pooled_at: Option<NaiveDateTime>,
+    /// Why it entered the pool: `no_follow_up`, `no_deal`, or the releaser's words.
+    pub pool_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]

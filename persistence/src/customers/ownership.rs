@@ -65,21 +65,19 @@ pub fn remove_member(conn: &mut DbConn, customer_id: i64, user_id: i64) -> Resul
     Ok(diesel::delete(customer_members::table.find((customer_id, user_id))).execute(conn)? == 1)
 }
 
-/// Claims a pool customer for `owner` if it is still in the pool (a
-/// conditional update, so two claims cannot both win). `None` when it was not.
-pub fn claim(conn: &mut DbConn, id: i64, owner: i64, now: DateTime<Utc>) -> Result<Option<()>, RepoError> {
-    let n = diesel::update(
+/// Marks a customer dealt (成交): a deal was won on it. From then on the
+/// no-deal pool rule no longer applies (and, by default, the pool never takes it).
+pub fn mark_dealt(conn: &mut DbConn, id: i64, now: DateTime<Utc>) -> Result<(), RepoError> {
+    diesel::update(
         customers::table
             .filter(customers::id.eq(id))
-            .filter(customers::owner_id.is_null())
-            .filter(customers::deleted_at.is_null()),
+            .filter(customers::dealt.eq(false)),
     )
     .set((
-        customers::owner_id.eq(Some(owner)),
-        customers::owned_since.eq(Some(naive(now))),
+        customers::dealt.eq(true),
         customers::version.eq(customers::version + 1),
         customers::updated_at.eq(naive(now)),
     ))
     .execute(conn)?;
-    Ok((n == 1).then_some(()))
+    Ok(())
 }

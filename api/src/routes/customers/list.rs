@@ -65,7 +65,15 @@ pub async fn list_customers(
     user: AuthUser,
     query: Query<ListCustomersQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.0;
+    Ok(HttpResponse::Ok().json(page(state, user, query.0).await?))
+}
+
+/// One page of the customers the caller may see.
+pub(crate) async fn page(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: ListCustomersQuery,
+) -> Result<CustomerPage, ApiError> {
     let sort = pagination::parse_sort(q.sort.as_deref(), &["id", "name", "updated_at"])?;
     let limit = pagination::limit(q.limit)?;
     let after = match pagination::decode_cursor(q.cursor.as_deref(), &sort)? {
@@ -126,7 +134,7 @@ pub async fn list_customers(
             to_dto(r, owner, t).masked_for(&scope)
         })
         .collect();
-    Ok(HttpResponse::Ok().json(CustomerPage { data, next_cursor }))
+    Ok(CustomerPage { data, next_cursor })
 }
 
 /// Reads one customer (404 when it is not one the caller may see).

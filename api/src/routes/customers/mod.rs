@@ -97,6 +97,10 @@ pub struct CustomerDto {
     pub next_follow_up_at: Option<DateTime<Utc>>,
     /// Set when this customer was merged into another.
     pub merged_into: Option<i64>,
+    /// When it entered the pool, while it is there.
+    pub pooled_at: Option<DateTime<Utc>>,
+    /// Why it entered the pool: `no_follow_up` or `no_deal` (the sweep), or the reason given on release.
+    pub pool_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
@@ -132,6 +136,8 @@ pub fn to_dto(r: CustomerRow, owner_name: Option<String>, tags: Vec<String>) -> 
         last_contacted_at: r.last_contacted_at.map(|t| t.and_utc()),
         next_follow_up_at: r.next_follow_up_at.map(|t| t.and_utc()),
         merged_into: r.merged_into,
+        pooled_at: r.pooled_at.map(|t| t.and_utc()),
+        pool_reason: r.pool_reason,
         created_at: r.created_at.and_utc(),
         updated_at: r.updated_at.and_utc(),
         deleted_at: r.deleted_at.map(|t| t.and_utc()),

@@ -112,6 +112,9 @@ pub async fn transition_opportunity(
                 now,
             );
             opportunities::record_change(conn, deal.id, &change, user.id)?;
+            if status == Status::Won {
+                persistence::customers::mark_dealt(conn, deal.customer_id, now)?;
+            }
             let detail =
                 json!({"stage_id": [deal.stage_id, b.to_stage_id], "status": [deal.status, after.status]}).to_string();
             audit::record(conn, "opportunity", deal.id, "moved", Some(user.id), &detail, now)?;

@@ -1,0 +1,276 @@
+//! The public pool (公海): its rules as organisation settings, the pool
+//! list, claiming, releasing, and locking customers. The rules live in
+//! `domain::pool`; each write is one `persistence::pool` operation.
+
+use actix_web::{HttpResponse, get, post, web};
+use domain::pool::ClaimRefusal;
+use persistence::customers::Actor;
+use persistence::now_utc;
+use persistence::pool::{self, PoolError};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::caller::AuthUser;
+use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::extract::{Json, PathId, Query, etag};
+use crate::routes::customers::{CustomerDto, CustomerPage, Grade, ListCustomersQuery, stored_dto};
+use crate::routes::scope::scope_of;
+use crate::state::AppState;
+
+mod settings;
+
+pub use settings::*;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PoolQuery {
+    pub grade: Option<Grade>,
+    pub industry: Option<String>,
+    pub region: Option<String>,
+    pub source: Option<String>,
+    pub tag: Option<String>,
+    pub dealt: Option<bool>,
+    /// Part of the name, phone or e-mail.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// `id` (default), `name` or `updated_at`; prefix `-` for descending.
+    pub sort: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Lists the customers in the pool (公海), with the customer filters; phones
+/// and e-mails are masked for reps until they claim one.
+#[utoipa::path(
+    tag = "pool",
+    params(PoolQuery),
+    responses(
+        (status = 200, body = CustomerPage),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/pool")]
+pub async fn list_pool(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: Query<PoolQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.0;
+    let list = ListCustomersQuery {
+        owner_id: None,
+        department_id: None,
+        grade: q.grade,
+        industry: q.industry,
+        region: q.region,
+        source: q.source,
+        tag: q.tag,
+        dealt: q.dealt,
+        in_pool: Some(true),
+        q: q.q,
+        updated_since: q.updated_since,
+        sort: q.sort,
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    let page = crate::routes::customers::page(state, user, list).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// The answer to a refused pool operation, in HTTP words.
+pub fn pool_error(e: PoolError, caller: i64) -> ApiError {
+    let refused = |field: &str, message: String, context: serde_json::Value| {
+        ApiError::new(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::PoolLimit,
+            message.clone(),
+        )
+        .with_errors(vec![FieldError::new(field, "limit_reached", message)])
+        .with_context(context)
+    };
+    match e {
+        PoolError::NotFound => ApiError::not_found("customer"),
+        PoolError::Taken { owner_id } if owner_id == caller => {
+            ApiError::conflict(ErrorCode::AlreadyClaimed, "you own this customer already")
+        }
+        PoolError::Taken { .. } => ApiError::conflict(
+            ErrorCode::AlreadyClaimed,
+            "this customer is not in the pool: someone else owns it",
+        ),
+        PoolError::InPool => {
+            ApiError::conflict(ErrorCode::AlreadyInPool, "this customer is in the pool; nobody owns it")
+        }
+        PoolError::ReadOnly => ApiError::forbidden("only the owner, their manager or an admin may do this"),
+        PoolError::Refused(ClaimRefusal::MaxOwned { limit }) => refused(
+            "max_owned",
+            format!("you own {limit} customers, the most allowed; release one first"),
+            json!({ "limit": limit }),
+        ),
+        PoolError::Refused(ClaimRefusal::DailyClaims { limit }) => refused(
+            "daily_claims",
+            format!("you claimed {limit} customers in the last 24 hours, the most allowed"),
+            json!({ "limit": limit }),
+        ),
+        PoolError::Refused(ClaimRefusal::CoolDown { until }) => refused(
+            "reclaim_cooldown_days",
+            format!(
+                "you lost this customer recently; you may claim it again from {}",
+                until.to_rfc3339()
+            ),
+            json!({ "until": until }),
+        ),
+        PoolError::MaxLocked { limit } => refused(
+            "max_locked",
+            format!("the owner has locked {limit} customers, the most allowed; unlock one first"),
+            json!({ "limit": limit }),
+        ),
+        PoolError::Repo(e) => e.into(),
+    }
+}
+
+fn respond(dto: CustomerDto) -> HttpResponse {
+    HttpResponse::Ok().insert_header(("ETag", etag(dto.version))).json(dto)
+}
+
+/// Claims a pool customer (领取): 409 when someone else got it first, 422
+/// naming the limit when the caller owns the most allowed, claimed the most
+/// allowed in 24 hours, or lost this customer within the cool-down.
+#[utoipa::path(
+    tag = "pool",
+    params(("id" = i64, Path, description = "Customer id")),
+    responses(
+        (status = 200, body = CustomerDto),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/pool/{id}/claim")]
+pub async fn claim_customer(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
+    let stored = state
+        .write(move |conn| pool::claim(conn, user.id, user.id, id.0, now_utc()).map_err(|e| pool_error(e, user.id)))
+        .await?;
+    Ok(respond(stored_dto(stored)))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseCustomer {
+    /// Why it goes back (shown to whoever looks at it in the pool).
+    #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: String,
+}
+
+/// Puts a customer back in the pool (放入公海): the owner, their manager or
+/// an admin. The owner becomes its previous owner and waits out the
+/// cool-down before claiming it back.
+#[utoipa::path(
+    tag = "pool",
+    request_body = ReleaseCustomer,
+    params(("id" = i64, Path, description = "Customer id")),
+    responses(
+        (status = 200, body = CustomerDto),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/customers/{id}/release")]
+pub async fn release_customer(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: PathId,
+    body: Json<ReleaseCustomer>,
+) -> Result<HttpResponse, ApiError> {
+    let reason = body.0.reason.trim().to_owned();
+    if reason.is_empty() {
+        return Err(ApiError::invalid_field(
+            "reason",
+            "required",
+            "say why the customer goes back to the pool",
+        ));
+    }
+    let stored = state
+        .write(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            let actor = Actor {
+                user_id: user.id,
+                scope: &scope,
+            };
+            pool::release(conn, &actor, id.0, &reason, now_utc()).map_err(|e| pool_error(e, user.id))
+        })
+        .await?;
+    Ok(respond(stored_dto(stored)))
+}
+
+async fn set_locked(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: i64,
+    locked: bool,
+) -> Result<HttpResponse, ApiError> {
+    let stored = state
+        .write(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            let actor = Actor {
+                user_id: user.id,
+                scope: &scope,
+            };
+            pool::set_locked(conn, &actor, id, locked, now_utc()).map_err(|e| pool_error(e, user.id))
+        })
+        .await?;
+    Ok(respond(stored_dto(stored)))
+}
+
+/// Locks a customer (锁定): it never returns to the pool while locked.
+/// Counts against the owner's `max_locked` (422 naming it when reached).
+#[utoipa::path(
+    tag = "pool",
+    params(("id" = i64, Path, description = "Customer id")),
+    responses(
+        (status = 200, body = CustomerDto),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/customers/{id}/lock")]
+pub async fn lock_customer(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
+    set_locked(state, user, id.0, true).await
+}
+
+/// Unlocks a customer: the pool rules apply to it again.
+#[utoipa::path(
+    tag = "pool",
+    params(("id" = i64, Path, description = "Customer id")),
+    responses(
+        (status = 200, body = CustomerDto),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/customers/{id}/unlock")]
+pub async fn unlock_customer(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
+    set_locked(state, user, id.0, false).await
+}

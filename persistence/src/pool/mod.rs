@@ -1,0 +1,271 @@
+//! The public pool (公海) as business operations: its settings, claiming a
+//! pool customer, releasing one, locking one, and the sweep (in `sweep`).
+//! Each runs in the caller's transaction; the rules are `domain::pool`.
+//!
+//! Limits per person (owned, locked, daily claims) are read and enforced
+//! after taking a row lock on that person's user row, so two concurrent
+//! claims by one rep cannot both squeeze under the same limit; the claim
+//! itself is a conditional update, so two reps cannot both win one customer.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use domain::pool::{ClaimRefusal, Claimant, PoolEntry, PoolPolicy};
+use domain::scope::{Access, DataScope};
+use serde_json::json;
+
+use crate::customers::{self, Actor, CustomerRow, Stored};
+use crate::schema::{customers as c, pool_events, users};
+use crate::{DbConn, RepoError, audit, naive, settings};
+
+mod sweep;
+
+pub use sweep::{Returned, SweepReport, Warned, sweep};
+
+const SETTING: &str = "pool";
+
+/// The organisation's pool rules (the defaults until an admin saves some).
+pub fn policy(conn: &mut DbConn) -> std::result::Result<PoolPolicy, RepoError> {
+    match settings::get(conn, SETTING)? {
+        None => Ok(PoolPolicy::default()),
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| RepoError::Corrupt(format!("the stored pool settings are unreadable: {e}"))),
+    }
+}
+
+/// Saves the pool rules (already checked by `PoolPolicy::check`), with an
+/// audit event naming the admin.
+pub fn set_policy(
+    conn: &mut DbConn,
+    policy: &PoolPolicy,
+    actor: i64,
+    now: DateTime<Utc>,
+) -> std::result::Result<(), RepoError> {
+    let json = serde_json::to_string(policy).map_err(|e| RepoError::Corrupt(e.to_string()))?;
+    settings::put(conn, SETTING, &json)?;
+    audit::record(conn, "settings", 0, "pool_settings_changed", Some(actor), &json, now)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    #[error("no such customer in your scope")]
+    NotFound,
+    /// Someone owns it already (another claim won, or it was never in the pool).
+    #[error("this customer is not in the pool")]
+    Taken { owner_id: i64 },
+    /// A release or lock of a customer nobody owns.
+    #[error("this customer is in the pool")]
+    InPool,
+    #[error("you may read this customer but not change it")]
+    ReadOnly,
+    #[error("a pool limit is reached")]
+    Refused(ClaimRefusal),
+    #[error("the owner has locked {limit} customers, the most allowed")]
+    MaxLocked { limit: u32 },
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+impl From<diesel::result::Error> for PoolError {
+    fn from(e: diesel::result::Error) -> Self {
+        PoolError::Repo(e.into())
+    }
+}
+
+type Result<T> = std::result::Result<T, PoolError>;
+
+/// Serialises limit checks per user: a no-op update takes the row lock on
+/// PostgreSQL (SQLite writers are serial already). `false`: no such user.
+fn lock_user(conn: &mut DbConn, user_id: i64) -> std::result::Result<bool, RepoError> {
+    Ok(diesel::update(users::table.find(user_id))
+        .set(users::token_version.eq(users::token_version))
+        .execute(conn)?
+        == 1)
+}
+
+/// What the claim rules need to know of `user_id` at `now`.
+fn claimant(conn: &mut DbConn, user_id: i64, now: DateTime<Utc>) -> std::result::Result<Claimant, RepoError> {
+    let max_owned: Option<i32> = users::table.find(user_id).select(users::max_customers).first(conn)?;
+    let claims: i64 = pool_events::table
+        .filter(pool_events::user_id.eq(user_id))
+        .filter(pool_events::kind.eq("claimed"))
+        .filter(pool_events::at.gt(naive(domain::pool::claim_window_start(now))))
+        .count()
+        .get_result(conn)?;
+    Ok(Claimant {
+        user_id,
+        owned: count(customers::count_owned(conn, user_id)?),
+        max_owned: max_owned.and_then(|m| u32::try_from(m).ok()),
+        claims_last_day: count(claims),
+    })
+}
+
+fn count(n: i64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn event(
+    conn: &mut DbConn,
+    customer_id: i64,
+    kind: &str,
+    user_id: Option<i64>,
+    actor_id: Option<i64>,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> std::result::Result<(), RepoError> {
+    diesel::insert_into(pool_events::table)
+        .values((
+            pool_events::customer_id.eq(customer_id),
+            pool_events::kind.eq(kind),
+            pool_events::user_id.eq(user_id),
+            pool_events::actor_id.eq(actor_id),
+            pool_events::reason.eq(reason),
+            pool_events::at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn stored(conn: &mut DbConn, id: i64) -> std::result::Result<Stored, RepoError> {
+    let row = customers::find(conn, id)?;
+    let owner_name = match row.owner_id {
+        Some(o) => customers::owner_names(conn, &[o])?.remove(&o),
+        None => None,
+    };
+    let tags = customers::tags_of(conn, &[id])?.remove(&id).unwrap_or_default();
+    Ok(Stored { row, owner_name, tags })
+}
+
+/// Claims pool customer `id` for `claimer` (the caller, or the owner of a
+/// lead being converted), within the pool rules; `actor` is who asked.
+pub fn claim(conn: &mut DbConn, claimer: i64, actor: i64, id: i64, now: DateTime<Utc>) -> Result<Stored> {
+    if !lock_user(conn, claimer)? {
+        return Err(PoolError::Repo(RepoError::NotFound));
+    }
+    let row: Option<CustomerRow> = c::table
+        .filter(c::id.eq(id))
+        .filter(c::deleted_at.is_null())
+        .select(CustomerRow::as_select())
+        .first(conn)
+        .optional()?;
+    let row = row.ok_or(PoolError::NotFound)?;
+    if let Some(owner_id) = row.owner_id {
+        return Err(PoolError::Taken { owner_id });
+    }
+    let policy = policy(conn)?;
+    let who = claimant(conn, claimer, now)?;
+    let entry = PoolEntry {
+        previous_owner_id: row.previous_owner_id,
+        pooled_at: row.pooled_at.map(|t| t.and_utc()),
+    };
+    domain::pool::may_claim(&policy, &who, &entry, now).map_err(PoolError::Refused)?;
+    let n = diesel::update(
+        c::table
+            .filter(c::id.eq(id))
+            .filter(c::owner_id.is_null())
+            .filter(c::deleted_at.is_null()),
+    )
+    .set((
+        c::owner_id.eq(Some(claimer)),
+        c::owned_since.eq(Some(naive(now))),
+        c::pooled_at.eq(None::<chrono::NaiveDateTime>),
+        c::pool_reason.eq(None::<String>),
+        c::version.eq(c::version + 1),
+        c::updated_at.eq(naive(now)),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        // another claim committed between our read and our update
+        let owner_id = c::table.find(id).select(c::owner_id).first::<Option<i64>>(conn)?;
+        return Err(owner_id.map_or(PoolError::NotFound, |owner_id| PoolError::Taken { owner_id }));
+    }
+    event(conn, id, "claimed", Some(claimer), Some(actor), None, now)?;
+    let detail = json!({ "owner_id": [null, claimer] }).to_string();
+    audit::record(conn, "customer", id, "claimed", Some(actor), &detail, now)?;
+    Ok(stored(conn, id)?)
+}
+
+/// A customer the actor may change (owner, manager over the owner, admin);
+/// team members with write access may not release or lock it.
+fn owned_for_change(conn: &mut DbConn, actor: &Actor<'_>, id: i64, now: DateTime<Utc>) -> Result<(CustomerRow, i64)> {
+    let (row, access) = customers::find_visible(conn, id, actor.scope, false, now)?.ok_or(PoolError::NotFound)?;
+    let Some(owner) = row.owner_id else {
+        return Err(PoolError::InPool);
+    };
+    let may = access == Access::Write && (owner == actor.user_id || !matches!(actor.scope, DataScope::Own { .. }));
+    if !may {
+        return Err(PoolError::ReadOnly);
+    }
+    Ok((row, owner))
+}
+
+/// Puts an owned customer back in the pool (放入公海) with the reason given.
+/// The owner becomes its previous owner (and waits out the cool-down to
+/// claim it back); a lock ends.
+pub fn release(conn: &mut DbConn, actor: &Actor<'_>, id: i64, reason: &str, now: DateTime<Utc>) -> Result<Stored> {
+    let (row, owner) = owned_for_change(conn, actor, id, now)?;
+    let n = diesel::update(c::table.filter(c::id.eq(id)).filter(c::owner_id.eq(owner)))
+        .set((
+            c::previous_owner_id.eq(Some(owner)),
+            c::owner_id.eq(None::<i64>),
+            c::owned_since.eq(None::<chrono::NaiveDateTime>),
+            c::locked.eq(false),
+            c::pooled_at.eq(Some(naive(now))),
+            c::pool_reason.eq(Some(reason)),
+            c::version.eq(c::version + 1),
+            c::updated_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(PoolError::Repo(RepoError::Stale));
+    }
+    event(
+        conn,
+        id,
+        "released",
+        Some(owner),
+        Some(actor.user_id),
+        Some(reason),
+        now,
+    )?;
+    let detail = json!({ "owner_id": [owner, null], "reason": reason, "version": [row.version, row.version + 1] });
+    audit::record(
+        conn,
+        "customer",
+        id,
+        "released",
+        Some(actor.user_id),
+        &detail.to_string(),
+        now,
+    )?;
+    Ok(stored(conn, id)?)
+}
+
+/// Locks (锁定) or unlocks an owned customer; a lock keeps it out of the
+/// sweep and counts against the owner's `max_locked`.
+pub fn set_locked(conn: &mut DbConn, actor: &Actor<'_>, id: i64, locked: bool, now: DateTime<Utc>) -> Result<Stored> {
+    let (row, owner) = owned_for_change(conn, actor, id, now)?;
+    if row.locked == locked {
+        return Ok(stored(conn, id)?);
+    }
+    if locked {
+        lock_user(conn, owner)?;
+        let held: i64 = c::table
+            .filter(c::owner_id.eq(owner))
+            .filter(c::locked.eq(true))
+            .filter(c::deleted_at.is_null())
+            .count()
+            .get_result(conn)?;
+        domain::pool::may_lock(&policy(conn)?, count(held)).map_err(|limit| PoolError::MaxLocked { limit })?;
+    }
+    diesel::update(c::table.find(id))
+        .set((
+            c::locked.eq(locked),
+            c::version.eq(c::version + 1),
+            c::updated_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    let action = if locked { "locked" } else { "unlocked" };
+    let detail = json!({ "locked": [row.locked, locked] }).to_string();
+    audit::record(conn, "customer", id, action, Some(actor.user_id), &detail, now)?;
+    Ok(stored(conn, id)?)
+}
