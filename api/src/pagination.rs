@@ -136,6 +136,52 @@ pub fn time_key(t: chrono::NaiveDateTime) -> Value {
     Value::String(t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
 }
 
+/// One deleted record of a deleted-ids feed.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct DeletedId {
+    pub id: i64,
+    pub deleted_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A page of a deleted-ids feed (oldest deletion first), for mobile sync.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct DeletedPage {
+    pub data: Vec<DeletedId>,
+    pub next_cursor: Option<String>,
+}
+
+const DELETED: Sort = Sort {
+    field: "deleted_at",
+    descending: false,
+};
+
+/// The page size and where the last page of a deleted-ids feed ended.
+pub fn deleted_feed_start(
+    limit: Option<i64>,
+    cursor: Option<&str>,
+) -> Result<(u32, Option<(chrono::NaiveDateTime, i64)>), ApiError> {
+    let after = match decode_cursor(cursor, &DELETED)? {
+        Some(p) => Some((p.time()?, p.id)),
+        None => None,
+    };
+    Ok((self::limit(limit)?, after))
+}
+
+/// A deleted-ids page from `(id, deleted_at)` rows fetched as `limit + 1`.
+pub fn deleted_page(rows: Vec<(i64, chrono::NaiveDateTime)>, limit: u32) -> DeletedPage {
+    let (rows, next_cursor) = finish(rows, limit, &DELETED, |(id, t)| (time_key(*t), *id));
+    DeletedPage {
+        data: rows
+            .into_iter()
+            .map(|(id, t)| DeletedId {
+                id,
+                deleted_at: t.and_utc(),
+            })
+            .collect(),
+        next_cursor,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,6 +50,13 @@ macro_rules! words {
 }
 
 words! {
+    /// A customer's intent or buying power, as judged on a visit (seed 004).
+    Level {
+        High = "high",
+        Medium = "medium",
+        Low = "low",
+    }
+
     /// Where a lead (线索) stands.
     LeadStatus {
         New = "new",

@@ -2,6 +2,7 @@
 //! PostgreSQL, migrations embedded in the binary, and one module per table
 //! group whose free functions take `&mut DbConn` and return [`RepoError`].
 
+pub mod activities;
 pub mod api_keys;
 pub mod audit;
 pub mod contacts;

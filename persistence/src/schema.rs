@@ -308,6 +308,21 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         opportunity_id -> Nullable<BigInt>,
+        contact_id -> Nullable<BigInt>,
+        duration_minutes -> Nullable<Integer>,
+        key_person_met -> Nullable<Bool>,
+        visit_purpose -> Nullable<Text>,
+        intent -> Nullable<Text>,
+        buying_power -> Nullable<Text>,
+        updated_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    activity_companions (activity_id, user_id) {
+        activity_id -> BigInt,
+        user_id -> BigInt,
     }
 }
 
@@ -412,5 +427,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     stages,
     opportunities,
     stage_changes,
-    activities
+    activities,
+    activity_companions
 );

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod activities;
 mod api_keys;
 mod auth;
 mod customer_scope;

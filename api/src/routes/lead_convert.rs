@@ -163,7 +163,7 @@ pub async fn convert_lead(
                 ),
                 _ => None,
             };
-            leads::attach_activities(conn, lead.id, customer.id)?;
+            persistence::activities::attach_activities(conn, lead.id, customer.id)?;
             let changes = LeadChangeset {
                 status: Some("converted".into()),
                 converted_customer_id: Some(Some(customer.id)),

@@ -10,13 +10,11 @@ use crate::schema::{leads, users};
 use crate::{DbConn, RepoError, naive};
 
 mod dedup;
-mod follow_ups;
 mod forms;
 mod intake;
 mod rules;
 
 pub use dedup::*;
-pub use follow_ups::*;
 pub use forms::*;
 pub use intake::*;
 pub use rules::*;

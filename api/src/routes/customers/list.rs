@@ -171,24 +171,12 @@ pub struct DeletedQuery {
     pub cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeletedId {
-    pub id: i64,
-    pub deleted_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeletedPage {
-    pub data: Vec<DeletedId>,
-    pub next_cursor: Option<String>,
-}
-
 /// Ids of customers deleted since a time, for mobile sync (oldest first).
 #[utoipa::path(
     tag = "customers",
     params(DeletedQuery),
     responses(
-        (status = 200, body = DeletedPage),
+        (status = 200, body = pagination::DeletedPage),
         (status = 400, response = crate::openapi::BadRequest),
         (status = 401, response = crate::openapi::Unauthorized),
     ),
@@ -201,15 +189,7 @@ pub async fn list_deleted_customers(
     query: Query<DeletedQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
-    let sort = pagination::Sort {
-        field: "deleted_at",
-        descending: false,
-    };
-    let limit = pagination::limit(q.limit)?;
-    let after = match pagination::decode_cursor(q.cursor.as_deref(), &sort)? {
-        Some(p) => Some((p.time()?, p.id)),
-        None => None,
-    };
+    let (limit, after) = pagination::deleted_feed_start(q.limit, q.cursor.as_deref())?;
     let rows = state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
@@ -223,13 +203,5 @@ pub async fn list_deleted_customers(
             )?)
         })
         .await?;
-    let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |(id, t)| (time_key(*t), *id));
-    let data = rows
-        .into_iter()
-        .map(|(id, t)| DeletedId {
-            id,
-            deleted_at: t.and_utc(),
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(DeletedPage { data, next_cursor }))
+    Ok(HttpResponse::Ok().json(pagination::deleted_page(rows, limit)))
 }

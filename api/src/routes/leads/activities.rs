@@ -1,8 +1,8 @@
 //! Follow-ups on a lead: logging one marks first contact.
 
 use actix_web::{HttpResponse, get, post, web};
-use domain::leads::is_contact;
-use persistence::leads::{self, LeadChangeset};
+use persistence::activities::{self, On};
+use persistence::customers::Actor;
 use persistence::now_utc;
 
 use crate::caller::AuthUser;
@@ -12,10 +12,11 @@ use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 use super::*;
-use crate::routes::activities::{ActivityDto, ActivityTarget, CreateActivity, log_activity};
+use crate::routes::activities::{ActivityDto, CreateActivity, activity_error, to_dto, to_dtos};
 
 /// Logs a follow-up on a lead. A call, e-mail, meeting, visit or WeChat is first
-/// contact: it sets `first_contacted_at` and moves a new lead to `contacted`.
+/// contact: it sets `first_contacted_at` and moves a new lead to `contacted`;
+/// on a converted lead it also moves its customer's `last_contacted_at`.
 #[utoipa::path(
     tag = "leads",
     request_body = CreateActivity,
@@ -35,30 +36,20 @@ pub async fn create_lead_activity(
     id: PathId,
     body: Json<CreateActivity>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = body.0;
+    let new = body.0.into_new();
     let activity = state
         .write(move |conn| {
             let scope = scope_of(conn, &user)?;
-            let lead = visible(conn, &scope, id.0)?;
-            let now = now_utc();
-            let target = ActivityTarget {
-                lead_id: Some(lead.id),
-                customer_id: lead.converted_customer_id,
-                opportunity_id: None,
+            let actor = Actor {
+                user_id: user.id,
+                scope: &scope,
             };
-            let (row, occurred) = log_activity(conn, b, target, user.id, now)?;
-            if is_contact(&row.kind) && lead.first_contacted_at.is_none() {
-                let changes = LeadChangeset {
-                    first_contacted_at: Some(Some(occurred.naive_utc())),
-                    status: (lead.status == "new").then(|| "contacted".to_owned()),
-                    ..LeadChangeset::default()
-                };
-                leads::update(conn, lead.id, None, &changes, now)?;
-            }
-            Ok(row)
+            let logged =
+                activities::log(conn, &actor, On::Lead(id.0), new, now_utc()).map_err(|e| activity_error(e, "lead"))?;
+            to_dto(logged.row, logged.companions)
         })
         .await?;
-    Ok(HttpResponse::Created().json(ActivityDto::from(activity)))
+    Ok(HttpResponse::Created().json(activity))
 }
 
 /// A lead's follow-ups, oldest first.
@@ -82,8 +73,9 @@ pub async fn list_lead_activities(
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
             visible(conn, &scope, id.0)?;
-            Ok(leads::activities_of_lead(conn, id.0)?)
+            let rows = activities::activities_of_lead(conn, id.0)?;
+            to_dtos(conn, rows)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(list.into_iter().map(ActivityDto::from).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(list))
 }

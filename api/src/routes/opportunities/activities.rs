@@ -6,9 +6,10 @@ use persistence::now_utc;
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{Json, PathId};
-use crate::routes::activities::{ActivityTarget, log_activity};
+use crate::routes::activities::{activity_error, to_dto, to_dtos};
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
+use persistence::activities::{self, On};
 
 use super::*;
 
@@ -33,25 +34,20 @@ pub async fn create_opportunity_activity(
     id: PathId,
     body: Json<crate::routes::activities::CreateActivity>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = body.0;
-    let row = state
+    let new = body.0.into_new();
+    let dto = state
         .write(move |conn| {
             let scope = scope_of(conn, &user)?;
-            let deal = visible(conn, &scope, id.0)?;
-            let now = now_utc();
-            let target = ActivityTarget {
-                lead_id: None,
-                customer_id: Some(deal.customer_id),
-                opportunity_id: Some(deal.id),
+            let actor = persistence::customers::Actor {
+                user_id: user.id,
+                scope: &scope,
             };
-            let (row, occurred) = log_activity(conn, b, target, user.id, now)?;
-            if domain::leads::is_contact(&row.kind) {
-                persistence::leads::touch_customer_contact(conn, deal.customer_id, occurred.naive_utc())?;
-            }
-            Ok(row)
+            let logged = activities::log(conn, &actor, On::Deal(id.0), new, now_utc())
+                .map_err(|e| activity_error(e, "opportunity"))?;
+            to_dto(logged.row, logged.companions)
         })
         .await?;
-    Ok(HttpResponse::Created().json(crate::routes::activities::ActivityDto::from(row)))
+    Ok(HttpResponse::Created().json(dto))
 }
 
 /// A deal's follow-ups, oldest first.
@@ -75,12 +71,9 @@ pub async fn list_opportunity_activities(
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
             visible(conn, &scope, id.0)?;
-            Ok(persistence::leads::activities_of_opportunity(conn, id.0)?)
+            let rows = activities::activities_of_opportunity(conn, id.0)?;
+            to_dtos(conn, rows)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(
-        rows.into_iter()
-            .map(crate::routes::activities::ActivityDto::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(HttpResponse::Ok().json(rows))
 }

@@ -1,10 +1,17 @@
-//! Follow-up activities (跟进记录) on leads, customers and deals.
+//! Follow-up activities (跟进记录) on customers, leads and deals: the rows,
+//! the queries, and (in `log`) the operation that records one.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::schema::{activities, customers};
 use crate::{DbConn, RepoError};
+
+mod listing;
+mod log;
+
+pub use listing::*;
+pub use log::*;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = activities)]
@@ -22,6 +29,14 @@ pub struct ActivityRow {
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub opportunity_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub duration_minutes: Option<i32>,
+    pub key_person_met: Option<bool>,
+    pub visit_purpose: Option<String>,
+    pub intent: Option<String>,
+    pub buying_power: Option<String>,
+    pub updated_at: Option<NaiveDateTime>,
+    pub deleted_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -39,6 +54,13 @@ pub struct NewActivityRow {
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub opportunity_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub duration_minutes: Option<i32>,
+    pub key_person_met: Option<bool>,
+    pub visit_purpose: Option<String>,
+    pub intent: Option<String>,
+    pub buying_power: Option<String>,
+    pub updated_at: Option<NaiveDateTime>,
 }
 
 pub fn insert_activity(conn: &mut DbConn, new: &NewActivityRow) -> Result<ActivityRow, RepoError> {
@@ -55,6 +77,7 @@ pub fn insert_activity(conn: &mut DbConn, new: &NewActivityRow) -> Result<Activi
 pub fn activities_of_opportunity(conn: &mut DbConn, opportunity_id: i64) -> Result<Vec<ActivityRow>, RepoError> {
     Ok(activities::table
         .filter(activities::opportunity_id.eq(opportunity_id))
+        .filter(activities::deleted_at.is_null())
         .order((activities::occurred_at.asc(), activities::id.asc()))
         .select(ActivityRow::as_select())
         .load(conn)?)
@@ -77,6 +100,7 @@ pub fn touch_customer_contact(conn: &mut DbConn, customer_id: i64, at: NaiveDate
 pub fn activities_of_lead(conn: &mut DbConn, lead_id: i64) -> Result<Vec<ActivityRow>, RepoError> {
     Ok(activities::table
         .filter(activities::lead_id.eq(lead_id))
+        .filter(activities::deleted_at.is_null())
         .order((activities::occurred_at.asc(), activities::id.asc()))
         .select(ActivityRow::as_select())
         .load(conn)?)
@@ -90,12 +114,11 @@ pub fn attach_activities(conn: &mut DbConn, lead_id: i64, customer_id: i64) -> R
     let last: Option<NaiveDateTime> = activities::table
         .filter(activities::customer_id.eq(customer_id))
         .filter(activities::kind.ne("note"))
+        .filter(activities::deleted_at.is_null())
         .select(diesel::dsl::max(activities::occurred_at))
         .first(conn)?;
-    if last.is_some() {
-        diesel::update(customers::table.find(customer_id))
-            .set(customers::last_contacted_at.eq(last))
-            .execute(conn)?;
+    match last {
+        Some(at) => touch_customer_contact(conn, customer_id, at),
+        None => Ok(()),
     }
-    Ok(())
 }

@@ -1,0 +1,12 @@
+DROP INDEX activities_deleted;
+DROP INDEX activities_updated;
+DROP INDEX activities_author;
+DROP TABLE activity_companions;
+ALTER TABLE activities DROP COLUMN deleted_at;
+ALTER TABLE activities DROP COLUMN updated_at;
+ALTER TABLE activities DROP COLUMN buying_power;
+ALTER TABLE activities DROP COLUMN intent;
+ALTER TABLE activities DROP COLUMN visit_purpose;
+ALTER TABLE activities DROP COLUMN key_person_met;
+ALTER TABLE activities DROP COLUMN duration_minutes;
+ALTER TABLE activities DROP COLUMN contact_id;
