@@ -128,7 +128,7 @@ error_codes! {
     LeadClosed = "lead_closed",
     /// The change breaks a rule about users (e.g. the last admin).
     UserRule = "user_rule",
-    /// The user still owns customers: transfer them first.
+    /// The user still holds customers, open leads or open deals: hand them over first.
     UserOwnsCustomers = "user_owns_customers",
     /// A request with this Idempotency-Key is still running.
     IdempotencyInProgress = "idempotency_in_progress",

@@ -37,7 +37,11 @@ fn two_nodes_on_one_database_act_as_one() {
     // a session started on one node works on the other, and ends on both
     let rep = a.token("rep1@example.com", &password_of("rep1@example.com"));
     b.get("/api/v1/me").bearer(&rep).send().expect(200);
-    // (rep1 owns leads, not customers, so it may be deactivated)
+    // rep1's leads go to rep2 first: a deactivated user holds no open work
+    b.post(&format!("/api/v1/users/{}/transfer-customers", reps[0]))
+        .bearer(&admin)
+        .json(&json!({"to_user_id": reps[1]}))
+        .expect(200);
     b.post(&format!("/api/v1/users/{}/deactivate", reps[0]))
         .bearer(&admin)
         .send()

@@ -412,3 +412,77 @@ fn a_won_deal_marks_its_customer_dealt_and_the_no_deal_rule_stops() {
     assert_eq!(got["dealt"], true);
     assert!(sweep_at(&app, Utc::now() + Duration::days(400)).returned.is_empty());
 }
+
+#[test]
+fn a_leaving_rep_hands_over_customers_leads_and_deals_or_releases_them_then_holds_nothing() {
+    let app = TestApp::spawn();
+    let t = team(&app);
+    let li = rep(&app, &t, "li@example.com");
+    let wang = rep(&app, &t, "wang@example.com");
+    let kept = id(&CustomerBuilder::new("西安古城文旅公司").create(&app, &li.token));
+    let dropped = id(&CustomerBuilder::new("兰州牛肉面连锁").create(&app, &li.token));
+    let wangs = id(&CustomerBuilder::new("银川枸杞贸易公司").create(&app, &wang.token));
+    // li works a deal on wang's customer as a read-write member
+    app.req("PUT", &format!("/api/v1/customers/{wangs}/members/{}", li.id))
+        .bearer(&wang.token)
+        .json(&json!({"access": "read_write"}))
+        .expect(200);
+    let deal = id(&app
+        .post("/api/v1/opportunities")
+        .bearer(&li.token)
+        .json(&json!({"customer_id": wangs, "title": "枸杞礼盒"}))
+        .expect(201)
+        .json());
+    let lead = id(&app
+        .post("/api/v1/leads")
+        .bearer(&li.token)
+        .json(&json!({"company": "西宁高原牧业", "phone": "13800001111"}))
+        .expect(201)
+        .json());
+    let p = app
+        .post(&format!("/api/v1/users/{}/deactivate", li.id))
+        .bearer(&t.admin)
+        .send()
+        .problem(409, "user_owns_customers");
+    assert_eq!(p["context"], json!({"customers": 2, "leads": 1, "opportunities": 1}));
+    // a customer to release must be the leaver's
+    let p = app
+        .post(&format!("/api/v1/users/{}/transfer-customers", li.id))
+        .bearer(&t.admin)
+        .json(&json!({"to_user_id": wang.id, "release_customer_ids": [wangs], "release_reason": "离职"}))
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "release_customer_ids");
+    let done = app
+        .post(&format!("/api/v1/users/{}/transfer-customers", li.id))
+        .bearer(&t.admin)
+        .json(&json!({"to_user_id": wang.id, "release_customer_ids": [dropped], "release_reason": "离职，客户无需求"}))
+        .expect(200)
+        .json();
+    assert_eq!(done["customer_ids"], json!([kept]));
+    assert_eq!(done["released_customer_ids"], json!([dropped]));
+    assert_eq!(done["lead_ids"], json!([lead]));
+    assert_eq!(done["opportunity_ids"], json!([deal]));
+    let got = app
+        .get(&format!("/api/v1/customers/{dropped}"))
+        .bearer(&t.admin)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(got["in_pool"], true);
+    assert_eq!(got["pool_reason"], "离职，客户无需求");
+    app.post(&format!("/api/v1/users/{}/deactivate", li.id))
+        .bearer(&t.admin)
+        .send()
+        .expect(200);
+    for (table, open) in [
+        ("customers", "deleted_at IS NULL"),
+        ("leads", "status IN ('new', 'contacted', 'qualified')"),
+        ("opportunities", "status = 'open'"),
+    ] {
+        let held = app.count(&format!(
+            "SELECT COUNT(*) AS n FROM {table} WHERE owner_id = {} AND {open}",
+            li.id
+        ));
+        assert_eq!(held, 0, "{table}");
+    }
+}

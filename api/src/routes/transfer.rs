@@ -36,6 +36,30 @@ pub struct TransferAll {
     pub to_user_id: i64,
     #[serde(default)]
     pub keep_previous_owner: bool,
+    /// Customers of the leaver to put back in the pool instead of handing them over.
+    #[serde(default)]
+    #[validate(length(max = 10000))]
+    #[schema(max_items = 10000)]
+    pub release_customer_ids: Vec<i64>,
+    /// Why they go back to the pool (required with `release_customer_ids`).
+    #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub release_reason: Option<String>,
+}
+
+/// Everything a leaving user held, and where it went.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HandOverResult {
+    /// Customers that changed owner.
+    pub transferred: usize,
+    pub customer_ids: Vec<i64>,
+    /// Customers put back in the pool.
+    pub released_customer_ids: Vec<i64>,
+    /// Open leads that changed owner.
+    pub lead_ids: Vec<i64>,
+    /// Open deals that changed owner, also those on customers someone else owns.
+    pub opportunity_ids: Vec<i64>,
+    pub to_user_id: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -112,14 +136,15 @@ pub async fn transfer_customers(
     Ok(HttpResponse::Ok().json(result))
 }
 
-/// Transfers every customer of a user, typically one who is leaving, so that
-/// none is left without an owner; then the user can be deactivated.
+/// Hands over everything a user holds, typically one who is leaving: their
+/// customers (or, those chosen, back to the pool), open leads and open
+/// deals, in one transaction; then the user can be deactivated.
 #[utoipa::path(
     tag = "users",
     request_body = TransferAll,
     params(("id" = i64, Path, description = "The user whose customers move")),
     responses(
-        (status = 200, body = TransferResult),
+        (status = 200, body = HandOverResult),
         (status = 400, response = crate::openapi::BadRequest),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::Forbidden),
@@ -138,6 +163,19 @@ pub async fn transfer_user_customers(
     require_manager(&user)?;
     let b = body.0;
     let from = id.0;
+    let reason = b
+        .release_reason
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_owned();
+    if !b.release_customer_ids.is_empty() && reason.is_empty() {
+        return Err(ApiError::invalid_field(
+            "release_reason",
+            "required",
+            "say why the customers go back to the pool",
+        ));
+    }
     let result = state
         .write(move |conn| {
             let scope = scope_of(conn, &user)?;
@@ -156,8 +194,36 @@ pub async fn transfer_user_customers(
                     "choose another user",
                 ));
             }
-            let selection = customers::Selection::OwnedBy(from);
-            move_customers(conn, &user, &scope, selection, b.to_user_id, b.keep_previous_owner)
+            let leaving = customers::Leaving {
+                from,
+                to: b.to_user_id,
+                keep_previous: b.keep_previous_owner,
+                release: b.release_customer_ids,
+                release_reason: reason,
+            };
+            let actor = customers::Actor {
+                user_id: user.id,
+                scope: &scope,
+            };
+            let done = customers::hand_over_all(conn, &actor, &leaving, now_utc()).map_err(|e| match e {
+                customers::CustomerWriteError::NoSuchOwner(id) => {
+                    ApiError::invalid_field("to_user_id", "not_found", format!("there is no active user {id}"))
+                }
+                customers::CustomerWriteError::NotOwned(id) => ApiError::invalid_field(
+                    "release_customer_ids",
+                    "not_owned",
+                    format!("customer {id} is not one of this user's live customers"),
+                ),
+                other => write_error(other),
+            })?;
+            Ok(HandOverResult {
+                transferred: done.customer_ids.len(),
+                customer_ids: done.customer_ids,
+                released_customer_ids: done.released_ids,
+                lead_ids: done.lead_ids,
+                opportunity_ids: done.opportunity_ids,
+                to_user_id: b.to_user_id,
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(result))

@@ -14,6 +14,7 @@ use crate::{DbConn, RepoError, naive};
 
 mod candidates;
 mod handover;
+mod leaving;
 mod lifecycle;
 mod listing;
 mod merge;
@@ -22,6 +23,7 @@ mod write;
 
 pub use candidates::*;
 pub use handover::{HandedOver, Selection, hand_over};
+pub use leaving::{HandedOverAll, Leaving, OpenWork, hand_over_all, open_work};
 pub use lifecycle::{delete, merge_into, restore};
 pub use listing::*;
 pub use merge::*;

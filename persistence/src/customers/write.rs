@@ -101,6 +101,9 @@ pub enum CustomerWriteError {
     NoSuchDuplicate(i64),
     #[error("you may read this customer but not change it")]
     ReadOnly,
+    /// A customer to release that the leaving user does not own.
+    #[error("customer {0} is not one of this user's live customers")]
+    NotOwned(i64),
     #[error("the customer changed since you read it")]
     Stale,
     #[error(transparent)]

@@ -202,8 +202,32 @@ fn owned_for_change(conn: &mut DbConn, actor: &Actor<'_>, id: i64, now: DateTime
 /// The owner becomes its previous owner (and waits out the cool-down to
 /// claim it back); a lock ends.
 pub fn release(conn: &mut DbConn, actor: &Actor<'_>, id: i64, reason: &str, now: DateTime<Utc>) -> Result<Stored> {
-    let (row, owner) = owned_for_change(conn, actor, id, now)?;
-    let n = diesel::update(c::table.filter(c::id.eq(id)).filter(c::owner_id.eq(owner)))
+    let (_, owner) = owned_for_change(conn, actor, id, now)?;
+    if release_owned(conn, &[id], owner, actor.user_id, reason, now)?.is_empty() {
+        return Err(PoolError::Repo(RepoError::Stale));
+    }
+    Ok(stored(conn, id)?)
+}
+
+/// Puts those of `ids` that `owner` still owns back in the pool, set-based
+/// (a few statements per 500 customers), each with a pool event and an
+/// audit event; returns the ids released.
+pub fn release_owned(
+    conn: &mut DbConn,
+    ids: &[i64],
+    owner: i64,
+    actor: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> std::result::Result<Vec<i64>, RepoError> {
+    let mut released = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let done: Vec<i64> = diesel::update(
+            c::table
+                .filter(c::id.eq_any(chunk.to_vec()))
+                .filter(c::owner_id.eq(owner))
+                .filter(c::deleted_at.is_null()),
+        )
         .set((
             c::previous_owner_id.eq(Some(owner)),
             c::owner_id.eq(None::<i64>),
@@ -214,30 +238,17 @@ pub fn release(conn: &mut DbConn, actor: &Actor<'_>, id: i64, reason: &str, now:
             c::version.eq(c::version + 1),
             c::updated_at.eq(naive(now)),
         ))
-        .execute(conn)?;
-    if n == 0 {
-        return Err(PoolError::Repo(RepoError::Stale));
+        .returning(c::id)
+        .get_results(conn)?;
+        released.extend(done);
     }
-    event(
-        conn,
-        id,
-        "released",
-        Some(owner),
-        Some(actor.user_id),
-        Some(reason),
-        now,
-    )?;
-    let detail = json!({ "owner_id": [owner, null], "reason": reason, "version": [row.version, row.version + 1] });
-    audit::record(
-        conn,
-        "customer",
-        id,
-        "released",
-        Some(actor.user_id),
-        &detail.to_string(),
-        now,
-    )?;
-    Ok(stored(conn, id)?)
+    let detail = json!({ "owner_id": [owner, null], "reason": reason }).to_string();
+    for id in &released {
+        event(conn, *id, "released", Some(owner), Some(actor), Some(reason), now)?;
+        audit::record(conn, "customer", *id, "released", Some(actor), &detail, now)?;
+    }
+    released.sort_unstable();
+    Ok(released)
 }
 
 /// Locks (锁定) or unlocks an owned customer; a lock keeps it out of the

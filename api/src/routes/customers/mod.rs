@@ -211,6 +211,11 @@ pub fn write_error(e: customers::CustomerWriteError) -> ApiError {
             format!("there is no live customer {id}"),
         ),
         E::ReadOnly => ApiError::forbidden("you may read this customer but not change it"),
+        E::NotOwned(id) => ApiError::invalid_field(
+            "release_customer_ids",
+            "not_owned",
+            format!("customer {id} is not one of this user's live customers"),
+        ),
         E::Stale => persistence::RepoError::Stale.into(),
         E::Repo(e) => e.into(),
     }

@@ -65,13 +65,21 @@ async fn change_user(
                 check_department(conn, after.department_id)?;
             }
             if before.active && !after.active {
-                let owned = persistence::customers::count_owned(conn, id)?;
-                if owned > 0 {
+                let open = persistence::customers::open_work(conn, id)?;
+                if !open.is_empty() {
                     return Err(ApiError::conflict(
                         ErrorCode::UserOwnsCustomers,
-                        format!("{} still owns {owned} customers: transfer them first", before.name),
+                        format!(
+                            "{} still holds {} customers, {} open leads and {} open deals: hand them over first \
+                             (POST /api/v1/users/{id}/transfer-customers)",
+                            before.name, open.customers, open.leads, open.opportunities
+                        ),
                     )
-                    .with_context(serde_json::json!({"customers": owned})));
+                    .with_context(serde_json::json!({
+                        "customers": open.customers,
+                        "leads": open.leads,
+                        "opportunities": open.opportunities,
+                    })));
                 }
             }
             let revoke = (before.active && !after.active) || hash.is_some();
