@@ -15,5 +15,6 @@ pub mod pipeline;
 pub mod pool;
 pub mod scope;
 pub mod similar;
+pub mod tasks;
 pub mod throttle;
 pub mod vocabulary;

@@ -50,6 +50,28 @@ macro_rules! words {
 }
 
 words! {
+    /// A to-do (待办) or an appointment (约见).
+    TaskKind {
+        Task = "task",
+        Appointment = "appointment",
+    }
+
+    /// How bad a complaint (客户投诉) is.
+    Severity {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        Critical = "critical",
+    }
+
+    /// Where a complaint stands: open -> handling -> resolved -> closed.
+    ComplaintStatus {
+        Open = "open",
+        Handling = "handling",
+        Resolved = "resolved",
+        Closed = "closed",
+    }
+
     /// A customer's intent or buying power, as judged on a visit (seed 004).
     Level {
         High = "high",

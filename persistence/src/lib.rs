@@ -21,6 +21,7 @@ pub mod schema;
 pub mod scope;
 pub mod sessions;
 pub mod settings;
+pub mod tasks;
 pub mod throttle;
 pub mod users;
 

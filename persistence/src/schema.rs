@@ -320,6 +320,56 @@ diesel::table! {
 }
 
 diesel::table! {
+    tasks (id) {
+        id -> BigInt,
+        kind -> Text,
+        title -> Text,
+        notes -> Nullable<Text>,
+        location -> Nullable<Text>,
+        assignee_id -> BigInt,
+        created_by -> Nullable<BigInt>,
+        customer_id -> Nullable<BigInt>,
+        lead_id -> Nullable<BigInt>,
+        opportunity_id -> Nullable<BigInt>,
+        activity_id -> Nullable<BigInt>,
+        due_at -> Nullable<Timestamp>,
+        starts_at -> Nullable<Timestamp>,
+        ends_at -> Nullable<Timestamp>,
+        remind_minutes_before -> Nullable<Integer>,
+        done_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    complaints (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        contact_id -> Nullable<BigInt>,
+        subject -> Text,
+        content -> Nullable<Text>,
+        severity -> Text,
+        status -> Text,
+        assignee_id -> Nullable<BigInt>,
+        resolution -> Nullable<Text>,
+        satisfaction -> Nullable<Integer>,
+        created_by -> Nullable<BigInt>,
+        handling_at -> Nullable<Timestamp>,
+        handling_by -> Nullable<BigInt>,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<BigInt>,
+        closed_at -> Nullable<Timestamp>,
+        closed_by -> Nullable<BigInt>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     activity_companions (activity_id, user_id) {
         activity_id -> BigInt,
         user_id -> BigInt,
@@ -428,5 +478,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     opportunities,
     stage_changes,
     activities,
-    activity_companions
+    activity_companions,
+    tasks,
+    complaints
 );

@@ -21,4 +21,5 @@ mod pool;
 mod similar_names;
 mod slow_clients;
 mod spec;
+mod tasks;
 mod token_state;

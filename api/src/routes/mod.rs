@@ -21,6 +21,7 @@ pub mod opportunities;
 pub mod pipelines;
 pub mod pool;
 pub mod scope;
+pub mod tasks;
 pub mod transfer;
 pub mod users;
 
@@ -32,6 +33,11 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(auth::refresh)
         .service(auth::logout)
         .service(me::get_me)
+        .service(tasks::my_calendar)
+        .service(tasks::list_tasks)
+        .service(tasks::create_task)
+        .service(tasks::update_task)
+        .service(tasks::delete_task)
         .service(users::list_users)
         .service(users::create_user)
         .service(users::get_user)

@@ -58,6 +58,8 @@ pub struct NewActivity {
 pub struct Logged {
     pub row: ActivityRow,
     pub companions: Vec<i64>,
+    /// The task its next action with a time became.
+    pub task_id: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -222,5 +224,10 @@ pub fn log(
             leads::update(conn, lead.id, None, &changes, now)?;
         }
     }
-    Ok(Logged { row, companions })
+    let task_id = crate::tasks::from_next_action(conn, &row, now)?.map(|t| t.id);
+    Ok(Logged {
+        row,
+        companions,
+        task_id,
+    })
 }

@@ -50,7 +50,7 @@ pub async fn create_customer_activity(
             };
             let logged = activities::log(conn, &actor, On::Customer(id.0), new, now_utc())
                 .map_err(|e| activity_error(e, "customer"))?;
-            to_dto(logged.row, logged.companions)
+            to_dto(logged.row, logged.companions, logged.task_id)
         })
         .await?;
     Ok(HttpResponse::Created()

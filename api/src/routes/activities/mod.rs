@@ -137,6 +137,8 @@ pub struct ActivityDto {
     pub next_action_at: Option<DateTime<Utc>>,
     pub companions: Vec<i64>,
     pub visit: Option<VisitDetails>,
+    /// The task (待办) its next action with a time became.
+    pub task_id: Option<i64>,
     pub created_by: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -149,7 +151,7 @@ fn level(stored: Option<String>) -> Result<Option<Level>, ApiError> {
 }
 
 /// The answer for one stored activity.
-pub fn to_dto(a: ActivityRow, companions: Vec<i64>) -> Result<ActivityDto, ApiError> {
+pub fn to_dto(a: ActivityRow, companions: Vec<i64>, task_id: Option<i64>) -> Result<ActivityDto, ApiError> {
     let is_visit = a.kind == "visit";
     let visit = VisitDetails {
         key_person_met: a.key_person_met,
@@ -177,20 +179,23 @@ pub fn to_dto(a: ActivityRow, companions: Vec<i64>) -> Result<ActivityDto, ApiEr
         next_action_at: a.next_action_at.map(|t| t.and_utc()),
         companions,
         visit: (is_visit && has_visit).then_some(visit),
+        task_id,
         created_by: a.created_by,
         created_at: a.created_at.and_utc(),
         updated_at: a.updated_at.unwrap_or(a.created_at).and_utc(),
     })
 }
 
-/// Answers for a page of activities, with their companions (one query).
+/// Answers for a page of activities, with their companions and tasks (two queries).
 pub fn to_dtos(conn: &mut DbConn, rows: Vec<ActivityRow>) -> Result<Vec<ActivityDto>, ApiError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut companions = activities::companions_of(conn, &ids)?;
+    let tasks = persistence::tasks::of_activities(conn, &ids)?;
     rows.into_iter()
         .map(|r| {
             let c = companions.remove(&r.id).unwrap_or_default();
-            to_dto(r, c)
+            let task = tasks.get(&r.id).copied();
+            to_dto(r, c, task)
         })
         .collect()
 }

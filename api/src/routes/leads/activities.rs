@@ -46,7 +46,7 @@ pub async fn create_lead_activity(
             };
             let logged =
                 activities::log(conn, &actor, On::Lead(id.0), new, now_utc()).map_err(|e| activity_error(e, "lead"))?;
-            to_dto(logged.row, logged.companions)
+            to_dto(logged.row, logged.companions, logged.task_id)
         })
         .await?;
     Ok(HttpResponse::Created().json(activity))

@@ -44,7 +44,7 @@ pub async fn create_opportunity_activity(
             };
             let logged = activities::log(conn, &actor, On::Deal(id.0), new, now_utc())
                 .map_err(|e| activity_error(e, "opportunity"))?;
-            to_dto(logged.row, logged.companions)
+            to_dto(logged.row, logged.companions, logged.task_id)
         })
         .await?;
     Ok(HttpResponse::Created().json(dto))

@@ -1,0 +1,428 @@
+//! To-dos (待办) and appointments (约见): create, change (mark done), delete,
+//! list, and the caller's calendar. Appointments may lie in the future
+//! (activities may not); times follow `domain::tasks`.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Duration, Utc};
+use domain::tasks::Times;
+use persistence::customers::Actor;
+use persistence::now_utc;
+use persistence::tasks::{self, NewTask, TaskChange, TaskError, TaskFilter, TaskRow};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::caller::AuthUser;
+use crate::error::{ApiError, FieldError};
+use crate::extract::{IfMatch, Json, PathId, Query, double_option, etag};
+use crate::pagination;
+use crate::routes::scope::scope_of;
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    Task,
+    Appointment,
+}
+
+crate::words::same_words!(TaskKind, domain::vocabulary::TaskKind, [Task, Appointment]);
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskDto {
+    pub id: i64,
+    pub kind: TaskKind,
+    pub title: String,
+    pub notes: Option<String>,
+    pub location: Option<String>,
+    pub assignee_id: i64,
+    pub created_by: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub lead_id: Option<i64>,
+    pub opportunity_id: Option<i64>,
+    /// The follow-up whose next action made this task.
+    pub activity_id: Option<i64>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub remind_minutes_before: Option<i32>,
+    /// When to remind the assignee.
+    pub remind_at: Option<DateTime<Utc>>,
+    pub done: bool,
+    pub done_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub fn to_dto(r: TaskRow) -> Result<TaskDto, ApiError> {
+    let times = r.times();
+    Ok(TaskDto {
+        id: r.id,
+        kind: crate::words::stored::<domain::vocabulary::TaskKind>(&r.kind)?.into(),
+        title: r.title,
+        notes: r.notes,
+        location: r.location,
+        assignee_id: r.assignee_id,
+        created_by: r.created_by,
+        customer_id: r.customer_id,
+        lead_id: r.lead_id,
+        opportunity_id: r.opportunity_id,
+        activity_id: r.activity_id,
+        due_at: times.due_at,
+        starts_at: times.starts_at,
+        ends_at: times.ends_at,
+        remind_minutes_before: times.remind_minutes_before,
+        remind_at: domain::tasks::remind_at(&times),
+        done: r.done_at.is_some(),
+        done_at: r.done_at.map(|t| t.and_utc()),
+        version: r.version,
+        created_at: r.created_at.and_utc(),
+        updated_at: r.updated_at.and_utc(),
+    })
+}
+
+/// The answer to a refused task write, in HTTP words.
+pub fn task_error(e: TaskError) -> ApiError {
+    match e {
+        TaskError::NotFound => ApiError::not_found("task"),
+        TaskError::NoSuchAssignee(id) => {
+            ApiError::invalid_field("assignee_id", "not_found", format!("there is no active user {id}"))
+        }
+        TaskError::AssigneeNotAllowed(id) => ApiError::forbidden(format!("you may not give work to user {id}")),
+        TaskError::NoSuchRecord { field, id } => {
+            ApiError::invalid_field(field, "not_found", format!("there is no {field} {id} in your scope"))
+        }
+        TaskError::Times(_, errors) => ApiError::validation(
+            errors
+                .into_iter()
+                .map(|e| FieldError::new(e.field, "invalid_time", e.message))
+                .collect(),
+        ),
+        TaskError::Repo(e) => e.into(),
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTask {
+    pub kind: TaskKind,
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub title: String,
+    #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
+    pub notes: Option<String>,
+    #[validate(length(max = 300))]
+    #[schema(max_length = 300)]
+    pub location: Option<String>,
+    /// Default: the caller. Reps assign only themselves, managers their subtree.
+    pub assignee_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub lead_id: Option<i64>,
+    pub opportunity_id: Option<i64>,
+    /// A task's due time.
+    pub due_at: Option<DateTime<Utc>>,
+    /// An appointment's start.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// An appointment's end (after its start, within seven days).
+    pub ends_at: Option<DateTime<Utc>>,
+    #[validate(range(min = 0, max = 10080))]
+    #[schema(minimum = 0, maximum = 10080)]
+    pub remind_minutes_before: Option<i32>,
+}
+
+fn respond(status: actix_web::http::StatusCode, dto: TaskDto) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header(("ETag", etag(dto.version)))
+        .json(dto)
+}
+
+/// Creates a to-do or an appointment.
+#[utoipa::path(
+    tag = "tasks",
+    request_body = CreateTask,
+    responses(
+        (status = 201, body = TaskDto),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/tasks")]
+pub async fn create_task(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: Json<CreateTask>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let new = NewTask {
+        kind: b.kind.into(),
+        title: b.title.trim().to_owned(),
+        notes: b.notes,
+        location: b.location,
+        assignee_id: b.assignee_id,
+        customer_id: b.customer_id,
+        lead_id: b.lead_id,
+        opportunity_id: b.opportunity_id,
+        times: Times {
+            due_at: b.due_at,
+            starts_at: b.starts_at,
+            ends_at: b.ends_at,
+            remind_minutes_before: b.remind_minutes_before,
+        },
+    };
+    let row = state
+        .write(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            let actor = Actor {
+                user_id: user.id,
+                scope: &scope,
+            };
+            tasks::create(conn, &actor, new, now_utc()).map_err(task_error)
+        })
+        .await?;
+    Ok(respond(actix_web::http::StatusCode::CREATED, to_dto(row)?))
+}
+
+/// Fields to change; absent fields stay, `null` clears.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTask {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 5000)]
+    pub notes: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 300)]
+    pub location: Option<Option<String>>,
+    pub assignee_id: Option<i64>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub due_at: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub starts_at: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub ends_at: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 10080)]
+    pub remind_minutes_before: Option<Option<i32>>,
+    /// Mark done (`true`) or open again (`false`).
+    pub done: Option<bool>,
+}
+
+fn too_long(v: &Option<Option<String>>, max: usize) -> bool {
+    v.as_ref()
+        .and_then(|o| o.as_ref())
+        .is_some_and(|s| s.chars().count() > max)
+}
+
+/// Changes a task: reschedule, reassign, mark done. Send `If-Match` to avoid
+/// overwriting someone else's change (412 when stale).
+#[utoipa::path(
+    tag = "tasks",
+    request_body = UpdateTask,
+    params(
+        ("id" = i64, Path, description = "Task id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the version you read")
+    ),
+    responses(
+        (status = 200, body = TaskDto),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/tasks/{id}")]
+pub async fn update_task(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: PathId,
+    if_match: IfMatch,
+    body: Json<UpdateTask>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    if too_long(&b.notes, 5000) {
+        return Err(ApiError::invalid_field("notes", "length", "at most 5000 characters"));
+    }
+    if too_long(&b.location, 300) {
+        return Err(ApiError::invalid_field("location", "length", "at most 300 characters"));
+    }
+    if b.remind_minutes_before
+        .flatten()
+        .is_some_and(|m| !(0..=10080).contains(&m))
+    {
+        return Err(ApiError::invalid_field(
+            "remind_minutes_before",
+            "range",
+            "0 to 10080 minutes",
+        ));
+    }
+    let change = TaskChange {
+        title: b.title.map(|t| t.trim().to_owned()),
+        notes: b.notes,
+        location: b.location,
+        assignee_id: b.assignee_id,
+        due_at: b.due_at,
+        starts_at: b.starts_at,
+        ends_at: b.ends_at,
+        remind_minutes_before: b.remind_minutes_before,
+        done: b.done,
+    };
+    let row = state
+        .write(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            let actor = Actor {
+                user_id: user.id,
+                scope: &scope,
+            };
+            tasks::change(conn, &actor, id.0, if_match.0, change, now_utc()).map_err(task_error)
+        })
+        .await?;
+    Ok(respond(actix_web::http::StatusCode::OK, to_dto(row)?))
+}
+
+/// Deletes a task.
+#[utoipa::path(
+    tag = "tasks",
+    params(("id" = i64, Path, description = "Task id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/tasks/{id}")]
+pub async fn delete_task(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
+    state
+        .write(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            let actor = Actor {
+                user_id: user.id,
+                scope: &scope,
+            };
+            tasks::delete(conn, &actor, id.0, now_utc()).map_err(task_error)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListTasksQuery {
+    pub assignee_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub kind: Option<TaskKind>,
+    pub done: Option<bool>,
+    /// Due (or starting) before this time; with `done=false`, what is due or overdue.
+    pub before: Option<DateTime<Utc>>,
+    pub updated_since: Option<DateTime<Utc>>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskPage {
+    pub data: Vec<TaskDto>,
+    pub next_cursor: Option<String>,
+}
+
+/// Lists the tasks the caller may see (their own; a manager's team's; all for an admin).
+#[utoipa::path(
+    tag = "tasks",
+    params(ListTasksQuery),
+    responses(
+        (status = 200, body = TaskPage),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/tasks")]
+pub async fn list_tasks(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: Query<ListTasksQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.0;
+    let sort = pagination::Sort {
+        field: "id",
+        descending: false,
+    };
+    let limit = pagination::limit(q.limit)?;
+    let after = pagination::decode_cursor(q.cursor.as_deref(), &sort)?.map(|p| p.id);
+    let filter = TaskFilter {
+        assignee_id: q.assignee_id,
+        customer_id: q.customer_id,
+        kind: q.kind.map(|k| k.as_str().to_owned()),
+        done: q.done,
+        before: q.before,
+        updated_since: q.updated_since,
+    };
+    let rows = state
+        .read(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            Ok(tasks::list(conn, &scope, &filter, after, limit + 1)?)
+        })
+        .await?;
+    let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |r| (r.id.into(), r.id));
+    let data = rows.into_iter().map(to_dto).collect::<Result<_, _>>()?;
+    Ok(HttpResponse::Ok().json(TaskPage { data, next_cursor }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CalendarQuery {
+    /// Default: now.
+    pub from: Option<DateTime<Utc>>,
+    /// Default: seven days after `from`; at most 62 days after it.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// The caller's calendar: tasks due and appointments overlapping the window, in time order.
+#[utoipa::path(
+    tag = "tasks",
+    params(CalendarQuery),
+    responses(
+        (status = 200, body = Vec<TaskDto>),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/me/calendar")]
+pub async fn my_calendar(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: Query<CalendarQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let from = query.0.from.unwrap_or_else(now_utc);
+    let to = query.0.to.unwrap_or(from + Duration::days(7));
+    if to <= from || to - from > Duration::days(62) {
+        return Err(ApiError::invalid_field(
+            "to",
+            "range",
+            "`to` is after `from`, at most 62 days later",
+        ));
+    }
+    let rows = state
+        .read(move |conn| Ok(tasks::calendar(conn, user.id, from, to)?))
+        .await?;
+    let data: Vec<TaskDto> = rows.into_iter().map(to_dto).collect::<Result<_, _>>()?;
+    Ok(HttpResponse::Ok().json(data))
+}
