@@ -166,3 +166,146 @@ fn a_next_action_with_a_time_becomes_a_task_of_its_author() {
         .json();
     assert_eq!(b["task_id"], Value::Null);
 }
+
+#[test]
+fn a_complaint_runs_its_course_with_who_and_when() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let east = app.create_department(&admin, "华东", None);
+    let north = app.create_department(&admin, "华北", None);
+    let li = app.user(&admin, "li@example.com", "rep", Some(east));
+    let mgr = app.user(&admin, "mgr@example.com", "manager", Some(east));
+    let outsider = app.user(&admin, "zhao@example.com", "rep", Some(north));
+    let customer = id(&CustomerBuilder::new("嘉兴纺织品公司").create(&app, &li.token));
+    let boss = id(&app
+        .post(&format!("/api/v1/customers/{customer}/contacts"))
+        .bearer(&li.token)
+        .json(&json!({"name": "钱总"}))
+        .expect(201)
+        .json());
+    let c = app
+        .post(&format!("/api/v1/customers/{customer}/complaints"))
+        .bearer(&mgr.token)
+        .json(&json!({"subject": "交货延迟两周", "severity": "high", "contact_id": boss}))
+        .expect(201)
+        .json();
+    // the customer's owner handles it by default
+    assert_eq!(c["assignee_id"], li.id);
+    assert_eq!(c["status"], "open");
+    let path = format!("/api/v1/complaints/{}/transitions", id(&c));
+    let step = |token: &str, body: Value| app.post(&path).bearer(token).json(&body);
+    let p = step(&li.token, json!({"to": "closed"})).problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "status");
+    let handling = step(&li.token, json!({"to": "handling"})).expect(200).json();
+    assert_eq!(handling["handling_by"], li.id);
+    assert!(handling["handling_at"].is_string());
+    let p = step(&li.token, json!({"to": "resolved"})).problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "resolution");
+    let p = step(
+        &li.token,
+        json!({"to": "resolved", "resolution": "补发并赔付运费", "satisfaction": 4}),
+    )
+    .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "satisfaction");
+    step(&li.token, json!({"to": "resolved", "resolution": "补发并赔付运费"})).expect(200);
+    let closed = step(&mgr.token, json!({"to": "closed", "satisfaction": 4}))
+        .expect(200)
+        .json();
+    assert_eq!(closed["status"], "closed");
+    assert_eq!(closed["closed_by"], mgr.id);
+    assert_eq!(closed["satisfaction"], 4);
+    assert_eq!(closed["resolved_by"], li.id);
+    step(&mgr.token, json!({"to": "handling"})).problem(422, "validation_failed");
+    // out of reach: 404 to read, list or move
+    app.get(&format!("/api/v1/complaints/{}", id(&c)))
+        .bearer(&outsider.token)
+        .send()
+        .problem(404, "not_found");
+    step(&outsider.token, json!({"to": "handling"})).problem(404, "not_found");
+    let theirs = app
+        .get("/api/v1/complaints")
+        .bearer(&outsider.token)
+        .send()
+        .expect(200)
+        .json();
+    assert!(theirs["data"].as_array().unwrap().is_empty());
+    let mine = app
+        .get("/api/v1/complaints?status=closed")
+        .bearer(&li.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(mine["data"][0]["id"], c["id"]);
+}
+
+#[test]
+fn reminders_gather_what_needs_the_rep_now() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let li = app.user(&admin, "li@example.com", "rep", None);
+    let wang = app.user(&admin, "wang@example.com", "rep", None);
+    let late = app
+        .post("/api/v1/tasks")
+        .bearer(&li.token)
+        .json(&json!({"kind": "task", "title": "昨天该回的电话", "due_at": at(-20)}))
+        .expect(201)
+        .json();
+    app.post("/api/v1/tasks")
+        .bearer(&li.token)
+        .json(&json!({"kind": "task", "title": "下周的事", "due_at": at(72)}))
+        .expect(201);
+    app.post("/api/v1/tasks")
+        .bearer(&wang.token)
+        .json(&json!({"kind": "task", "title": "王的事", "due_at": at(1)}))
+        .expect(201);
+    let fading = id(&CustomerBuilder::new("绍兴黄酒酿造公司").create(&app, &li.token));
+    id(&CustomerBuilder::new("湖州丝绸有限公司").create(&app, &li.token));
+    let day28 = (Utc::now() - Duration::days(28))
+        .naive_utc()
+        .format("%Y-%m-%d %H:%M:%S");
+    app.sql(&format!(
+        "UPDATE customers SET owned_since = '{day28}' WHERE id = {fading}"
+    ));
+    let lead = id(&app
+        .post("/api/v1/leads")
+        .bearer(&li.token)
+        .json(&json!({"company": "金华火腿厂", "phone": "13700001234"}))
+        .expect(201)
+        .json());
+    let complaint = id(&app
+        .post(&format!("/api/v1/customers/{fading}/complaints"))
+        .bearer(&li.token)
+        .json(&json!({"subject": "酒有沉淀", "severity": "medium"}))
+        .expect(201)
+        .json());
+
+    let r = app
+        .get("/api/v1/me/reminders")
+        .bearer(&li.token)
+        .send()
+        .expect(200)
+        .json();
+    let tasks: Vec<i64> = r["tasks"].as_array().unwrap().iter().map(id).collect();
+    assert_eq!(tasks, [id(&late)]);
+    assert_eq!(r["pool_returns"].as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(r["pool_returns"][0]["customer_id"], fading);
+    assert_eq!(r["pool_returns"][0]["customer_name"], "绍兴黄酒酿造公司");
+    assert_eq!(r["pool_returns"][0]["reason"], "no_follow_up");
+    let returns_at: chrono::DateTime<Utc> = r["pool_returns"][0]["returns_at"].as_str().unwrap().parse().unwrap();
+    assert!(returns_at > Utc::now() + Duration::days(1) && returns_at < Utc::now() + Duration::days(3));
+    assert_eq!(r["leads_awaiting_first_contact"][0]["lead_id"], lead);
+    assert_eq!(r["leads_awaiting_first_contact"][0]["overdue"], false);
+    assert_eq!(r["open_complaints"][0]["id"], complaint);
+    // a follow-up clears the customer from the list
+    app.post(&format!("/api/v1/customers/{fading}/activities"))
+        .bearer(&li.token)
+        .json(&json!({"kind": "call"}))
+        .expect(201);
+    let r = app
+        .get("/api/v1/me/reminders")
+        .bearer(&li.token)
+        .send()
+        .expect(200)
+        .json();
+    assert!(r["pool_returns"].as_array().unwrap().is_empty(), "{r}");
+}

@@ -4,6 +4,7 @@
 pub mod activities;
 pub mod api_keys;
 pub mod auth;
+pub mod complaints;
 pub mod contacts;
 pub mod customers;
 pub mod departments;
@@ -20,6 +21,7 @@ pub mod members;
 pub mod opportunities;
 pub mod pipelines;
 pub mod pool;
+pub mod reminders;
 pub mod scope;
 pub mod tasks;
 pub mod transfer;
@@ -34,6 +36,11 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(auth::logout)
         .service(me::get_me)
         .service(tasks::my_calendar)
+        .service(reminders::my_reminders)
+        .service(complaints::list_complaints)
+        .service(complaints::get_complaint)
+        .service(complaints::move_complaint)
+        .service(complaints::create_complaint)
         .service(tasks::list_tasks)
         .service(tasks::create_task)
         .service(tasks::update_task)

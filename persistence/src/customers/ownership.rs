@@ -81,3 +81,12 @@ pub fn mark_dealt(conn: &mut DbConn, id: i64, now: DateTime<Utc>) -> Result<(), 
     .execute(conn)?;
     Ok(())
 }
+
+/// Names of these customers, by id.
+pub fn names(conn: &mut DbConn, ids: &[i64]) -> Result<std::collections::HashMap<i64, String>, RepoError> {
+    let rows: Vec<(i64, String)> = customers::table
+        .filter(customers::id.eq_any(ids.to_vec()))
+        .select((customers::id, customers::name))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}

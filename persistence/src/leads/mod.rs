@@ -277,3 +277,15 @@ pub fn list(
     };
     Ok(q.select(LeadRow::as_select()).limit(i64::from(limit)).load(conn)?)
 }
+
+/// Open leads of `owner` not yet contacted, the most urgent first.
+pub fn awaiting_first_contact(conn: &mut DbConn, owner: i64, limit: i64) -> Result<Vec<LeadRow>, RepoError> {
+    Ok(leads::table
+        .filter(leads::owner_id.eq(owner))
+        .filter(leads::status.eq_any(OPEN))
+        .filter(leads::first_contacted_at.is_null())
+        .order((leads::first_contact_due_at.asc(), leads::id.asc()))
+        .limit(limit)
+        .select(LeadRow::as_select())
+        .load(conn)?)
+}

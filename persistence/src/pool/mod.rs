@@ -19,7 +19,7 @@ use crate::{DbConn, RepoError, audit, naive, settings};
 
 mod sweep;
 
-pub use sweep::{Returned, SweepReport, Warned, sweep};
+pub use sweep::{Returned, SweepReport, Warned, returning_soon, sweep};
 
 const SETTING: &str = "pool";
 

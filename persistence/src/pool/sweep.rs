@@ -152,14 +152,56 @@ type HoldingRow = (i64, i64, NaiveDateTime, Option<NaiveDateTime>, bool, bool);
 /// Warns the owners of customers due within the warning days, once per
 /// clock: not again until a follow-up or a new owner restarts it.
 fn warn(conn: &mut DbConn, policy: &PoolPolicy, now: DateTime<Utc>) -> Result<Vec<Warned>, RepoError> {
+    let soon = due_within(conn, policy, now, None, true)?;
+    for w in &soon {
+        diesel::insert_into(pool_events::table)
+            .values((
+                pool_events::customer_id.eq(w.customer_id),
+                pool_events::kind.eq("warned"),
+                pool_events::user_id.eq(Some(w.owner_id)),
+                pool_events::reason.eq(Some(w.reason.as_str())),
+                pool_events::due_at.eq(Some(naive(w.due_at))),
+                pool_events::at.eq(naive(now)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(soon)
+}
+
+/// The customers `owner` holds that return to the pool within the warning
+/// days unless followed up, soonest first (for their reminders).
+pub fn returning_soon(
+    conn: &mut DbConn,
+    policy: &PoolPolicy,
+    owner: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<Warned>, RepoError> {
+    let mut soon = due_within(conn, policy, now, Some(owner), false)?;
+    soon.sort_by_key(|w| (w.due_at, w.customer_id));
+    Ok(soon)
+}
+
+/// Owned customers due within the warning days (of `owner`, or everyone's;
+/// with `unwarned_only`, those not yet warned on their current clock).
+fn due_within(
+    conn: &mut DbConn,
+    policy: &PoolPolicy,
+    now: DateTime<Utc>,
+    owner: Option<i64>,
+    unwarned_only: bool,
+) -> Result<Vec<Warned>, RepoError> {
     let ahead = Duration::days(i64::from(policy.warn_days));
     let mut out = Vec::new();
     for grade in Grade::ALL {
         let cut = Cutoffs::at(policy, grade, now, ahead);
         let mut found: BTreeMap<i64, HoldingRow> = BTreeMap::new();
-        macro_rules! unwarned {
-            () => {
-                owned_of_grade!(policy, grade).filter(not(exists(
+        let candidates = || {
+            let mut q = owned_of_grade!(policy, grade).into_boxed();
+            if let Some(o) = owner {
+                q = q.filter(c::owner_id.eq(o));
+            }
+            if unwarned_only {
+                q = q.filter(not(exists(
                     pool_events::table
                         .filter(pool_events::customer_id.eq(c::id))
                         .filter(pool_events::kind.eq("warned"))
@@ -169,9 +211,10 @@ fn warn(conn: &mut DbConn, policy: &PoolPolicy, now: DateTime<Utc>) -> Result<Ve
                                 .is_null()
                                 .or(pool_events::at.nullable().ge(c::last_contacted_at)),
                         ),
-                )))
-            };
-        }
+                )));
+            }
+            q
+        };
         let columns = (
             c::id,
             c::owner_id.assume_not_null(),
@@ -181,7 +224,7 @@ fn warn(conn: &mut DbConn, policy: &PoolPolicy, now: DateTime<Utc>) -> Result<Ve
             c::dealt,
         );
         if let Some(at) = cut.follow_up {
-            let rows: Vec<HoldingRow> = unwarned!()
+            let rows: Vec<HoldingRow> = candidates()
                 .filter(c::owned_since.le(naive(at)))
                 .filter(c::last_contacted_at.is_null().or(c::last_contacted_at.le(naive(at))))
                 .select(columns)
@@ -189,7 +232,7 @@ fn warn(conn: &mut DbConn, policy: &PoolPolicy, now: DateTime<Utc>) -> Result<Ve
             found.extend(rows.into_iter().map(|r| (r.0, r)));
         }
         if let Some(at) = cut.deal {
-            let rows: Vec<HoldingRow> = unwarned!()
+            let rows: Vec<HoldingRow> = candidates()
                 .filter(c::dealt.eq(false))
                 .filter(c::owned_since.le(naive(at)))
                 .select(columns)
@@ -204,25 +247,14 @@ fn warn(conn: &mut DbConn, policy: &PoolPolicy, now: DateTime<Utc>) -> Result<Ve
                 locked,
                 dealt,
             };
-            let Some((due_at, reason)) = domain::pool::returns_at(policy, &holding) else {
-                continue;
-            };
-            diesel::insert_into(pool_events::table)
-                .values((
-                    pool_events::customer_id.eq(id),
-                    pool_events::kind.eq("warned"),
-                    pool_events::user_id.eq(Some(owner)),
-                    pool_events::reason.eq(Some(reason.as_str())),
-                    pool_events::due_at.eq(Some(naive(due_at))),
-                    pool_events::at.eq(naive(now)),
-                ))
-                .execute(conn)?;
-            out.push(Warned {
-                customer_id: id,
-                owner_id: owner,
-                due_at,
-                reason,
-            });
+            if let Some((due_at, reason)) = domain::pool::returns_at(policy, &holding) {
+                out.push(Warned {
+                    customer_id: id,
+                    owner_id: owner,
+                    due_at,
+                    reason,
+                });
+            }
         }
     }
     Ok(out)
