@@ -24,6 +24,7 @@ pub mod sessions;
 pub mod settings;
 pub mod tasks;
 pub mod throttle;
+pub mod timeline;
 pub mod users;
 
 pub use db::{Backend, Db, DbConn, ping, write_tx};

@@ -257,3 +257,94 @@ fn the_team_feed_is_scoped_filtered_paged_and_synced() {
     assert_eq!(gone["data"][0]["id"], joint);
     assert_eq!(ids(&t.li.token, &format!("?updated_since={before}")), [li_call]);
 }
+
+#[test]
+fn a_customer_timeline_merges_activities_stage_changes_and_ownership_newest_first() {
+    let app = TestApp::spawn();
+    let t = team(&app);
+    let c = id(&CustomerBuilder::new("珠海格力配套厂").create(&app, &t.li.token));
+    log(&app, &t.li.token, c, json!({"kind": "call", "subject": "初次沟通"})).expect(201);
+    let p = app
+        .post("/api/v1/pipelines")
+        .bearer(&t.admin)
+        .json(&json!({"name": "快速", "allow_skip": true, "stages": [
+            {"name": "接洽", "probability": 20, "kind": "open"},
+            {"name": "报价", "probability": 60, "kind": "open"},
+            {"name": "成交", "probability": 100, "kind": "won"},
+            {"name": "丢单", "probability": 0, "kind": "lost"}
+        ]}))
+        .expect(201)
+        .json();
+    let deal = id(&app
+        .post("/api/v1/opportunities")
+        .bearer(&t.li.token)
+        .json(&json!({"customer_id": c, "pipeline_id": p["id"], "title": "空调配件"}))
+        .expect(201)
+        .json());
+    app.post(&format!("/api/v1/opportunities/{deal}/transitions"))
+        .bearer(&t.li.token)
+        .json(&json!({"to_stage_id": p["stages"][1]["id"]}))
+        .expect(200);
+    app.post(&format!("/api/v1/customers/{c}/release"))
+        .bearer(&t.li.token)
+        .json(&json!({"reason": "转给同事跟进"}))
+        .expect(200);
+    app.post(&format!("/api/v1/pool/{c}/claim"))
+        .bearer(&t.wang.token)
+        .send()
+        .expect(200);
+
+    let path = format!("/api/v1/customers/{c}/timeline");
+    let all = app.get(&path).bearer(&t.wang.token).send().expect(200).json();
+    let kinds: Vec<String> = all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| match e["kind"].as_str().unwrap() {
+            "event" => format!("event:{}", e["event"]["action"].as_str().unwrap()),
+            k => k.to_owned(),
+        })
+        .collect();
+    let stage_changes = kinds.iter().filter(|k| *k == "stage_change").count();
+    assert!(stage_changes >= 1, "{kinds:?}");
+    assert_eq!(kinds.first().map(String::as_str), Some("event:claimed"), "{kinds:?}");
+    assert_eq!(kinds.get(1).map(String::as_str), Some("event:released"), "{kinds:?}");
+    assert_eq!(kinds.last().map(String::as_str), Some("event:created"), "{kinds:?}");
+    assert!(kinds.contains(&"activity".to_owned()));
+    let released = &all["data"][1]["event"];
+    assert_eq!(released["detail"]["reason"], "转给同事跟进");
+    assert_eq!(released["actor_id"], t.li.id);
+    // the times never increase, and pages of two give the same entries
+    let times: Vec<&str> = all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["at"].as_str().unwrap())
+        .collect();
+    let mut sorted = times.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(times, sorted);
+    let mut paged = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let q = if cursor.is_empty() {
+            "?limit=2".to_owned()
+        } else {
+            format!("?limit=2&cursor={cursor}")
+        };
+        let page = app
+            .get(&format!("{path}{q}"))
+            .bearer(&t.wang.token)
+            .send()
+            .expect(200)
+            .json();
+        paged.extend(page["data"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(Value::Array(paged), all["data"]);
+    // out of scope: 404
+    app.get(&path).bearer(&t.north.token).send().problem(404, "not_found");
+}

@@ -24,6 +24,7 @@ pub mod pool;
 pub mod reminders;
 pub mod scope;
 pub mod tasks;
+pub mod timeline;
 pub mod transfer;
 pub mod users;
 
@@ -75,6 +76,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(activities::delete_activity)
         .service(activities::create_customer_activity)
         .service(activities::list_customer_activities)
+        .service(timeline::customer_timeline)
         .service(pool::get_pool_settings)
         .service(pool::put_pool_settings)
         .service(pool::list_pool)
