@@ -2,22 +2,25 @@
 //! list, and the caller's calendar. Appointments may lie in the future
 //! (activities may not); times follow `domain::tasks`.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
-use chrono::{DateTime, Duration, Utc};
+use actix_web::{HttpResponse, delete, patch, post, web};
+use chrono::{DateTime, Utc};
 use domain::tasks::Times;
 use persistence::customers::Actor;
 use persistence::now_utc;
-use persistence::tasks::{self, NewTask, TaskChange, TaskError, TaskFilter, TaskRow};
+use persistence::tasks::{self, NewTask, TaskChange, TaskError, TaskRow};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::caller::AuthUser;
 use crate::error::{ApiError, FieldError};
-use crate::extract::{IfMatch, Json, PathId, Query, double_option, etag};
-use crate::pagination;
+use crate::extract::{IfMatch, Json, PathId, double_option, etag};
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
+
+mod read;
+
+pub use read::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -317,112 +320,4 @@ pub async fn delete_task(state: web::Data<AppState>, user: AuthUser, id: PathId)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListTasksQuery {
-    pub assignee_id: Option<i64>,
-    pub customer_id: Option<i64>,
-    pub kind: Option<TaskKind>,
-    pub done: Option<bool>,
-    /// Due (or starting) before this time; with `done=false`, what is due or overdue.
-    pub before: Option<DateTime<Utc>>,
-    pub updated_since: Option<DateTime<Utc>>,
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TaskPage {
-    pub data: Vec<TaskDto>,
-    pub next_cursor: Option<String>,
-}
-
-/// Lists the tasks the caller may see (their own; a manager's team's; all for an admin).
-#[utoipa::path(
-    tag = "tasks",
-    params(ListTasksQuery),
-    responses(
-        (status = 200, body = TaskPage),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/tasks")]
-pub async fn list_tasks(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    query: Query<ListTasksQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let q = query.0;
-    let sort = pagination::Sort {
-        field: "id",
-        descending: false,
-    };
-    let limit = pagination::limit(q.limit)?;
-    let after = pagination::decode_cursor(q.cursor.as_deref(), &sort)?.map(|p| p.id);
-    let filter = TaskFilter {
-        assignee_id: q.assignee_id,
-        customer_id: q.customer_id,
-        kind: q.kind.map(|k| k.as_str().to_owned()),
-        done: q.done,
-        before: q.before,
-        updated_since: q.updated_since,
-    };
-    let rows = state
-        .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            Ok(tasks::list(conn, &scope, &filter, after, limit + 1)?)
-        })
-        .await?;
-    let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |r| (r.id.into(), r.id));
-    let data = rows.into_iter().map(to_dto).collect::<Result<_, _>>()?;
-    Ok(HttpResponse::Ok().json(TaskPage { data, next_cursor }))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct CalendarQuery {
-    /// Default: now.
-    pub from: Option<DateTime<Utc>>,
-    /// Default: seven days after `from`; at most 62 days after it.
-    pub to: Option<DateTime<Utc>>,
-}
-
-/// The caller's calendar: tasks due and appointments overlapping the window, in time order.
-#[utoipa::path(
-    tag = "tasks",
-    params(CalendarQuery),
-    responses(
-        (status = 200, body = Vec<TaskDto>),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 422, response = crate::openapi::Unprocessable),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/me/calendar")]
-pub async fn my_calendar(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    query: Query<CalendarQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let from = query.0.from.unwrap_or_else(now_utc);
-    let to = query.0.to.unwrap_or(from + Duration::days(7));
-    if to <= from || to - from > Duration::days(62) {
-        return Err(ApiError::invalid_field(
-            "to",
-            "range",
-            "`to` is after `from`, at most 62 days later",
-        ));
-    }
-    let rows = state
-        .read(move |conn| Ok(tasks::calendar(conn, user.id, from, to)?))
-        .await?;
-    let data: Vec<TaskDto> = rows.into_iter().map(to_dto).collect::<Result<_, _>>()?;
-    Ok(HttpResponse::Ok().json(data))
 }
