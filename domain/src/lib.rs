@@ -15,6 +15,7 @@ pub mod pipeline;
 pub mod pool;
 pub mod scope;
 pub mod similar;
+pub mod targets;
 pub mod tasks;
 pub mod throttle;
 pub mod vocabulary;
