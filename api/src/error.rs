@@ -124,6 +124,10 @@ error_codes! {
     PipelineNameTaken = "pipeline_name_taken",
     /// The pipeline has no open stage to start in.
     PipelineEmpty = "pipeline_empty",
+    /// A contract has this number already.
+    ContractNumberTaken = "contract_number_taken",
+    /// The contract is not in a state that allows this (e.g. editing one that is not a draft).
+    ContractState = "contract_state",
     /// The lead is converted or disqualified.
     LeadClosed = "lead_closed",
     /// The change breaks a rule about users (e.g. the last admin).
@@ -386,6 +390,8 @@ fn conflict(constraint: Constraint) -> ApiError {
         Constraint::PipelineName => {
             ApiError::conflict(ErrorCode::PipelineNameTaken, "a pipeline with this name exists")
         }
+        Constraint::ContractNumber => ApiError::conflict(ErrorCode::ContractNumberTaken, "a contract has this number")
+            .with_errors(vec![FieldError::new("number", "taken", "already in use")]),
         other => ApiError::conflict(
             ErrorCode::Conflict,
             format!("the change conflicts with an existing record ({other})"),

@@ -50,6 +50,24 @@ macro_rules! words {
 }
 
 words! {
+    /// Where a contract (合同) stands.
+    ContractStatus {
+        Draft = "draft",
+        PendingApproval = "pending_approval",
+        Approved = "approved",
+        Rejected = "rejected",
+        Cancelled = "cancelled",
+    }
+
+    /// Where a payment plan (回款计划) stands, derived from payments and today.
+    PlanStatus {
+        Pending = "pending",
+        Partial = "partial",
+        Paid = "paid",
+        Overdue = "overdue",
+        Void = "void",
+    }
+
     /// A to-do (待办) or an appointment (约见).
     TaskKind {
         Task = "task",

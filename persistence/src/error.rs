@@ -17,13 +17,15 @@ pub enum Constraint {
     PipelineName,
     IdempotencyKey,
     Setting,
+    /// Two contracts with one number.
+    ContractNumber,
     /// Any other unique rule, as the database named it.
     Other(String),
 }
 
 impl Constraint {
     fn from_db(text: &str) -> Constraint {
-        const RULES: [(&[&str], Constraint); 8] = [
+        const RULES: [(&[&str], Constraint); 9] = [
             (&["customers_name_key", "customers.name_key"], Constraint::CustomerName),
             (
                 &["customers_credit_code", "customers.credit_code"],
@@ -41,6 +43,7 @@ impl Constraint {
                 Constraint::IdempotencyKey,
             ),
             (&["settings_pkey", "settings.name"], Constraint::Setting),
+            (&["contracts_number", "contracts.number"], Constraint::ContractNumber),
         ];
         RULES
             .into_iter()

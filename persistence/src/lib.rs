@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod complaints;
 pub mod contacts;
+pub mod contracts;
 pub mod customers;
 pub mod db;
 pub mod departments;

@@ -370,6 +370,70 @@ diesel::table! {
 }
 
 diesel::table! {
+    contracts (id) {
+        id -> BigInt,
+        number -> Text,
+        customer_id -> BigInt,
+        opportunity_id -> Nullable<BigInt>,
+        title -> Text,
+        amount -> BigInt,
+        currency -> Text,
+        signed_on -> Date,
+        starts_on -> Nullable<Date>,
+        ends_on -> Nullable<Date>,
+        owner_id -> BigInt,
+        department_id -> Nullable<BigInt>,
+        status -> Text,
+        submitted_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<BigInt>,
+        decision_note -> Nullable<Text>,
+        cancelled_at -> Nullable<Timestamp>,
+        created_by -> Nullable<BigInt>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payment_plans (id) {
+        id -> BigInt,
+        contract_id -> BigInt,
+        position -> Integer,
+        due_on -> Date,
+        amount -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> BigInt,
+        contract_id -> BigInt,
+        plan_id -> Nullable<BigInt>,
+        amount -> BigInt,
+        received_on -> Date,
+        method -> Nullable<Text>,
+        reference -> Nullable<Text>,
+        owner_id -> BigInt,
+        department_id -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_wins (customer_id) {
+        customer_id -> BigInt,
+        won_on -> Date,
+        owner_id -> Nullable<BigInt>,
+        department_id -> Nullable<BigInt>,
+        contract_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     activity_companions (activity_id, user_id) {
         activity_id -> BigInt,
         user_id -> BigInt,
@@ -480,5 +544,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     activities,
     activity_companions,
     tasks,
-    complaints
+    complaints,
+    contracts,
+    payment_plans,
+    payments,
+    customer_wins
 );

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod complaints;
 pub mod contacts;
+pub mod contracts;
 pub mod customers;
 pub mod departments;
 pub mod dictionaries;
@@ -37,6 +38,19 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(auth::logout)
         .service(me::get_me)
         .service(tasks::my_calendar)
+        .service(contracts::get_contract_settings)
+        .service(contracts::put_contract_settings)
+        .service(contracts::list_receivables)
+        .service(contracts::list_contracts)
+        .service(contracts::create_contract)
+        .service(contracts::get_contract)
+        .service(contracts::update_contract)
+        .service(contracts::submit_contract)
+        .service(contracts::approve_contract)
+        .service(contracts::reject_contract)
+        .service(contracts::cancel_contract)
+        .service(contracts::set_payment_plans)
+        .service(contracts::create_payment)
         .service(reminders::my_reminders)
         .service(complaints::list_complaints)
         .service(complaints::get_complaint)

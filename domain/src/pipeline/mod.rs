@@ -133,6 +133,22 @@ fn has(deal: &DealFacts, r: Requirement) -> bool {
     }
 }
 
+/// An approved contract wins its deal: from any open stage straight to the
+/// pipeline's won stage (the first by position), whatever the skip policy
+/// and entry requirements, for the contract is the proof. `None` when the
+/// deal is not open (already won, lost) or the pipeline has no won stage.
+pub fn won_by_contract(stages: &[Stage], deal: &DealFacts) -> Option<i64> {
+    let from = stages.iter().find(|s| s.id == deal.stage_id)?;
+    if from.kind != StageKind::Open {
+        return None;
+    }
+    stages
+        .iter()
+        .filter(|s| s.kind == StageKind::Won)
+        .min_by_key(|s| (s.position, s.id))
+        .map(|s| s.id)
+}
+
 /// Decides a requested move; on success the deal's new status.
 pub fn transition(
     stages: &[Stage],

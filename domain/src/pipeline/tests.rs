@@ -191,6 +191,30 @@ fn closed_deals_reopen_only_by_a_manager() {
     );
 }
 
+#[test]
+fn an_approved_contract_wins_an_open_deal_from_any_stage() {
+    let stages = funnel();
+    let won = stages.iter().find(|s| s.kind == StageKind::Won).map(|s| s.id);
+    for s in stages.iter().filter(|s| s.kind == StageKind::Open) {
+        let deal = DealFacts {
+            stage_id: s.id,
+            amount: None,
+            has_expected_close_date: false,
+            has_contact: false,
+        };
+        assert_eq!(won_by_contract(&stages, &deal), won);
+    }
+    for s in stages.iter().filter(|s| s.kind != StageKind::Open) {
+        let deal = DealFacts {
+            stage_id: s.id,
+            amount: Some(1),
+            has_expected_close_date: true,
+            has_contact: true,
+        };
+        assert_eq!(won_by_contract(&stages, &deal), None);
+    }
+}
+
 proptest! {
     /// For any sequence of requested moves, the accepted ones form a history
     /// whose durations add up to the deal's age and whose last entry is the

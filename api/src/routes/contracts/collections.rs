@@ -1,0 +1,252 @@
+//! Payment plans, payments, and the receivables list (应收).
+
+use actix_web::{HttpResponse, get, post, put, web};
+use chrono::NaiveDate;
+use persistence::contracts::{self, NewPayment, ReceivableFilter};
+use persistence::customers::Actor;
+use persistence::now_utc;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::{PaymentDto, PlanDto, contract_error, payment_dto, plan_dto};
+use crate::caller::AuthUser;
+use crate::error::ApiError;
+use crate::extract::{Json, PathId, Query};
+use crate::routes::opportunities::Money;
+use crate::routes::scope::scope_of;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanInput {
+    pub due_on: NaiveDate,
+    #[validate(nested)]
+    pub amount: Money,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetPlans {
+    /// The instalments; they add up to the contract amount exactly.
+    #[validate(length(min = 1, max = 120), nested)]
+    #[schema(min_items = 1, max_items = 120)]
+    pub plans: Vec<PlanInput>,
+}
+
+/// Replaces a contract's payment plans (回款计划); they must add up to the
+/// contract amount (422 naming the difference).
+#[utoipa::path(
+    tag = "contracts",
+    request_body = SetPlans,
+    params(("id" = i64, Path, description = "Contract id")),
+    responses(
+        (status = 200, body = Vec<PlanDto>),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/contracts/{id}/payment-plans")]
+pub async fn set_payment_plans(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: PathId,
+    body: Json<SetPlans>,
+) -> Result<HttpResponse, ApiError> {
+    let mut plans = Vec::with_capacity(body.0.plans.len());
+    for (i, p) in body.0.plans.iter().enumerate() {
+        if p.amount.amount <= 0 {
+            return Err(ApiError::invalid_field(
+                &format!("plans.{i}.amount.amount"),
+                "range",
+                "an instalment is above zero",
+            ));
+        }
+        plans.push((p.due_on, p.amount.amount, p.amount.currency.trim().to_ascii_uppercase()));
+    }
+    let out = state
+        .write(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            let actor = Actor {
+                user_id: user.id,
+                scope: &scope,
+            };
+            let currency = contracts::policy(conn)?.currency;
+            if let Some(i) = plans.iter().position(|p| p.2 != currency) {
+                return Err(ApiError::invalid_field(
+                    &format!("plans.{i}.amount.currency"),
+                    "currency",
+                    format!("amounts are in {currency}, the organisation's currency"),
+                ));
+            }
+            let list: Vec<(NaiveDate, i64)> = plans.iter().map(|p| (p.0, p.1)).collect();
+            contracts::set_plans(conn, &actor, id.0, &list, now_utc()).map_err(|e| contract_error(e, "contract"))?;
+            let row = contracts::find_visible(conn, &scope, id.0)?.ok_or_else(|| ApiError::not_found("contract"))?;
+            let (states, _) = contracts::collections_of(conn, &row, domain::contracts::today(now_utc()))?;
+            Ok(states
+                .into_iter()
+                .map(|s| plan_dto(s, &row.currency))
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePayment {
+    #[validate(nested)]
+    pub amount: Money,
+    pub received_on: NaiveDate,
+    /// The instalment it pays; without one it pays the earliest open ones.
+    pub plan_id: Option<i64>,
+    /// e.g. bank transfer, cheque, cash.
+    #[validate(length(max = 50))]
+    #[schema(max_length = 50)]
+    pub method: Option<String>,
+    #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
+    pub reference: Option<String>,
+}
+
+/// Records a payment (回款) on an approved contract; never more in total
+/// than the contract (422 with the amount still open).
+#[utoipa::path(
+    tag = "contracts",
+    request_body = CreatePayment,
+    params(("id" = i64, Path, description = "Contract id")),
+    responses(
+        (status = 201, body = PaymentDto),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/contracts/{id}/payments")]
+pub async fn create_payment(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: PathId,
+    body: Json<CreatePayment>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    if b.amount.amount <= 0 {
+        return Err(ApiError::invalid_field(
+            "amount.amount",
+            "range",
+            "a payment is above zero",
+        ));
+    }
+    let currency = b.amount.currency.trim().to_ascii_uppercase();
+    let new = NewPayment {
+        amount: b.amount.amount,
+        received_on: b.received_on,
+        plan_id: b.plan_id,
+        method: b.method,
+        reference: b.reference,
+    };
+    let dto = state
+        .write(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            let actor = Actor {
+                user_id: user.id,
+                scope: &scope,
+            };
+            let expected = contracts::policy(conn)?.currency;
+            if currency != expected {
+                return Err(ApiError::invalid_field(
+                    "amount.currency",
+                    "currency",
+                    format!("amounts are in {expected}, the organisation's currency"),
+                ));
+            }
+            let row = contracts::pay(conn, &actor, id.0, new, now_utc()).map_err(|e| contract_error(e, "contract"))?;
+            Ok(payment_dto(row, &expected))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(dto))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReceivablesQuery {
+    /// Instalments due before this day.
+    pub due_before: Option<NaiveDate>,
+    /// Only overdue instalments.
+    pub overdue: Option<bool>,
+    pub owner_id: Option<i64>,
+    pub department_id: Option<i64>,
+    /// At most 200 (default 50).
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Receivable {
+    pub contract_id: i64,
+    pub contract_number: String,
+    pub customer_id: i64,
+    pub owner_id: i64,
+    pub plan: PlanDto,
+    /// Still to collect on this instalment.
+    pub open: Money,
+}
+
+/// Instalments still to collect on approved contracts in the caller's scope, by due date.
+#[utoipa::path(
+    tag = "contracts",
+    params(ReceivablesQuery),
+    responses(
+        (status = 200, body = Vec<Receivable>),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/receivables")]
+pub async fn list_receivables(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: Query<ReceivablesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.0;
+    let limit = crate::pagination::limit(q.limit)?;
+    let filter = ReceivableFilter {
+        due_before: q.due_before,
+        overdue: q.overdue.unwrap_or(false),
+        owner_id: q.owner_id,
+        department_id: q.department_id,
+    };
+    let rows = state
+        .read(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            let today = domain::contracts::today(now_utc());
+            Ok(contracts::receivables(conn, &scope, &filter, today, i64::from(limit))?)
+        })
+        .await?;
+    let data: Vec<Receivable> = rows
+        .into_iter()
+        .map(|(s, c)| {
+            let open = s.plan.amount - s.paid;
+            Receivable {
+                contract_id: c.id,
+                contract_number: c.number,
+                customer_id: c.customer_id,
+                owner_id: c.owner_id,
+                open: Money {
+                    amount: open,
+                    currency: c.currency.clone(),
+                },
+                plan: plan_dto(s, &c.currency),
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(data))
+}

@@ -1,0 +1,283 @@
+//! Contracts (合同), payment plans and payments (回款): DTOs, the mapping of
+//! refusals, and the organisation's contract settings. Each write is one
+//! `persistence::contracts` operation.
+
+use actix_web::{HttpResponse, get, put, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::contracts::ContractPolicy;
+use persistence::contracts::{self, ContractError, ContractRow, PaymentRow, PlanState};
+use persistence::now_utc;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::caller::{AdminUser, AuthUser};
+use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::extract::{Json, etag};
+use crate::routes::opportunities::Money;
+use crate::state::AppState;
+
+mod collections;
+mod manage;
+mod read;
+
+pub use collections::*;
+pub use manage::*;
+pub use read::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractStatus {
+    Draft,
+    PendingApproval,
+    Approved,
+    Rejected,
+    Cancelled,
+}
+
+crate::words::same_words!(
+    ContractStatus,
+    domain::vocabulary::ContractStatus,
+    [Draft, PendingApproval, Approved, Rejected, Cancelled]
+);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanStatus {
+    Pending,
+    Partial,
+    Paid,
+    Overdue,
+    Void,
+}
+
+crate::words::same_words!(
+    PlanStatus,
+    domain::vocabulary::PlanStatus,
+    [Pending, Partial, Paid, Overdue, Void]
+);
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContractDto {
+    pub id: i64,
+    pub number: String,
+    pub customer_id: i64,
+    pub opportunity_id: Option<i64>,
+    pub title: String,
+    pub amount: Money,
+    pub signed_on: NaiveDate,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub owner_id: i64,
+    /// The owner's department when the contract was made.
+    pub department_id: Option<i64>,
+    pub status: ContractStatus,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decided_by: Option<i64>,
+    pub decision_note: Option<String>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub fn to_dto(r: ContractRow) -> Result<ContractDto, ApiError> {
+    Ok(ContractDto {
+        status: crate::words::stored::<domain::vocabulary::ContractStatus>(&r.status)?.into(),
+        amount: Money {
+            amount: r.amount,
+            currency: r.currency,
+        },
+        id: r.id,
+        number: r.number,
+        customer_id: r.customer_id,
+        opportunity_id: r.opportunity_id,
+        title: r.title,
+        signed_on: r.signed_on,
+        starts_on: r.starts_on,
+        ends_on: r.ends_on,
+        owner_id: r.owner_id,
+        department_id: r.department_id,
+        submitted_at: r.submitted_at.map(|t| t.and_utc()),
+        decided_at: r.decided_at.map(|t| t.and_utc()),
+        decided_by: r.decided_by,
+        decision_note: r.decision_note,
+        cancelled_at: r.cancelled_at.map(|t| t.and_utc()),
+        version: r.version,
+        created_at: r.created_at.and_utc(),
+        updated_at: r.updated_at.and_utc(),
+    })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanDto {
+    pub id: i64,
+    pub position: i32,
+    pub due_on: NaiveDate,
+    pub amount: Money,
+    /// Collected on this plan (payments naming it, then the rest earliest plan first).
+    pub paid: Money,
+    pub status: PlanStatus,
+}
+
+pub fn plan_dto(s: PlanState, currency: &str) -> PlanDto {
+    PlanDto {
+        id: s.plan.id,
+        position: s.plan.position,
+        due_on: s.plan.due_on,
+        amount: Money {
+            amount: s.plan.amount,
+            currency: currency.to_owned(),
+        },
+        paid: Money {
+            amount: s.paid,
+            currency: currency.to_owned(),
+        },
+        status: s.status.into(),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentDto {
+    pub id: i64,
+    pub contract_id: i64,
+    pub plan_id: Option<i64>,
+    pub amount: Money,
+    pub received_on: NaiveDate,
+    pub method: Option<String>,
+    pub reference: Option<String>,
+    /// The contract's owner and department when it was received.
+    pub owner_id: i64,
+    pub department_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub fn payment_dto(p: PaymentRow, currency: &str) -> PaymentDto {
+    PaymentDto {
+        id: p.id,
+        contract_id: p.contract_id,
+        plan_id: p.plan_id,
+        amount: Money {
+            amount: p.amount,
+            currency: currency.to_owned(),
+        },
+        received_on: p.received_on,
+        method: p.method,
+        reference: p.reference,
+        owner_id: p.owner_id,
+        department_id: p.department_id,
+        created_at: p.created_at.and_utc(),
+    }
+}
+
+/// The answer to a refused contract operation, in HTTP words.
+pub fn contract_error(e: ContractError, what: &str) -> ApiError {
+    match e {
+        ContractError::NotFound => ApiError::not_found(what),
+        ContractError::ReadOnly => ApiError::forbidden("you may read this customer but not sign contracts on it"),
+        ContractError::NoSuchDeal(id) => ApiError::invalid_field(
+            "opportunity_id",
+            "not_found",
+            format!("deal {id} is not a deal of this customer"),
+        ),
+        ContractError::Currency { expected } => ApiError::invalid_field(
+            "amount.currency",
+            "currency",
+            format!("amounts are in {expected}, the organisation's currency"),
+        ),
+        ContractError::Dates => ApiError::invalid_field("ends_on", "range", "a contract ends on or after it starts"),
+        ContractError::State(s) => ApiError::conflict(ErrorCode::ContractState, s.message()),
+        ContractError::NotApprover => {
+            ApiError::forbidden("only a manager of the owner's department or an admin decides this contract")
+        }
+        ContractError::PlansDoNotAddUp { total, sum, difference } => ApiError::invalid_field(
+            "plans",
+            "does_not_add_up",
+            format!("the plans add up to {sum}, not the contract's {total} (difference {difference})"),
+        )
+        .with_context(serde_json::json!({ "total": total, "sum": sum, "difference": difference })),
+        ContractError::NoSuchPlan(id) => ApiError::invalid_field(
+            "plan_id",
+            "not_found",
+            format!("plan {id} is not a plan of this contract"),
+        ),
+        ContractError::Overpayment { open } => ApiError::invalid_field(
+            "amount.amount",
+            "overpayment",
+            format!("only {open} is still open on this contract"),
+        )
+        .with_context(serde_json::json!({ "open": open })),
+        ContractError::Repo(e) => e.into(),
+    }
+}
+
+pub(crate) fn respond(status: actix_web::http::StatusCode, dto: ContractDto) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header(("ETag", etag(dto.version)))
+        .json(dto)
+}
+
+/// The organisation's contract rules.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContractSettings {
+    /// The organisation's one currency (ISO 4217); amounts in others are refused.
+    #[validate(length(equal = 3))]
+    #[schema(example = "CNY", min_length = 3, max_length = 3)]
+    pub currency: String,
+    /// Contracts above this amount (minor units) wait for a manager's approval.
+    #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
+    pub approval_above: i64,
+}
+
+/// The contract rules in force.
+#[utoipa::path(
+    tag = "contracts",
+    responses((status = 200, body = ContractSettings), (status = 401, response = crate::openapi::Unauthorized)),
+    security(("bearer" = []))
+)]
+#[get("/settings/contracts")]
+pub async fn get_contract_settings(state: web::Data<AppState>, _user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let p = state.read(|conn| Ok(contracts::policy(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(ContractSettings {
+        currency: p.currency,
+        approval_above: p.approval_above,
+    }))
+}
+
+/// Changes the contract rules (admin).
+#[utoipa::path(
+    tag = "contracts",
+    request_body = ContractSettings,
+    responses(
+        (status = 200, body = ContractSettings),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/settings/contracts")]
+pub async fn put_contract_settings(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    body: Json<ContractSettings>,
+) -> Result<HttpResponse, ApiError> {
+    let p = ContractPolicy {
+        currency: body.0.currency.trim().to_owned(),
+        approval_above: body.0.approval_above,
+    };
+    p.check()
+        .map_err(|(field, why)| ApiError::validation(vec![FieldError::new(field, "invalid", why)]))?;
+    let saved = p.clone();
+    state
+        .write(move |conn| Ok(contracts::set_policy(conn, &p, admin.0.id, now_utc())?))
+        .await?;
+    Ok(HttpResponse::Ok().json(ContractSettings {
+        currency: saved.currency,
+        approval_above: saved.approval_above,
+    }))
+}

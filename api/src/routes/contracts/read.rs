@@ -1,0 +1,123 @@
+//! Reading contracts: one with its plans and payments, and the list.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use persistence::contracts::{self, ContractFilter};
+use persistence::now_utc;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ContractDto, ContractStatus, PaymentDto, PlanDto, payment_dto, plan_dto, to_dto};
+use crate::caller::AuthUser;
+use crate::error::ApiError;
+use crate::extract::{PathId, Query};
+use crate::pagination;
+use crate::routes::opportunities::Money;
+use crate::routes::scope::scope_of;
+use crate::state::AppState;
+
+/// A contract with its payment plans (and where each stands today) and payments.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContractDetail {
+    #[serde(flatten)]
+    pub contract: ContractDto,
+    pub plans: Vec<PlanDto>,
+    pub payments: Vec<PaymentDto>,
+    /// Collected so far.
+    pub collected: Money,
+}
+
+/// Reads a contract with its plans and payments.
+#[utoipa::path(
+    tag = "contracts",
+    params(("id" = i64, Path, description = "Contract id")),
+    responses(
+        (status = 200, body = ContractDetail),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/contracts/{id}")]
+pub async fn get_contract(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
+    let (row, plans, payments) = state
+        .read(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            let row = contracts::find_visible(conn, &scope, id.0)?.ok_or_else(|| ApiError::not_found("contract"))?;
+            let (plans, payments) = contracts::collections_of(conn, &row, domain::contracts::today(now_utc()))?;
+            Ok((row, plans, payments))
+        })
+        .await?;
+    let currency = row.currency.clone();
+    let collected = payments.iter().map(|p| p.amount).sum();
+    let detail = ContractDetail {
+        contract: to_dto(row)?,
+        plans: plans.into_iter().map(|p| plan_dto(p, &currency)).collect(),
+        payments: payments.into_iter().map(|p| payment_dto(p, &currency)).collect(),
+        collected: Money {
+            amount: collected,
+            currency,
+        },
+    };
+    Ok(HttpResponse::Ok().json(detail))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListContractsQuery {
+    pub status: Option<ContractStatus>,
+    pub customer_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    pub updated_since: Option<DateTime<Utc>>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContractPage {
+    pub data: Vec<ContractDto>,
+    pub next_cursor: Option<String>,
+}
+
+/// Lists the contracts the caller may see (own; a manager's department subtree; all).
+#[utoipa::path(
+    tag = "contracts",
+    params(ListContractsQuery),
+    responses(
+        (status = 200, body = ContractPage),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/contracts")]
+pub async fn list_contracts(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: Query<ListContractsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.0;
+    let sort = pagination::Sort {
+        field: "id",
+        descending: false,
+    };
+    let limit = pagination::limit(q.limit)?;
+    let after = pagination::decode_cursor(q.cursor.as_deref(), &sort)?.map(|p| p.id);
+    let filter = ContractFilter {
+        status: q.status.map(|s| s.as_str().to_owned()),
+        customer_id: q.customer_id,
+        owner_id: q.owner_id,
+        updated_since: q.updated_since,
+    };
+    let rows = state
+        .read(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            Ok(contracts::list(conn, &scope, &filter, after, limit + 1)?)
+        })
+        .await?;
+    let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |r| (r.id.into(), r.id));
+    let data = rows.into_iter().map(to_dto).collect::<Result<_, _>>()?;
+    Ok(HttpResponse::Ok().json(ContractPage { data, next_cursor }))
+}

@@ -1,0 +1,4 @@
+DROP TABLE customer_wins;
+DROP TABLE payments;
+DROP TABLE payment_plans;
+DROP TABLE contracts;

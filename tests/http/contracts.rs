@@ -1,0 +1,262 @@
+//! Contracts, approval, payment plans and payments: only drafts are edited,
+//! approval above the threshold by the owner's manager wins the deal and
+//! deals the customer, plans add up, payments never exceed the contract.
+
+use crm_tests::{CustomerBuilder, TestApp, TestUser};
+use serde_json::{Value, json};
+
+struct Team {
+    admin: String,
+    mgr: TestUser,
+    li: TestUser,
+    other_mgr: TestUser,
+}
+
+fn team(app: &TestApp) -> Team {
+    let admin = app.admin_token();
+    let east = app.create_department(&admin, "华东", None);
+    let north = app.create_department(&admin, "华北", None);
+    let t = Team {
+        mgr: app.user(&admin, "mgr@example.com", "manager", Some(east)),
+        li: app.user(&admin, "li@example.com", "rep", Some(east)),
+        other_mgr: app.user(&admin, "north-mgr@example.com", "manager", Some(north)),
+        admin,
+    };
+    app.req("PUT", "/api/v1/settings/contracts")
+        .bearer(&t.admin)
+        .json(&json!({"currency": "CNY", "approval_above": 1_000_000}))
+        .expect(200);
+    t
+}
+
+fn id(v: &Value) -> i64 {
+    v["id"].as_i64().unwrap()
+}
+
+fn cny(amount: i64) -> Value {
+    json!({"amount": amount, "currency": "CNY"})
+}
+
+fn contract(app: &TestApp, token: &str, customer: i64, number: &str, amount: i64, deal: Option<i64>) -> crm_tests::Res {
+    app.post("/api/v1/contracts").bearer(token).json(&json!({
+        "number": number, "customer_id": customer, "opportunity_id": deal, "title": "年度供货合同",
+        "amount": cny(amount), "signed_on": "2026-11-20", "starts_on": "2026-12-01", "ends_on": "2027-11-30"
+    }))
+}
+
+#[test]
+fn approval_by_the_owners_manager_wins_the_deal_and_deals_the_customer() {
+    let app = TestApp::spawn();
+    let t = team(&app);
+    let customer = id(&CustomerBuilder::new("常州智能装备公司").create(&app, &t.li.token));
+    let deal = id(&app
+        .post("/api/v1/opportunities")
+        .bearer(&t.li.token)
+        .json(&json!({"customer_id": customer, "title": "产线改造"}))
+        .expect(201)
+        .json());
+    let c = contract(&app, &t.li.token, customer, "HT-2026-001", 5_000_000, Some(deal))
+        .expect(201)
+        .json();
+    assert_eq!(c["status"], "draft");
+    assert_eq!(c["owner_id"], t.li.id);
+    let path = format!("/api/v1/contracts/{}", id(&c));
+    app.patch(&path)
+        .bearer(&t.li.token)
+        .json(&json!({"title": "年度供货合同（修订）"}))
+        .expect(200);
+    // refusals: another currency, a taken number, dates backwards
+    let p = app
+        .post("/api/v1/contracts")
+        .bearer(&t.li.token)
+        .json(
+            &json!({"number": "HT-X", "customer_id": customer, "title": "x", "amount": {"amount": 1, "currency": "USD"},
+                      "signed_on": "2026-11-20"}),
+        )
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "amount.currency");
+    contract(&app, &t.li.token, customer, "HT-2026-001", 100, None).problem(409, "contract_number_taken");
+    let submitted = app
+        .post(&format!("{path}/submit"))
+        .bearer(&t.li.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(submitted["status"], "pending_approval");
+    app.patch(&path)
+        .bearer(&t.li.token)
+        .json(&json!({"title": "改"}))
+        .problem(409, "contract_state");
+    // the owner and another department's manager may not decide it
+    app.post(&format!("{path}/approve"))
+        .bearer(&t.li.token)
+        .json(&json!({}))
+        .problem(403, "forbidden");
+    app.post(&format!("{path}/approve"))
+        .bearer(&t.other_mgr.token)
+        .json(&json!({}))
+        .problem(404, "not_found");
+    let approved = app
+        .post(&format!("{path}/approve"))
+        .bearer(&t.mgr.token)
+        .json(&json!({"note": "同意"}))
+        .expect(200)
+        .json();
+    assert_eq!(approved["status"], "approved");
+    assert_eq!(approved["decided_by"], t.mgr.id);
+    let got = app
+        .get(&format!("/api/v1/customers/{customer}"))
+        .bearer(&t.li.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(got["dealt"], true);
+    let d = app
+        .get(&format!("/api/v1/opportunities/{deal}"))
+        .bearer(&t.li.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(d["status"], "won");
+    assert_eq!(d["amount"]["amount"], 5_000_000);
+    let history = app
+        .get(&format!("/api/v1/opportunities/{deal}/history"))
+        .bearer(&t.li.token)
+        .send()
+        .expect(200)
+        .json();
+    let last = history.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["to_stage_id"], d["stage_id"]);
+    // at or below the threshold, submitting approves at once
+    let small = contract(&app, &t.li.token, customer, "HT-2026-002", 1_000_000, None)
+        .expect(201)
+        .json();
+    let s = app
+        .post(&format!("/api/v1/contracts/{}/submit", id(&small)))
+        .bearer(&t.li.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(s["status"], "approved");
+    // a rejection needs a reason
+    let third = contract(&app, &t.li.token, customer, "HT-2026-003", 2_000_000, None)
+        .expect(201)
+        .json();
+    let third_path = format!("/api/v1/contracts/{}", id(&third));
+    app.post(&format!("{third_path}/submit"))
+        .bearer(&t.li.token)
+        .send()
+        .expect(200);
+    app.post(&format!("{third_path}/reject"))
+        .bearer(&t.mgr.token)
+        .json(&json!({}))
+        .problem(422, "validation_failed");
+    let r = app
+        .post(&format!("{third_path}/reject"))
+        .bearer(&t.admin)
+        .json(&json!({"note": "价格过低"}))
+        .expect(200)
+        .json();
+    assert_eq!(r["status"], "rejected");
+    assert_eq!(r["decision_note"], "价格过低");
+}
+
+#[test]
+fn plans_add_up_and_payments_never_exceed_the_contract() {
+    let app = TestApp::spawn();
+    let t = team(&app);
+    let customer = id(&CustomerBuilder::new("扬州漆器工艺厂").create(&app, &t.li.token));
+    let c = contract(&app, &t.li.token, customer, "HT-9", 5_000_000, None)
+        .expect(201)
+        .json();
+    let path = format!("/api/v1/contracts/{}", id(&c));
+    let p = app
+        .req("PUT", &format!("{path}/payment-plans"))
+        .bearer(&t.li.token)
+        .json(&json!({"plans": [{"due_on": "2026-01-31", "amount": cny(2_000_000)},
+                                {"due_on": "2099-06-30", "amount": cny(2_999_999)}]}))
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "plans");
+    assert_eq!(p["context"]["difference"], -1);
+    let plans = app
+        .req("PUT", &format!("{path}/payment-plans"))
+        .bearer(&t.li.token)
+        .json(&json!({"plans": [{"due_on": "2099-06-30", "amount": cny(3_000_000)},
+                                {"due_on": "2026-01-31", "amount": cny(2_000_000)}]}))
+        .expect(200)
+        .json();
+    assert_eq!(plans[0]["due_on"], "2026-01-31");
+    assert_eq!(plans[0]["status"], "overdue");
+    assert_eq!(plans[1]["status"], "pending");
+    // payments wait for approval
+    let pay = |amount: i64| {
+        app.post(&format!("{path}/payments"))
+            .bearer(&t.li.token)
+            .json(&json!({"amount": cny(amount), "received_on": "2026-11-25", "method": "bank_transfer"}))
+    };
+    pay(1_000).problem(409, "contract_state");
+    app.post(&format!("{path}/submit"))
+        .bearer(&t.li.token)
+        .send()
+        .expect(200);
+    app.post(&format!("{path}/approve"))
+        .bearer(&t.mgr.token)
+        .json(&json!({}))
+        .expect(200);
+    let first = pay(2_500_000).expect(201).json();
+    assert_eq!(first["owner_id"], t.li.id);
+    // ten payments of 1,000,000 at once against 2,500,000 open: exactly two get in
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..10).map(|_| s.spawn(|| pay(1_000_000).status)).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 2, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 422).count(), 8, "{statuses:?}");
+    let p = pay(500_001).problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "amount.amount");
+    assert_eq!(p["context"]["open"], 500_000);
+    let detail = app.get(&path).bearer(&t.li.token).send().expect(200).json();
+    assert_eq!(detail["collected"]["amount"], 4_500_000);
+    assert_eq!(detail["plans"][0]["status"], "paid");
+    assert_eq!(detail["plans"][1]["status"], "partial");
+    assert_eq!(detail["plans"][1]["paid"]["amount"], 2_500_000);
+    // receivables: what is still open, in scope
+    let r = app
+        .get("/api/v1/receivables")
+        .bearer(&t.mgr.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(r.as_array().unwrap().len(), 1);
+    assert_eq!(r[0]["open"]["amount"], 500_000);
+    assert_eq!(r[0]["contract_number"], "HT-9");
+    let overdue = app
+        .get("/api/v1/receivables?overdue=true")
+        .bearer(&t.mgr.token)
+        .send()
+        .expect(200)
+        .json();
+    assert!(overdue.as_array().unwrap().is_empty());
+    let theirs = app
+        .get("/api/v1/receivables")
+        .bearer(&t.other_mgr.token)
+        .send()
+        .expect(200)
+        .json();
+    assert!(theirs.as_array().unwrap().is_empty());
+    // a contract with payments cannot be cancelled; a draft can
+    app.post(&format!("{path}/cancel"))
+        .bearer(&t.li.token)
+        .send()
+        .problem(409, "contract_state");
+    let draft = contract(&app, &t.li.token, customer, "HT-10", 100, None)
+        .expect(201)
+        .json();
+    let gone = app
+        .post(&format!("/api/v1/contracts/{}/cancel", id(&draft)))
+        .bearer(&t.li.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(gone["status"], "cancelled");
+}
