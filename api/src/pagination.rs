@@ -136,6 +136,28 @@ pub fn time_key(t: chrono::NaiveDateTime) -> Value {
     Value::String(t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
 }
 
+/// Pages in id order (the lists without a `sort` parameter).
+pub const BY_ID: Sort = Sort {
+    field: "id",
+    descending: false,
+};
+
+/// The page size and the last id of the previous page, for an id-ordered list.
+pub fn by_id_start(limit: Option<i64>, cursor: Option<&str>) -> Result<(u32, Option<i64>), ApiError> {
+    Ok((self::limit(limit)?, decode_cursor(cursor, &BY_ID)?.map(|p| p.id)))
+}
+
+/// Cuts an id-ordered page fetched as `limit + 1` and maps its rows.
+pub fn by_id_page<R, T>(
+    rows: Vec<R>,
+    limit: u32,
+    id: impl Fn(&R) -> i64,
+    map: impl Fn(R) -> Result<T, ApiError>,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let (rows, next) = finish(rows, limit, &BY_ID, |r| (id(r).into(), id(r)));
+    Ok((rows.into_iter().map(map).collect::<Result<_, _>>()?, next))
+}
+
 /// One deleted record of a deleted-ids feed.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct DeletedId {

@@ -260,3 +260,40 @@ fn plans_add_up_and_payments_never_exceed_the_contract() {
         .json();
     assert_eq!(gone["status"], "cancelled");
 }
+
+#[test]
+fn transfers_and_merges_move_contracts_along() {
+    let app = TestApp::spawn();
+    let t = team(&app);
+    let wang = app.user(&t.admin, "wang@example.com", "rep", None);
+    let customer = id(&CustomerBuilder::new("镇江香醋酿造厂").create(&app, &t.li.token));
+    let c = contract(&app, &t.li.token, customer, "HT-T1", 500_000, None)
+        .expect(201)
+        .json();
+    app.post("/api/v1/customers/transfer")
+        .bearer(&t.admin)
+        .json(&json!({"customer_ids": [customer], "to_user_id": wang.id}))
+        .expect(200);
+    let moved = app
+        .get(&format!("/api/v1/contracts/{}", id(&c)))
+        .bearer(&wang.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(moved["owner_id"], wang.id);
+    assert_eq!(moved["department_id"], Value::Null);
+    // merged away: the contract follows the survivor
+    let dup = id(&CustomerBuilder::new("镇江香醋酿造总厂").create(&app, &wang.token));
+    let c2 = contract(&app, &wang.token, dup, "HT-T2", 100, None).expect(201).json();
+    app.post(&format!("/api/v1/customers/{customer}/merge"))
+        .bearer(&t.admin)
+        .json(&json!({"from_customer_id": dup}))
+        .expect(200);
+    let got = app
+        .get(&format!("/api/v1/contracts/{}", id(&c2)))
+        .bearer(&wang.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(got["customer_id"], customer);
+}

@@ -300,12 +300,7 @@ pub async fn list_complaints(
     query: Query<ListComplaintsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
-    let sort = pagination::Sort {
-        field: "id",
-        descending: false,
-    };
-    let limit = pagination::limit(q.limit)?;
-    let after = pagination::decode_cursor(q.cursor.as_deref(), &sort)?.map(|p| p.id);
+    let (limit, after) = pagination::by_id_start(q.limit, q.cursor.as_deref())?;
     let filter = ComplaintFilter {
         status: q.status.map(|s| s.as_str().to_owned()),
         severity: q.severity.map(|s| s.as_str().to_owned()),
@@ -319,7 +314,6 @@ pub async fn list_complaints(
             Ok(complaints::list(conn, &scope, &filter, after, limit + 1)?)
         })
         .await?;
-    let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |r| (r.id.into(), r.id));
-    let data = rows.into_iter().map(to_dto).collect::<Result<_, _>>()?;
+    let (data, next_cursor) = pagination::by_id_page(rows, limit, |r| r.id, to_dto)?;
     Ok(HttpResponse::Ok().json(ComplaintPage { data, next_cursor }))
 }

@@ -12,7 +12,7 @@ use domain::scope::DataScope;
 use serde_json::json;
 
 use super::write::{Actor, CustomerWriteError, Result, check_assignable};
-use crate::schema::{audit_events, customer_members, customers, opportunities};
+use crate::schema::{audit_events, contracts, customer_members, customers, opportunities, users};
 use crate::{DbConn, RepoError, naive};
 
 /// Ids per statement (far below SQLite's and PostgreSQL's parameter limits).
@@ -143,6 +143,21 @@ fn move_chunk(
         opportunities::owner_id.eq(to),
         opportunities::version.eq(opportunities::version + 1),
         opportunities::updated_at.eq(naive(now)),
+    ))
+    .execute(conn)?;
+    // and so do their contracts: payments from now on count for the new owner
+    let department: Option<i64> = users::table.find(to).select(users::department_id).first(conn)?;
+    diesel::update(
+        contracts::table
+            .filter(contracts::customer_id.eq_any(ids_vec.clone()))
+            .filter(contracts::owner_id.eq(prev))
+            .filter(contracts::status.ne("cancelled")),
+    )
+    .set((
+        contracts::owner_id.eq(to),
+        contracts::department_id.eq(department),
+        contracts::version.eq(contracts::version + 1),
+        contracts::updated_at.eq(naive(now)),
     ))
     .execute(conn)?;
     if keep_previous {

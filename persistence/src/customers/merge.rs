@@ -3,7 +3,10 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use crate::schema::{activities, customer_members, customer_tags, customers, leads, opportunities};
+use crate::schema::{
+    activities, complaints, contracts, customer_members, customer_tags, customer_wins, customers, leads, opportunities,
+    tasks,
+};
 use crate::{DbConn, RepoError, naive};
 
 use super::*;
@@ -29,6 +32,21 @@ pub fn merge(
     diesel::update(activities::table.filter(activities::customer_id.eq(loser.id)))
         .set(activities::customer_id.eq(survivor.id))
         .execute(conn)?;
+    // contracts (with their plans and payments), tasks and complaints follow too
+    diesel::update(contracts::table.filter(contracts::customer_id.eq(loser.id)))
+        .set((
+            contracts::customer_id.eq(survivor.id),
+            contracts::version.eq(contracts::version + 1),
+            contracts::updated_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    diesel::update(tasks::table.filter(tasks::customer_id.eq(loser.id)))
+        .set(tasks::customer_id.eq(survivor.id))
+        .execute(conn)?;
+    diesel::update(complaints::table.filter(complaints::customer_id.eq(loser.id)))
+        .set(complaints::customer_id.eq(survivor.id))
+        .execute(conn)?;
+    merge_first_win(conn, survivor.id, loser.id)?;
     diesel::update(leads::table.filter(leads::converted_customer_id.eq(loser.id)))
         .set(leads::converted_customer_id.eq(survivor.id))
         .execute(conn)?;
@@ -83,4 +101,27 @@ pub fn merge(
         ..CustomerChangeset::default()
     };
     update(conn, survivor.id, None, &fill, now)
+}
+
+/// The survivor keeps the earlier of the two first wins.
+fn merge_first_win(conn: &mut DbConn, survivor: i64, loser: i64) -> Result<(), RepoError> {
+    let wins: Vec<(i64, chrono::NaiveDate)> = customer_wins::table
+        .filter(customer_wins::customer_id.eq_any([survivor, loser]))
+        .select((customer_wins::customer_id, customer_wins::won_on))
+        .load(conn)?;
+    let (Some(l), s) = (
+        wins.iter().find(|w| w.0 == loser).map(|w| w.1),
+        wins.iter().find(|w| w.0 == survivor).map(|w| w.1),
+    ) else {
+        return Ok(());
+    };
+    if s.is_some_and(|s| s <= l) {
+        diesel::delete(customer_wins::table.find(loser)).execute(conn)?;
+    } else {
+        diesel::delete(customer_wins::table.find(survivor)).execute(conn)?;
+        diesel::update(customer_wins::table.find(loser))
+            .set(customer_wins::customer_id.eq(survivor))
+            .execute(conn)?;
+    }
+    Ok(())
 }

@@ -99,12 +99,7 @@ pub async fn list_contracts(
     query: Query<ListContractsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
-    let sort = pagination::Sort {
-        field: "id",
-        descending: false,
-    };
-    let limit = pagination::limit(q.limit)?;
-    let after = pagination::decode_cursor(q.cursor.as_deref(), &sort)?.map(|p| p.id);
+    let (limit, after) = pagination::by_id_start(q.limit, q.cursor.as_deref())?;
     let filter = ContractFilter {
         status: q.status.map(|s| s.as_str().to_owned()),
         customer_id: q.customer_id,
@@ -117,7 +112,6 @@ pub async fn list_contracts(
             Ok(contracts::list(conn, &scope, &filter, after, limit + 1)?)
         })
         .await?;
-    let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |r| (r.id.into(), r.id));
-    let data = rows.into_iter().map(to_dto).collect::<Result<_, _>>()?;
+    let (data, next_cursor) = pagination::by_id_page(rows, limit, |r| r.id, to_dto)?;
     Ok(HttpResponse::Ok().json(ContractPage { data, next_cursor }))
 }

@@ -54,12 +54,7 @@ pub async fn list_tasks(
     query: Query<ListTasksQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
-    let sort = pagination::Sort {
-        field: "id",
-        descending: false,
-    };
-    let limit = pagination::limit(q.limit)?;
-    let after = pagination::decode_cursor(q.cursor.as_deref(), &sort)?.map(|p| p.id);
+    let (limit, after) = pagination::by_id_start(q.limit, q.cursor.as_deref())?;
     let filter = TaskFilter {
         assignee_id: q.assignee_id,
         customer_id: q.customer_id,
@@ -74,8 +69,7 @@ pub async fn list_tasks(
             Ok(tasks::list(conn, &scope, &filter, after, limit + 1)?)
         })
         .await?;
-    let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |r| (r.id.into(), r.id));
-    let data = rows.into_iter().map(to_dto).collect::<Result<_, _>>()?;
+    let (data, next_cursor) = pagination::by_id_page(rows, limit, |r| r.id, to_dto)?;
     Ok(HttpResponse::Ok().json(TaskPage { data, next_cursor }))
 }
 
