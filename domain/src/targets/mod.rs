@@ -8,6 +8,8 @@
 //! with the largest remainders (ties to the earlier part), so the parts sum
 //! to the total and none is more than one unit from its exact share.
 
+pub mod plan;
+
 #[cfg(test)]
 mod tests;
 

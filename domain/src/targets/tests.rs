@@ -1,5 +1,6 @@
 use proptest::prelude::*;
 
+use super::plan::{Holder, Node, Org, Problem, Split, resolve};
 use super::*;
 
 #[test]
@@ -64,6 +65,98 @@ fn completion_in_basis_points() {
     assert_eq!(completion_bp(5, 0), None);
 }
 
+fn node(holder: Holder, split: Split, children: Vec<Node>) -> Node {
+    Node {
+        holder,
+        weight: None,
+        value: None,
+        split,
+        children,
+    }
+}
+
+/// 3 departments under the company, 7 reps: 3 in the first, 2 and 2.
+fn org() -> Org {
+    let mut o = Org::default();
+    for d in 1..=3 {
+        o.departments.insert(d, None);
+    }
+    for (u, d) in [(11, 1), (12, 1), (13, 1), (21, 2), (22, 2), (31, 3), (32, 3)] {
+        o.users.insert(u, Some(d));
+    }
+    o
+}
+
+fn company(total: i64, split: Split, children: Vec<Node>) -> Node {
+    Node {
+        value: Some(total),
+        ..node(Holder::Company, split, children)
+    }
+}
+
+fn reps(ids: &[i64]) -> Vec<Node> {
+    ids.iter()
+        .map(|u| node(Holder::User(*u), Split::Equal, vec![]))
+        .collect()
+}
+
+#[test]
+fn a_plan_over_three_departments_and_seven_reps_adds_up_to_the_fen() {
+    let plan = company(
+        100_000_000,
+        Split::Equal,
+        vec![
+            node(Holder::Department(1), Split::Equal, reps(&[11, 12, 13])),
+            node(Holder::Department(2), Split::Equal, reps(&[21, 22])),
+            node(Holder::Department(3), Split::Equal, reps(&[31, 32])),
+        ],
+    );
+    let figures = resolve(&plan, &org()).expect("valid plan");
+    let of = |h: Holder| figures.iter().find(|f| f.0 == h).map(|f| f.1).expect("figure");
+    let users: i64 = figures
+        .iter()
+        .filter(|f| matches!(f.0, Holder::User(_)))
+        .map(|f| f.1)
+        .sum();
+    assert_eq!(users, 100_000_000);
+    assert_eq!(of(Holder::Department(1)), 33_333_334);
+    assert_eq!(
+        of(Holder::User(11)) + of(Holder::User(12)) + of(Holder::User(13)),
+        33_333_334
+    );
+}
+
+#[test]
+fn a_manual_plan_a_fen_short_is_refused_with_the_difference_and_the_shape_is_checked() {
+    let mut first = node(Holder::Department(1), Split::Equal, reps(&[11]));
+    first.value = Some(50_000_000);
+    let mut second = node(Holder::Department(2), Split::Equal, reps(&[21]));
+    second.value = Some(49_999_999);
+    let e = resolve(
+        &company(100_000_000, Split::Manual, vec![first.clone(), second]),
+        &org(),
+    )
+    .expect_err("short");
+    assert_eq!(e.path, "children");
+    assert!(
+        matches!(e.problem, Problem::DoesNotAddUp(m) if m.difference == -1),
+        "{e:?}"
+    );
+    let stray = node(Holder::Department(1), Split::Equal, reps(&[21]));
+    let e = resolve(&company(1, Split::Equal, vec![stray]), &org()).expect_err("stray");
+    assert_eq!(
+        (e.path.as_str(), e.problem.clone()),
+        ("children.0.children.0", Problem::NotInDepartment)
+    );
+    let twice = company(1, Split::Equal, vec![first.clone(), first]);
+    assert_eq!(resolve(&twice, &org()).expect_err("twice").problem, Problem::Twice);
+    let weighted = company(10, Split::Weights, reps(&[11, 12]));
+    assert_eq!(
+        resolve(&weighted, &org()).expect_err("weights").path,
+        "children.0.weight"
+    );
+}
+
 proptest! {
     /// Any total over any weights adds up exactly, and every part is within
     /// one unit of its exact share.
@@ -110,6 +203,24 @@ proptest! {
                 prop_assert_eq!(split_by_weights(*quarter, own).expect("valid"), own.to_vec());
             }
         }
+    }
+
+    /// Whatever the weights, a resolved plan's reps add up to the company total.
+    #[test]
+    fn a_resolved_plan_adds_up(total in 0i64..10_000_000_000_000, w in proptest::collection::vec(1i64..1000, 7)) {
+        let weighted = |ids: &[i64], ws: &[i64]| -> Vec<Node> {
+            ids.iter().zip(ws).map(|(u, w)| Node { weight: Some(*w), ..node(Holder::User(*u), Split::Equal, vec![]) }).collect()
+        };
+        let depts = vec![
+            Node { weight: Some(w[0]), ..node(Holder::Department(1), Split::Weights, weighted(&[11, 12, 13], &w[0..3])) },
+            Node { weight: Some(w[3]), ..node(Holder::Department(2), Split::Weights, weighted(&[21, 22], &w[3..5])) },
+            Node { weight: Some(w[5]), ..node(Holder::Department(3), Split::Weights, weighted(&[31, 32], &w[5..7])) },
+        ];
+        let figures = resolve(&company(total, Split::Weights, depts), &org()).expect("valid");
+        let users: i64 = figures.iter().filter(|f| matches!(f.0, Holder::User(_))).map(|f| f.1).sum();
+        let departments: i64 = figures.iter().filter(|f| matches!(f.0, Holder::Department(_))).map(|f| f.1).sum();
+        prop_assert_eq!(users, total);
+        prop_assert_eq!(departments, total);
     }
 
     /// A manual split is accepted exactly when it adds up.
