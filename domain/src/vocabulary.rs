@@ -50,6 +50,13 @@ macro_rules! words {
 }
 
 words! {
+    /// What a target (业绩目标) measures.
+    Metric {
+        ContractAmount = "contract_amount",
+        PaymentAmount = "payment_amount",
+        NewCustomers = "new_customers",
+    }
+
     /// Where a contract (合同) stands.
     ContractStatus {
         Draft = "draft",

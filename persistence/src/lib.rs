@@ -23,6 +23,7 @@ pub mod schema;
 pub mod scope;
 pub mod sessions;
 pub mod settings;
+pub mod targets;
 pub mod tasks;
 pub mod throttle;
 pub mod timeline;

@@ -434,6 +434,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    targets (year, metric, holder_kind, holder_id, month) {
+        year -> Integer,
+        metric -> Text,
+        holder_kind -> Text,
+        holder_id -> BigInt,
+        month -> Integer,
+        value -> BigInt,
+    }
+}
+
+diesel::table! {
     activity_companions (activity_id, user_id) {
         activity_id -> BigInt,
         user_id -> BigInt,
@@ -548,5 +559,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     contracts,
     payment_plans,
     payments,
-    customer_wins
+    customer_wins,
+    targets
 );

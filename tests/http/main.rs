@@ -22,5 +22,6 @@ mod pool;
 mod similar_names;
 mod slow_clients;
 mod spec;
+mod targets;
 mod tasks;
 mod token_state;

@@ -24,6 +24,7 @@ pub mod pipelines;
 pub mod pool;
 pub mod reminders;
 pub mod scope;
+pub mod targets;
 pub mod tasks;
 pub mod timeline;
 pub mod transfer;
@@ -38,6 +39,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(auth::logout)
         .service(me::get_me)
         .service(tasks::my_calendar)
+        .service(targets::save_plan)
+        .service(targets::target_progress)
         .service(contracts::get_contract_settings)
         .service(contracts::put_contract_settings)
         .service(contracts::list_receivables)
