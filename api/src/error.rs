@@ -392,6 +392,8 @@ fn conflict(constraint: Constraint) -> ApiError {
         }
         Constraint::ContractNumber => ApiError::conflict(ErrorCode::ContractNumberTaken, "a contract has this number")
             .with_errors(vec![FieldError::new("number", "taken", "already in use")]),
+        Constraint::ProductCode => ApiError::conflict(ErrorCode::CodeTaken, "a product has this code")
+            .with_errors(vec![FieldError::new("code", "taken", "already in use")]),
         other => ApiError::conflict(
             ErrorCode::Conflict,
             format!("the change conflicts with an existing record ({other})"),

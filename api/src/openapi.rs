@@ -91,6 +91,7 @@ problem_response!(Unavailable, "The database does not answer.");
         (name = "complaints", description = "Customer complaints (客户投诉): open -> handling -> resolved -> closed"),
         (name = "contracts", description = "Contracts (合同), approval, payment plans and payments (回款), receivables"),
         (name = "targets", description = "Targets (业绩目标) that add up, and progress against them"),
+        (name = "products", description = "The product catalogue (产品) and line items of deals and contracts"),
         (name = "pool", description = "The public pool (公海): protection rules, claims, releases, locks"),
         (name = "dictionaries", description = "Picklists: industries, sources, regions, size bands"),
         (name = "health", description = "Liveness and readiness")

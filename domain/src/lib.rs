@@ -14,6 +14,7 @@ pub mod org;
 pub mod page;
 pub mod pipeline;
 pub mod pool;
+pub mod products;
 pub mod scope;
 pub mod similar;
 pub mod targets;

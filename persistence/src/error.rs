@@ -19,13 +19,15 @@ pub enum Constraint {
     Setting,
     /// Two contracts with one number.
     ContractNumber,
+    /// Two products with one code.
+    ProductCode,
     /// Any other unique rule, as the database named it.
     Other(String),
 }
 
 impl Constraint {
     fn from_db(text: &str) -> Constraint {
-        const RULES: [(&[&str], Constraint); 9] = [
+        const RULES: [(&[&str], Constraint); 10] = [
             (&["customers_name_key", "customers.name_key"], Constraint::CustomerName),
             (
                 &["customers_credit_code", "customers.credit_code"],
@@ -44,6 +46,7 @@ impl Constraint {
             ),
             (&["settings_pkey", "settings.name"], Constraint::Setting),
             (&["contracts_number", "contracts.number"], Constraint::ContractNumber),
+            (&["products_code", "products.code"], Constraint::ProductCode),
         ];
         RULES
             .into_iter()

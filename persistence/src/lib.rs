@@ -19,6 +19,7 @@ pub mod leases;
 pub mod name_index;
 pub mod opportunities;
 pub mod pool;
+pub mod products;
 pub mod schema;
 pub mod scope;
 pub mod sessions;

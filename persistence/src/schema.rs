@@ -445,6 +445,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    products (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        unit -> Nullable<Text>,
+        list_price -> BigInt,
+        currency -> Text,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    line_items (id) {
+        id -> BigInt,
+        opportunity_id -> Nullable<BigInt>,
+        contract_id -> Nullable<BigInt>,
+        position -> Integer,
+        product_id -> BigInt,
+        quantity -> BigInt,
+        unit_price -> BigInt,
+        discount_bp -> Integer,
+        total -> BigInt,
+    }
+}
+
+diesel::table! {
     activity_companions (activity_id, user_id) {
         activity_id -> BigInt,
         user_id -> BigInt,
@@ -560,5 +589,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     payment_plans,
     payments,
     customer_wins,
-    targets
+    targets,
+    products,
+    line_items
 );

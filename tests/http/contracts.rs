@@ -297,3 +297,88 @@ fn transfers_and_merges_move_contracts_along() {
         .json();
     assert_eq!(got["customer_id"], customer);
 }
+
+#[test]
+fn products_price_the_lines_of_deals_and_draft_contracts() {
+    let app = TestApp::spawn();
+    let t = team(&app);
+    let add = |code: &str, price: i64| {
+        app.post("/api/v1/products")
+            .bearer(&t.admin)
+            .json(&json!({"code": code, "name": format!("产品{code}"), "unit": "台", "list_price": cny(price)}))
+    };
+    let pump = id(&add("P-100", 1_999).expect(201).json());
+    let valve = id(&add("V-7", 99).expect(201).json());
+    add("P-100", 1).problem(409, "code_taken");
+    app.post("/api/v1/products")
+        .bearer(&t.li.token)
+        .json(&json!({"code": "Z", "name": "z", "list_price": cny(1)}))
+        .problem(403, "forbidden");
+    let p = app
+        .post("/api/v1/products")
+        .bearer(&t.admin)
+        .json(&json!({"code": "U", "name": "u", "list_price": {"amount": 1, "currency": "USD"}}))
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "list_price.currency");
+    let customer = id(&CustomerBuilder::new("无锡水泵制造厂").create(&app, &t.li.token));
+    let deal = id(&app
+        .post("/api/v1/opportunities")
+        .bearer(&t.li.token)
+        .json(&json!({"customer_id": customer, "title": "泵站改造"}))
+        .expect(201)
+        .json());
+    // 3 pumps at list price, 10 valves at 0.99 less 5 % (9.405 -> 9.41)
+    let lines = app
+        .req("PUT", &format!("/api/v1/opportunities/{deal}/line-items"))
+        .bearer(&t.li.token)
+        .json(&json!({"lines": [{"product_id": pump, "quantity": 3},
+                                {"product_id": valve, "quantity": 10, "discount_bp": 500}]}))
+        .expect(200)
+        .json();
+    assert_eq!(lines["amount"]["amount"], 5_997 + 941);
+    assert_eq!(lines["lines"][1]["total"], 941);
+    let d = app
+        .get(&format!("/api/v1/opportunities/{deal}"))
+        .bearer(&t.li.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(d["amount"]["amount"], 6_938);
+    let p = app
+        .req("PUT", &format!("/api/v1/opportunities/{deal}/line-items"))
+        .bearer(&t.li.token)
+        .json(&json!({"lines": [{"product_id": 999_999, "quantity": 1}]}))
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "lines.0.product_id");
+    // a product taken off offer cannot be sold
+    app.patch(&format!("/api/v1/products/{valve}"))
+        .bearer(&t.admin)
+        .json(&json!({"active": false}))
+        .expect(200);
+    let listed = app
+        .get("/api/v1/products?active=true")
+        .bearer(&t.li.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(listed["data"].as_array().unwrap().len(), 1);
+    // a draft contract's lines set its amount; a submitted one's do not change
+    let c = contract(&app, &t.li.token, customer, "HT-L1", 100, None)
+        .expect(201)
+        .json();
+    let path = format!("/api/v1/contracts/{}", id(&c));
+    app.req("PUT", &format!("{path}/line-items"))
+        .bearer(&t.li.token)
+        .json(&json!({"lines": [{"product_id": pump, "quantity": 2, "unit_price": 1_500}]}))
+        .expect(200);
+    let got = app.get(&path).bearer(&t.li.token).send().expect(200).json();
+    assert_eq!(got["amount"]["amount"], 3_000);
+    app.post(&format!("{path}/submit"))
+        .bearer(&t.li.token)
+        .send()
+        .expect(200);
+    app.req("PUT", &format!("{path}/line-items"))
+        .bearer(&t.li.token)
+        .json(&json!({"lines": [{"product_id": pump, "quantity": 1}]}))
+        .problem(409, "contract_state");
+}

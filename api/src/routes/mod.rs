@@ -22,6 +22,7 @@ pub mod members;
 pub mod opportunities;
 pub mod pipelines;
 pub mod pool;
+pub mod products;
 pub mod reminders;
 pub mod scope;
 pub mod targets;
@@ -39,6 +40,11 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(auth::logout)
         .service(me::get_me)
         .service(tasks::my_calendar)
+        .service(products::list_products)
+        .service(products::create_product)
+        .service(products::update_product)
+        .service(products::set_deal_lines)
+        .service(products::set_contract_lines)
         .service(targets::save_plan)
         .service(targets::target_progress)
         .service(contracts::get_contract_settings)

@@ -1,0 +1,383 @@
+//! Products (产品) and the line items of deals and contracts.
+
+use actix_web::{HttpResponse, get, patch, post, put, web};
+use persistence::now_utc;
+use persistence::products::{self, LineInput, LineRow, LinesError, NewProduct, Of, ProductRow};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::caller::{AdminUser, AuthUser};
+use crate::error::{ApiError, ErrorCode};
+use crate::extract::{Json, PathId, Query, double_option};
+use crate::pagination;
+use crate::routes::opportunities::Money;
+use crate::routes::scope::scope_of;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductDto {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub unit: Option<String>,
+    pub list_price: Money,
+    pub active: bool,
+    pub version: i64,
+}
+
+fn to_dto(r: ProductRow) -> Result<ProductDto, ApiError> {
+    Ok(ProductDto {
+        id: r.id,
+        code: r.code,
+        name: r.name,
+        unit: r.unit,
+        list_price: Money {
+            amount: r.list_price,
+            currency: r.currency,
+        },
+        active: r.active,
+        version: r.version,
+    })
+}
+
+async fn currency(state: &web::Data<AppState>) -> Result<String, ApiError> {
+    state
+        .read(|conn| Ok(persistence::contracts::policy(conn)?.currency))
+        .await
+}
+
+fn check_money(m: &Money, expected: &str, field: &str) -> Result<(), ApiError> {
+    if m.amount < 0 {
+        return Err(ApiError::invalid_field(
+            &format!("{field}.amount"),
+            "range",
+            "never negative",
+        ));
+    }
+    if !m.currency.trim().eq_ignore_ascii_case(expected) {
+        return Err(ApiError::invalid_field(
+            &format!("{field}.currency"),
+            "currency",
+            format!("amounts are in {expected}, the organisation's currency"),
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProduct {
+    #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
+    pub code: String,
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    /// e.g. 台, 套, 吨, piece.
+    #[validate(length(max = 20))]
+    #[schema(max_length = 20)]
+    pub unit: Option<String>,
+    #[validate(nested)]
+    pub list_price: Money,
+}
+
+/// Adds a product to the catalogue (admin).
+#[utoipa::path(
+    tag = "products",
+    request_body = CreateProduct,
+    responses(
+        (status = 201, body = ProductDto),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/products")]
+pub async fn create_product(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    body: Json<CreateProduct>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let cur = currency(&state).await?;
+    check_money(&b.list_price, &cur, "list_price")?;
+    let new = NewProduct {
+        code: b.code.trim().to_owned(),
+        name: b.name.trim().to_owned(),
+        unit: b.unit,
+        list_price: b.list_price.amount,
+        currency: cur,
+    };
+    let row = state
+        .write(move |conn| Ok(products::create(conn, &new, now_utc())?))
+        .await?;
+    Ok(HttpResponse::Created().json(to_dto(row)?))
+}
+
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProduct {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 20)]
+    pub unit: Option<Option<String>>,
+    #[validate(nested)]
+    pub list_price: Option<Money>,
+    /// `false` takes it off offer (existing lines keep it).
+    pub active: Option<bool>,
+}
+
+/// Changes a product (admin).
+#[utoipa::path(
+    tag = "products",
+    request_body = UpdateProduct,
+    params(("id" = i64, Path, description = "Product id")),
+    responses(
+        (status = 200, body = ProductDto),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/products/{id}")]
+pub async fn update_product(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    id: PathId,
+    body: Json<UpdateProduct>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    if b.unit
+        .as_ref()
+        .and_then(|u| u.as_ref())
+        .is_some_and(|u| u.chars().count() > 20)
+    {
+        return Err(ApiError::invalid_field("unit", "length", "at most 20 characters"));
+    }
+    if let Some(m) = &b.list_price {
+        check_money(m, &currency(&state).await?, "list_price")?;
+    }
+    let row = state
+        .write(move |conn| {
+            products::change(
+                conn,
+                id.0,
+                b.name.map(|n| n.trim().to_owned()),
+                b.unit,
+                b.list_price.map(|m| m.amount),
+                b.active,
+                now_utc(),
+            )
+            .map_err(|e| match e {
+                persistence::RepoError::NotFound => ApiError::not_found("product"),
+                other => other.into(),
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(to_dto(row)?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListProductsQuery {
+    /// Part of the code or name.
+    #[param(max_length = 100)]
+    pub q: Option<String>,
+    pub active: Option<bool>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductPage {
+    pub data: Vec<ProductDto>,
+    pub next_cursor: Option<String>,
+}
+
+/// The product catalogue.
+#[utoipa::path(
+    tag = "products",
+    params(ListProductsQuery),
+    responses(
+        (status = 200, body = ProductPage),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/products")]
+pub async fn list_products(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    query: Query<ListProductsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.0;
+    let (limit, after) = pagination::by_id_start(q.limit, q.cursor.as_deref())?;
+    let text = q.q.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    let rows = state
+        .read(move |conn| Ok(products::list(conn, text.as_deref(), q.active, after, limit + 1)?))
+        .await?;
+    let (data, next_cursor) = pagination::by_id_page(rows, limit, |r| r.id, to_dto)?;
+    Ok(HttpResponse::Ok().json(ProductPage { data, next_cursor }))
+}
+
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineItemInput {
+    pub product_id: i64,
+    #[validate(range(min = 1))]
+    #[schema(minimum = 1)]
+    pub quantity: i64,
+    /// Minor units; default the product's list price.
+    #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
+    pub unit_price: Option<i64>,
+    /// Basis points (1000 = 10 %).
+    #[serde(default)]
+    #[validate(range(min = 0, max = 10000))]
+    #[schema(minimum = 0, maximum = 10000)]
+    pub discount_bp: i32,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetLineItems {
+    #[validate(length(min = 1, max = 200), nested)]
+    #[schema(min_items = 1, max_items = 200)]
+    pub lines: Vec<LineItemInput>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineItemDto {
+    pub position: i32,
+    pub product_id: i64,
+    pub quantity: i64,
+    pub unit_price: i64,
+    pub discount_bp: i32,
+    pub total: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineItems {
+    pub lines: Vec<LineItemDto>,
+    /// Their sum: the deal's or contract's amount now.
+    pub amount: Money,
+}
+
+fn line_dto(l: LineRow) -> LineItemDto {
+    LineItemDto {
+        position: l.position,
+        product_id: l.product_id,
+        quantity: l.quantity,
+        unit_price: l.unit_price,
+        discount_bp: l.discount_bp,
+        total: l.total,
+    }
+}
+
+fn lines_error(e: LinesError, what: &str) -> ApiError {
+    match e {
+        LinesError::NotFound => ApiError::not_found(what),
+        LinesError::NotDraft => ApiError::conflict(ErrorCode::ContractState, "only a draft contract's lines change"),
+        LinesError::NoSuchProduct(i) => {
+            ApiError::invalid_field(&format!("lines.{i}.product_id"), "not_found", "no such active product")
+        }
+        LinesError::Line(i, e) => ApiError::invalid_field(
+            &format!("lines.{i}"),
+            "invalid",
+            format!("this line cannot be priced ({e:?})"),
+        ),
+        LinesError::ZeroContract => {
+            ApiError::invalid_field("lines", "range", "a contract's lines add up to more than zero")
+        }
+        LinesError::Repo(e) => e.into(),
+    }
+}
+
+async fn set(state: web::Data<AppState>, user: AuthUser, of: Of, body: SetLineItems) -> Result<HttpResponse, ApiError> {
+    let what = match of {
+        Of::Deal(_) => "opportunity",
+        Of::Contract(_) => "contract",
+    };
+    let lines: Vec<LineInput> = body
+        .lines
+        .iter()
+        .map(|l| LineInput {
+            product_id: l.product_id,
+            quantity: l.quantity,
+            unit_price: l.unit_price,
+            discount_bp: l.discount_bp,
+        })
+        .collect();
+    let (rows, amount, cur) = state
+        .write(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            let (rows, amount) =
+                products::set_lines(conn, &scope, of, &lines, now_utc()).map_err(|e| lines_error(e, what))?;
+            Ok((rows, amount, persistence::contracts::policy(conn)?.currency))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(LineItems {
+        lines: rows.into_iter().map(line_dto).collect(),
+        amount: Money { amount, currency: cur },
+    }))
+}
+
+/// Replaces a deal's line items; their sum becomes its amount.
+#[utoipa::path(
+    tag = "products",
+    request_body = SetLineItems,
+    params(("id" = i64, Path, description = "Opportunity id")),
+    responses(
+        (status = 200, body = LineItems),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/opportunities/{id}/line-items")]
+pub async fn set_deal_lines(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: PathId,
+    body: Json<SetLineItems>,
+) -> Result<HttpResponse, ApiError> {
+    set(state, user, Of::Deal(id.0), body.0).await
+}
+
+/// Replaces a draft contract's line items; their sum becomes its amount.
+#[utoipa::path(
+    tag = "products",
+    request_body = SetLineItems,
+    params(("id" = i64, Path, description = "Contract id")),
+    responses(
+        (status = 200, body = LineItems),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/contracts/{id}/line-items")]
+pub async fn set_contract_lines(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: PathId,
+    body: Json<SetLineItems>,
+) -> Result<HttpResponse, ApiError> {
+    set(state, user, Of::Contract(id.0), body.0).await
+}

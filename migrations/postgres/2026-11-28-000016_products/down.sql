@@ -1,0 +1,2 @@
+DROP TABLE line_items;
+DROP TABLE products;
