@@ -45,6 +45,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(products::update_product)
         .service(products::set_deal_lines)
         .service(products::set_contract_lines)
+        .service(products::get_deal_lines)
+        .service(products::get_contract_lines)
         .service(targets::save_plan)
         .service(targets::target_progress)
         .service(contracts::get_contract_settings)

@@ -1,19 +1,22 @@
-//! Products (产品) and the line items of deals and contracts.
+//! Products (产品): the catalogue; the line items of deals and contracts are in `lines`.
 
-use actix_web::{HttpResponse, get, patch, post, put, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use persistence::now_utc;
-use persistence::products::{self, LineInput, LineRow, LinesError, NewProduct, Of, ProductRow};
+use persistence::products::{self, NewProduct, ProductRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::caller::{AdminUser, AuthUser};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::extract::{Json, PathId, Query, double_option};
 use crate::pagination;
 use crate::routes::opportunities::Money;
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
+
+mod lines;
+
+pub use lines::*;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProductDto {
@@ -229,155 +232,4 @@ pub async fn list_products(
         .await?;
     let (data, next_cursor) = pagination::by_id_page(rows, limit, |r| r.id, to_dto)?;
     Ok(HttpResponse::Ok().json(ProductPage { data, next_cursor }))
-}
-
-#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LineItemInput {
-    pub product_id: i64,
-    #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
-    pub quantity: i64,
-    /// Minor units; default the product's list price.
-    #[validate(range(min = 0))]
-    #[schema(minimum = 0)]
-    pub unit_price: Option<i64>,
-    /// Basis points (1000 = 10 %).
-    #[serde(default)]
-    #[validate(range(min = 0, max = 10000))]
-    #[schema(minimum = 0, maximum = 10000)]
-    pub discount_bp: i32,
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SetLineItems {
-    #[validate(length(min = 1, max = 200), nested)]
-    #[schema(min_items = 1, max_items = 200)]
-    pub lines: Vec<LineItemInput>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LineItemDto {
-    pub position: i32,
-    pub product_id: i64,
-    pub quantity: i64,
-    pub unit_price: i64,
-    pub discount_bp: i32,
-    pub total: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LineItems {
-    pub lines: Vec<LineItemDto>,
-    /// Their sum: the deal's or contract's amount now.
-    pub amount: Money,
-}
-
-fn line_dto(l: LineRow) -> LineItemDto {
-    LineItemDto {
-        position: l.position,
-        product_id: l.product_id,
-        quantity: l.quantity,
-        unit_price: l.unit_price,
-        discount_bp: l.discount_bp,
-        total: l.total,
-    }
-}
-
-fn lines_error(e: LinesError, what: &str) -> ApiError {
-    match e {
-        LinesError::NotFound => ApiError::not_found(what),
-        LinesError::NotDraft => ApiError::conflict(ErrorCode::ContractState, "only a draft contract's lines change"),
-        LinesError::NoSuchProduct(i) => {
-            ApiError::invalid_field(&format!("lines.{i}.product_id"), "not_found", "no such active product")
-        }
-        LinesError::Line(i, e) => ApiError::invalid_field(
-            &format!("lines.{i}"),
-            "invalid",
-            format!("this line cannot be priced ({e:?})"),
-        ),
-        LinesError::ZeroContract => {
-            ApiError::invalid_field("lines", "range", "a contract's lines add up to more than zero")
-        }
-        LinesError::Repo(e) => e.into(),
-    }
-}
-
-async fn set(state: web::Data<AppState>, user: AuthUser, of: Of, body: SetLineItems) -> Result<HttpResponse, ApiError> {
-    let what = match of {
-        Of::Deal(_) => "opportunity",
-        Of::Contract(_) => "contract",
-    };
-    let lines: Vec<LineInput> = body
-        .lines
-        .iter()
-        .map(|l| LineInput {
-            product_id: l.product_id,
-            quantity: l.quantity,
-            unit_price: l.unit_price,
-            discount_bp: l.discount_bp,
-        })
-        .collect();
-    let (rows, amount, cur) = state
-        .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let (rows, amount) =
-                products::set_lines(conn, &scope, of, &lines, now_utc()).map_err(|e| lines_error(e, what))?;
-            Ok((rows, amount, persistence::contracts::policy(conn)?.currency))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(LineItems {
-        lines: rows.into_iter().map(line_dto).collect(),
-        amount: Money { amount, currency: cur },
-    }))
-}
-
-/// Replaces a deal's line items; their sum becomes its amount.
-#[utoipa::path(
-    tag = "products",
-    request_body = SetLineItems,
-    params(("id" = i64, Path, description = "Opportunity id")),
-    responses(
-        (status = 200, body = LineItems),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 422, response = crate::openapi::Unprocessable),
-    ),
-    security(("bearer" = []))
-)]
-#[put("/opportunities/{id}/line-items")]
-pub async fn set_deal_lines(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: PathId,
-    body: Json<SetLineItems>,
-) -> Result<HttpResponse, ApiError> {
-    set(state, user, Of::Deal(id.0), body.0).await
-}
-
-/// Replaces a draft contract's line items; their sum becomes its amount.
-#[utoipa::path(
-    tag = "products",
-    request_body = SetLineItems,
-    params(("id" = i64, Path, description = "Contract id")),
-    responses(
-        (status = 200, body = LineItems),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 422, response = crate::openapi::Unprocessable),
-    ),
-    security(("bearer" = []))
-)]
-#[put("/contracts/{id}/line-items")]
-pub async fn set_contract_lines(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: PathId,
-    body: Json<SetLineItems>,
-) -> Result<HttpResponse, ApiError> {
-    set(state, user, Of::Contract(id.0), body.0).await
 }
