@@ -1,0 +1,48 @@
+//! One hand-written schema for both backends (print-schema differs per backend).
+
+mod customers_tables;
+mod money_tables;
+mod org_tables;
+mod sales_tables;
+
+pub use customers_tables::*;
+pub use money_tables::*;
+pub use org_tables::*;
+pub use sales_tables::*;
+
+diesel::joinable!(users -> departments (department_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(contacts -> customers (customer_id));
+diesel::joinable!(customer_tags -> customers (customer_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    departments,
+    users,
+    refresh_tokens,
+    api_keys,
+    customers,
+    pool_events,
+    customer_name_grams,
+    job_leases,
+    customer_tags,
+    customer_members,
+    contacts,
+    audit_events,
+    leads,
+    lead_rules,
+    lead_forms,
+    pipelines,
+    stages,
+    opportunities,
+    stage_changes,
+    activities,
+    activity_companions,
+    tasks,
+    complaints,
+    contracts,
+    payment_plans,
+    payments,
+    customer_wins,
+    targets,
+    products,
+    line_items
+);

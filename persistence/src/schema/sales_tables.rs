@@ -1,0 +1,234 @@
+//! Leads, pipelines and deals, activities, tasks and complaints.
+
+diesel::table! {
+    lead_forms (id) {
+        id -> BigInt,
+        public_key -> Text,
+        name -> Text,
+        field_mapping -> Text,
+        default_source -> Nullable<Text>,
+        redirect_url -> Nullable<Text>,
+        honeypot_field -> Nullable<Text>,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    leads (id) {
+        id -> BigInt,
+        person_name -> Nullable<Text>,
+        company -> Nullable<Text>,
+        company_key -> Nullable<Text>,
+        title -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        phone_key -> Nullable<Text>,
+        email -> Nullable<Text>,
+        email_key -> Nullable<Text>,
+        region -> Nullable<Text>,
+        industry -> Nullable<Text>,
+        source -> Nullable<Text>,
+        form_id -> Nullable<BigInt>,
+        raw_payload -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        status -> Text,
+        disqualify_reason -> Nullable<Text>,
+        owner_id -> Nullable<BigInt>,
+        assigned_at -> Nullable<Timestamp>,
+        assigned_by_rule -> Nullable<BigInt>,
+        first_contact_due_at -> Nullable<Timestamp>,
+        first_contacted_at -> Nullable<Timestamp>,
+        duplicate_of_lead_id -> Nullable<BigInt>,
+        duplicate_of_customer_id -> Nullable<BigInt>,
+        converted_customer_id -> Nullable<BigInt>,
+        converted_at -> Nullable<Timestamp>,
+        created_by -> Nullable<BigInt>,
+        api_key_id -> Nullable<BigInt>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lead_rules (id) {
+        id -> BigInt,
+        position -> Integer,
+        name -> Text,
+        region -> Nullable<Text>,
+        industry -> Nullable<Text>,
+        source -> Nullable<Text>,
+        target_user_id -> Nullable<BigInt>,
+        target_department_id -> Nullable<BigInt>,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    assignment_cursors (department_id) {
+        department_id -> BigInt,
+        last_user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    form_submissions (id) {
+        id -> BigInt,
+        form_id -> BigInt,
+        payload -> Text,
+        client_address -> Nullable<Text>,
+        outcome -> Text,
+        lead_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pipelines (id) {
+        id -> BigInt,
+        name -> Text,
+        allow_skip -> Bool,
+        allow_back -> Bool,
+        is_default -> Bool,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    stages (id) {
+        id -> BigInt,
+        pipeline_id -> BigInt,
+        name -> Text,
+        position -> Integer,
+        probability -> Integer,
+        kind -> Text,
+        required_fields -> Text,
+        stale_after_days -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    opportunities (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        contact_id -> Nullable<BigInt>,
+        pipeline_id -> BigInt,
+        stage_id -> BigInt,
+        title -> Text,
+        amount -> Nullable<BigInt>,
+        currency -> Text,
+        expected_close_date -> Nullable<Date>,
+        owner_id -> BigInt,
+        status -> Text,
+        lost_reason -> Nullable<Text>,
+        lost_at_stage_id -> Nullable<BigInt>,
+        stage_entered_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    stage_changes (id) {
+        id -> BigInt,
+        opportunity_id -> BigInt,
+        from_stage_id -> Nullable<BigInt>,
+        to_stage_id -> BigInt,
+        changed_by -> Nullable<BigInt>,
+        changed_at -> Timestamp,
+        seconds_in_from -> BigInt,
+    }
+}
+
+diesel::table! {
+    activities (id) {
+        id -> BigInt,
+        lead_id -> Nullable<BigInt>,
+        customer_id -> Nullable<BigInt>,
+        kind -> Text,
+        occurred_at -> Timestamp,
+        subject -> Nullable<Text>,
+        content -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        next_action -> Nullable<Text>,
+        next_action_at -> Nullable<Timestamp>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        opportunity_id -> Nullable<BigInt>,
+        contact_id -> Nullable<BigInt>,
+        duration_minutes -> Nullable<Integer>,
+        key_person_met -> Nullable<Bool>,
+        visit_purpose -> Nullable<Text>,
+        intent -> Nullable<Text>,
+        buying_power -> Nullable<Text>,
+        updated_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    activity_companions (activity_id, user_id) {
+        activity_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    tasks (id) {
+        id -> BigInt,
+        kind -> Text,
+        title -> Text,
+        notes -> Nullable<Text>,
+        location -> Nullable<Text>,
+        assignee_id -> BigInt,
+        created_by -> Nullable<BigInt>,
+        customer_id -> Nullable<BigInt>,
+        lead_id -> Nullable<BigInt>,
+        opportunity_id -> Nullable<BigInt>,
+        activity_id -> Nullable<BigInt>,
+        due_at -> Nullable<Timestamp>,
+        starts_at -> Nullable<Timestamp>,
+        ends_at -> Nullable<Timestamp>,
+        remind_minutes_before -> Nullable<Integer>,
+        done_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    complaints (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        contact_id -> Nullable<BigInt>,
+        subject -> Text,
+        content -> Nullable<Text>,
+        severity -> Text,
+        status -> Text,
+        assignee_id -> Nullable<BigInt>,
+        resolution -> Nullable<Text>,
+        satisfaction -> Nullable<Integer>,
+        created_by -> Nullable<BigInt>,
+        handling_at -> Nullable<Timestamp>,
+        handling_by -> Nullable<BigInt>,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<BigInt>,
+        closed_at -> Nullable<Timestamp>,
+        closed_by -> Nullable<BigInt>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
