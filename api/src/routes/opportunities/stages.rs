@@ -3,11 +3,9 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use domain::org::Role;
-use domain::pipeline::{DealFacts, MoveRequest, Policy, Status, stage_change, transition};
-use persistence::opportunities::{self, OpportunityChangeset};
-use persistence::{audit, now_utc};
+use persistence::now_utc;
+use persistence::opportunities::{self};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 use validator::Validate;
 
@@ -53,72 +51,25 @@ pub async fn transition_opportunity(
     body: Json<Transition>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
+    let m = opportunities::Move {
+        to_stage: b.to_stage_id,
+        lost_reason: b.lost_reason,
+        by_manager: user.role != Role::Rep,
+    };
     let row = state
         .write(move |conn| {
             let scope = scope_of(conn, &user)?;
-            opportunities::lock(conn, id.0)?;
-            let deal = visible(conn, &scope, id.0)?;
-            if if_match.0.is_some_and(|v| v != deal.version) {
-                return Err(ApiError::stale());
-            }
-            let pipeline = opportunities::pipeline(conn, deal.pipeline_id)?;
-            let stages = opportunities::stages_of(conn, &[deal.pipeline_id])?;
-            let rules: Vec<_> = stages.iter().map(|s| s.rule()).collect();
-            let facts = DealFacts {
-                stage_id: deal.stage_id,
-                amount: deal.amount,
-                has_expected_close_date: deal.expected_close_date.is_some(),
-                has_contact: deal.contact_id.is_some(),
-            };
-            let req = MoveRequest {
-                to_stage: b.to_stage_id,
-                lost_reason: b.lost_reason.as_deref(),
-                by_manager: user.role != Role::Rep,
-            };
-            let policy = Policy {
-                allow_skip: pipeline.allow_skip,
-                allow_back: pipeline.allow_back,
-            };
-            let status = transition(&rules, policy, &facts, &req).map_err(|errors| {
-                ApiError::validation(
+            opportunities::move_stage(conn, &scope, user.id, id.0, if_match.0, &m, now_utc()).map_err(|e| match e {
+                opportunities::MoveFailure::NotFound => ApiError::not_found("opportunity"),
+                opportunities::MoveFailure::Stale => ApiError::stale(),
+                opportunities::MoveFailure::Refused(errors) => ApiError::validation(
                     errors
                         .iter()
                         .map(|e| FieldError::new(e.field(), "transition", e.to_string()))
                         .collect(),
-                )
-            })?;
-            let now = now_utc();
-            let closed = matches!(status, Status::Won | Status::Lost);
-            let changes = OpportunityChangeset {
-                stage_id: Some(b.to_stage_id),
-                status: Some(
-                    match status {
-                        Status::Open => "open",
-                        Status::Won => "won",
-                        Status::Lost => "lost",
-                    }
-                    .to_owned(),
                 ),
-                lost_reason: Some(b.lost_reason.clone().filter(|_| status == Status::Lost)),
-                lost_at_stage_id: Some((status == Status::Lost).then_some(deal.stage_id)),
-                stage_entered_at: Some(now.naive_utc()),
-                closed_at: Some(closed.then(|| now.naive_utc())),
-                ..OpportunityChangeset::default()
-            };
-            let after = opportunities::update(conn, deal.id, Some(deal.version), &changes, now)?;
-            let change = stage_change(
-                Some((deal.stage_id, deal.stage_entered_at.and_utc())),
-                b.to_stage_id,
-                now,
-            );
-            opportunities::record_change(conn, deal.id, &change, user.id)?;
-            if status == Status::Won {
-                persistence::customers::mark_dealt(conn, deal.customer_id, now)?;
-            }
-            let detail =
-                json!({"stage_id": [deal.stage_id, b.to_stage_id], "status": [deal.status, after.status]}).to_string();
-            audit::record(conn, "opportunity", deal.id, "moved", Some(user.id), &detail, now)?;
-            Ok(after)
+                opportunities::MoveFailure::Repo(e) => e.into(),
+            })
         })
         .await?;
     respond(actix_web::http::StatusCode::OK, row)

@@ -11,6 +11,10 @@ use crate::db::MultiBackend;
 use crate::schema::{activities, opportunities, pipelines, stage_changes, stages, users};
 use crate::{DbConn, RepoError, naive};
 
+mod moves;
+
+pub use moves::{Move, MoveFailure, move_stage};
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = pipelines)]
 pub struct PipelineRow {

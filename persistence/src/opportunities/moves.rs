@@ -1,0 +1,94 @@
+//! Moving a deal between stages as one operation: under the deal's row lock,
+//! check the If-Match version, judge the move by `domain::pipeline::transition`,
+//! write the deal, its stage change and the audit event; a won deal marks its
+//! customer dealt.
+
+use chrono::{DateTime, Utc};
+use domain::pipeline::{DealFacts, MoveError, MoveRequest, Policy, Status, stage_change, transition};
+use domain::scope::DataScope;
+use serde_json::json;
+
+use super::{OpportunityChangeset, OpportunityRow, find_visible, lock, pipeline, record_change, stages_of, update};
+use crate::{DbConn, RepoError, audit};
+
+/// A move asked for.
+#[derive(Debug, Clone)]
+pub struct Move {
+    pub to_stage: i64,
+    pub lost_reason: Option<String>,
+    /// Managers and admins may reopen closed deals.
+    pub by_manager: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MoveFailure {
+    #[error("no such deal in your scope")]
+    NotFound,
+    #[error("the deal changed since it was read")]
+    Stale,
+    #[error("the move breaks the pipeline's rules")]
+    Refused(Vec<MoveError>),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+/// Moves deal `id` as `actor` asks; `expected` is the If-Match version, if any.
+pub fn move_stage(
+    conn: &mut DbConn,
+    scope: &DataScope,
+    actor: i64,
+    id: i64,
+    expected: Option<i64>,
+    m: &Move,
+    now: DateTime<Utc>,
+) -> Result<OpportunityRow, MoveFailure> {
+    lock(conn, id)?;
+    let deal = find_visible(conn, id, scope)?.ok_or(MoveFailure::NotFound)?;
+    if expected.is_some_and(|v| v != deal.version) {
+        return Err(MoveFailure::Stale);
+    }
+    let p = pipeline(conn, deal.pipeline_id)?;
+    let rules: Vec<_> = stages_of(conn, &[deal.pipeline_id])?.iter().map(|s| s.rule()).collect();
+    let facts = DealFacts {
+        stage_id: deal.stage_id,
+        amount: deal.amount,
+        has_expected_close_date: deal.expected_close_date.is_some(),
+        has_contact: deal.contact_id.is_some(),
+    };
+    let req = MoveRequest {
+        to_stage: m.to_stage,
+        lost_reason: m.lost_reason.as_deref(),
+        by_manager: m.by_manager,
+    };
+    let policy = Policy {
+        allow_skip: p.allow_skip,
+        allow_back: p.allow_back,
+    };
+    let status = transition(&rules, policy, &facts, &req).map_err(MoveFailure::Refused)?;
+    let closed = matches!(status, Status::Won | Status::Lost);
+    let changes = OpportunityChangeset {
+        stage_id: Some(m.to_stage),
+        status: Some(
+            match status {
+                Status::Open => "open",
+                Status::Won => "won",
+                Status::Lost => "lost",
+            }
+            .to_owned(),
+        ),
+        lost_reason: Some(m.lost_reason.clone().filter(|_| status == Status::Lost)),
+        lost_at_stage_id: Some((status == Status::Lost).then_some(deal.stage_id)),
+        stage_entered_at: Some(now.naive_utc()),
+        closed_at: Some(closed.then(|| now.naive_utc())),
+        ..OpportunityChangeset::default()
+    };
+    let after = update(conn, deal.id, Some(deal.version), &changes, now)?;
+    let change = stage_change(Some((deal.stage_id, deal.stage_entered_at.and_utc())), m.to_stage, now);
+    record_change(conn, deal.id, &change, actor)?;
+    if status == Status::Won {
+        crate::customers::mark_dealt(conn, deal.customer_id, now)?;
+    }
+    let detail = json!({"stage_id": [deal.stage_id, m.to_stage], "status": [deal.status, after.status]}).to_string();
+    audit::record(conn, "opportunity", deal.id, "moved", Some(actor), &detail, now)?;
+    Ok(after)
+}
