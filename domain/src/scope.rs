@@ -80,6 +80,19 @@ pub fn may_assign(scope: &DataScope, target: i64, target_department: Option<i64>
     }
 }
 
+/// May this scope decide (approve or reject) something `owner` holds in
+/// `owner_department`? An admin; a manager whose subtree holds that
+/// department; never the owner themselves.
+pub fn may_approve(scope: &DataScope, owner: i64, owner_department: Option<i64>) -> bool {
+    match scope {
+        DataScope::All => true,
+        DataScope::Departments { user_id, departments } => {
+            *user_id != owner && owner_department.is_some_and(|d| departments.contains(&d))
+        }
+        DataScope::Own { .. } => false,
+    }
+}
+
 /// May the caller see a colleague's contact details and activity (e-mail,
 /// last sign-in)? The same reach as assigning work: admins everyone,
 /// managers their subtree, reps only themselves. Everyone sees names,
@@ -113,6 +126,20 @@ mod tests {
             owner_department,
             member_can_write: member,
         }
+    }
+
+    #[test]
+    fn approvals_are_for_admins_and_the_owners_managers_never_the_owner() {
+        let manager = DataScope::Departments {
+            user_id: 5,
+            departments: vec![2, 3],
+        };
+        assert!(may_approve(&DataScope::All, 1, None));
+        assert!(may_approve(&manager, 7, Some(3)));
+        assert!(!may_approve(&manager, 7, Some(4)));
+        assert!(!may_approve(&manager, 5, Some(2)), "never one's own");
+        assert!(!may_approve(&manager, 7, None));
+        assert!(!may_approve(&DataScope::Own { user_id: 7 }, 7, Some(2)));
     }
 
     #[test]

@@ -104,15 +104,10 @@ impl From<diesel::result::Error> for TaskError {
 type Result<T> = std::result::Result<T, TaskError>;
 
 fn check_assignee(conn: &mut DbConn, scope: &DataScope, target: i64) -> Result<()> {
-    let user: Option<(bool, Option<i64>)> = users::table
-        .find(target)
-        .select((users::active, users::department_id))
-        .first(conn)
-        .optional()?;
-    match user {
-        Some((true, department)) if domain::scope::may_assign(scope, target, department) => Ok(()),
-        Some((true, _)) => Err(TaskError::AssigneeNotAllowed(target)),
-        _ => Err(TaskError::NoSuchAssignee(target)),
+    match crate::users::assignable(conn, scope, target)? {
+        crate::users::Assignable::Yes => Ok(()),
+        crate::users::Assignable::NotAllowed => Err(TaskError::AssigneeNotAllowed(target)),
+        crate::users::Assignable::NoSuchUser => Err(TaskError::NoSuchAssignee(target)),
     }
 }
 

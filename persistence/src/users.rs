@@ -240,3 +240,27 @@ pub fn list(
     };
     Ok(q.limit(i64::from(limit)).load(conn)?)
 }
+
+/// Whether work may be given to a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assignable {
+    Yes,
+    /// An active user outside the caller's reach (`domain::scope::may_assign`).
+    NotAllowed,
+    /// No such user, or not active.
+    NoSuchUser,
+}
+
+/// May `scope` give records or work to `target`? One read of the user.
+pub fn assignable(conn: &mut DbConn, scope: &domain::scope::DataScope, target: i64) -> Result<Assignable, RepoError> {
+    let user: Option<(bool, Option<i64>)> = users::table
+        .find(target)
+        .select((users::active, users::department_id))
+        .first(conn)
+        .optional()?;
+    Ok(match user {
+        Some((true, department)) if domain::scope::may_assign(scope, target, department) => Assignable::Yes,
+        Some((true, _)) => Assignable::NotAllowed,
+        _ => Assignable::NoSuchUser,
+    })
+}

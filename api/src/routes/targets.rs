@@ -306,17 +306,13 @@ pub async fn target_progress(
     let p = state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
-            let visible = match (&scope, holder) {
-                (DataScope::All, _) => true,
-                (_, Holder::User(u)) if u == user.id => true,
-                (DataScope::Departments { departments, .. }, Holder::Department(d)) => departments.contains(&d),
-                (DataScope::Departments { departments, .. }, Holder::User(u)) => users::find(conn, u)
-                    .found()?
-                    .and_then(|r| r.department_id)
-                    .is_some_and(|d| departments.contains(&d)),
-                _ => false,
+            let user_department = match (&scope, holder) {
+                (DataScope::Departments { .. }, Holder::User(u)) => {
+                    users::find(conn, u).found()?.and_then(|r| r.department_id)
+                }
+                _ => None,
             };
-            if !visible {
+            if !domain::targets::plan::may_see(&scope, user.id, holder, user_department) {
                 return Err(ApiError::not_found("scope"));
             }
             Ok(targets::progress(conn, year, metric, holder)?)

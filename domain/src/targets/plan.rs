@@ -82,6 +82,23 @@ impl PlanError {
     }
 }
 
+/// May `scope` (the caller `me`) read the figures of `holder`? An admin
+/// any; a manager their subtree's departments and the reps in it
+/// (`user_department`: the holder's department when it is a user); anyone
+/// themselves.
+pub fn may_see(scope: &crate::scope::DataScope, me: i64, holder: Holder, user_department: Option<i64>) -> bool {
+    use crate::scope::DataScope;
+    match (scope, holder) {
+        (DataScope::All, _) => true,
+        (_, Holder::User(u)) if u == me => true,
+        (DataScope::Departments { departments, .. }, Holder::Department(d)) => departments.contains(&d),
+        (DataScope::Departments { departments, .. }, Holder::User(_)) => {
+            user_department.is_some_and(|d| departments.contains(&d))
+        }
+        _ => false,
+    }
+}
+
 /// The organisation as the plan's shape is checked against it.
 #[derive(Debug, Clone, Default)]
 pub struct Org {

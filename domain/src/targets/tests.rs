@@ -1,6 +1,6 @@
 use proptest::prelude::*;
 
-use super::plan::{Holder, Node, Org, Problem, Split, resolve};
+use super::plan::{Holder, Node, Org, Problem, Split, may_see, resolve};
 use super::*;
 
 #[test]
@@ -155,6 +155,24 @@ fn a_manual_plan_a_fen_short_is_refused_with_the_difference_and_the_shape_is_che
         resolve(&weighted, &org()).expect_err("weights").path,
         "children.0.weight"
     );
+}
+
+#[test]
+fn progress_is_seen_within_reach() {
+    use crate::scope::DataScope;
+    let manager = DataScope::Departments {
+        user_id: 5,
+        departments: vec![1],
+    };
+    let rep = DataScope::Own { user_id: 11 };
+    assert!(may_see(&DataScope::All, 1, Holder::Company, None));
+    assert!(!may_see(&manager, 5, Holder::Company, None));
+    assert!(may_see(&manager, 5, Holder::Department(1), None));
+    assert!(!may_see(&manager, 5, Holder::Department(2), None));
+    assert!(may_see(&manager, 5, Holder::User(11), Some(1)));
+    assert!(!may_see(&manager, 5, Holder::User(21), Some(2)));
+    assert!(may_see(&rep, 11, Holder::User(11), Some(1)));
+    assert!(!may_see(&rep, 11, Holder::User(12), Some(1)));
 }
 
 proptest! {

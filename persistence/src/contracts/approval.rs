@@ -6,7 +6,6 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use domain::scope::DataScope;
 use domain::vocabulary::ContractStatus;
 use serde_json::json;
 
@@ -69,20 +68,14 @@ pub fn submit(conn: &mut DbConn, actor: &Actor<'_>, id: i64, now: DateTime<Utc>)
 /// May the actor decide this contract: an admin, or a manager whose subtree
 /// holds the owner's department, never the owner themselves.
 fn check_approver(conn: &mut DbConn, actor: &Actor<'_>, row: &ContractRow) -> Result<()> {
-    match actor.scope {
-        DataScope::All => Ok(()),
-        DataScope::Departments { user_id, departments } => {
-            let owner_dept: Option<i64> = users::table
-                .find(row.owner_id)
-                .select(users::department_id)
-                .first(conn)?;
-            if *user_id != row.owner_id && owner_dept.is_some_and(|d| departments.contains(&d)) {
-                Ok(())
-            } else {
-                Err(ContractError::NotApprover)
-            }
-        }
-        DataScope::Own { .. } => Err(ContractError::NotApprover),
+    let owner_dept: Option<i64> = users::table
+        .find(row.owner_id)
+        .select(users::department_id)
+        .first(conn)?;
+    if domain::scope::may_approve(actor.scope, row.owner_id, owner_dept) {
+        Ok(())
+    } else {
+        Err(ContractError::NotApprover)
     }
 }
 

@@ -30,7 +30,7 @@ pub use merge::*;
 pub use ownership::*;
 pub use write::{
     Actor, Created, CustomerChange, CustomerWriteError, Existing, LookAlike, NewCustomer, Stored, UnknownCode, create,
-    look_alikes, update as change,
+    load_stored, look_alikes, update as change,
 };
 
 /// All columns, in table order.

@@ -188,6 +188,11 @@ pub(super) fn guarded<T>(
 }
 
 pub(super) fn stored(conn: &mut DbConn, row: CustomerRow) -> Result<Stored> {
+    Ok(load_stored(conn, row)?)
+}
+
+/// A stored customer with its owner's name and tags (two queries).
+pub fn load_stored(conn: &mut DbConn, row: CustomerRow) -> std::result::Result<Stored, RepoError> {
     let owner_name = match row.owner_id {
         Some(o) => super::owner_names(conn, &[o])?.remove(&o),
         None => None,
@@ -199,17 +204,11 @@ pub(super) fn stored(conn: &mut DbConn, row: CustomerRow) -> Result<Stored> {
 /// May customers be given to `target`: an active user the scope may assign
 /// work to (`domain::scope::may_assign`)?
 pub(super) fn check_assignable(conn: &mut DbConn, scope: &DataScope, target: i64) -> Result<()> {
-    let user = users::find(conn, target).map_err(|e| match e {
-        RepoError::NotFound => CustomerWriteError::NoSuchOwner(target),
-        other => other.into(),
-    })?;
-    if !user.active {
-        return Err(CustomerWriteError::NoSuchOwner(target));
+    match users::assignable(conn, scope, target)? {
+        users::Assignable::Yes => Ok(()),
+        users::Assignable::NotAllowed => Err(CustomerWriteError::OwnerNotAllowed(target)),
+        users::Assignable::NoSuchUser => Err(CustomerWriteError::NoSuchOwner(target)),
     }
-    if !domain::scope::may_assign(scope, target, user.department_id) {
-        return Err(CustomerWriteError::OwnerNotAllowed(target));
-    }
-    Ok(())
 }
 
 /// Look-alikes of a name key among live customers other than `exclude`.

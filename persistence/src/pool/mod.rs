@@ -127,12 +127,7 @@ fn event(
 
 fn stored(conn: &mut DbConn, id: i64) -> std::result::Result<Stored, RepoError> {
     let row = customers::find(conn, id)?;
-    let owner_name = match row.owner_id {
-        Some(o) => customers::owner_names(conn, &[o])?.remove(&o),
-        None => None,
-    };
-    let tags = customers::tags_of(conn, &[id])?.remove(&id).unwrap_or_default();
-    Ok(Stored { row, owner_name, tags })
+    customers::load_stored(conn, row)
 }
 
 /// Claims pool customer `id` for `claimer` (the caller, or the owner of a
