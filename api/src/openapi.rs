@@ -79,6 +79,7 @@ problem_response!(Unavailable, "The database does not answer.");
     tags(
         (name = "auth", description = "Sign-in sessions"),
         (name = "me", description = "The signed-in user"),
+        (name = "organisation", description = "Organisation settings: the time zone periods are cut in"),
         (name = "users", description = "Users of the organisation (admin writes)"),
         (name = "departments", description = "The department tree (admin writes)"),
         (name = "api-keys", description = "Keys for integrations (admin only)"),

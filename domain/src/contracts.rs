@@ -129,12 +129,6 @@ pub fn plan_status(amount: i64, paid: i64, due_on: NaiveDate, today: NaiveDate, 
     }
 }
 
-/// Today in the organisation's time zone, for due dates. Asia/Shanghai
-/// (UTC+8, no daylight saving) until the time-zone setting lands.
-pub fn today(now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
-    (now + chrono::Duration::hours(8)).date_naive()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 //! loads the facts and writes the decisions; `api` translates them to HTTP.
 
 pub mod auth;
+pub mod calendar;
 pub mod contracts;
 pub mod customer;
 pub mod dedup;

@@ -50,6 +50,14 @@ macro_rules! words {
 }
 
 words! {
+    /// A calendar period reports and targets are cut by; weeks run Monday to Sunday.
+    Period {
+        Day = "day",
+        Week = "week",
+        Month = "month",
+        Quarter = "quarter",
+        Year = "year",
+    }
     /// What a target (业绩目标) measures.
     Metric {
         ContractAmount = "contract_amount",

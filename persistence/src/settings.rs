@@ -60,3 +60,45 @@ pub fn put(conn: &mut DbConn, name: &str, value: &str) -> Result<(), RepoError> 
         },
     }
 }
+
+const ORGANISATION: &str = "organisation";
+
+/// The organisation's settings (time zone), or the defaults.
+pub fn organisation(conn: &mut DbConn) -> Result<domain::calendar::OrgSettings, RepoError> {
+    match get(conn, ORGANISATION)? {
+        None => Ok(domain::calendar::OrgSettings::default()),
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| RepoError::Corrupt(format!("the stored organisation settings are unreadable: {e}"))),
+    }
+}
+
+/// The organisation's time zone, for cutting days and periods.
+pub fn zone(conn: &mut DbConn) -> Result<domain::calendar::Tz, RepoError> {
+    Ok(organisation(conn)?.zone())
+}
+
+/// Saves the organisation's settings (the zone already checked), with an
+/// audit event naming the admin.
+pub fn set_organisation(
+    conn: &mut DbConn,
+    org: &domain::calendar::OrgSettings,
+    actor: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), RepoError> {
+    let json = serde_json::to_string(org).map_err(|e| RepoError::Corrupt(e.to_string()))?;
+    put(conn, ORGANISATION, &json)?;
+    crate::audit::record(
+        conn,
+        "settings",
+        0,
+        "organisation_settings_changed",
+        Some(actor),
+        &json,
+        now,
+    )
+}
+
+/// Today's date in the organisation's time zone.
+pub fn today(conn: &mut DbConn, now: chrono::DateTime<chrono::Utc>) -> Result<chrono::NaiveDate, RepoError> {
+    Ok(domain::calendar::today(now, zone(conn)?))
+}

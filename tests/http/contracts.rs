@@ -382,3 +382,68 @@ fn products_price_the_lines_of_deals_and_draft_contracts() {
         .json(&json!({"lines": [{"product_id": pump, "quantity": 1}]}))
         .problem(409, "contract_state");
 }
+
+/// Today, in the organisation's time zone, decides whether a payment plan is
+/// overdue: a plan due on the date it is in UTC-12 is overdue in UTC+14
+/// (always at least a day later there) and pending in UTC-12.
+#[test]
+fn due_dates_are_judged_in_the_organisation_time_zone() {
+    let app = TestApp::spawn();
+    let t = team(&app);
+    let got = app
+        .get("/api/v1/settings/organisation")
+        .bearer(&t.li.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(got["time_zone"], "Asia/Shanghai");
+    let shanghai = domain::calendar::today(chrono::Utc::now(), domain::calendar::zone("Asia/Shanghai").unwrap());
+    assert_eq!(got["today"], shanghai.to_string());
+    app.req("PUT", "/api/v1/settings/organisation")
+        .bearer(&t.li.token)
+        .json(&json!({"time_zone": "UTC"}))
+        .problem(403, "forbidden");
+    let p = app
+        .req("PUT", "/api/v1/settings/organisation")
+        .bearer(&t.admin)
+        .json(&json!({"time_zone": "Asia/Beijing"}))
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "time_zone");
+    let p = app
+        .req("PUT", "/api/v1/settings/organisation")
+        .bearer(&t.admin)
+        .json(&json!({"zone": "UTC"}))
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "zone");
+    let west = domain::calendar::zone("Etc/GMT+12").unwrap();
+    let due = domain::calendar::today(chrono::Utc::now(), west);
+    let customer = id(&CustomerBuilder::new("日界线贸易公司").create(&app, &t.li.token));
+    let c = contract(&app, &t.li.token, customer, "HT-TZ", 1_000, None)
+        .expect(201)
+        .json();
+    let path = format!("/api/v1/contracts/{}", id(&c));
+    app.req("PUT", &format!("{path}/payment-plans"))
+        .bearer(&t.li.token)
+        .json(&json!({"plans": [{"due_on": due.to_string(), "amount": cny(1_000)}]}))
+        .expect(200);
+    let status_in = |zone: &str| {
+        let saved = app
+            .req("PUT", "/api/v1/settings/organisation")
+            .bearer(&t.admin)
+            .json(&json!({"time_zone": zone}))
+            .expect(200)
+            .json();
+        assert_eq!(saved["time_zone"], zone);
+        let detail = app.get(&path).bearer(&t.li.token).send().expect(200).json();
+        detail["plans"][0]["status"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(status_in("Pacific/Kiritimati"), "overdue");
+    assert_eq!(status_in("Etc/GMT+12"), "pending");
+    let after = app
+        .get("/api/v1/settings/organisation")
+        .bearer(&t.admin)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(after["today"], due.to_string());
+}

@@ -180,13 +180,13 @@ fn a_claim_over_a_limit_is_refused_naming_the_limit() {
     let t = team(&app);
     let li = rep(&app, &t, "li@example.com");
     let wang = rep(&app, &t, "wang@example.com");
-    let pool_ids: Vec<i64> = (0..4).map(|i| pooled(&app, &wang, &format!("公海客户{i}号"))).collect();
+    let pool_ids: Vec<i64> = (0..6).map(|i| pooled(&app, &wang, &format!("公海客户{i}号"))).collect();
     settings(&app, &t.admin, json!({"max_owned": 1, "daily_claims": 2}));
     claim(&app, &li.token, pool_ids[0]).expect(200);
     let p = claim(&app, &li.token, pool_ids[1]).problem(422, "pool_limit");
     assert_eq!(p["errors"][0]["field"], "max_owned");
     assert_eq!(p["context"]["limit"], 1);
-    // the daily cap counts claims in the last 24 hours
+    // the daily cap counts claims made today
     settings(&app, &t.admin, json!({"max_owned": null}));
     claim(&app, &li.token, pool_ids[1]).expect(200);
     let p = claim(&app, &li.token, pool_ids[2]).problem(422, "pool_limit");
@@ -200,15 +200,30 @@ fn a_claim_over_a_limit_is_refused_naming_the_limit() {
         .expect(200)
         .json();
     assert_eq!(got["in_pool"], true);
+    // a day is a calendar day in the organisation's zone: claims made before
+    // its midnight no longer count
+    let zone = domain::calendar::zone("Asia/Shanghai").unwrap();
+    let midnight = domain::calendar::day_start(domain::calendar::today(Utc::now(), zone), zone);
+    let yesterday = (midnight - chrono::Duration::seconds(1))
+        .naive_utc()
+        .format("%Y-%m-%d %H:%M:%S");
+    app.sql(&format!(
+        "UPDATE pool_events SET at = '{yesterday}' WHERE kind = 'claimed' AND user_id = {}",
+        li.id
+    ));
+    claim(&app, &li.token, pool_ids[2]).expect(200);
+    claim(&app, &li.token, pool_ids[3]).expect(200);
+    let p = claim(&app, &li.token, pool_ids[4]).problem(422, "pool_limit");
+    assert_eq!(p["errors"][0]["field"], "daily_claims");
     // a user's own limit overrides the organisation's
     settings(&app, &t.admin, json!({"daily_claims": null, "max_owned": 2}));
     app.patch(&format!("/api/v1/users/{}", li.id))
         .bearer(&t.admin)
-        .json(&json!({"max_customers": 3}))
+        .json(&json!({"max_customers": 5}))
         .expect(200);
-    claim(&app, &li.token, pool_ids[2]).expect(200);
-    let p = claim(&app, &li.token, pool_ids[3]).problem(422, "pool_limit");
-    assert_eq!(p["context"]["limit"], 3);
+    claim(&app, &li.token, pool_ids[4]).expect(200);
+    let p = claim(&app, &li.token, pool_ids[5]).problem(422, "pool_limit");
+    assert_eq!(p["context"]["limit"], 5);
 }
 
 #[test]

@@ -20,6 +20,7 @@ pub mod leads;
 pub mod me;
 pub mod members;
 pub mod opportunities;
+pub mod organisation;
 pub mod pipelines;
 pub mod pool;
 pub mod products;
@@ -49,6 +50,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(products::get_contract_lines)
         .service(targets::save_plan)
         .service(targets::target_progress)
+        .service(organisation::get_organisation)
+        .service(organisation::put_organisation)
         .service(contracts::get_contract_settings)
         .service(contracts::put_contract_settings)
         .service(contracts::list_receivables)

@@ -63,7 +63,7 @@ pub struct PoolPolicy {
     pub max_owned: Option<u32>,
     /// Customers a rep may lock; `None`: no limit.
     pub max_locked: Option<u32>,
-    /// Pool claims per rep in any 24 hours; `None`: no limit.
+    /// Pool claims per rep per day (in the organisation's time zone); `None`: no limit.
     pub daily_claims: Option<u32>,
     /// Days before a previous owner may claim back a customer they lost.
     pub reclaim_cooldown_days: u32,
@@ -263,7 +263,7 @@ pub struct Claimant {
     pub owned: u32,
     /// Their own limit (`users.max_customers`), overriding the policy's.
     pub max_owned: Option<u32>,
-    /// Pool claims they made in the last 24 hours.
+    /// Pool claims they made today.
     pub claims_last_day: u32,
 }
 
@@ -280,7 +280,7 @@ pub struct PoolEntry {
 pub enum ClaimRefusal {
     /// They already own `limit` customers.
     MaxOwned { limit: u32 },
-    /// They made `limit` claims in the last 24 hours.
+    /// They made `limit` claims today.
     DailyClaims { limit: u32 },
     /// They lost this customer recently; they may claim it from `until`.
     CoolDown { until: DateTime<Utc> },
@@ -327,7 +327,8 @@ pub fn may_lock(policy: &PoolPolicy, locked: u32) -> Result<(), u32> {
     }
 }
 
-/// The window the daily claim cap counts: the 24 hours before `now`.
-pub fn claim_window_start(now: DateTime<Utc>) -> DateTime<Utc> {
-    now - Duration::hours(24)
+/// The window the daily claim cap counts: since the start of today in the
+/// organisation's time zone.
+pub fn claim_window_start(now: DateTime<Utc>, tz: crate::calendar::Tz) -> DateTime<Utc> {
+    crate::calendar::day_start(crate::calendar::today(now, tz), tz)
 }

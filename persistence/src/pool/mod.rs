@@ -85,10 +85,11 @@ fn lock_user(conn: &mut DbConn, user_id: i64) -> std::result::Result<bool, RepoE
 /// What the claim rules need to know of `user_id` at `now`.
 fn claimant(conn: &mut DbConn, user_id: i64, now: DateTime<Utc>) -> std::result::Result<Claimant, RepoError> {
     let max_owned: Option<i32> = users::table.find(user_id).select(users::max_customers).first(conn)?;
+    let since = domain::pool::claim_window_start(now, crate::settings::zone(conn)?);
     let claims: i64 = pool_events::table
         .filter(pool_events::user_id.eq(user_id))
         .filter(pool_events::kind.eq("claimed"))
-        .filter(pool_events::at.gt(naive(domain::pool::claim_window_start(now))))
+        .filter(pool_events::at.ge(naive(since)))
         .count()
         .get_result(conn)?;
     Ok(Claimant {

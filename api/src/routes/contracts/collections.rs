@@ -86,7 +86,8 @@ pub async fn set_payment_plans(
             let list: Vec<(NaiveDate, i64)> = plans.iter().map(|p| (p.0, p.1)).collect();
             contracts::set_plans(conn, &actor, id.0, &list, now_utc()).map_err(|e| contract_error(e, "contract"))?;
             let row = contracts::find_visible(conn, &scope, id.0)?.ok_or_else(|| ApiError::not_found("contract"))?;
-            let (states, _) = contracts::collections_of(conn, &row, domain::contracts::today(now_utc()))?;
+            let today = persistence::settings::today(conn, now_utc())?;
+            let (states, _) = contracts::collections_of(conn, &row, today)?;
             Ok(states
                 .into_iter()
                 .map(|s| plan_dto(s, &row.currency))
@@ -227,7 +228,7 @@ pub async fn list_receivables(
     let rows = state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
-            let today = domain::contracts::today(now_utc());
+            let today = persistence::settings::today(conn, now_utc())?;
             Ok(contracts::receivables(conn, &scope, &filter, today, i64::from(limit))?)
         })
         .await?;

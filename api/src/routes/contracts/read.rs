@@ -45,7 +45,8 @@ pub async fn get_contract(state: web::Data<AppState>, user: AuthUser, id: PathId
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
             let row = contracts::find_visible(conn, &scope, id.0)?.ok_or_else(|| ApiError::not_found("contract"))?;
-            let (plans, payments) = contracts::collections_of(conn, &row, domain::contracts::today(now_utc()))?;
+            let today = persistence::settings::today(conn, now_utc())?;
+            let (plans, payments) = contracts::collections_of(conn, &row, today)?;
             Ok((row, plans, payments))
         })
         .await?;

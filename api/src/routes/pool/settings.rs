@@ -45,7 +45,7 @@ pub struct PoolSettings {
     /// Customers an owner may lock; `null`: no limit.
     #[schema(maximum = 1000000)]
     pub max_locked: Option<u32>,
-    /// Pool claims per rep in any 24 hours; `null`: no limit.
+    /// Pool claims per rep per day (in the organisation's time zone); `null`: no limit.
     #[schema(maximum = 1000000)]
     pub daily_claims: Option<u32>,
     /// Days before a previous owner may claim back a customer they lost.

@@ -1,0 +1,103 @@
+//! Organisation settings that belong to no business area: the time zone in
+//! which days, weeks, months, quarters and years are cut (due dates, the
+//! daily claim cap, targets and reports). Anyone reads them; an admin
+//! changes them.
+
+use actix_web::{HttpResponse, get, put, web};
+use chrono::NaiveDate;
+use domain::calendar::{self, OrgSettings};
+use persistence::{now_utc, settings};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::caller::{AdminUser, AuthUser};
+use crate::error::{ApiError, FieldError};
+use crate::extract::Json;
+use crate::state::AppState;
+
+/// The organisation's settings.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Organisation {
+    /// IANA time-zone name; periods are cut at midnight there and weeks start on Monday.
+    #[schema(example = "Asia/Shanghai")]
+    pub time_zone: String,
+    /// Today's date in that zone.
+    pub today: NaiveDate,
+}
+
+impl Organisation {
+    fn of(org: &OrgSettings) -> Self {
+        Organisation {
+            time_zone: org.time_zone.clone(),
+            today: calendar::today(now_utc(), org.zone()),
+        }
+    }
+}
+
+/// Settings to change; absent fields stay.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeOrganisation {
+    /// IANA time-zone name, exactly as the tz database spells it (e.g. "Europe/Berlin", "UTC").
+    #[schema(example = "Asia/Shanghai")]
+    pub time_zone: Option<String>,
+}
+
+/// The organisation's settings.
+#[utoipa::path(
+    tag = "organisation",
+    responses(
+        (status = 200, body = Organisation),
+        (status = 401, response = crate::openapi::Unauthorized),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/settings/organisation")]
+pub async fn get_organisation(state: web::Data<AppState>, _user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let org = state.read(|conn| Ok(settings::organisation(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(Organisation::of(&org)))
+}
+
+/// Changes the organisation's settings (admin). A new time zone applies to
+/// every period cut from then on; stored times do not change.
+#[utoipa::path(
+    tag = "organisation",
+    request_body = ChangeOrganisation,
+    responses(
+        (status = 200, body = Organisation),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/settings/organisation")]
+pub async fn put_organisation(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    body: Json<ChangeOrganisation>,
+) -> Result<HttpResponse, ApiError> {
+    let change = body.0;
+    if let Some(name) = &change.time_zone
+        && calendar::zone(name.trim()).is_none()
+    {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "time_zone",
+            "time_zone",
+            "must be an IANA time-zone name such as Asia/Shanghai or Europe/Berlin",
+        )]));
+    }
+    let org = state
+        .write(move |conn| {
+            let mut org = settings::organisation(conn)?;
+            if let Some(name) = change.time_zone {
+                org.time_zone = name.trim().to_owned();
+            }
+            settings::set_organisation(conn, &org, admin.0.id, now_utc())?;
+            Ok(org)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Organisation::of(&org)))
+}
