@@ -16,6 +16,7 @@ pub mod page;
 pub mod pipeline;
 pub mod pool;
 pub mod products;
+pub mod reports;
 pub mod scope;
 pub mod similar;
 pub mod targets;

@@ -20,6 +20,7 @@ pub mod name_index;
 pub mod opportunities;
 pub mod pool;
 pub mod products;
+pub mod reports;
 pub mod schema;
 pub mod scope;
 pub mod sessions;

@@ -19,6 +19,7 @@ mod nodes;
 mod opportunities;
 mod org;
 mod pool;
+mod reports;
 mod similar_names;
 mod slow_clients;
 mod spec;

@@ -25,6 +25,7 @@ pub mod pipelines;
 pub mod pool;
 pub mod products;
 pub mod reminders;
+pub mod reports;
 pub mod scope;
 pub mod targets;
 pub mod tasks;
@@ -50,6 +51,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(products::get_contract_lines)
         .service(targets::save_plan)
         .service(targets::target_progress)
+        .service(reports::funnel_report)
         .service(organisation::get_organisation)
         .service(organisation::put_organisation)
         .service(contracts::get_contract_settings)

@@ -37,6 +37,8 @@ pub struct StageDto {
     pub required_fields: Vec<String>,
     /// Open deals in this stage longer than this are stale.
     pub stale_after_days: Option<i32>,
+    /// Target conversion to a later stage, in basis points.
+    pub target_conversion_bp: Option<i32>,
 }
 
 impl From<&StageRow> for StageDto {
@@ -53,6 +55,7 @@ impl From<&StageRow> for StageDto {
             },
             required_fields: s.requires().iter().map(|r| r.field().to_owned()).collect(),
             stale_after_days: s.stale_after_days,
+            target_conversion_bp: s.target_conversion_bp,
         }
     }
 }
@@ -109,6 +112,11 @@ pub struct CreateStage {
     #[validate(range(min = 1, max = 3650))]
     #[schema(minimum = 1, maximum = 3650)]
     pub stale_after_days: Option<i32>,
+    /// The share of deals entering this stage that should reach a later one, in basis points
+    /// (10000 = 100 %); the funnel flags the stage when it falls below.
+    #[validate(range(min = 0, max = 10000))]
+    #[schema(minimum = 0, maximum = 10000)]
+    pub target_conversion_bp: Option<i32>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -222,6 +230,7 @@ pub async fn create_pipeline(
             .to_owned(),
             required_fields: fields.join(" "),
             stale_after_days: s.stale_after_days,
+            target_conversion_bp: s.target_conversion_bp,
         });
     }
     if !errors.is_empty() {

@@ -40,6 +40,7 @@ pub struct StageRow {
     pub kind: String,
     pub required_fields: String,
     pub stale_after_days: Option<i32>,
+    pub target_conversion_bp: Option<i32>,
 }
 
 impl StageRow {
@@ -78,6 +79,7 @@ pub struct NewStageRow {
     pub kind: String,
     pub required_fields: String,
     pub stale_after_days: Option<i32>,
+    pub target_conversion_bp: Option<i32>,
 }
 
 pub fn pipelines_list(conn: &mut DbConn) -> Result<Vec<PipelineRow>, RepoError> {
@@ -211,9 +213,9 @@ pub struct OpportunityFilter {
     pub updated_since: Option<DateTime<Utc>>,
 }
 
-type Boxed<'a> = opportunities::BoxedQuery<'a, MultiBackend>;
+pub(crate) type Boxed<'a> = opportunities::BoxedQuery<'a, MultiBackend>;
 
-fn scoped<'a>(q: Boxed<'a>, scope: &DataScope) -> Boxed<'a> {
+pub(crate) fn scoped<'a>(q: Boxed<'a>, scope: &DataScope) -> Boxed<'a> {
     match scope {
         DataScope::All => q,
         DataScope::Departments { user_id, departments } => q.filter(

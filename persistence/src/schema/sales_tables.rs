@@ -112,6 +112,7 @@ diesel::table! {
         kind -> Text,
         required_fields -> Text,
         stale_after_days -> Nullable<Integer>,
+        target_conversion_bp -> Nullable<Integer>,
     }
 }
 
