@@ -26,3 +26,4 @@ mod spec;
 mod targets;
 mod tasks;
 mod token_state;
+mod workbench;

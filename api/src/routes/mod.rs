@@ -32,6 +32,7 @@ pub mod tasks;
 pub mod timeline;
 pub mod transfer;
 pub mod users;
+pub mod workbench;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -52,6 +53,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(targets::save_plan)
         .service(targets::target_progress)
         .service(reports::funnel_report)
+        .service(workbench::my_workbench)
         .service(organisation::get_organisation)
         .service(organisation::put_organisation)
         .service(contracts::get_contract_settings)

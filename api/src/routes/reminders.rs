@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use domain::scope::DataScope;
 use persistence::complaints::{self, ComplaintFilter};
 use persistence::tasks::{self, TaskFilter};
-use persistence::{customers, leads, now_utc, pool};
+use persistence::{DbConn, customers, leads, now_utc, pool};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -61,33 +61,42 @@ pub struct Reminders {
 #[get("/me/reminders")]
 pub async fn my_reminders(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let now = now_utc();
-    let me = user.id;
-    let (task_rows, soon, names, lead_rows, complaint_rows) = state
-        .read(move |conn| {
-            let own = DataScope::Own { user_id: me };
-            let due = TaskFilter {
-                assignee_id: Some(me),
-                done: Some(false),
-                before: Some(now + Duration::days(1)),
-                ..TaskFilter::default()
-            };
-            let mut task_rows = tasks::list(conn, &own, &due, None, 200)?;
-            task_rows.sort_by_key(|t| (t.due_at.or(t.starts_at), t.id));
-            let policy = pool::policy(conn)?;
-            let soon = pool::returning_soon(conn, &policy, me, now)?;
-            let ids: Vec<i64> = soon.iter().map(|w| w.customer_id).collect();
-            let names = customers::names(conn, &ids)?;
-            let lead_rows = leads::awaiting_first_contact(conn, me, 200)?;
-            let open = ComplaintFilter {
-                assignee_id: Some(me),
-                unclosed: true,
-                ..ComplaintFilter::default()
-            };
-            let complaint_rows = complaints::list(conn, &DataScope::All, &open, None, 200)?;
-            Ok((task_rows, soon, names, lead_rows, complaint_rows))
-        })
+    let reminders = state
+        .read(move |conn| load(conn, user.id, now, now + Duration::days(1)))
         .await?;
-    let reminders = Reminders {
+    Ok(HttpResponse::Ok().json(reminders))
+}
+
+/// The caller's reminders: open tasks due (or appointments starting) before
+/// `tasks_before`, pool returns within the warning days, leads awaiting
+/// first contact and open complaints assigned to them.
+pub fn load(
+    conn: &mut DbConn,
+    me: i64,
+    now: DateTime<Utc>,
+    tasks_before: DateTime<Utc>,
+) -> Result<Reminders, ApiError> {
+    let own = DataScope::Own { user_id: me };
+    let due = TaskFilter {
+        assignee_id: Some(me),
+        done: Some(false),
+        before: Some(tasks_before),
+        ..TaskFilter::default()
+    };
+    let mut task_rows = tasks::list(conn, &own, &due, None, 200)?;
+    task_rows.sort_by_key(|t| (t.due_at.or(t.starts_at), t.id));
+    let policy = pool::policy(conn)?;
+    let soon = pool::returning_soon(conn, &policy, me, now)?;
+    let ids: Vec<i64> = soon.iter().map(|w| w.customer_id).collect();
+    let names = customers::names(conn, &ids)?;
+    let lead_rows = leads::awaiting_first_contact(conn, me, 200)?;
+    let open = ComplaintFilter {
+        assignee_id: Some(me),
+        unclosed: true,
+        ..ComplaintFilter::default()
+    };
+    let complaint_rows = complaints::list(conn, &DataScope::All, &open, None, 200)?;
+    Ok(Reminders {
         tasks: task_rows
             .into_iter()
             .map(crate::routes::tasks::to_dto)
@@ -118,6 +127,5 @@ pub async fn my_reminders(state: web::Data<AppState>, user: AuthUser) -> Result<
             .into_iter()
             .map(crate::routes::complaints::to_dto)
             .collect::<Result<_, _>>()?,
-    };
-    Ok(HttpResponse::Ok().json(reminders))
+    })
 }

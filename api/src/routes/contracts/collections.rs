@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::NaiveDate;
-use persistence::contracts::{self, NewPayment, ReceivableFilter};
+use persistence::contracts::{self, ContractRow, NewPayment, PlanState, ReceivableFilter};
 use persistence::customers::Actor;
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
@@ -232,22 +232,22 @@ pub async fn list_receivables(
             Ok(contracts::receivables(conn, &scope, &filter, today, i64::from(limit))?)
         })
         .await?;
-    let data: Vec<Receivable> = rows
-        .into_iter()
-        .map(|(s, c)| {
-            let open = s.plan.amount - s.paid;
-            Receivable {
-                contract_id: c.id,
-                contract_number: c.number,
-                customer_id: c.customer_id,
-                owner_id: c.owner_id,
-                open: Money {
-                    amount: open,
-                    currency: c.currency.clone(),
-                },
-                plan: plan_dto(s, &c.currency),
-            }
-        })
-        .collect();
+    let data: Vec<Receivable> = rows.into_iter().map(|(s, c)| receivable(s, &c)).collect();
     Ok(HttpResponse::Ok().json(data))
+}
+
+/// An instalment still to collect, with its contract.
+pub fn receivable(s: PlanState, c: &ContractRow) -> Receivable {
+    let open = s.plan.amount - s.paid;
+    Receivable {
+        contract_id: c.id,
+        contract_number: c.number.clone(),
+        customer_id: c.customer_id,
+        owner_id: c.owner_id,
+        open: Money {
+            amount: open,
+            currency: c.currency.clone(),
+        },
+        plan: plan_dto(s, &c.currency),
+    }
 }

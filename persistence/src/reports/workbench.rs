@@ -1,0 +1,157 @@
+//! The pieces of a user's workbench (工作台) that no other list gives: the
+//! hottest deals, customers not contacted lately, contracts to approve or
+//! about to expire, and a manager's department figures. Each is one query,
+//! whatever the data size.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable};
+use domain::scope::DataScope;
+use domain::vocabulary::{ContractStatus, DealStatus};
+
+use crate::contracts::{self, ContractRow};
+use crate::schema::{contracts as k, customers, leads, opportunities as deals, stages, users};
+use crate::{DbConn, RepoError, naive};
+
+/// An open deal with its stage's probability.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct HotDeal {
+    pub id: i64,
+    pub title: String,
+    pub customer_id: i64,
+    pub stage_id: i64,
+    pub stage_name: String,
+    pub probability: i32,
+    pub amount: Option<i64>,
+    pub currency: String,
+    pub expected_close_date: Option<NaiveDate>,
+}
+
+/// `owner`'s open deals with the largest amount x probability, closing soonest first among equals.
+pub fn hottest_deals(conn: &mut DbConn, owner: i64, limit: i64) -> Result<Vec<HotDeal>, RepoError> {
+    Ok(deals::table
+        .inner_join(stages::table.on(stages::id.eq(deals::stage_id)))
+        .filter(deals::owner_id.eq(owner))
+        .filter(deals::status.eq(DealStatus::Open.as_str()))
+        .order((
+            sql::<BigInt>("COALESCE(opportunities.amount, 0) * stages.probability DESC"),
+            deals::expected_close_date.asc(),
+            deals::id.asc(),
+        ))
+        .limit(limit)
+        .select((
+            deals::id,
+            deals::title,
+            deals::customer_id,
+            stages::id,
+            stages::name,
+            stages::probability,
+            deals::amount,
+            deals::currency,
+            deals::expected_close_date,
+        ))
+        .load(conn)?)
+}
+
+/// Whose customers a count covers.
+#[derive(Debug, Clone, Copy)]
+pub enum Owners<'a> {
+    User(i64),
+    Users(&'a [i64]),
+}
+
+/// Live customers of `owners` with no contact (or, never contacted, owned)
+/// for at least `days` days before `now`.
+pub fn not_contacted(conn: &mut DbConn, owners: Owners<'_>, days: i64, now: DateTime<Utc>) -> Result<i64, RepoError> {
+    let cutoff = naive(now - Duration::days(days));
+    let q = customers::table
+        .filter(customers::deleted_at.is_null())
+        .filter(customers::merged_into.is_null())
+        .filter(
+            customers::last_contacted_at.lt(cutoff).or(customers::last_contacted_at
+                .is_null()
+                .and(customers::owned_since.lt(cutoff))),
+        )
+        .into_boxed();
+    let q = match owners {
+        Owners::User(u) => q.filter(customers::owner_id.eq(u)),
+        Owners::Users(us) => q.filter(customers::owner_id.eq_any(us.to_vec())),
+    };
+    Ok(q.count().get_result(conn)?)
+}
+
+/// Contracts pending approval that `me` (with `scope`) may decide, oldest first.
+pub fn awaiting_approval(conn: &mut DbConn, scope: &DataScope, limit: u32) -> Result<Vec<ContractRow>, RepoError> {
+    if matches!(scope, DataScope::Own { .. }) {
+        return Ok(Vec::new());
+    }
+    let mut q =
+        contracts::scoped(k::table.into_boxed(), scope).filter(k::status.eq(ContractStatus::PendingApproval.as_str()));
+    if let DataScope::Departments { user_id, .. } = scope {
+        q = q.filter(k::owner_id.ne(*user_id));
+    }
+    let rows: Vec<ContractRow> = q
+        .order((k::submitted_at.asc(), k::id.asc()))
+        .limit(i64::from(limit))
+        .select(ContractRow::as_select())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|c| domain::scope::may_approve(scope, c.owner_id, c.department_id))
+        .collect())
+}
+
+/// `owner`'s approved contracts ending between `today` and `until`, soonest first.
+pub fn expiring(
+    conn: &mut DbConn,
+    owner: i64,
+    today: NaiveDate,
+    until: NaiveDate,
+    limit: i64,
+) -> Result<Vec<ContractRow>, RepoError> {
+    Ok(k::table
+        .filter(k::owner_id.eq(owner))
+        .filter(k::status.eq(ContractStatus::Approved.as_str()))
+        .filter(k::ends_on.ge(today))
+        .filter(k::ends_on.le(until))
+        .order((k::ends_on.asc(), k::id.asc()))
+        .limit(limit)
+        .select(ContractRow::as_select())
+        .load(conn)?)
+}
+
+/// Users of the departments in `scope` (a manager's subtree).
+pub fn team(conn: &mut DbConn, departments: &[i64]) -> Result<Vec<i64>, RepoError> {
+    Ok(users::table
+        .filter(users::department_id.eq_any(departments.to_vec()))
+        .select(users::id)
+        .load(conn)?)
+}
+
+/// Open deals of `owners`: how many, and their amount x probability.
+pub fn open_pipeline(conn: &mut DbConn, owners: &[i64]) -> Result<(i64, i64), RepoError> {
+    let (count, weighted): (i64, Option<i64>) = deals::table
+        .inner_join(stages::table.on(stages::id.eq(deals::stage_id)))
+        .filter(deals::owner_id.eq_any(owners.to_vec()))
+        .filter(deals::status.eq(DealStatus::Open.as_str()))
+        .select((
+            diesel::dsl::count_star(),
+            sql::<Nullable<BigInt>>(
+                "CAST(SUM(COALESCE(opportunities.amount, 0) * stages.probability / 100) AS BIGINT)",
+            ),
+        ))
+        .first(conn)?;
+    Ok((count, weighted.unwrap_or(0)))
+}
+
+/// Open leads of `owners` past their first-contact deadline and not contacted.
+pub fn overdue_leads(conn: &mut DbConn, owners: &[i64], now: DateTime<Utc>) -> Result<i64, RepoError> {
+    Ok(leads::table
+        .filter(leads::owner_id.eq_any(owners.to_vec()))
+        .filter(leads::status.eq_any(crate::leads::OPEN))
+        .filter(leads::first_contacted_at.is_null())
+        .filter(leads::first_contact_due_at.lt(naive(now)))
+        .count()
+        .get_result(conn)?)
+}
