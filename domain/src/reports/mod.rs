@@ -2,6 +2,7 @@
 //! functions over facts the store loads for the caller's scope and period.
 
 pub mod funnel;
+pub mod rankings;
 
 #[cfg(test)]
 mod tests;

@@ -9,6 +9,7 @@ use crate::schema::{customers, opportunities, users};
 use crate::{DbConn, RepoError, departments};
 
 pub mod funnel;
+pub mod rankings;
 pub mod workbench;
 
 pub use funnel::{FunnelError, funnel_facts};

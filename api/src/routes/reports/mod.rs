@@ -9,8 +9,10 @@ use utoipa::ToSchema;
 use crate::error::{ApiError, FieldError};
 
 mod funnel;
+mod rankings;
 
 pub use funnel::funnel_report;
+pub use rankings::rankings_report;
 
 /// The period a report covers: `period` around `date`, or `from` to `to`.
 #[derive(Debug, Clone, Default)]

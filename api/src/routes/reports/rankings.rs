@@ -1,0 +1,166 @@
+//! `GET /reports/rankings`: reps ranked by contract amount, collected
+//! amount, new customers, activities and win rate for a period, within the
+//! caller's scope.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::NaiveDate;
+use domain::reports::rankings::{self as rules, Measure};
+use persistence::reports::rankings;
+use persistence::{contracts, now_utc, settings};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{PeriodDto, PeriodQuery};
+use crate::caller::AuthUser;
+use crate::error::{ApiError, FieldError};
+use crate::extract::Query;
+use crate::routes::opportunities::Money;
+use crate::routes::scope::scope_of;
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RankingsQuery {
+    /// day, week (Monday to Sunday), month (default), quarter or year, in the organisation's time zone.
+    pub period: Option<String>,
+    /// A day inside the period; default today.
+    pub date: Option<NaiveDate>,
+    /// First day of an explicit period (with `to`).
+    pub from: Option<NaiveDate>,
+    /// Last day of an explicit period, included.
+    pub to: Option<NaiveDate>,
+    /// Only reps of this department and its subtree.
+    pub department_id: Option<i64>,
+    /// contract_amount (default), collected_amount, new_customers, activities or win_rate.
+    pub sort: Option<String>,
+}
+
+/// A rep's place on each measure (1 = best; ties share a place).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Places {
+    pub contract_amount: u32,
+    pub collected_amount: u32,
+    pub new_customers: u32,
+    pub activities: u32,
+    pub win_rate: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RankingRow {
+    pub user_id: i64,
+    pub name: String,
+    pub department_id: Option<i64>,
+    /// Approved contracts signed in the period.
+    pub contract_amount: Money,
+    /// Payments received in the period.
+    pub collected_amount: Money,
+    /// Customers won for the first time in the period.
+    pub new_customers: i64,
+    /// Activities logged in the period.
+    pub activities: i64,
+    /// Deals won and lost in the period, and won / closed in basis points.
+    pub won: u64,
+    pub lost: u64,
+    pub win_rate_bp: Option<u32>,
+    pub places: Places,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Rankings {
+    pub period: PeriodDto,
+    /// The measure the rows are ordered by.
+    pub sort: String,
+    pub rows: Vec<RankingRow>,
+}
+
+/// Reps ranked for a period: an admin sees everyone, a manager their
+/// department subtree, a rep themselves.
+#[utoipa::path(
+    tag = "reports",
+    params(RankingsQuery),
+    responses(
+        (status = 200, body = Rankings),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/reports/rankings")]
+pub async fn rankings_report(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: Query<RankingsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.0;
+    let sort = match &q.sort {
+        None => Measure::ContractAmount,
+        Some(s) => Measure::parse(s).ok_or_else(|| {
+            ApiError::validation(vec![FieldError::new(
+                "sort",
+                "unknown_value",
+                "one of contract_amount, collected_amount, new_customers, activities, win_rate",
+            )])
+        })?,
+    };
+    let period = PeriodQuery {
+        period: q.period.clone(),
+        date: q.date,
+        from: q.from,
+        to: q.to,
+    };
+    let report = state
+        .read(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            let tz = settings::zone(conn)?;
+            let dates = period.dates(domain::calendar::today(now_utc(), tz))?;
+            let currency = contracts::policy(conn)?.currency;
+            let mut reps = rankings::reps(conn, &scope)?;
+            if let Some(d) = q.department_id {
+                let tree = persistence::departments::parent_map(conn)?;
+                let within = domain::org::subtree(&tree, d);
+                reps.retain(|r| r.department_id.is_some_and(|rd| within.contains(&rd)));
+            }
+            let ids: Vec<i64> = reps.iter().map(|r| r.id).collect();
+            let figures = rankings::figures(conn, &ids, (dates.start, dates.end), dates.instants(tz))?;
+            let places: Vec<_> = Measure::ALL.iter().map(|m| rules::places(&figures, *m)).collect();
+            let money = |amount: i64| Money {
+                amount,
+                currency: currency.clone(),
+            };
+            let rows = rules::order(figures, sort)
+                .into_iter()
+                .map(|f| {
+                    let rep = reps.iter().find(|r| r.id == f.user_id);
+                    let place = |i: usize| places[i].get(&f.user_id).copied().unwrap_or(0);
+                    RankingRow {
+                        user_id: f.user_id,
+                        name: rep.map(|r| r.name.clone()).unwrap_or_default(),
+                        department_id: rep.and_then(|r| r.department_id),
+                        contract_amount: money(f.contract_amount),
+                        collected_amount: money(f.collected_amount),
+                        new_customers: f.new_customers,
+                        activities: f.activities,
+                        won: f.won,
+                        lost: f.lost,
+                        win_rate_bp: f.win_rate_bp(),
+                        places: Places {
+                            contract_amount: place(0),
+                            collected_amount: place(1),
+                            new_customers: place(2),
+                            activities: place(3),
+                            win_rate: place(4),
+                        },
+                    }
+                })
+                .collect();
+            Ok(Rankings {
+                period: PeriodDto::of(dates, tz),
+                sort: sort.as_str().to_owned(),
+                rows,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
