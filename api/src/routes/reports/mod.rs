@@ -8,9 +8,11 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, FieldError};
 
+mod forecast;
 mod funnel;
 mod rankings;
 
+pub use forecast::forecast_report;
 pub use funnel::funnel_report;
 pub use rankings::rankings_report;
 

@@ -1,0 +1,207 @@
+//! `GET /reports/forecast`: the open pipeline weighted by probability per
+//! expected close month of a year, by customer grade and by product, beside
+//! the contract-amount target and the actuals of those months.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::Datelike;
+use domain::reports::forecast::{self as rules, Bucket};
+use domain::scope::DataScope;
+use domain::targets::plan::Holder;
+use domain::vocabulary::Metric;
+use persistence::reports::{ReportFilter, forecast};
+use persistence::{Found, contracts, now_utc, settings, targets, users};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::caller::AuthUser;
+use crate::error::ApiError;
+use crate::extract::Query;
+use crate::routes::opportunities::Money;
+use crate::routes::scope::scope_of;
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ForecastQuery {
+    /// Default: this year in the organisation's time zone.
+    #[param(minimum = 2000, maximum = 2100)]
+    pub year: Option<i32>,
+    /// Only this owner's deals (and their target).
+    pub owner_id: Option<i64>,
+    /// Only deals owned in this department's subtree (and its target).
+    pub department_id: Option<i64>,
+    pub region: Option<String>,
+    pub industry: Option<String>,
+    pub source: Option<String>,
+}
+
+/// Open deals, their amount and amount x probability.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BucketDto {
+    pub count: u64,
+    pub amount: Money,
+    pub weighted: Money,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ForecastMonth {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub pipeline: BucketDto,
+    /// The contract-amount target of the month; null without a plan (or out of the caller's sight).
+    pub target: Option<Money>,
+    /// Approved contracts signed in the month.
+    pub actual: Money,
+    /// actual + weighted pipeline.
+    pub projected: Money,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GradeRow {
+    pub grade: String,
+    pub pipeline: BucketDto,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductRow {
+    pub product_id: i64,
+    pub name: String,
+    /// Line totals of the year's open deals.
+    pub pipeline: BucketDto,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ForecastReport {
+    pub year: i32,
+    /// company, department:<id> or user:<id>: whose target and actuals are shown.
+    pub scope: String,
+    pub months: Vec<ForecastMonth>,
+    /// Open deals whose expected close date has passed.
+    pub past_due: BucketDto,
+    /// Open deals without an expected close date.
+    pub unscheduled: BucketDto,
+    pub by_grade: Vec<GradeRow>,
+    pub by_product: Vec<ProductRow>,
+}
+
+/// Whose target stands beside the forecast: the filter's owner or
+/// department, else the caller's own reach.
+fn holder_of(q: &ForecastQuery, user: &AuthUser, scope: &DataScope) -> Holder {
+    match (q.owner_id, q.department_id, scope) {
+        (Some(u), _, _) => Holder::User(u),
+        (None, Some(d), _) => Holder::Department(d),
+        (None, None, DataScope::All) => Holder::Company,
+        (None, None, DataScope::Departments { .. }) => {
+            user.department_id.map_or(Holder::User(user.id), Holder::Department)
+        }
+        (None, None, DataScope::Own { .. }) => Holder::User(user.id),
+    }
+}
+
+/// The weighted pipeline per month of a year beside target and actuals, in the caller's scope.
+#[utoipa::path(
+    tag = "reports",
+    params(ForecastQuery),
+    responses(
+        (status = 200, body = ForecastReport),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/reports/forecast")]
+pub async fn forecast_report(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: Query<ForecastQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.0;
+    if let Some(y) = q.year
+        && !(2000..=2100).contains(&y)
+    {
+        return Err(ApiError::invalid_field("year", "range", "a year from 2000 to 2100"));
+    }
+    let report = state
+        .read(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            let today = settings::today(conn, now_utc())?;
+            let year = q.year.unwrap_or(today.year());
+            let currency = contracts::policy(conn)?.currency;
+            let filter = ReportFilter {
+                owner_id: q.owner_id,
+                department_id: q.department_id,
+                region: q.region.clone(),
+                industry: q.industry.clone(),
+                source: q.source.clone(),
+            };
+            let facts = forecast::forecast_facts(conn, &scope, &filter, &currency)?;
+            let f = rules::forecast(&facts.deals, &facts.lines, year, today);
+            let names = facts.product_names;
+            let holder = holder_of(&q, &user, &scope);
+            let holder_department = match holder {
+                Holder::User(u) => users::find(conn, u).found()?.and_then(|r| r.department_id),
+                _ => None,
+            };
+            let progress = domain::targets::plan::may_see(&scope, user.id, holder, holder_department)
+                .then(|| targets::progress(conn, year, Metric::ContractAmount, holder))
+                .transpose()?;
+            let money = |amount: i64| Money {
+                amount,
+                currency: currency.clone(),
+            };
+            let bucket = |b: Bucket| BucketDto {
+                count: b.count,
+                amount: money(b.amount),
+                weighted: money(b.weighted),
+            };
+            let months = (1..=12usize)
+                .map(|m| {
+                    let b = f.months[m - 1];
+                    let actual = progress.as_ref().map_or(0, |p| p.actual[m]);
+                    ForecastMonth {
+                        month: format!("{year}-{m:02}"),
+                        target: progress.as_ref().and_then(|p| p.target).map(|t| money(t[m])),
+                        actual: money(actual),
+                        projected: money(actual + b.weighted),
+                        pipeline: bucket(b),
+                    }
+                })
+                .collect();
+            Ok(ForecastReport {
+                year,
+                scope: match holder {
+                    Holder::Company => "company".to_owned(),
+                    Holder::Department(d) => format!("department:{d}"),
+                    Holder::User(u) => format!("user:{u}"),
+                },
+                months,
+                past_due: bucket(f.past_due),
+                unscheduled: bucket(f.unscheduled),
+                by_grade: f
+                    .by_grade
+                    .into_iter()
+                    .map(|(grade, b)| GradeRow {
+                        grade,
+                        pipeline: bucket(b),
+                    })
+                    .collect(),
+                by_product: f
+                    .by_product
+                    .into_iter()
+                    .map(|(product_id, b)| ProductRow {
+                        product_id,
+                        name: names
+                            .iter()
+                            .find(|(id, _)| *id == product_id)
+                            .map(|(_, n)| n.clone())
+                            .unwrap_or_default(),
+                        pipeline: bucket(b),
+                    })
+                    .collect(),
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
