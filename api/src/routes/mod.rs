@@ -53,6 +53,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(targets::save_plan)
         .service(targets::target_progress)
         .service(reports::funnel_report)
+        .service(reports::customers_report)
         .service(reports::forecast_report)
         .service(reports::rankings_report)
         .service(workbench::my_workbench)

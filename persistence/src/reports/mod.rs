@@ -8,6 +8,7 @@ use crate::db::MultiBackend;
 use crate::schema::{customers, opportunities, users};
 use crate::{DbConn, RepoError, departments};
 
+pub mod customer_analysis;
 pub mod forecast;
 pub mod funnel;
 pub mod rankings;

@@ -8,10 +8,12 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, FieldError};
 
+mod customers;
 mod forecast;
 mod funnel;
 mod rankings;
 
+pub use customers::customers_report;
 pub use forecast::forecast_report;
 pub use funnel::funnel_report;
 pub use rankings::rankings_report;

@@ -1,0 +1,220 @@
+//! Customer analysis (客户分析, seed 002): how customers spread over
+//! industry, region, source, size band and grade with what they bought, the
+//! Pareto view (the top 20 % of buyers and their share), repeat purchases,
+//! and which lead sources bring business.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::funnel::rate_bp;
+
+/// A customer as the analysis sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerFact {
+    pub id: i64,
+    pub industry: Option<String>,
+    pub region: Option<String>,
+    pub source: Option<String>,
+    pub size_band: Option<String>,
+    pub grade: String,
+    pub dealt: bool,
+}
+
+/// A dimension customers are grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    Industry,
+    Region,
+    Source,
+    SizeBand,
+    Grade,
+}
+
+impl Dimension {
+    pub const ALL: [Dimension; 5] = [
+        Dimension::Industry,
+        Dimension::Region,
+        Dimension::Source,
+        Dimension::SizeBand,
+        Dimension::Grade,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dimension::Industry => "industry",
+            Dimension::Region => "region",
+            Dimension::Source => "source",
+            Dimension::SizeBand => "size_band",
+            Dimension::Grade => "grade",
+        }
+    }
+
+    fn key(self, c: &CustomerFact) -> Option<String> {
+        match self {
+            Dimension::Industry => c.industry.clone(),
+            Dimension::Region => c.region.clone(),
+            Dimension::Source => c.source.clone(),
+            Dimension::SizeBand => c.size_band.clone(),
+            Dimension::Grade => Some(c.grade.clone()),
+        }
+    }
+}
+
+/// One value of a dimension (`None`: not recorded).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Group {
+    pub key: Option<String>,
+    pub customers: u64,
+    pub dealt: u64,
+    pub contract_amount: i64,
+}
+
+/// Customers grouped by `d`, largest contract amount first, then by count and key.
+pub fn distribution(customers: &[CustomerFact], amounts: &HashMap<i64, i64>, d: Dimension) -> Vec<Group> {
+    let mut groups: BTreeMap<Option<String>, Group> = BTreeMap::new();
+    for c in customers {
+        let key = d.key(c);
+        let g = groups.entry(key.clone()).or_insert_with(|| Group {
+            key,
+            ..Group::default()
+        });
+        g.customers += 1;
+        g.dealt += u64::from(c.dealt);
+        g.contract_amount += amounts.get(&c.id).copied().unwrap_or(0);
+    }
+    let mut out: Vec<Group> = groups.into_values().collect();
+    out.sort_by(|a, b| {
+        b.contract_amount
+            .cmp(&a.contract_amount)
+            .then(b.customers.cmp(&a.customers))
+            .then(a.key.cmp(&b.key))
+    });
+    out
+}
+
+/// The top 20 % of buying customers by amount and their share of the total.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pareto {
+    /// Customers who bought anything.
+    pub buyers: u64,
+    /// The top fifth of them, rounded up (at least one when anyone bought).
+    pub top: Vec<(i64, i64)>,
+    pub top_amount: i64,
+    pub total_amount: i64,
+    /// top_amount / total_amount in basis points.
+    pub top_share_bp: Option<u32>,
+}
+
+/// The Pareto view of `amounts` (customer -> amount); ties at the cut go by customer id.
+pub fn pareto(amounts: &HashMap<i64, i64>) -> Pareto {
+    let mut buyers: Vec<(i64, i64)> = amounts.iter().filter(|(_, a)| **a > 0).map(|(c, a)| (*c, *a)).collect();
+    buyers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let n = buyers.len();
+    let take = n.div_ceil(5);
+    let total: i64 = buyers.iter().map(|(_, a)| a).sum();
+    let top: Vec<(i64, i64)> = buyers.into_iter().take(take).collect();
+    let top_amount: i64 = top.iter().map(|(_, a)| a).sum();
+    Pareto {
+        buyers: n as u64,
+        top,
+        top_amount,
+        total_amount: total,
+        top_share_bp: rate_bp(
+            u64::try_from(top_amount).unwrap_or(0),
+            u64::try_from(total).unwrap_or(0),
+        ),
+    }
+}
+
+/// Of the customers who bought in the period, those who had bought before
+/// it or bought more than once in it.
+pub fn repeat_buyers(in_period: &HashMap<i64, u32>, bought_before: &[i64]) -> (u64, u64, Option<u32>) {
+    let repeat = in_period
+        .iter()
+        .filter(|(c, n)| **n > 1 || bought_before.contains(c))
+        .count() as u64;
+    let buyers = in_period.len() as u64;
+    (buyers, repeat, rate_bp(repeat, buyers))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn c(id: i64, industry: Option<&str>, grade: &str, dealt: bool) -> CustomerFact {
+        CustomerFact {
+            id,
+            industry: industry.map(str::to_owned),
+            grade: grade.into(),
+            dealt,
+            ..CustomerFact::default()
+        }
+    }
+
+    #[test]
+    fn groups_count_customers_deals_and_amounts() {
+        let customers = [
+            c(1, Some("制造"), "A", true),
+            c(2, Some("制造"), "B", false),
+            c(3, Some("零售"), "A", true),
+            c(4, None, "C", false),
+        ];
+        let amounts = HashMap::from([(1, 500), (3, 900)]);
+        let by_industry = distribution(&customers, &amounts, Dimension::Industry);
+        let rows: Vec<(Option<&str>, u64, u64, i64)> = by_industry
+            .iter()
+            .map(|g| (g.key.as_deref(), g.customers, g.dealt, g.contract_amount))
+            .collect();
+        assert_eq!(
+            rows,
+            [(Some("零售"), 1, 1, 900), (Some("制造"), 2, 1, 500), (None, 1, 0, 0)]
+        );
+        let by_grade = distribution(&customers, &amounts, Dimension::Grade);
+        assert_eq!(
+            (
+                by_grade[0].key.as_deref(),
+                by_grade[0].customers,
+                by_grade[0].contract_amount
+            ),
+            (Some("A"), 2, 1400)
+        );
+    }
+
+    #[test]
+    fn the_top_fifth_and_its_share() {
+        // ten buyers: 1000, 900, ..., 100; the top two hold 1900 of 5500
+        let amounts: HashMap<i64, i64> = (1..=10).map(|i| (i, i * 100)).chain([(99, 0)]).collect();
+        let p = pareto(&amounts);
+        assert_eq!(p.buyers, 10);
+        assert_eq!(p.top, [(10, 1000), (9, 900)]);
+        assert_eq!((p.top_amount, p.total_amount, p.top_share_bp), (1900, 5500, Some(3454)));
+        let one = pareto(&HashMap::from([(7, 5)]));
+        assert_eq!((one.top.len(), one.top_share_bp), (1, Some(10_000)));
+        assert_eq!(pareto(&HashMap::new()).top_share_bp, None);
+    }
+
+    #[test]
+    fn repeat_buyers_bought_before_or_twice() {
+        let in_period = HashMap::from([(1, 2), (2, 1), (3, 1), (4, 1)]);
+        assert_eq!(repeat_buyers(&in_period, &[3, 9]), (4, 2, Some(5000)));
+    }
+
+    proptest! {
+        /// The top fifth is ceil(n / 5) buyers, none outside it bought more
+        /// than any inside, and the share never exceeds 100 %.
+        #[test]
+        fn pareto_invariants(amounts in proptest::collection::hash_map(0i64..500, 0i64..10_000, 0..60)) {
+            let p = pareto(&amounts);
+            let n = amounts.values().filter(|a| **a > 0).count();
+            prop_assert_eq!(p.top.len(), n.div_ceil(5));
+            let least_in = p.top.iter().map(|(_, a)| *a).min().unwrap_or(i64::MAX);
+            let outside = amounts.iter().filter(|(c, a)| **a > 0 && !p.top.iter().any(|(t, _)| t == *c));
+            for (_, a) in outside {
+                prop_assert!(*a <= least_in);
+            }
+            prop_assert!(p.top_share_bp.is_none_or(|s| s <= 10_000));
+            let groups = distribution(&[], &amounts, Dimension::Grade);
+            prop_assert!(groups.is_empty());
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! The facts of the customer analysis: the live customers the caller's
+//! report covers, what they bought, pool returns and lead sources.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use domain::reports::customers::CustomerFact;
+use domain::scope::DataScope;
+use domain::vocabulary::ContractStatus;
+
+use super::{ReportFilter, members};
+use crate::schema::{contracts, customers, leads, pool_events};
+use crate::{DbConn, RepoError, naive};
+
+const CHUNK: usize = 10_000;
+
+/// Per lead source: leads created in the period, how many were converted,
+/// and the approved contract amount of the customers they became.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceFacts {
+    pub source: Option<String>,
+    pub leads: u64,
+    pub converted: u64,
+    pub won_amount: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFacts {
+    pub customers: Vec<CustomerFact>,
+    /// Approved contract amount signed in the period, per customer.
+    pub amounts: HashMap<i64, i64>,
+    /// Approved contracts signed in the period, per customer.
+    pub contracts_in_period: HashMap<i64, u32>,
+    /// Customers with an approved contract signed before the period.
+    pub bought_before: Vec<i64>,
+    /// Customers created in the period.
+    pub new_customers: u64,
+    /// Customers released or returned to the pool in the period.
+    pub returned_to_pool: u64,
+    pub sources: Vec<SourceFacts>,
+}
+
+/// Whose records the report covers: `None` everyone (the pool included).
+fn owners(conn: &mut DbConn, scope: &DataScope, f: &ReportFilter) -> Result<Option<Vec<i64>>, RepoError> {
+    let mut set = match scope {
+        DataScope::All => None,
+        DataScope::Departments { user_id, departments } => {
+            let mut team = super::workbench::team(conn, departments)?;
+            team.push(*user_id);
+            Some(team)
+        }
+        DataScope::Own { user_id } => Some(vec![*user_id]),
+    };
+    if let Some(d) = f.department_id {
+        let within = members(conn, d)?;
+        set = Some(match set {
+            None => within,
+            Some(s) => s.into_iter().filter(|u| within.contains(u)).collect(),
+        });
+    }
+    if let Some(u) = f.owner_id {
+        set = Some(match set {
+            None => vec![u],
+            Some(s) => s.into_iter().filter(|x| *x == u).collect(),
+        });
+    }
+    Ok(set)
+}
+
+type Row = (
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    bool,
+    chrono::NaiveDateTime,
+);
+
+/// The facts for the days `[start, end)`, whose instants are `[from, to)`.
+pub fn customer_facts(
+    conn: &mut DbConn,
+    scope: &DataScope,
+    f: &ReportFilter,
+    (start, end): (NaiveDate, NaiveDate),
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<CustomerFacts, RepoError> {
+    let owners = owners(conn, scope, f)?;
+    let mut q = customers::table
+        .filter(customers::deleted_at.is_null())
+        .filter(customers::merged_into.is_null())
+        .select((
+            customers::id,
+            customers::industry,
+            customers::region,
+            customers::source,
+            customers::size_band,
+            customers::grade,
+            customers::dealt,
+            customers::created_at,
+        ))
+        .into_boxed();
+    if let Some(o) = &owners {
+        q = q.filter(customers::owner_id.eq_any(o.clone()));
+    }
+    if let Some(v) = &f.region {
+        q = q.filter(customers::region.eq(v.clone()));
+    }
+    if let Some(v) = &f.industry {
+        q = q.filter(customers::industry.eq(v.clone()));
+    }
+    if let Some(v) = &f.source {
+        q = q.filter(customers::source.eq(v.clone()));
+    }
+    let rows: Vec<Row> = q.order(customers::id.asc()).load(conn)?;
+    let mut out = CustomerFacts::default();
+    for (id, industry, region, source, size_band, grade, dealt, created) in rows {
+        if from <= created.and_utc() && created.and_utc() < to {
+            out.new_customers += 1;
+        }
+        out.customers.push(CustomerFact {
+            id,
+            industry,
+            region,
+            source,
+            size_band,
+            grade,
+            dealt,
+        });
+    }
+    let ids: Vec<i64> = out.customers.iter().map(|c| c.id).collect();
+    let mut before: Vec<i64> = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let signed: Vec<(i64, NaiveDate, i64)> = contracts::table
+            .filter(contracts::customer_id.eq_any(chunk))
+            .filter(contracts::status.eq(ContractStatus::Approved.as_str()))
+            .filter(contracts::signed_on.lt(end))
+            .select((contracts::customer_id, contracts::signed_on, contracts::amount))
+            .load(conn)?;
+        for (customer, on, amount) in signed {
+            if on < start {
+                before.push(customer);
+            } else {
+                *out.amounts.entry(customer).or_default() += amount;
+                *out.contracts_in_period.entry(customer).or_default() += 1;
+            }
+        }
+    }
+    before.sort_unstable();
+    before.dedup();
+    out.bought_before = before;
+    let mut returned = pool_events::table
+        .filter(pool_events::kind.eq_any(["returned", "released"]))
+        .filter(pool_events::at.ge(naive(from)))
+        .filter(pool_events::at.lt(naive(to)))
+        .into_boxed();
+    if let Some(o) = &owners {
+        returned = returned.filter(pool_events::user_id.eq_any(o.clone()));
+    }
+    out.returned_to_pool = u64::try_from(returned.count().get_result::<i64>(conn)?).unwrap_or(0);
+    out.sources = sources(conn, owners.as_deref(), f, (from, to))?;
+    Ok(out)
+}
+
+fn sources(
+    conn: &mut DbConn,
+    owners: Option<&[i64]>,
+    f: &ReportFilter,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<Vec<SourceFacts>, RepoError> {
+    let mut q = leads::table
+        .filter(leads::created_at.ge(naive(from)))
+        .filter(leads::created_at.lt(naive(to)))
+        .select((leads::source, leads::converted_customer_id))
+        .into_boxed();
+    if let Some(o) = owners {
+        q = q.filter(leads::owner_id.eq_any(o.to_vec()));
+    }
+    if let Some(v) = &f.region {
+        q = q.filter(leads::region.eq(v.clone()));
+    }
+    if let Some(v) = &f.industry {
+        q = q.filter(leads::industry.eq(v.clone()));
+    }
+    if let Some(v) = &f.source {
+        q = q.filter(leads::source.eq(v.clone()));
+    }
+    let rows: Vec<(Option<String>, Option<i64>)> = q.load(conn)?;
+    let converted: Vec<i64> = rows.iter().filter_map(|(_, c)| *c).collect();
+    let mut won: HashMap<i64, i64> = HashMap::new();
+    for chunk in converted.chunks(CHUNK) {
+        let signed: Vec<(i64, i64)> = contracts::table
+            .filter(contracts::customer_id.eq_any(chunk))
+            .filter(contracts::status.eq(ContractStatus::Approved.as_str()))
+            .select((contracts::customer_id, contracts::amount))
+            .load(conn)?;
+        for (c, a) in signed {
+            *won.entry(c).or_default() += a;
+        }
+    }
+    let mut by: HashMap<Option<String>, SourceFacts> = HashMap::new();
+    for (source, customer) in rows {
+        let s = by.entry(source.clone()).or_insert_with(|| SourceFacts {
+            source,
+            ..SourceFacts::default()
+        });
+        s.leads += 1;
+        if let Some(c) = customer {
+            s.converted += 1;
+            // a customer converted from two leads counts its contracts once
+            s.won_amount += won.remove(&c).unwrap_or(0);
+        }
+    }
+    let mut out: Vec<SourceFacts> = by.into_values().collect();
+    out.sort_by(|a, b| {
+        b.won_amount
+            .cmp(&a.won_amount)
+            .then(b.leads.cmp(&a.leads))
+            .then(a.source.cmp(&b.source))
+    });
+    Ok(out)
+}

@@ -1,0 +1,123 @@
+use crm_tests::{CustomerBuilder, TestApp};
+use serde_json::{Value, json};
+
+use super::*;
+
+/// li's open deals next year: 100,000 at 10 % (grade A, one product line)
+/// and 200,000 at 50 % (grade B) closing in March, 50,000 past due, 999
+/// unscheduled; a 30,000 contract signed in March; a target of 1,200,000
+/// for the year, split equally over the months. wang: 70,000 at 10 % in March.
+#[test]
+fn the_forecast_weighs_the_pipeline_beside_target_and_actuals() {
+    let app = TestApp::spawn();
+    let t = team(&app);
+    app.req("PUT", "/api/v1/settings/contracts")
+        .bearer(&t.admin)
+        .json(&json!({"currency": "CNY", "approval_above": 1_000_000}))
+        .expect(200);
+    let zone = domain::calendar::zone("Asia/Shanghai").unwrap();
+    let year = chrono::Datelike::year(&domain::calendar::today(chrono::Utc::now(), zone)) + 1;
+    app.req("PUT", "/api/v1/targets")
+        .bearer(&t.admin)
+        .json(
+            &json!({"year": year, "metric": "contract_amount", "total": 1_200_000, "split": "equal",
+                      "children": [{"department_id": t.east, "children": [{"user_id": t.li.id}]}]}),
+        )
+        .expect(200);
+    let li = &t.li.token;
+    let (p, _, s2, _, _) = pipeline(&app, &t.admin);
+    let product = id(&app
+        .post("/api/v1/products")
+        .bearer(&t.admin)
+        .json(&json!({"code": "P-1", "name": "水泵", "list_price": {"amount": 100_000, "currency": "CNY"}}))
+        .expect(201)
+        .json());
+    let open = |token: &str, name: &str, amount: i64, close: Option<String>| {
+        let d = deal(&app, token, p, name, Some(amount));
+        if let Some(c) = close {
+            app.patch(&format!("/api/v1/opportunities/{d}"))
+                .bearer(token)
+                .json(&json!({"expected_close_date": c}))
+                .expect(200);
+        }
+        d
+    };
+    let d1 = open(li, "甲方", 100_000, Some(format!("{year}-03-15")));
+    app.req("PUT", &format!("/api/v1/opportunities/{d1}/line-items"))
+        .bearer(li)
+        .json(&json!({"lines": [{"product_id": product, "quantity": 1}]}))
+        .expect(200);
+    let d2 = open(li, "乙方", 200_000, Some(format!("{year}-03-20")));
+    go(&app, li, d2, s2, json!({}));
+    open(li, "丙方", 50_000, Some("2020-01-10".to_owned()));
+    open(li, "丁方", 999, None);
+    open(&t.wang.token, "戊方", 70_000, Some(format!("{year}-03-01")));
+    app.sql("UPDATE customers SET grade = CASE WHEN name = '甲方' THEN 'A' ELSE 'B' END");
+    let c = id(&CustomerBuilder::new("己方").create(&app, li));
+    approved_contract(&app, li, c, "HT-F1", 30_000, &format!("{year}-03-01"));
+
+    let f = app
+        .get(&format!("/api/v1/reports/forecast?year={year}"))
+        .bearer(li)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(f["scope"], format!("user:{}", t.li.id));
+    let march = &f["months"][2];
+    assert_eq!(march["month"], format!("{year}-03"));
+    assert_eq!(march["pipeline"]["count"], 2, "{f}");
+    assert_eq!(march["pipeline"]["amount"]["amount"], 300_000);
+    assert_eq!(march["pipeline"]["weighted"]["amount"], 110_000);
+    assert_eq!(march["target"], json!({"amount": 100_000, "currency": "CNY"}));
+    assert_eq!(march["actual"]["amount"], 30_000);
+    assert_eq!(march["projected"]["amount"], 140_000);
+    assert_eq!(f["months"][3]["pipeline"]["count"], 0);
+    assert_eq!(f["months"][3]["target"]["amount"], 100_000);
+    assert_eq!(
+        (
+            f["past_due"]["count"].as_u64(),
+            f["past_due"]["weighted"]["amount"].as_i64()
+        ),
+        (Some(1), Some(5_000))
+    );
+    assert_eq!(f["unscheduled"]["weighted"]["amount"], 99);
+    let grades: Vec<(String, i64)> = f["by_grade"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["grade"].as_str().unwrap().to_owned(),
+                g["pipeline"]["weighted"]["amount"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(grades, [("A".to_owned(), 10_000), ("B".to_owned(), 100_000)]);
+    assert_eq!(f["by_product"][0]["name"], "水泵");
+    assert_eq!(f["by_product"][0]["pipeline"]["weighted"]["amount"], 10_000);
+    // the admin sees the company: wang's deal too
+    let all = app
+        .get(&format!("/api/v1/reports/forecast?year={year}"))
+        .bearer(&t.admin)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(all["scope"], "company");
+    assert_eq!(all["months"][2]["pipeline"]["weighted"]["amount"], 117_000);
+    assert_eq!(all["months"][2]["target"]["amount"], 100_000);
+    // wang may not see li's target
+    let theirs = app
+        .get(&format!("/api/v1/reports/forecast?year={year}&owner_id={}", t.li.id))
+        .bearer(&t.wang.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(theirs["months"][2]["target"], Value::Null);
+    assert_eq!(theirs["months"][2]["pipeline"]["count"], 0);
+    let p = app
+        .get("/api/v1/reports/forecast?year=1900")
+        .bearer(li)
+        .send()
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "year");
+}

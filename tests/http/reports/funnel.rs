@@ -1,0 +1,154 @@
+use crm_tests::TestApp;
+use serde_json::{Value, json};
+
+use super::*;
+
+/// A: 1 (Nov 1) -> 2 (Nov 3) -> won (Nov 5), 1000. B: 1 (Nov 2) -> 2 (Nov 6),
+/// open, 500. C: 1 (Nov 10) -> lost (Nov 11), 300. D: in 1 since October 1
+/// -> 2 (Nov 2), open, no amount. E: 1 (Nov 20), open, 200. Activities on A
+/// on Nov 2 (in 1) and Nov 4 (in 2), on B on Nov 7.
+#[test]
+fn the_funnel_gives_the_hand_computed_figures() {
+    let app = TestApp::spawn();
+    let t = team(&app);
+    let li = &t.li.token;
+    let (p, s1, s2, won, lost) = pipeline(&app, &t.admin);
+    let a = deal(&app, li, p, "甲公司", Some(1000));
+    let b = deal(&app, li, p, "乙公司", Some(500));
+    let c = deal(&app, li, p, "丙公司", Some(300));
+    let d = deal(&app, li, p, "丁公司", None);
+    let e = deal(&app, li, p, "戊公司", Some(200));
+    go(&app, li, a, s2, json!({}));
+    go(&app, li, a, won, json!({}));
+    go(&app, li, b, s2, json!({}));
+    go(&app, li, c, lost, json!({"lost_reason": "预算取消"}));
+    go(&app, li, d, s2, json!({}));
+    entered(&app, a, s1, &nov(1), 0);
+    entered(&app, a, s2, &nov(3), 2 * DAY);
+    entered(&app, a, won, &nov(5), 2 * DAY);
+    dates(&app, a, &nov(1), Some(&nov(5)));
+    entered(&app, b, s1, &nov(2), 0);
+    entered(&app, b, s2, &nov(6), 4 * DAY);
+    dates(&app, b, &nov(2), None);
+    entered(&app, c, s1, &nov(10), 0);
+    entered(&app, c, lost, &nov(11), DAY);
+    dates(&app, c, &nov(10), Some(&nov(11)));
+    entered(&app, d, s1, "2026-10-01 04:00:00", 0);
+    entered(&app, d, s2, &nov(2), 32 * DAY);
+    dates(&app, d, "2026-10-01 04:00:00", None);
+    entered(&app, e, s1, &nov(20), 0);
+    dates(&app, e, &nov(20), None);
+    activity(&app, li, a, &nov(2));
+    activity(&app, li, a, &nov(4));
+    activity(&app, li, b, &nov(7));
+
+    let url = format!("/api/v1/reports/funnel?pipeline_id={p}&period=month&date=2026-11-15");
+    let f = app.get(&url).bearer(li).send().expect(200).json();
+    assert_eq!(f["period"]["from"], "2026-11-01");
+    assert_eq!(f["period"]["to"], "2026-11-30");
+    assert_eq!(f["period"]["starts_at"], "2026-10-31T16:00:00Z");
+    let stages = f["stages"].as_array().unwrap();
+    assert_eq!(stages.len(), 3, "open stages and won: {f}");
+    let s = &stages[0];
+    assert_eq!(
+        (s["name"].as_str(), s["entered"].as_u64(), s["advanced"].as_u64()),
+        (Some("初步接洽"), Some(4), Some(2))
+    );
+    assert_eq!(s["conversion_bp"], 5000);
+    assert_eq!(s["below_target"], false);
+    assert_eq!(
+        (s["open_count"].as_u64(), s["open_amount"]["amount"].as_i64()),
+        (Some(1), Some(200))
+    );
+    assert_eq!(s["weighted_amount"], json!({"amount": 20, "currency": "CNY"}));
+    // stays that ended in November: 2, 4, 1 and 32 days
+    assert_eq!(
+        (s["stays"].as_u64(), s["median_days"].as_f64(), s["mean_days"].as_f64()),
+        (Some(4), Some(3.0), Some(9.75))
+    );
+    let s = &stages[1];
+    assert_eq!((s["entered"].as_u64(), s["advanced"].as_u64()), (Some(3), Some(1)));
+    assert_eq!(s["conversion_bp"], 3333);
+    assert_eq!(s["below_target"], true, "33 % is below the 80 % target");
+    assert_eq!(
+        (s["open_count"].as_u64(), s["open_amount"]["amount"].as_i64()),
+        (Some(2), Some(500))
+    );
+    assert_eq!(s["weighted_amount"]["amount"], 250);
+    assert_eq!(s["median_days"], 2.0);
+    assert_eq!(
+        (stages[2]["kind"].as_str(), stages[2]["entered"].as_u64()),
+        (Some("won"), Some(1))
+    );
+    assert_eq!((f["won"].as_u64(), f["lost"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(f["won_amount"]["amount"], 1000);
+    assert_eq!(f["win_rate_bp"], 5000);
+    assert_eq!(f["average_cycle_days"], 4.0);
+    assert_eq!(f["open_deals"], 3);
+    // 3 open deals x 1000 average won x 50 % / 4 days
+    assert_eq!(f["velocity_per_day"], json!({"amount": 375, "currency": "CNY"}));
+    assert_eq!(f["negotiation_stage_id"], s2);
+    let rounds = f["by_negotiation_rounds"].as_array().unwrap();
+    assert_eq!(
+        (
+            rounds[0]["rounds"].as_u64(),
+            rounds[0]["closed"].as_u64(),
+            rounds[0]["won"].as_u64()
+        ),
+        (Some(0), Some(1), Some(0))
+    );
+    assert_eq!(
+        (rounds[1]["closed"].as_u64(), rounds[1]["won"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(rounds[1]["close_rate_bp"], 10_000);
+    // the same period given as dates
+    let same = app
+        .get(&format!(
+            "/api/v1/reports/funnel?pipeline_id={p}&from=2026-11-01&to=2026-11-30"
+        ))
+        .bearer(&t.admin)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(same["stages"], f["stages"]);
+    // another team's rep sees none of it; December saw no entries
+    let theirs = app.get(&url).bearer(&t.wang.token).send().expect(200).json();
+    assert_eq!(
+        (theirs["open_deals"].as_u64(), theirs["stages"][0]["entered"].as_u64()),
+        (Some(0), Some(0))
+    );
+    let december = app
+        .get(&format!(
+            "/api/v1/reports/funnel?pipeline_id={p}&period=month&date=2026-12-01"
+        ))
+        .bearer(li)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(december["stages"][0]["entered"], 0);
+    assert_eq!(december["stages"][0]["conversion_bp"], Value::Null);
+    assert_eq!(december["win_rate_bp"], Value::Null);
+    assert_eq!(december["open_deals"], 3);
+    // bad parameters are named
+    for (query, field) in [
+        ("period=fortnight", "period"),
+        ("from=2026-11-30&to=2026-11-01", "to"),
+        ("from=2026-11-01", "to"),
+        ("pipeline_id=999999", "pipeline_id"),
+        ("negotiation_stage_id=999999", "negotiation_stage_id"),
+    ] {
+        let p = app
+            .get(&format!("/api/v1/reports/funnel?{query}"))
+            .bearer(li)
+            .send()
+            .problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["field"], field, "{query}");
+    }
+    let p = app
+        .get("/api/v1/reports/funnel?colour=red")
+        .bearer(li)
+        .send()
+        .problem(400, "invalid_query");
+    assert_eq!(p["errors"][0]["field"], "colour");
+}
