@@ -5,7 +5,7 @@
 //! winner is read and named.
 
 use chrono::{DateTime, Utc};
-use diesel::Connection;
+use diesel::prelude::*;
 use domain::customer::Grade;
 use domain::scope::{Access, DataScope};
 use serde_json::json;
@@ -353,6 +353,16 @@ pub fn update(
     }
     if before.grade != after.grade {
         diff.insert("grade".into(), json!([before.grade, after.grade]));
+        diesel::insert_into(crate::schema::grade_changes::table)
+            .values((
+                crate::schema::grade_changes::customer_id.eq(id),
+                crate::schema::grade_changes::from_grade.eq(&before.grade),
+                crate::schema::grade_changes::to_grade.eq(&after.grade),
+                crate::schema::grade_changes::owner_id.eq(after.owner_id),
+                crate::schema::grade_changes::changed_by.eq(actor.user_id),
+                crate::schema::grade_changes::changed_at.eq(crate::naive(now)),
+            ))
+            .execute(conn)?;
     }
     if !diff.is_empty() {
         let detail = serde_json::Value::Object(diff).to_string();

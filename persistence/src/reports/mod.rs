@@ -11,6 +11,7 @@ use crate::{DbConn, RepoError, departments};
 pub mod customer_analysis;
 pub mod forecast;
 pub mod funnel;
+pub mod kpi;
 pub mod rankings;
 pub mod workbench;
 

@@ -120,3 +120,15 @@ diesel::table! {
         customer_id -> BigInt,
     }
 }
+
+diesel::table! {
+    grade_changes (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        from_grade -> Text,
+        to_grade -> Text,
+        owner_id -> Nullable<BigInt>,
+        changed_by -> Nullable<BigInt>,
+        changed_at -> Timestamp,
+    }
+}

@@ -44,5 +44,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_wins,
     targets,
     products,
-    line_items
+    line_items,
+    grade_changes
 );

@@ -4,6 +4,7 @@
 mod customers;
 mod forecast;
 mod funnel;
+mod kpi;
 mod rankings;
 
 use crm_tests::{CustomerBuilder, TestApp, TestUser};

@@ -11,11 +11,13 @@ use crate::error::{ApiError, FieldError};
 mod customers;
 mod forecast;
 mod funnel;
+mod kpi;
 mod rankings;
 
 pub use customers::customers_report;
 pub use forecast::forecast_report;
 pub use funnel::funnel_report;
+pub use kpi::{get_activity_targets, kpi_report, put_activity_targets};
 pub use rankings::rankings_report;
 
 /// The period a report covers: `period` around `date`, or `from` to `to`.
@@ -27,44 +29,22 @@ pub struct PeriodQuery {
     pub to: Option<NaiveDate>,
 }
 
-/// Declares a report's query: the period, the scope filters and the
-/// report's own parameters, unknown parameters refused.
+/// Declares a report's query: the period, the department, the owner and
+/// customer filters and the report's own parameters, unknown parameters
+/// refused.
 macro_rules! report_query {
     ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident : $ty:ty),* $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
-        #[serde(deny_unknown_fields)]
-        #[into_params(parameter_in = Query)]
-        pub struct $name {
-            /// day, week (Monday to Sunday), month (default), quarter or year, in the organisation's time zone.
-            pub period: Option<String>,
-            /// A day inside the period; default today.
-            pub date: Option<chrono::NaiveDate>,
-            /// First day of an explicit period (with `to`, instead of `period` and `date`).
-            pub from: Option<chrono::NaiveDate>,
-            /// Last day of an explicit period, included.
-            pub to: Option<chrono::NaiveDate>,
+        $crate::routes::reports::team_query!($(#[$meta])* $name {
             /// Only this owner's records.
-            pub owner_id: Option<i64>,
-            /// Only records owned in this department and its subtree.
-            pub department_id: Option<i64>,
+            owner_id: Option<i64>,
             /// Only customers of this region, industry or source.
-            pub region: Option<String>,
-            pub industry: Option<String>,
-            pub source: Option<String>,
-            $($(#[$fmeta])* pub $field: $ty),*
-        }
+            region: Option<String>,
+            industry: Option<String>,
+            source: Option<String>,
+            $($(#[$fmeta])* $field: $ty),*
+        });
 
         impl $name {
-            pub fn period(&self) -> $crate::routes::reports::PeriodQuery {
-                $crate::routes::reports::PeriodQuery {
-                    period: self.period.clone(),
-                    date: self.date,
-                    from: self.from,
-                    to: self.to,
-                }
-            }
-
             pub fn filter(&self) -> persistence::reports::ReportFilter {
                 persistence::reports::ReportFilter {
                     owner_id: self.owner_id,
@@ -79,6 +59,59 @@ macro_rules! report_query {
 }
 
 pub(crate) use report_query;
+
+/// Declares the query of a report on reps: the period, an optional
+/// department and the report's own parameters, unknown parameters refused.
+macro_rules! team_query {
+    ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+        #[serde(deny_unknown_fields)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            /// day, week (Monday to Sunday), month (default), quarter or year, in the organisation's time zone.
+            pub period: Option<String>,
+            /// A day inside the period; default today.
+            pub date: Option<chrono::NaiveDate>,
+            /// First day of an explicit period (with `to`).
+            pub from: Option<chrono::NaiveDate>,
+            /// Last day of an explicit period, included.
+            pub to: Option<chrono::NaiveDate>,
+            /// Only reps (or records owned) in this department and its subtree.
+            pub department_id: Option<i64>,
+            $($(#[$fmeta])* pub $field: $ty),*
+        }
+
+        impl $name {
+            pub fn period(&self) -> $crate::routes::reports::PeriodQuery {
+                $crate::routes::reports::PeriodQuery {
+                    period: self.period.clone(),
+                    date: self.date,
+                    from: self.from,
+                    to: self.to,
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use team_query;
+
+/// The reps a report on reps covers: the caller's reach (admin everyone,
+/// manager the subtree, rep themselves), narrowed to `department`'s subtree.
+pub fn team_reps(
+    conn: &mut persistence::DbConn,
+    scope: &domain::scope::DataScope,
+    department: Option<i64>,
+) -> Result<Vec<persistence::reports::rankings::Rep>, ApiError> {
+    let mut reps = persistence::reports::rankings::reps(conn, scope)?;
+    if let Some(d) = department {
+        let tree = persistence::departments::parent_map(conn)?;
+        let within = domain::org::subtree(&tree, d);
+        reps.retain(|r| r.department_id.is_some_and(|rd| within.contains(&rd)));
+    }
+    Ok(reps)
+}
 
 /// Longest explicit period.
 const MAX_DAYS: i64 = 3 * 366;

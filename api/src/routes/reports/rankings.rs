@@ -3,14 +3,13 @@
 //! caller's scope.
 
 use actix_web::{HttpResponse, get, web};
-use chrono::NaiveDate;
 use domain::reports::rankings::{self as rules, Measure};
 use persistence::reports::rankings;
 use persistence::{contracts, now_utc, settings};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use super::{PeriodDto, PeriodQuery};
+use super::PeriodDto;
 use crate::caller::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::extract::Query;
@@ -18,23 +17,10 @@ use crate::routes::opportunities::Money;
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct RankingsQuery {
-    /// day, week (Monday to Sunday), month (default), quarter or year, in the organisation's time zone.
-    pub period: Option<String>,
-    /// A day inside the period; default today.
-    pub date: Option<NaiveDate>,
-    /// First day of an explicit period (with `to`).
-    pub from: Option<NaiveDate>,
-    /// Last day of an explicit period, included.
-    pub to: Option<NaiveDate>,
-    /// Only reps of this department and its subtree.
-    pub department_id: Option<i64>,
+super::team_query!(RankingsQuery {
     /// contract_amount (default), collected_amount, new_customers, activities or win_rate.
-    pub sort: Option<String>,
-}
+    sort: Option<String>,
+});
 
 /// A rep's place on each measure (1 = best; ties share a place).
 #[derive(Debug, Serialize, ToSchema)]
@@ -104,24 +90,14 @@ pub async fn rankings_report(
             )])
         })?,
     };
-    let period = PeriodQuery {
-        period: q.period.clone(),
-        date: q.date,
-        from: q.from,
-        to: q.to,
-    };
+    let period = q.period();
     let report = state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
             let tz = settings::zone(conn)?;
             let dates = period.dates(domain::calendar::today(now_utc(), tz))?;
             let currency = contracts::policy(conn)?.currency;
-            let mut reps = rankings::reps(conn, &scope)?;
-            if let Some(d) = q.department_id {
-                let tree = persistence::departments::parent_map(conn)?;
-                let within = domain::org::subtree(&tree, d);
-                reps.retain(|r| r.department_id.is_some_and(|rd| within.contains(&rd)));
-            }
+            let reps = super::team_reps(conn, &scope, q.department_id)?;
             let ids: Vec<i64> = reps.iter().map(|r| r.id).collect();
             let figures = rankings::figures(conn, &ids, (dates.start, dates.end), dates.instants(tz))?;
             let places: Vec<_> = Measure::ALL.iter().map(|m| rules::places(&figures, *m)).collect();
