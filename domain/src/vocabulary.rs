@@ -58,6 +58,17 @@ words! {
         Quarter = "quarter",
         Year = "year",
     }
+    /// A work report's (日报/周报/月报) period.
+    WorkReportKind {
+        Daily = "daily",
+        Weekly = "weekly",
+        Monthly = "monthly",
+    }
+    /// A work report is written as a draft, then submitted (and frozen).
+    WorkReportStatus {
+        Draft = "draft",
+        Submitted = "submitted",
+    }
     /// What a target (业绩目标) measures.
     Metric {
         ContractAmount = "contract_amount",

@@ -30,6 +30,7 @@ pub mod tasks;
 pub mod throttle;
 pub mod timeline;
 pub mod users;
+pub mod work_reports;
 
 pub use db::{Backend, Db, DbConn, ping, write_tx};
 pub use error::{Constraint, Found, RepoError};

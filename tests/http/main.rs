@@ -26,4 +26,5 @@ mod spec;
 mod targets;
 mod tasks;
 mod token_state;
+mod work_reports;
 mod workbench;

@@ -171,4 +171,26 @@ fn the_workbench_lists_a_users_day_in_one_call() {
         m["payments_overdue"].as_array().unwrap().is_empty(),
         "the manager's own are none"
     );
+    // nobody has sent the previous working day's daily report yet; li sends one
+    let day = d["daily_reports_day"].as_str().unwrap().to_owned();
+    let mut both = vec![mgr.id, li.id];
+    both.sort_unstable();
+    assert_eq!(d["missing_daily_reports"], json!(both));
+    let r = app
+        .post("/api/v1/work-reports")
+        .bearer(&li.token)
+        .json(&json!({"kind": "daily", "date": day, "summary": "拜访两家"}))
+        .expect(201)
+        .json();
+    app.post(&format!("/api/v1/work-reports/{}/submit", id(&r)))
+        .bearer(&li.token)
+        .send()
+        .expect(200);
+    let m = app
+        .get("/api/v1/me/workbench")
+        .bearer(&mgr.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(m["department"]["missing_daily_reports"], json!([mgr.id]));
 }

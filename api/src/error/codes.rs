@@ -99,6 +99,10 @@ error_codes! {
     ContractNumberTaken = "contract_number_taken",
     /// The contract is not in a state that allows this (e.g. editing one that is not a draft).
     ContractState = "contract_state",
+    /// The caller has a work report of this kind for this period already (`context.id`).
+    WorkReportExists = "work_report_exists",
+    /// The work report is submitted and can no longer change.
+    WorkReportSubmitted = "work_report_submitted",
     /// The lead is converted or disqualified.
     LeadClosed = "lead_closed",
     /// The change breaks a rule about users (e.g. the last admin).

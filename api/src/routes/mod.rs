@@ -32,6 +32,7 @@ pub mod tasks;
 pub mod timeline;
 pub mod transfer;
 pub mod users;
+pub mod work_reports;
 pub mod workbench;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -52,6 +53,13 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(products::get_contract_lines)
         .service(targets::save_plan)
         .service(targets::target_progress)
+        .service(work_reports::missing_work_reports)
+        .service(work_reports::list_work_reports)
+        .service(work_reports::create_work_report)
+        .service(work_reports::get_work_report)
+        .service(work_reports::update_work_report)
+        .service(work_reports::submit_work_report)
+        .service(work_reports::comment_work_report)
         .service(reports::funnel_report)
         .service(reports::kpi_report)
         .service(reports::get_activity_targets)

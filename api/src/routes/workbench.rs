@@ -7,9 +7,10 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::calendar::{self, Period};
 use domain::scope::DataScope;
 use domain::vocabulary::PlanStatus;
+use domain::vocabulary::WorkReportKind;
 use persistence::contracts::{self, ReceivableFilter};
 use persistence::reports::workbench::{self as wb, HotDeal, Owners};
-use persistence::{now_utc, settings};
+use persistence::{now_utc, settings, work_reports};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -84,6 +85,10 @@ pub struct DepartmentFigures {
     pub not_contacted: Vec<NotContacted>,
     /// Open leads past their first-contact deadline.
     pub overdue_leads: i64,
+    /// The previous working day (Monday to Friday) and the team members
+    /// without a submitted daily report for it.
+    pub daily_reports_day: NaiveDate,
+    pub missing_daily_reports: Vec<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -175,6 +180,10 @@ pub async fn my_workbench(state: web::Data<AppState>, user: AuthUser) -> Result<
                     };
                     let (late, soon): (Vec<_>, Vec<_>) = all.iter().partition(|(s, _)| s.status == PlanStatus::Overdue);
                     let (open_deals, weighted) = wb::open_pipeline(conn, &team)?;
+                    let report_day = domain::reports::work::previous_working_day(today);
+                    let mut members = team.clone();
+                    members.sort_unstable();
+                    let done = work_reports::submitted_by(conn, &members, WorkReportKind::Daily, report_day)?;
                     let money = |amount: i64| Money {
                         amount,
                         currency: currency.clone(),
@@ -189,6 +198,8 @@ pub async fn my_workbench(state: web::Data<AppState>, user: AuthUser) -> Result<
                         weighted_pipeline: money(weighted),
                         not_contacted: not_contacted(conn, Owners::Users(&team), now)?,
                         overdue_leads: wb::overdue_leads(conn, &team, now)?,
+                        daily_reports_day: report_day,
+                        missing_daily_reports: domain::reports::work::missing(&members, &done),
                     })
                 }
                 _ => None,

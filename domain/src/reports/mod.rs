@@ -6,6 +6,7 @@ pub mod forecast;
 pub mod funnel;
 pub mod kpi;
 pub mod rankings;
+pub mod work;
 
 #[cfg(test)]
 mod tests;

@@ -45,5 +45,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     targets,
     products,
     line_items,
-    grade_changes
+    grade_changes,
+    work_reports,
+    work_report_comments
 );

@@ -98,3 +98,33 @@ diesel::table! {
         locked_until -> Timestamp,
     }
 }
+
+diesel::table! {
+    work_reports (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        department_id -> Nullable<BigInt>,
+        kind -> Text,
+        period_start -> Date,
+        period_end -> Date,
+        figures -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        problems -> Nullable<Text>,
+        plan -> Nullable<Text>,
+        status -> Text,
+        submitted_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    work_report_comments (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        author_id -> BigInt,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE work_report_comments;
+DROP TABLE work_reports;
