@@ -41,6 +41,7 @@ bench: pg-up
 	$(CARGO) bench -p crm-tests --bench lead_import
 	$(CARGO) bench -p crm-tests --bench similar_names
 	$(CARGO) bench -p crm-tests --bench handover
+	$(CARGO) bench -p crm-tests --bench reports
 
 ## openapi: regenerate the committed spec from the code
 openapi:

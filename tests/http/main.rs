@@ -15,6 +15,7 @@ mod errors;
 mod hostile_input;
 mod idempotency;
 mod leads;
+mod leak_matrix;
 mod nodes;
 mod opportunities;
 mod org;

@@ -131,6 +131,38 @@ fn stored(conn: &mut DbConn, id: i64) -> std::result::Result<Stored, RepoError> 
     customers::load_stored(conn, row)
 }
 
+/// How long after a claim a losing claimer is told "already claimed".
+const CLAIM_RACE_WINDOW_HOURS: i64 = 24;
+
+/// The answer to a claim of an owned customer: "already claimed" to its
+/// owner, or when it left the pool by a claim in the last day (the claimer
+/// saw it there); otherwise "not found", so a claim never tells anyone that
+/// another team's customer exists.
+fn taken(
+    conn: &mut DbConn,
+    id: i64,
+    owner_id: i64,
+    claimer: i64,
+    now: DateTime<Utc>,
+) -> std::result::Result<PoolError, RepoError> {
+    if owner_id == claimer {
+        return Ok(PoolError::Taken { owner_id });
+    }
+    let since = naive(now - chrono::Duration::hours(CLAIM_RACE_WINDOW_HOURS));
+    let recently: i64 = pool_events::table
+        .filter(pool_events::customer_id.eq(id))
+        .filter(pool_events::kind.eq("claimed"))
+        .filter(pool_events::user_id.eq(owner_id))
+        .filter(pool_events::at.ge(since))
+        .count()
+        .get_result(conn)?;
+    Ok(if recently > 0 {
+        PoolError::Taken { owner_id }
+    } else {
+        PoolError::NotFound
+    })
+}
+
 /// Claims pool customer `id` for `claimer` (the caller, or the owner of a
 /// lead being converted), within the pool rules; `actor` is who asked.
 pub fn claim(conn: &mut DbConn, claimer: i64, actor: i64, id: i64, now: DateTime<Utc>) -> Result<Stored> {
@@ -145,7 +177,7 @@ pub fn claim(conn: &mut DbConn, claimer: i64, actor: i64, id: i64, now: DateTime
         .optional()?;
     let row = row.ok_or(PoolError::NotFound)?;
     if let Some(owner_id) = row.owner_id {
-        return Err(PoolError::Taken { owner_id });
+        return Err(taken(conn, id, owner_id, claimer, now)?);
     }
     let policy = policy(conn)?;
     let who = claimant(conn, claimer, now)?;
@@ -172,7 +204,10 @@ pub fn claim(conn: &mut DbConn, claimer: i64, actor: i64, id: i64, now: DateTime
     if n == 0 {
         // another claim committed between our read and our update
         let owner_id = c::table.find(id).select(c::owner_id).first::<Option<i64>>(conn)?;
-        return Err(owner_id.map_or(PoolError::NotFound, |owner_id| PoolError::Taken { owner_id }));
+        return Err(match owner_id {
+            Some(owner_id) => taken(conn, id, owner_id, claimer, now)?,
+            None => PoolError::NotFound,
+        });
     }
     event(conn, id, "claimed", Some(claimer), Some(actor), None, now)?;
     let detail = json!({ "owner_id": [null, claimer] }).to_string();

@@ -1,0 +1,329 @@
+//! Reports at scale: a data generator writes 1,000,000 customers (Chinese
+//! and English company names), one deal each with its stage history, five
+//! activities each, and a contract, a payment and a first win for every won
+//! deal, behind the API's back; then the funnel, customer analysis,
+//! forecast, rankings, KPIs and workbench answers are timed over HTTP (the
+//! median of a few calls, as an admin and as a rep). `CRM_BENCH_CUSTOMERS`
+//! changes the size. Run with `make bench`; writes its section of
+//! docs/benchmarks.md. A benchmark, not a test: nothing here passes or fails
+//! on speed.
+
+#![allow(clippy::unwrap_used)]
+
+use std::time::Instant;
+
+use crm_tests::{TestApp, TestUser};
+use serde_json::Value;
+
+const REPS: i64 = 50;
+const DEPARTMENTS: i64 = 5;
+const ROUNDS: usize = 3;
+
+struct Sql {
+    postgres: bool,
+}
+
+impl Sql {
+    /// `SELECT i FROM seq` for i in 1..=n.
+    fn seq(&self, n: i64) -> String {
+        if self.postgres {
+            format!("seq(i) AS (SELECT generate_series(1, {n})::bigint)")
+        } else {
+            format!("seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < {n})")
+        }
+    }
+
+    /// A timestamp `days` days after `base` (an SQL expression or literal).
+    fn ts(&self, base: &str, days: &str) -> String {
+        if self.postgres {
+            format!("(CAST({base} AS TIMESTAMP) + ({days}) * INTERVAL '1 day')")
+        } else {
+            format!("datetime({base}, '+' || ({days}) || ' days')")
+        }
+    }
+
+    fn date(&self, base: &str, days: &str) -> String {
+        if self.postgres {
+            format!("(CAST({base} AS DATE) + CAST({days} AS INTEGER))")
+        } else {
+            format!("date({base}, '+' || ({days}) || ' days')")
+        }
+    }
+}
+
+fn pick(list: &[&str], expr: &str) -> String {
+    let arms: String = list
+        .iter()
+        .enumerate()
+        .map(|(k, v)| format!(" WHEN {k} THEN '{v}'"))
+        .collect();
+    format!("(CASE ({expr}) % {}{arms} END)", list.len())
+}
+
+/// Writes the data set; returns what was written.
+fn generate(app: &TestApp, s: &Sql, customers: i64, first_rep: i64, stages: &[(i64, String)]) -> Vec<(String, f64)> {
+    let mut timings = Vec::new();
+    let mut step = |what: &str, sql: String| {
+        let t = Instant::now();
+        app.sql(&sql);
+        timings.push((what.to_owned(), t.elapsed().as_secs_f64()));
+    };
+    let owner = format!("({first_rep} + (i % {REPS}))");
+    let day = "(i % 365)";
+    let base = "'2026-01-01 01:00:00'";
+    let name = format!(
+        "(CASE WHEN i % 4 = 0 THEN 'Acme Trading ' || i || ' Ltd' ELSE {} || '华信' || i || {} END)",
+        pick(&["北京", "上海", "广州", "深圳", "杭州", "成都", "武汉", "南京"], "i"),
+        pick(
+            &["科技有限公司", "贸易有限公司", "实业有限公司", "电子有限公司"],
+            "i / 7"
+        )
+    );
+    step(
+        "customers",
+        format!(
+            "WITH RECURSIVE {} INSERT INTO customers (name, name_key, name_key_rev, grade, industry, region, \
+             source, size_band, owner_id, owned_since, dealt, created_by, created_at, updated_at, last_contacted_at) \
+             SELECT {name}, 'bench' || i, '-', {}, {}, {}, {}, {}, {owner}, {ts}, (i % 6 = 4), {owner}, {ts}, {ts}, {}
+             FROM seq",
+            s.seq(customers),
+            pick(&["A", "B", "C"], "i"),
+            pick(&["manufacturing", "retail", "it", "finance", "services"], "i / 3"),
+            pick(&["east", "north", "south", "west"], "i / 5"),
+            pick(&["website", "referral", "trade_show", "cold_call"], "i / 11"),
+            pick(&["1-49", "50-199", "200-999", "1000+"], "i / 13"),
+            s.ts(base, &format!("{day} + (i % 30)")),
+            ts = s.ts(base, day),
+        ),
+    );
+    // stage ordinal k = id % (open + 2): the open stages, then won, then lost
+    let open: Vec<i64> = stages.iter().filter(|(_, k)| k == "open").map(|(id, _)| *id).collect();
+    let won = stages.iter().find(|(_, k)| k == "won").unwrap().0;
+    let lost = stages.iter().find(|(_, k)| k == "lost").unwrap().0;
+    let kinds = i64::try_from(open.len()).unwrap() + 2;
+    let mut by_ordinal: Vec<(i64, &str)> = open.iter().map(|id| (*id, "open")).collect();
+    by_ordinal.push((won, "won"));
+    by_ordinal.push((lost, "lost"));
+    let stage_of: String = by_ordinal
+        .iter()
+        .enumerate()
+        .map(|(k, (id, _))| format!(" WHEN {k} THEN {id}"))
+        .collect();
+    let status_of: String = by_ordinal
+        .iter()
+        .enumerate()
+        .map(|(k, (_, st))| format!(" WHEN {k} THEN '{st}'"))
+        .collect();
+    let pipeline: i64 = app.count(&format!("SELECT pipeline_id AS n FROM stages WHERE id = {won}"));
+    step(
+        "deals",
+        format!(
+            "INSERT INTO opportunities (customer_id, pipeline_id, stage_id, title, amount, currency, \
+             expected_close_date, owner_id, status, stage_entered_at, closed_at, created_at, updated_at) \
+             SELECT c.id, {pipeline}, CASE c.id % {kinds}{stage_of} END, 'deal ' || c.id, \
+             10000 + (c.id % 1000) * 1000, 'CNY', {}, c.owner_id, CASE c.id % {kinds}{status_of} END, \
+             c.created_at, CASE WHEN c.id % {kinds} >= {} THEN {} END, c.created_at, c.created_at \
+             FROM customers c",
+            s.date("'2026-01-01'", "c.id % 540"),
+            kinds - 2,
+            s.ts("c.created_at", "20"),
+        ),
+    );
+    // each deal's path: into the first stage, then one stage every 3 days
+    let mut path = Vec::new();
+    for (k, (stage, status)) in by_ordinal.iter().enumerate() {
+        let steps: Vec<i64> = match *status {
+            "lost" => vec![open[0], *stage],
+            "won" => open.iter().copied().chain([*stage]).collect(),
+            _ => open[..=k].to_vec(),
+        };
+        for (j, to) in steps.iter().enumerate() {
+            let from = if j == 0 {
+                "NULL".to_owned()
+            } else {
+                steps[j - 1].to_string()
+            };
+            path.push(format!("({stage}, {from}, {to}, {})", j * 3));
+        }
+    }
+    step(
+        "stage history",
+        format!(
+            "WITH p(stage_id, from_id, to_id, day) AS (VALUES {}) \
+             INSERT INTO stage_changes (opportunity_id, from_stage_id, to_stage_id, changed_by, changed_at, seconds_in_from) \
+             SELECT o.id, p.from_id, p.to_id, o.owner_id, {}, CASE WHEN p.day = 0 THEN 0 ELSE 259200 END \
+             FROM opportunities o JOIN p ON p.stage_id = o.stage_id",
+            path.join(", "),
+            s.ts("o.created_at", "p.day"),
+        ),
+    );
+    step(
+        "activities",
+        format!(
+            "WITH RECURSIVE {} INSERT INTO activities (customer_id, opportunity_id, kind, occurred_at, created_by, \
+             created_at, key_person_met) \
+             SELECT c.id, o.id, {}, {}, c.owner_id, c.created_at, (seq.i = 2) \
+             FROM customers c JOIN opportunities o ON o.customer_id = c.id CROSS JOIN seq",
+            s.seq(5),
+            pick(&["call", "visit", "email", "meeting", "wechat"], "seq.i + c.id"),
+            s.ts("c.created_at", "seq.i * 5 + c.id % 7"),
+        ),
+    );
+    step(
+        "contracts",
+        format!(
+            "INSERT INTO contracts (number, customer_id, opportunity_id, title, amount, currency, signed_on, \
+             owner_id, department_id, status, created_at, updated_at) \
+             SELECT 'B-' || o.id, o.customer_id, o.id, 'contract', o.amount, 'CNY', {}, o.owner_id, \
+             u.department_id, 'approved', o.closed_at, o.closed_at \
+             FROM opportunities o JOIN users u ON u.id = o.owner_id WHERE o.status = 'won'",
+            s.date("o.closed_at", "0"),
+        ),
+    );
+    step(
+        "payments and first wins",
+        format!(
+            "INSERT INTO payments (contract_id, amount, received_on, owner_id, department_id, created_at) \
+             SELECT id, amount / 2, {}, owner_id, department_id, created_at FROM contracts",
+            s.date("signed_on", "10"),
+        ),
+    );
+    step(
+        "first wins",
+        "INSERT INTO customer_wins (customer_id, won_on, owner_id, department_id, contract_id) \
+         SELECT customer_id, signed_on, owner_id, department_id, id FROM contracts"
+            .to_owned(),
+    );
+    step(
+        "analyze",
+        if s.postgres { "VACUUM ANALYZE" } else { "ANALYZE" }.to_owned(),
+    );
+    timings
+}
+
+fn median_ms(app: &TestApp, token: &str, path: &str) -> (f64, Value) {
+    let mut times = Vec::new();
+    let mut body = Value::Null;
+    for _ in 0..ROUNDS {
+        let t = Instant::now();
+        body = app.get(path).bearer(token).send().expect(200).json();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    (times[times.len() / 2], body)
+}
+
+fn run(postgres: bool, customers: i64) -> Vec<String> {
+    let name = if postgres { "PostgreSQL" } else { "SQLite" };
+    let app = TestApp::spawn_on(postgres, |_| {});
+    let admin = app.admin_token();
+    let departments: Vec<i64> = (0..DEPARTMENTS)
+        .map(|d| app.create_department(&admin, &format!("大区{d}"), None))
+        .collect();
+    let mut reps: Vec<TestUser> = Vec::new();
+    for r in 0..REPS {
+        let d = departments[usize::try_from(r % DEPARTMENTS).unwrap()];
+        reps.push(app.user(&admin, &format!("rep{r}@example.com"), "rep", Some(d)));
+    }
+    let first_rep = reps[0].id;
+    assert_eq!(
+        reps[usize::try_from(REPS - 1).unwrap()].id,
+        first_rep + REPS - 1,
+        "rep ids are consecutive"
+    );
+    let pipelines = app.get("/api/v1/pipelines").bearer(&admin).send().expect(200).json();
+    let default = pipelines
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["is_default"] == true)
+        .unwrap();
+    let stages: Vec<(i64, String)> = default["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["id"].as_i64().unwrap(), s["kind"].as_str().unwrap().to_owned()))
+        .collect();
+    let t = Instant::now();
+    let steps = generate(&app, &Sql { postgres }, customers, first_rep, &stages);
+    let total = t.elapsed().as_secs_f64();
+    let counts = format!(
+        "{} customers, {} deals, {} stage changes, {} activities, {} contracts",
+        app.count("SELECT COUNT(*) AS n FROM customers"),
+        app.count("SELECT COUNT(*) AS n FROM opportunities"),
+        app.count("SELECT COUNT(*) AS n FROM stage_changes"),
+        app.count("SELECT COUNT(*) AS n FROM activities"),
+        app.count("SELECT COUNT(*) AS n FROM contracts"),
+    );
+    let detail: Vec<String> = steps.iter().map(|(w, s)| format!("{w} {s:.0} s")).collect();
+    let mut lines = vec![format!(
+        "| data set generated by SQL in {total:.0} s ({}) | {name} | | {counts} |",
+        detail.join(", ")
+    )];
+    let rep = &reps[0].token;
+    let probes: [(&str, &str, String); 8] = [
+        (
+            "funnel, a year, whole company",
+            "admin",
+            "/api/v1/reports/funnel?period=year&date=2026-06-01".into(),
+        ),
+        (
+            "funnel, a month, one rep",
+            "rep",
+            "/api/v1/reports/funnel?period=month&date=2026-06-01".into(),
+        ),
+        (
+            "customer analysis, a year, whole company",
+            "admin",
+            "/api/v1/reports/customers?period=year&date=2026-06-01".into(),
+        ),
+        (
+            "forecast 2026, whole company",
+            "admin",
+            "/api/v1/reports/forecast?year=2026".into(),
+        ),
+        (
+            "rankings, a year, all reps",
+            "admin",
+            "/api/v1/reports/rankings?period=year&date=2026-06-01".into(),
+        ),
+        (
+            "process KPIs, a month, all reps",
+            "admin",
+            "/api/v1/reports/kpis?period=month&date=2026-06-01".into(),
+        ),
+        ("workbench of a rep", "rep", "/api/v1/me/workbench".into()),
+        ("workbench of the admin", "admin", "/api/v1/me/workbench".into()),
+    ];
+    for (what, who, path) in probes {
+        let token = if who == "admin" { &admin } else { rep };
+        let (ms, _) = median_ms(&app, token, &path);
+        let line = format!("| {what} (`{path}`) | {name} | {ms:.0} ms | median of {ROUNDS} |");
+        println!("{line}");
+        lines.push(line);
+    }
+    lines
+}
+
+fn main() {
+    let customers: i64 = std::env::var("CRM_BENCH_CUSTOMERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let mut lines = Vec::new();
+    for (skip, postgres) in [("CRM_BENCH_SKIP_SQLITE", false), ("CRM_BENCH_SKIP_PG", true)] {
+        if std::env::var(skip).is_ok() {
+            continue;
+        }
+        lines.extend(run(postgres, customers));
+    }
+    crm_tests::write_bench_section(
+        "reports",
+        &format!(
+            "## Reports over {customers} customers (tests/benches/reports.rs)\n\n\
+             | measure | backend | result | notes |\n|---|---|---|---|\n{}",
+            lines.join("\n")
+        ),
+    );
+    println!("written to docs/benchmarks.md");
+}

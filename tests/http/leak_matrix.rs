@@ -1,0 +1,167 @@
+//! The leak matrix, generated from the OpenAPI document the server
+//! publishes: for every operation on a record of a team (a path with `{id}`),
+//! a rep of another team and a manager of another subtree try it on one of
+//! the east team's records and on an id that does not exist. Each answer
+//! must be the same for both (so nothing tells the record exists), never a
+//! 2xx and never a 5xx. A route added later joins by itself; a new kind of
+//! record fails the test until it is named below.
+
+use std::collections::HashMap;
+
+use crm_tests::{CustomerBuilder, TestApp, TestUser};
+use serde_json::{Value, json};
+
+/// Records that belong to the organisation, not to a team: their access is
+/// by role (admin writes), tested with their own routes.
+const ORGANISATION: [&str; 10] = [
+    "api-keys",
+    "departments",
+    "dictionaries",
+    "dictionary-entries",
+    "forms",
+    "lead-rules",
+    "pipelines",
+    "products",
+    "users",
+    "lead-forms",
+];
+
+const GHOST: i64 = 987_654_321;
+
+fn id(v: &Value) -> i64 {
+    v["id"].as_i64().unwrap()
+}
+
+/// One of each kind of team record, all the east rep's.
+fn records(app: &TestApp, li: &TestUser) -> HashMap<&'static str, i64> {
+    let t = &li.token;
+    let c = id(&CustomerBuilder::new("华东机密客户").create(app, t));
+    let post = |path: &str, body: Value| id(&app.post(path).bearer(t).json(&body).expect(201).json());
+    let contact = post(&format!("/api/v1/customers/{c}/contacts"), json!({"name": "张经理"}));
+    let lead = post(
+        "/api/v1/leads",
+        json!({"person_name": "王先生", "phone": "13911112222"}),
+    );
+    let deal = post("/api/v1/opportunities", json!({"customer_id": c, "title": "机密商机"}));
+    let activity = post(&format!("/api/v1/customers/{c}/activities"), json!({"kind": "call"}));
+    let task = post(
+        "/api/v1/tasks",
+        json!({"kind": "task", "title": "回电", "customer_id": c, "due_at": "2030-01-01T00:00:00Z"}),
+    );
+    let complaint = post(
+        &format!("/api/v1/customers/{c}/complaints"),
+        json!({"subject": "交货延迟", "severity": "high"}),
+    );
+    let contract = post(
+        "/api/v1/contracts",
+        json!({"number": "HT-LEAK", "customer_id": c, "title": "机密合同",
+               "amount": {"amount": 100, "currency": "CNY"}, "signed_on": "2026-11-01"}),
+    );
+    let report = post("/api/v1/work-reports", json!({"kind": "daily"}));
+    HashMap::from([
+        ("customers", c),
+        ("pool", c),
+        ("contacts", contact),
+        ("leads", lead),
+        ("opportunities", deal),
+        ("activities", activity),
+        ("tasks", task),
+        ("complaints", complaint),
+        ("contracts", contract),
+        ("work-reports", report),
+    ])
+}
+
+fn call(app: &TestApp, method: &str, path: &str, token: &str) -> (u16, String) {
+    let req = app.req(&method.to_uppercase(), path).bearer(token);
+    let res = match method {
+        "get" | "delete" => req.send(),
+        _ => req.json(&json!({})),
+    };
+    let code = serde_json::from_str::<Value>(&res.body)
+        .ok()
+        .and_then(|v| v["code"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    (res.status, code)
+}
+
+#[test]
+fn no_operation_on_a_record_tells_another_team_it_exists() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let east = app.create_department(&admin, "华东", None);
+    let north = app.create_department(&admin, "华北", None);
+    let li = app.user(&admin, "li@example.com", "rep", Some(east));
+    let wang = app.user(&admin, "wang@example.com", "rep", Some(north));
+    let north_mgr = app.user(&admin, "north-mgr@example.com", "manager", Some(north));
+    app.req("PUT", "/api/v1/settings/contracts")
+        .bearer(&admin)
+        .json(&json!({"currency": "CNY", "approval_above": 1_000_000}))
+        .expect(200);
+    let ids = records(&app, &li);
+    let spec: Value = serde_json::from_str(&api::openapi::spec_json()).unwrap();
+    let mut operations = 0;
+    let mut requests = 0;
+    let mut failures = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        if !path.contains("{id}") {
+            continue;
+        }
+        let resource = path.trim_start_matches("/api/v1/").split('/').next().unwrap();
+        if ORGANISATION.contains(&resource) {
+            continue;
+        }
+        let Some(record) = ids.get(resource) else {
+            panic!("{path}: a new kind of record; add one to `records` or to ORGANISATION");
+        };
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_none() {
+                continue;
+            }
+            operations += 1;
+            let real = path
+                .replace("{id}", &record.to_string())
+                .replace("{user_id}", &wang.id.to_string());
+            let ghost = path
+                .replace("{id}", &GHOST.to_string())
+                .replace("{user_id}", &wang.id.to_string());
+            for (who, token) in [
+                ("rep of another team", &wang.token),
+                ("manager of another subtree", &north_mgr.token),
+            ] {
+                let (status, code) = call(&app, method, &real, token);
+                let (ghost_status, ghost_code) = call(&app, method, &ghost, token);
+                requests += 2;
+                if status >= 500 || (200..300).contains(&status) || (status, &code) != (ghost_status, &ghost_code) {
+                    failures.push(format!(
+                        "{} {real} as a {who}: {status} {code} (a missing id: {ghost_status} {ghost_code})",
+                        method.to_uppercase()
+                    ));
+                }
+            }
+        }
+    }
+    println!("leak matrix: {operations} operations, {requests} requests");
+    assert!(
+        operations >= 40,
+        "the matrix covers every operation on a record: {operations}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} leaks:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    // and the records are still the owner's, unchanged
+    let c = app
+        .get(&format!("/api/v1/customers/{}", ids["customers"]))
+        .bearer(&li.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(
+        (c["owner"]["id"].as_i64(), c["name"].as_str()),
+        (Some(li.id), Some("华东机密客户")),
+        "{c}"
+    );
+}
