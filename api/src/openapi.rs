@@ -95,6 +95,7 @@ problem_response!(Unavailable, "The database does not answer.");
         (name = "products", description = "The product catalogue (产品) and line items of deals and contracts"),
         (name = "reports", description = "Reports (报表): funnel, forecast, customers, rankings; periods in the organisation's time zone, figures within the caller's scope"),
         (name = "work-reports", description = "Work reports (日报/周报/月报): figures from the records, the rep's words, submission, comments, who is missing"),
+        (name = "commissions", description = "Commission plans (提成方案) and monthly statements, approved and frozen by managers"),
         (name = "pool", description = "The public pool (公海): protection rules, claims, releases, locks"),
         (name = "dictionaries", description = "Picklists: industries, sources, regions, size bands"),
         (name = "health", description = "Liveness and readiness")

@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod calendar;
+pub mod commissions;
 pub mod contracts;
 pub mod customer;
 pub mod dedup;

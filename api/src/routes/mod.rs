@@ -4,6 +4,7 @@
 pub mod activities;
 pub mod api_keys;
 pub mod auth;
+pub mod commissions;
 pub mod complaints;
 pub mod contacts;
 pub mod contracts;
@@ -60,6 +61,12 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(work_reports::update_work_report)
         .service(work_reports::submit_work_report)
         .service(work_reports::comment_work_report)
+        .service(commissions::create_plan)
+        .service(commissions::list_plans)
+        .service(commissions::statements_csv)
+        .service(commissions::approve_statements)
+        .service(commissions::list_statements)
+        .service(commissions::get_statement)
         .service(reports::funnel_report)
         .service(reports::kpi_report)
         .service(reports::get_activity_targets)

@@ -47,5 +47,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     line_items,
     grade_changes,
     work_reports,
-    work_report_comments
+    work_report_comments,
+    commission_plans,
+    commission_statements
 );

@@ -103,3 +103,33 @@ diesel::table! {
         total -> BigInt,
     }
 }
+
+diesel::table! {
+    commission_plans (id) {
+        id -> BigInt,
+        name -> Text,
+        base -> Text,
+        tiers -> Text,
+        bonus_at_bp -> Nullable<Integer>,
+        bonus_amount -> Nullable<BigInt>,
+        department_id -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
+        valid_from -> Date,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    commission_statements (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        month -> Date,
+        plan_id -> Nullable<BigInt>,
+        body -> Text,
+        total -> BigInt,
+        settled -> BigInt,
+        approved_by -> Nullable<BigInt>,
+        approved_at -> Timestamp,
+    }
+}

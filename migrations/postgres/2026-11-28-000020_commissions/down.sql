@@ -1,0 +1,2 @@
+DROP TABLE commission_statements;
+DROP TABLE commission_plans;

@@ -1,0 +1,183 @@
+//! Commission statements: tiers of target attainment paid marginally, a
+//! bonus at the target, approval freezing a month, and a later change to an
+//! approved month paid as the next month's adjustment.
+
+use crm_tests::{CustomerBuilder, TestApp, TestUser};
+use serde_json::{Value, json};
+
+fn id(v: &Value) -> i64 {
+    v["id"].as_i64().unwrap()
+}
+
+fn contract(app: &TestApp, li: &TestUser, customer: i64, number: &str, amount: i64, signed_on: &str) -> i64 {
+    let k = id(&app
+        .post("/api/v1/contracts")
+        .bearer(&li.token)
+        .json(&json!({"number": number, "customer_id": customer, "title": "合同",
+                      "amount": {"amount": amount, "currency": "CNY"}, "signed_on": signed_on}))
+        .expect(201)
+        .json());
+    app.post(&format!("/api/v1/contracts/{k}/submit"))
+        .bearer(&li.token)
+        .send()
+        .expect(200);
+    k
+}
+
+/// li's November target is 100,000 (1,200,000 a year in equal months). The
+/// plan pays 3 % up to the target and 5 % above, and 2,000 at the target.
+/// Two contracts, 60,000 on 5 November and 70,000 on 20 November: the second
+/// crosses the target, so 3 % of 100,000 + 5 % of 30,000 + 2,000 = 6,500.
+#[test]
+fn a_statement_pays_tiers_and_bonus_and_an_approved_month_stays_frozen() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let east = app.create_department(&admin, "华东", None);
+    let north = app.create_department(&admin, "华北", None);
+    let mgr = app.user(&admin, "mgr@example.com", "manager", Some(east));
+    let li = app.user(&admin, "li@example.com", "rep", Some(east));
+    let wang = app.user(&admin, "wang@example.com", "rep", Some(north));
+    app.req("PUT", "/api/v1/settings/contracts")
+        .bearer(&admin)
+        .json(&json!({"currency": "CNY", "approval_above": 1_000_000}))
+        .expect(200);
+    app.req("PUT", "/api/v1/targets")
+        .bearer(&admin)
+        .json(
+            &json!({"year": 2026, "metric": "contract_amount", "total": 1_200_000, "split": "equal",
+                      "children": [{"department_id": east, "children": [{"user_id": li.id}]}]}),
+        )
+        .expect(200);
+    let plan = json!({"name": "华东提成", "base": "contract_amount", "department_id": east, "valid_from": "2026-01-01",
+                      "tiers": [{"up_to_bp": 10000, "rate_bp": 300}, {"up_to_bp": null, "rate_bp": 500}],
+                      "bonus": {"at_bp": 10000, "amount": 2000}});
+    app.post("/api/v1/commissions/plans")
+        .bearer(&li.token)
+        .json(&plan)
+        .problem(403, "forbidden");
+    let mut bad = plan.clone();
+    bad["tiers"][0]["up_to_bp"] = Value::Null;
+    let p = app
+        .post("/api/v1/commissions/plans")
+        .bearer(&admin)
+        .json(&bad)
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "tiers.0.up_to_bp");
+    app.post("/api/v1/commissions/plans")
+        .bearer(&admin)
+        .json(&plan)
+        .expect(201);
+    let c = id(&CustomerBuilder::new("提成客户").create(&app, &li.token));
+    let k1 = contract(&app, &li, c, "HT-1", 60_000, "2026-11-05");
+    contract(&app, &li, c, "HT-2", 70_000, "2026-11-20");
+    app.post(&format!("/api/v1/contracts/{k1}/payments"))
+        .bearer(&li.token)
+        .json(&json!({"amount": {"amount": 10_000, "currency": "CNY"}, "received_on": "2026-11-25"}))
+        .expect(201);
+
+    let mine = format!("/api/v1/commissions/statements/{}?month=2026-11", li.id);
+    let s = app.get(&mine).bearer(&li.token).send().expect(200).json();
+    assert_eq!(s["status"], "open");
+    assert_eq!(s["plan_name"], "华东提成");
+    assert_eq!(
+        (s["target"]["amount"].as_i64(), s["actual"]["amount"].as_i64()),
+        (Some(100_000), Some(130_000))
+    );
+    assert_eq!(
+        (s["attainment_bp"].as_i64(), s["tier"].as_u64()),
+        (Some(13_000), Some(1))
+    );
+    assert_eq!(
+        (s["commission"]["amount"].as_i64(), s["bonus"]["amount"].as_i64()),
+        (Some(4_500), Some(2_000))
+    );
+    assert_eq!(s["total"], json!({"amount": 6_500, "currency": "CNY"}));
+    let lines: Vec<&str> = s["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["reference"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        lines,
+        ["HT-1", "HT-2"],
+        "contracts count on a contract-amount plan, the payment does not"
+    );
+    // nobody else's
+    app.get(&mine).bearer(&wang.token).send().problem(404, "not_found");
+    let theirs = app
+        .get("/api/v1/commissions/statements?month=2026-11")
+        .bearer(&wang.token)
+        .send()
+        .expect(200)
+        .json();
+    let users: Vec<i64> = theirs["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["user_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(users, [wang.id]);
+    // the manager approves November; a rep may not
+    app.post("/api/v1/commissions/statements/approve")
+        .bearer(&li.token)
+        .json(&json!({"month": "2026-11"}))
+        .problem(403, "forbidden");
+    let a = app
+        .post("/api/v1/commissions/statements/approve")
+        .bearer(&mgr.token)
+        .json(&json!({"month": "2026-11"}))
+        .expect(200)
+        .json();
+    assert_eq!(a["approved"], 1, "li; not the manager's own");
+    // a contract backdated into November after approval: November stays, December adjusts
+    contract(&app, &li, c, "HT-3", 10_000, "2026-11-28");
+    let nov = app.get(&mine).bearer(&li.token).send().expect(200).json();
+    assert_eq!(
+        (nov["status"].as_str(), nov["total"]["amount"].as_i64()),
+        (Some("approved"), Some(6_500))
+    );
+    assert_eq!(nov["lines"].as_array().unwrap().len(), 2);
+    let dec_path = format!("/api/v1/commissions/statements/{}?month=2026-12", li.id);
+    let dec = app.get(&dec_path).bearer(&li.token).send().expect(200).json();
+    // November now earns 3,000 + 5 % of 40,000 + 2,000 = 7,000: 500 more
+    assert_eq!(
+        dec["adjustments"],
+        json!([{"month": "2026-11", "amount": {"amount": 500, "currency": "CNY"}}])
+    );
+    assert_eq!(
+        (dec["commission"]["amount"].as_i64(), dec["total"]["amount"].as_i64()),
+        (Some(0), Some(500))
+    );
+    app.post("/api/v1/commissions/statements/approve")
+        .bearer(&mgr.token)
+        .json(&json!({"month": "2026-12"}))
+        .expect(200);
+    let jan = app
+        .get(&format!("/api/v1/commissions/statements/{}?month=2027-01", li.id))
+        .bearer(&li.token)
+        .send()
+        .expect(200)
+        .json();
+    assert!(
+        jan["adjustments"].as_array().unwrap().is_empty(),
+        "settled in December: {jan}"
+    );
+    let csv = app
+        .get("/api/v1/commissions/statements.csv?month=2026-12")
+        .bearer(&mgr.token)
+        .send()
+        .expect(200);
+    assert!(csv.body.starts_with("user_id,name,month,status,"), "{}", csv.body);
+    assert!(
+        csv.body
+            .lines()
+            .any(|l| l.starts_with(&format!("{},li@example.com,2026-12,approved,", li.id)) && l.ends_with(",500,CNY")),
+        "{}",
+        csv.body
+    );
+    app.get("/api/v1/commissions/statements?month=2026-13")
+        .bearer(&mgr.token)
+        .send()
+        .problem(422, "validation_failed");
+}
