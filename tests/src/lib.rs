@@ -435,6 +435,14 @@ impl Req {
         Res::from(self.inner.send_json(body.clone()))
     }
 
+    /// Like `send`, but a connection that ends (or times out) without an answer is an `Err`.
+    pub fn try_send(self) -> Result<Res, String> {
+        match self.inner.call() {
+            Err(ureq::Error::Transport(t)) => Err(t.to_string()),
+            other => Ok(Res::from(other)),
+        }
+    }
+
     /// Like `json`, but a connection that ends without an answer is an `Err`.
     pub fn try_json(self, body: &Value) -> Result<Res, String> {
         match self.inner.send_json(body.clone()) {

@@ -68,14 +68,19 @@ pub fn funnel_facts(
         deals::table.filter(deals::pipeline_id.eq(pipeline_id)).into_boxed(),
         scope,
     );
-    let moved = stage_changes::table
-        .filter(stage_changes::changed_at.ge(naive(from)))
-        .select(stage_changes::opportunity_id);
+    // a correlated EXISTS, not `id IN (moves since from)`: inside an OR,
+    // PostgreSQL cannot make the IN a join and, past work_mem, runs the
+    // subquery once per deal (a one-rep month at 1M deals timed out)
+    let moved = diesel::dsl::exists(
+        stage_changes::table
+            .filter(stage_changes::opportunity_id.eq(deals::id))
+            .filter(stage_changes::changed_at.ge(naive(from))),
+    );
     let q = filter_deals(conn, q, filter)?.filter(
         deals::status
             .eq(DealStatus::Open.as_str())
             .or(deals::closed_at.ge(naive(from)))
-            .or(deals::id.eq_any(moved)),
+            .or(moved),
     );
     let rows: Vec<DealRow> = q
         .select((
