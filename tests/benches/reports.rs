@@ -180,7 +180,7 @@ fn generate(app: &TestApp, s: &Sql, customers: i64, first_rep: i64, stages: &[(i
         ),
     );
     step(
-        "payments and first wins",
+        "payments",
         format!(
             "INSERT INTO payments (contract_id, amount, received_on, owner_id, department_id, created_at) \
              SELECT id, amount / 2, {}, owner_id, department_id, created_at FROM contracts",
