@@ -61,30 +61,116 @@ pub struct Forecast {
     pub by_product: BTreeMap<i64, Bucket>,
 }
 
-/// The forecast of `deals` for `year`, as of `today`.
-pub fn forecast(deals: &[OpenDeal], lines: &[DealLine], year: i32, today: NaiveDate) -> Forecast {
-    let mut f = Forecast::default();
-    let mut in_year: BTreeMap<i64, i32> = BTreeMap::new();
+/// Open deals sharing an expected close date and a customer grade: how
+/// many, their amount and amount x probability (each deal rounded down).
+/// The store sums these in SQL, so a forecast never loads every deal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DealGroup {
+    pub expected_close: Option<NaiveDate>,
+    pub grade: String,
+    pub count: u64,
+    pub amount: i64,
+    pub weighted: i64,
+}
+
+/// Lines of open deals sharing a product and an expected close date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineGroup {
+    pub product_id: i64,
+    pub expected_close: Option<NaiveDate>,
+    pub count: u64,
+    pub total: i64,
+    pub weighted: i64,
+}
+
+/// `deals` and `lines` grouped as the store groups them.
+pub fn group(deals: &[OpenDeal], lines: &[DealLine]) -> (Vec<DealGroup>, Vec<LineGroup>) {
+    let mut g: BTreeMap<(Option<NaiveDate>, String), Bucket> = BTreeMap::new();
     for d in deals {
-        let amount = d.amount.unwrap_or(0);
-        match d.expected_close {
-            None => f.unscheduled.add(amount, d.probability),
-            Some(c) if c < today => f.past_due.add(amount, d.probability),
-            Some(c) if c.year() == year => {
-                let m = usize::try_from(c.month0()).unwrap_or(0);
-                f.months[m].add(amount, d.probability);
+        g.entry((d.expected_close, d.grade.clone()))
+            .or_default()
+            .add(d.amount.unwrap_or(0), d.probability);
+    }
+    let of: BTreeMap<i64, &OpenDeal> = deals.iter().map(|d| (d.id, d)).collect();
+    let mut l: BTreeMap<(i64, Option<NaiveDate>), Bucket> = BTreeMap::new();
+    for line in lines {
+        if let Some(d) = of.get(&line.deal_id) {
+            l.entry((line.product_id, d.expected_close))
+                .or_default()
+                .add(line.total, d.probability);
+        }
+    }
+    (
+        g.into_iter()
+            .map(|((expected_close, grade), b)| DealGroup {
+                expected_close,
+                grade,
+                count: b.count,
+                amount: b.amount,
+                weighted: b.weighted,
+            })
+            .collect(),
+        l.into_iter()
+            .map(|((product_id, expected_close), b)| LineGroup {
+                product_id,
+                expected_close,
+                count: b.count,
+                total: b.amount,
+                weighted: b.weighted,
+            })
+            .collect(),
+    )
+}
+
+/// Where an expected close date falls for `year` as of `today`.
+enum Slot {
+    Unscheduled,
+    PastDue,
+    Month(usize),
+    Outside,
+}
+
+fn slot(close: Option<NaiveDate>, year: i32, today: NaiveDate) -> Slot {
+    match close {
+        None => Slot::Unscheduled,
+        Some(c) if c < today => Slot::PastDue,
+        Some(c) if c.year() == year => Slot::Month(usize::try_from(c.month0()).unwrap_or(0)),
+        Some(_) => Slot::Outside,
+    }
+}
+
+impl Bucket {
+    fn merge(&mut self, count: u64, amount: i64, weighted: i64) {
+        self.count += count;
+        self.amount += amount;
+        self.weighted += weighted;
+    }
+}
+
+/// The forecast of the grouped open deals for `year`, as of `today`.
+pub fn forecast(deals: &[DealGroup], lines: &[LineGroup], year: i32, today: NaiveDate) -> Forecast {
+    let mut f = Forecast::default();
+    for d in deals {
+        let bucket = match slot(d.expected_close, year, today) {
+            Slot::Unscheduled => &mut f.unscheduled,
+            Slot::PastDue => &mut f.past_due,
+            Slot::Month(m) => {
                 f.by_grade
                     .entry(d.grade.clone())
                     .or_default()
-                    .add(amount, d.probability);
-                in_year.insert(d.id, d.probability);
+                    .merge(d.count, d.amount, d.weighted);
+                &mut f.months[m]
             }
-            Some(_) => {}
-        }
+            Slot::Outside => continue,
+        };
+        bucket.merge(d.count, d.amount, d.weighted);
     }
     for l in lines {
-        if let Some(p) = in_year.get(&l.deal_id) {
-            f.by_product.entry(l.product_id).or_default().add(l.total, *p);
+        if let Slot::Month(_) = slot(l.expected_close, year, today) {
+            f.by_product
+                .entry(l.product_id)
+                .or_default()
+                .merge(l.count, l.total, l.weighted);
         }
     }
     f
@@ -131,6 +217,7 @@ mod tests {
                 total: 50_000,
             },
         ];
+        let (deals, lines) = group(&deals, &lines);
         let f = forecast(&deals, &lines, 2027, today);
         assert_eq!(
             f.months[2],

@@ -215,18 +215,31 @@ pub struct OpportunityFilter {
 
 pub(crate) type Boxed<'a> = opportunities::BoxedQuery<'a, MultiBackend>;
 
+/// Narrows `$q`, a boxed query whose FROM holds `opportunities` (alone or
+/// joined), to the deals `$scope` may see. A macro so one text serves every
+/// query shape.
+macro_rules! deal_scope {
+    ($q:expr, $scope:expr) => {{
+        use $crate::schema::{opportunities as so, users as su};
+        let q = $q;
+        match $scope {
+            DataScope::All => q,
+            DataScope::Departments { user_id, departments } => q.filter(
+                so::owner_id.eq(*user_id).or(so::owner_id.eq_any(
+                    su::table
+                        .filter(su::department_id.eq_any(departments.clone()))
+                        .select(su::id),
+                )),
+            ),
+            DataScope::Own { user_id } => q.filter(so::owner_id.eq(*user_id)),
+        }
+    }};
+}
+
+pub(crate) use deal_scope;
+
 pub(crate) fn scoped<'a>(q: Boxed<'a>, scope: &DataScope) -> Boxed<'a> {
-    match scope {
-        DataScope::All => q,
-        DataScope::Departments { user_id, departments } => q.filter(
-            opportunities::owner_id.eq(*user_id).or(opportunities::owner_id.eq_any(
-                users::table
-                    .filter(users::department_id.eq_any(departments.clone()))
-                    .select(users::id),
-            )),
-        ),
-        DataScope::Own { user_id } => q.filter(opportunities::owner_id.eq(*user_id)),
-    }
+    deal_scope!(q, scope)
 }
 
 /// Stores a deal and its first stage change (entering its first stage).

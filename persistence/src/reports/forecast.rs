@@ -1,93 +1,114 @@
-//! The facts of a forecast: open deals in scope with their stage's
-//! probability and their customer's grade, and their product lines.
+//! The facts of a forecast: the open deals in scope summed in SQL by
+//! expected close date and customer grade (amount, and amount x the stage's
+//! probability rounded down per deal), and their product lines likewise, so
+//! the server never loads every deal.
 
+use chrono::NaiveDate;
+use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
-use domain::reports::forecast::{DealLine, OpenDeal};
+use diesel::sql_types::{BigInt, Nullable};
+use domain::reports::forecast::{DealGroup, LineGroup};
 use domain::scope::DataScope;
 use domain::vocabulary::DealStatus;
 
-use super::{ReportFilter, filter_deals};
-use crate::opportunities;
+use super::{ReportFilter, deal_filter, deal_owner_filter};
+use crate::db::MultiBackend;
+use crate::opportunities::deal_scope;
 use crate::schema::{customers, line_items, opportunities as deals, products, stages};
 use crate::{DbConn, RepoError};
-
-const CHUNK: usize = 10_000;
 
 /// What a forecast is computed from.
 #[derive(Debug, Clone, Default)]
 pub struct ForecastFacts {
-    pub deals: Vec<OpenDeal>,
-    pub lines: Vec<DealLine>,
+    pub deals: Vec<DealGroup>,
+    pub lines: Vec<LineGroup>,
     /// Names of the products on the lines.
     pub product_names: Vec<(i64, String)>,
 }
 
-type Row = (i64, Option<i64>, String, i32, Option<chrono::NaiveDate>, String);
+type DealSums = (Option<NaiveDate>, String, String, i64, Option<i64>, Option<i64>);
+type LineSums = (i64, Option<NaiveDate>, String, i64, Option<i64>, Option<i64>);
 
 /// Open deals the caller may see with `filter`, in `currency` (deals in
-/// another currency count with no amount), their lines, and the names of
-/// the products on them.
+/// another currency count with no amount), and their lines, summed.
 pub fn forecast_facts(
     conn: &mut DbConn,
     scope: &DataScope,
     filter: &ReportFilter,
     currency: &str,
 ) -> Result<ForecastFacts, RepoError> {
-    let q = opportunities::scoped(
-        deals::table
-            .filter(deals::status.eq(DealStatus::Open.as_str()))
-            .into_boxed(),
-        scope,
-    );
-    let ids: Vec<i64> = filter_deals(conn, q, filter)?.select(deals::id).load(conn)?;
-    let mut open = Vec::with_capacity(ids.len());
-    let mut lines = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
-        let rows: Vec<Row> = deals::table
-            .inner_join(stages::table.on(stages::id.eq(deals::stage_id)))
-            .inner_join(customers::table.on(customers::id.eq(deals::customer_id)))
-            .filter(deals::id.eq_any(chunk))
-            .select((
-                deals::id,
-                deals::amount,
-                deals::currency,
-                stages::probability,
-                deals::expected_close_date,
-                customers::grade,
-            ))
-            .load(conn)?;
-        open.extend(
-            rows.into_iter()
-                .map(|(id, amount, c, probability, close, grade)| OpenDeal {
-                    id,
-                    amount: amount.filter(|_| c.trim().eq_ignore_ascii_case(currency)),
-                    probability,
-                    expected_close: close,
-                    grade,
-                }),
-        );
-        let ls: Vec<(Option<i64>, i64, i64)> = line_items::table
-            .filter(line_items::opportunity_id.eq_any(chunk))
-            .select((line_items::opportunity_id, line_items::product_id, line_items::total))
-            .load(conn)?;
-        lines.extend(ls.into_iter().filter_map(|(deal, product_id, total)| {
-            deal.map(|deal_id| DealLine {
-                deal_id,
-                product_id,
-                total,
-            })
-        }));
+    let q = deals::table
+        .inner_join(stages::table.on(stages::id.eq(deals::stage_id)))
+        .inner_join(customers::table.on(customers::id.eq(deals::customer_id)))
+        .filter(deals::status.eq(DealStatus::Open.as_str()))
+        .group_by((deals::expected_close_date, customers::grade, deals::currency))
+        .select((
+            deals::expected_close_date,
+            customers::grade,
+            deals::currency,
+            count_star(),
+            sql::<Nullable<BigInt>>("CAST(SUM(opportunities.amount) AS BIGINT)"),
+            sql::<Nullable<BigInt>>("CAST(SUM(opportunities.amount * stages.probability / 100) AS BIGINT)"),
+        ))
+        .into_boxed::<MultiBackend>();
+    let mut q = deal_owner_filter!(conn, deal_scope!(q, scope), filter);
+    // customers is joined: its attributes are filtered on directly
+    if let Some(v) = &filter.region {
+        q = q.filter(customers::region.eq(v.clone()));
     }
-    let mut product_ids: Vec<i64> = lines.iter().map(|l| l.product_id).collect();
-    product_ids.sort_unstable();
-    product_ids.dedup();
-    let product_names = products::table
-        .filter(products::id.eq_any(product_ids))
+    if let Some(v) = &filter.industry {
+        q = q.filter(customers::industry.eq(v.clone()));
+    }
+    if let Some(v) = &filter.source {
+        q = q.filter(customers::source.eq(v.clone()));
+    }
+    let sums: Vec<DealSums> = q.load(conn)?;
+    let same = |c: &str| c.trim().eq_ignore_ascii_case(currency);
+    let mut out = ForecastFacts {
+        deals: sums
+            .into_iter()
+            .map(|(close, grade, c, n, amount, weighted)| DealGroup {
+                expected_close: close,
+                grade,
+                count: u64::try_from(n).unwrap_or(0),
+                amount: if same(&c) { amount.unwrap_or(0) } else { 0 },
+                weighted: if same(&c) { weighted.unwrap_or(0) } else { 0 },
+            })
+            .collect(),
+        ..ForecastFacts::default()
+    };
+    let q = line_items::table
+        .inner_join(deals::table.on(deals::id.nullable().eq(line_items::opportunity_id)))
+        .inner_join(stages::table.on(stages::id.eq(deals::stage_id)))
+        .filter(deals::status.eq(DealStatus::Open.as_str()))
+        .group_by((line_items::product_id, deals::expected_close_date, deals::currency))
+        .select((
+            line_items::product_id,
+            deals::expected_close_date,
+            deals::currency,
+            count_star(),
+            sql::<Nullable<BigInt>>("CAST(SUM(line_items.total) AS BIGINT)"),
+            sql::<Nullable<BigInt>>("CAST(SUM(line_items.total * stages.probability / 100) AS BIGINT)"),
+        ))
+        .into_boxed::<MultiBackend>();
+    let lines: Vec<LineSums> = deal_filter!(conn, deal_scope!(q, scope), filter).load(conn)?;
+    out.lines = lines
+        .into_iter()
+        .filter(|(_, _, c, ..)| same(c))
+        .map(|(product_id, close, _, n, total, weighted)| LineGroup {
+            product_id,
+            expected_close: close,
+            count: u64::try_from(n).unwrap_or(0),
+            total: total.unwrap_or(0),
+            weighted: weighted.unwrap_or(0),
+        })
+        .collect();
+    let mut ids: Vec<i64> = out.lines.iter().map(|l| l.product_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    out.product_names = products::table
+        .filter(products::id.eq_any(ids))
         .select((products::id, products::name))
         .load(conn)?;
-    Ok(ForecastFacts {
-        deals: open,
-        lines,
-        product_names,
-    })
+    Ok(out)
 }

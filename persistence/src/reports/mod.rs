@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 
 use crate::db::MultiBackend;
-use crate::schema::{customers, opportunities, users};
+use crate::schema::{opportunities, users};
 use crate::{DbConn, RepoError, departments};
 
 pub mod customer_analysis;
@@ -31,7 +31,7 @@ pub struct ReportFilter {
 }
 
 /// Users of `department` and its subtree.
-fn members(conn: &mut DbConn, department: i64) -> Result<Vec<i64>, RepoError> {
+pub(crate) fn members(conn: &mut DbConn, department: i64) -> Result<Vec<i64>, RepoError> {
     let tree = departments::parent_map(conn)?;
     let depts = domain::org::subtree(&tree, department);
     Ok(users::table
@@ -42,31 +42,47 @@ fn members(conn: &mut DbConn, department: i64) -> Result<Vec<i64>, RepoError> {
 
 type Deals<'a> = opportunities::BoxedQuery<'a, MultiBackend>;
 
+/// Narrows `$q`, a boxed query whose FROM holds `opportunities` (alone or
+/// joined), to the report filter's owners; `?` returns a `RepoError`. A
+/// macro so one text serves every query shape.
+macro_rules! deal_owner_filter {
+    ($conn:expr, $q:expr, $f:expr) => {{
+        use $crate::schema::opportunities as fo;
+        let (mut q, f) = ($q, $f);
+        if let Some(owner) = f.owner_id {
+            q = q.filter(fo::owner_id.eq(owner));
+        }
+        if let Some(d) = f.department_id {
+            q = q.filter(fo::owner_id.eq_any($crate::reports::members($conn, d)?));
+        }
+        q
+    }};
+}
+
+/// Narrows `$q` to the filter's owners and, through a subquery, the
+/// customer attributes (for queries that do not join `customers`).
+macro_rules! deal_filter {
+    ($conn:expr, $q:expr, $f:expr) => {{
+        use $crate::schema::{customers as fc, opportunities as fo};
+        let f = $f;
+        let mut q = $crate::reports::deal_owner_filter!($conn, $q, f);
+        if let Some(v) = &f.region {
+            q = q.filter(fo::customer_id.eq_any(fc::table.filter(fc::region.eq(v.clone())).select(fc::id)));
+        }
+        if let Some(v) = &f.industry {
+            q = q.filter(fo::customer_id.eq_any(fc::table.filter(fc::industry.eq(v.clone())).select(fc::id)));
+        }
+        if let Some(v) = &f.source {
+            q = q.filter(fo::customer_id.eq_any(fc::table.filter(fc::source.eq(v.clone())).select(fc::id)));
+        }
+        q
+    }};
+}
+
+pub(crate) use deal_filter;
+pub(crate) use deal_owner_filter;
+
 /// `q` narrowed to the filter's owners and customer attributes.
-fn filter_deals<'a>(conn: &mut DbConn, mut q: Deals<'a>, f: &ReportFilter) -> Result<Deals<'a>, RepoError> {
-    if let Some(owner) = f.owner_id {
-        q = q.filter(opportunities::owner_id.eq(owner));
-    }
-    if let Some(d) = f.department_id {
-        q = q.filter(opportunities::owner_id.eq_any(members(conn, d)?));
-    }
-    if let Some(v) = &f.region {
-        let c = customers::table
-            .filter(customers::region.eq(v.clone()))
-            .select(customers::id);
-        q = q.filter(opportunities::customer_id.eq_any(c));
-    }
-    if let Some(v) = &f.industry {
-        let c = customers::table
-            .filter(customers::industry.eq(v.clone()))
-            .select(customers::id);
-        q = q.filter(opportunities::customer_id.eq_any(c));
-    }
-    if let Some(v) = &f.source {
-        let c = customers::table
-            .filter(customers::source.eq(v.clone()))
-            .select(customers::id);
-        q = q.filter(opportunities::customer_id.eq_any(c));
-    }
-    Ok(q)
+fn filter_deals<'a>(conn: &mut DbConn, q: Deals<'a>, f: &ReportFilter) -> Result<Deals<'a>, RepoError> {
+    Ok(deal_filter!(conn, q, f))
 }

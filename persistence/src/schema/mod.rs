@@ -51,3 +51,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     commission_plans,
     commission_statements
 );
+
+// the forecast sums open deals by close date, customer grade and currency,
+// and their lines by product, close date and currency
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    opportunities::expected_close_date,
+    opportunities::currency,
+    customers::grade,
+    line_items::product_id,
+);

@@ -105,6 +105,23 @@ fn the_forecast_weighs_the_pipeline_beside_target_and_actuals() {
     assert_eq!(all["scope"], "company");
     assert_eq!(all["months"][2]["pipeline"]["weighted"]["amount"], 117_000);
     assert_eq!(all["months"][2]["target"]["amount"], 100_000);
+    // customer filters apply: no deal's customer is in region "west"
+    app.sql("UPDATE customers SET region = 'east'");
+    let east = app
+        .get(&format!("/api/v1/reports/forecast?year={year}&region=east"))
+        .bearer(&t.admin)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(east["months"][2]["pipeline"]["weighted"]["amount"], 117_000);
+    let west = app
+        .get(&format!("/api/v1/reports/forecast?year={year}&region=west"))
+        .bearer(&t.admin)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(west["months"][2]["pipeline"]["count"], 0);
+    assert!(west["by_product"].as_array().unwrap().is_empty());
     // wang may not see li's target
     let theirs = app
         .get(&format!("/api/v1/reports/forecast?year={year}&owner_id={}", t.li.id))
