@@ -70,16 +70,39 @@ pub struct Group {
 
 /// Customers grouped by `d`, largest contract amount first, then by count and key.
 pub fn distribution(customers: &[CustomerFact], amounts: &HashMap<i64, i64>, d: Dimension) -> Vec<Group> {
+    let profiles: Vec<(CustomerFact, u64)> = customers.iter().map(|c| (c.clone(), 1)).collect();
+    let buyers: Vec<(CustomerFact, i64)> = customers
+        .iter()
+        .filter_map(|c| amounts.get(&c.id).map(|a| (c.clone(), *a)))
+        .collect();
+    distribution_of(&profiles, &buyers, d)
+}
+
+/// Customers grouped by `d`, from `profiles` (customers sharing every
+/// attribute, with how many there are; the store counts them in SQL) and
+/// `buyers` (a buyer's attributes and what they bought).
+pub fn distribution_of(profiles: &[(CustomerFact, u64)], buyers: &[(CustomerFact, i64)], d: Dimension) -> Vec<Group> {
     let mut groups: BTreeMap<Option<String>, Group> = BTreeMap::new();
-    for c in customers {
+    for (c, n) in profiles {
         let key = d.key(c);
         let g = groups.entry(key.clone()).or_insert_with(|| Group {
             key,
             ..Group::default()
         });
-        g.customers += 1;
-        g.dealt += u64::from(c.dealt);
-        g.contract_amount += amounts.get(&c.id).copied().unwrap_or(0);
+        g.customers += n;
+        if c.dealt {
+            g.dealt += n;
+        }
+    }
+    for (c, amount) in buyers {
+        let key = d.key(c);
+        groups
+            .entry(key.clone())
+            .or_insert_with(|| Group {
+                key,
+                ..Group::default()
+            })
+            .contract_amount += amount;
     }
     let mut out: Vec<Group> = groups.into_values().collect();
     out.sort_by(|a, b| {
@@ -200,6 +223,45 @@ mod tests {
     }
 
     proptest! {
+        /// Counting customers per profile (as the store does in SQL) gives
+        /// the same distribution as counting them one by one.
+        #[test]
+        fn profiles_give_the_same_distribution(
+            rows in proptest::collection::vec((0u8..3, 0u8..2, any::<bool>(), proptest::option::of(1i64..1000)), 0..60),
+        ) {
+            let customers: Vec<CustomerFact> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, (ind, g, dealt, _))| CustomerFact {
+                    id: i64::try_from(i).unwrap_or(0),
+                    industry: (*ind > 0).then(|| format!("i{ind}")),
+                    grade: if *g == 0 { "A".into() } else { "B".into() },
+                    dealt: *dealt,
+                    ..CustomerFact::default()
+                })
+                .collect();
+            let amounts: HashMap<i64, i64> = rows
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| r.3.map(|a| (i64::try_from(i).unwrap_or(0), a)))
+                .collect();
+            let mut profiles: Vec<(CustomerFact, u64)> = Vec::new();
+            for c in &customers {
+                let p = CustomerFact { id: 0, ..c.clone() };
+                match profiles.iter_mut().find(|(q, _)| *q == p) {
+                    Some((_, n)) => *n += 1,
+                    None => profiles.push((p, 1)),
+                }
+            }
+            let buyers: Vec<(CustomerFact, i64)> = customers
+                .iter()
+                .filter_map(|c| amounts.get(&c.id).map(|a| (c.clone(), *a)))
+                .collect();
+            for d in Dimension::ALL {
+                prop_assert_eq!(distribution(&customers, &amounts, d), distribution_of(&profiles, &buyers, d));
+            }
+        }
+
         /// The top fifth is ceil(n / 5) buyers, none outside it bought more
         /// than any inside, and the share never exceeds 100 %.
         #[test]

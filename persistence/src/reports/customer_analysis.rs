@@ -4,12 +4,15 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable};
 use domain::reports::customers::CustomerFact;
 use domain::scope::DataScope;
 use domain::vocabulary::ContractStatus;
 
 use super::{ReportFilter, members};
+use crate::db::MultiBackend;
 use crate::schema::{contracts, customers, leads, pool_events};
 use crate::{DbConn, RepoError, naive};
 
@@ -27,7 +30,10 @@ pub struct SourceFacts {
 
 #[derive(Debug, Clone, Default)]
 pub struct CustomerFacts {
-    pub customers: Vec<CustomerFact>,
+    /// Live customers sharing every attribute, and how many there are.
+    pub profiles: Vec<(CustomerFact, u64)>,
+    /// Customers with an approved contract signed in the period, with its amount.
+    pub buyers: Vec<(CustomerFact, i64)>,
     /// Approved contract amount signed in the period, per customer.
     pub amounts: HashMap<i64, i64>,
     /// Approved contracts signed in the period, per customer.
@@ -68,7 +74,17 @@ fn owners(conn: &mut DbConn, scope: &DataScope, f: &ReportFilter) -> Result<Opti
     Ok(set)
 }
 
-type Row = (
+type Profile = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    bool,
+    i64,
+);
+
+type Buyer = (
     i64,
     Option<String>,
     Option<String>,
@@ -76,10 +92,56 @@ type Row = (
     Option<String>,
     String,
     bool,
-    chrono::NaiveDateTime,
+    i64,
+    Option<i64>,
 );
 
-/// The facts for the days `[start, end)`, whose instants are `[from, to)`.
+/// Narrows a boxed query over `customers` (alone or joined) to the live
+/// customers of `owners` with the filter's attributes.
+macro_rules! live_customers {
+    ($q:expr, $owners:expr, $f:expr) => {{
+        let mut q = $q
+            .filter(customers::deleted_at.is_null())
+            .filter(customers::merged_into.is_null());
+        if let Some(o) = $owners {
+            q = q.filter(customers::owner_id.eq_any(o.clone()));
+        }
+        if let Some(v) = &$f.region {
+            q = q.filter(customers::region.eq(v.clone()));
+        }
+        if let Some(v) = &$f.industry {
+            q = q.filter(customers::industry.eq(v.clone()));
+        }
+        if let Some(v) = &$f.source {
+            q = q.filter(customers::source.eq(v.clone()));
+        }
+        q
+    }};
+}
+
+fn fact(
+    id: i64,
+    industry: Option<String>,
+    region: Option<String>,
+    source: Option<String>,
+    size_band: Option<String>,
+    grade: String,
+    dealt: bool,
+) -> CustomerFact {
+    CustomerFact {
+        id,
+        industry,
+        region,
+        source,
+        size_band,
+        grade,
+        dealt,
+    }
+}
+
+/// The facts for the days `[start, end)`, whose instants are `[from, to)`:
+/// customers counted per profile and buyers summed in SQL, so the server
+/// never loads every customer.
 pub fn customer_facts(
     conn: &mut DbConn,
     scope: &DataScope,
@@ -88,9 +150,50 @@ pub fn customer_facts(
     (from, to): (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<CustomerFacts, RepoError> {
     let owners = owners(conn, scope, f)?;
-    let mut q = customers::table
-        .filter(customers::deleted_at.is_null())
-        .filter(customers::merged_into.is_null())
+    let profiles = customers::table
+        .group_by((
+            customers::industry,
+            customers::region,
+            customers::source,
+            customers::size_band,
+            customers::grade,
+            customers::dealt,
+        ))
+        .select((
+            customers::industry,
+            customers::region,
+            customers::source,
+            customers::size_band,
+            customers::grade,
+            customers::dealt,
+            diesel::dsl::count_star(),
+        ))
+        .into_boxed::<MultiBackend>();
+    let profiles: Vec<Profile> = live_customers!(profiles, &owners, f).load(conn)?;
+    let mut out = CustomerFacts {
+        profiles: profiles
+            .into_iter()
+            .map(|(industry, region, source, size_band, grade, dealt, n)| {
+                (
+                    fact(0, industry, region, source, size_band, grade, dealt),
+                    u64::try_from(n).unwrap_or(0),
+                )
+            })
+            .collect(),
+        ..CustomerFacts::default()
+    };
+    let created = customers::table
+        .filter(customers::created_at.ge(naive(from)))
+        .filter(customers::created_at.lt(naive(to)))
+        .count()
+        .into_boxed::<MultiBackend>();
+    out.new_customers = u64::try_from(live_customers!(created, &owners, f).get_result::<i64>(conn)?).unwrap_or(0);
+    let buyers = contracts::table
+        .inner_join(customers::table.on(customers::id.eq(contracts::customer_id)))
+        .filter(contracts::status.eq(ContractStatus::Approved.as_str()))
+        .filter(contracts::signed_on.ge(start))
+        .filter(contracts::signed_on.lt(end))
+        .group_by(customers::id)
         .select((
             customers::id,
             customers::industry,
@@ -99,54 +202,30 @@ pub fn customer_facts(
             customers::size_band,
             customers::grade,
             customers::dealt,
-            customers::created_at,
+            diesel::dsl::count_star(),
+            sql::<Nullable<BigInt>>("CAST(SUM(contracts.amount) AS BIGINT)"),
         ))
-        .into_boxed();
-    if let Some(o) = &owners {
-        q = q.filter(customers::owner_id.eq_any(o.clone()));
+        .into_boxed::<MultiBackend>();
+    let buyers: Vec<Buyer> = live_customers!(buyers, &owners, f).load(conn)?;
+    for (id, industry, region, source, size_band, grade, dealt, n, amount) in buyers {
+        let amount = amount.unwrap_or(0);
+        out.amounts.insert(id, amount);
+        out.contracts_in_period.insert(id, u32::try_from(n).unwrap_or(u32::MAX));
+        out.buyers
+            .push((fact(id, industry, region, source, size_band, grade, dealt), amount));
     }
-    if let Some(v) = &f.region {
-        q = q.filter(customers::region.eq(v.clone()));
-    }
-    if let Some(v) = &f.industry {
-        q = q.filter(customers::industry.eq(v.clone()));
-    }
-    if let Some(v) = &f.source {
-        q = q.filter(customers::source.eq(v.clone()));
-    }
-    let rows: Vec<Row> = q.order(customers::id.asc()).load(conn)?;
-    let mut out = CustomerFacts::default();
-    for (id, industry, region, source, size_band, grade, dealt, created) in rows {
-        if from <= created.and_utc() && created.and_utc() < to {
-            out.new_customers += 1;
-        }
-        out.customers.push(CustomerFact {
-            id,
-            industry,
-            region,
-            source,
-            size_band,
-            grade,
-            dealt,
-        });
-    }
-    let ids: Vec<i64> = out.customers.iter().map(|c| c.id).collect();
+    let ids: Vec<i64> = out.buyers.iter().map(|(c, _)| c.id).collect();
     let mut before: Vec<i64> = Vec::new();
     for chunk in ids.chunks(CHUNK) {
-        let signed: Vec<(i64, NaiveDate, i64)> = contracts::table
-            .filter(contracts::customer_id.eq_any(chunk))
-            .filter(contracts::status.eq(ContractStatus::Approved.as_str()))
-            .filter(contracts::signed_on.lt(end))
-            .select((contracts::customer_id, contracts::signed_on, contracts::amount))
-            .load(conn)?;
-        for (customer, on, amount) in signed {
-            if on < start {
-                before.push(customer);
-            } else {
-                *out.amounts.entry(customer).or_default() += amount;
-                *out.contracts_in_period.entry(customer).or_default() += 1;
-            }
-        }
+        before.extend(
+            contracts::table
+                .filter(contracts::customer_id.eq_any(chunk))
+                .filter(contracts::status.eq(ContractStatus::Approved.as_str()))
+                .filter(contracts::signed_on.lt(start))
+                .select(contracts::customer_id)
+                .distinct()
+                .load::<i64>(conn)?,
+        );
     }
     before.sort_unstable();
     before.dedup();

@@ -129,7 +129,7 @@ pub async fn customers_report(
                 currency: currency.clone(),
             };
             let groups = |d: Dimension| -> Vec<GroupRow> {
-                rules::distribution(&facts.customers, &facts.amounts, d)
+                rules::distribution_of(&facts.profiles, &facts.buyers, d)
                     .into_iter()
                     .map(|g: Group| GroupRow {
                         key: g.key,
@@ -142,7 +142,7 @@ pub async fn customers_report(
             let (buyers, repeat, rate) = rules::repeat_buyers(&facts.contracts_in_period, &facts.bought_before);
             Ok(CustomerAnalysis {
                 period: PeriodDto::of(dates, tz),
-                customers: facts.customers.len() as u64,
+                customers: facts.profiles.iter().map(|(_, n)| n).sum(),
                 new_customers: facts.new_customers,
                 returned_to_pool: facts.returned_to_pool,
                 distribution: Distribution {
