@@ -167,6 +167,25 @@ pub struct Adjustment {
     pub amount: i64,
 }
 
+/// An award (奖) or a penalty (惩) a manager recorded for a rep's month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwardLine {
+    pub id: i64,
+    /// `award` or `penalty`.
+    pub kind: String,
+    pub reason: String,
+    /// Paid with an award, taken with a penalty; `None`: recognition only.
+    pub amount: Option<i64>,
+}
+
+impl AwardLine {
+    /// What the line adds to the month: + for an award, - for a penalty.
+    pub fn signed(&self) -> i64 {
+        let a = self.amount.unwrap_or(0);
+        if self.kind == "penalty" { -a } else { a }
+    }
+}
+
 /// A rep's month: what counted, the tier reached, commission, bonus,
 /// adjustments for earlier approved months, and the total.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,14 +201,18 @@ pub struct StatementBody {
     pub commission: i64,
     pub bonus: i64,
     pub lines: Vec<Line>,
+    /// Awards and penalties of the month.
+    #[serde(default)]
+    pub awards: Vec<AwardLine>,
     pub adjustments: Vec<Adjustment>,
     pub total: i64,
 }
 
 impl StatementBody {
-    /// What the month itself earned, without adjustments for earlier ones.
+    /// What the month itself earned (commission, bonus, awards less
+    /// penalties), without adjustments for earlier ones.
     pub fn earned(&self) -> i64 {
-        self.commission + self.bonus
+        self.commission + self.bonus + self.awards.iter().map(AwardLine::signed).sum::<i64>()
     }
 }
 
@@ -260,6 +283,37 @@ mod tests {
         // no target: the first rate on all, no bonus
         assert_eq!(earn(&p, 130_000, None).commission, 3_900);
         assert_eq!(earn(&p, 130_000, Some(0)).bonus, 0);
+    }
+
+    #[test]
+    fn awards_add_and_penalties_take() {
+        let line = |kind: &str, amount| AwardLine {
+            id: 1,
+            kind: kind.into(),
+            reason: "r".into(),
+            amount,
+        };
+        let body = StatementBody {
+            month: "2026-11".into(),
+            plan_id: None,
+            plan_name: None,
+            base: None,
+            target: None,
+            actual: 0,
+            attainment_bp: None,
+            tier: 0,
+            commission: 4_500,
+            bonus: 2_000,
+            lines: Vec::new(),
+            awards: vec![
+                line("award", Some(1_000)),
+                line("penalty", Some(300)),
+                line("award", None),
+            ],
+            adjustments: Vec::new(),
+            total: 0,
+        };
+        assert_eq!(body.earned(), 7_200);
     }
 
     #[test]

@@ -118,6 +118,34 @@ fn a_statement_pays_tiers_and_bonus_and_an_approved_month_stays_frozen() {
         .map(|s| s["user_id"].as_i64().unwrap())
         .collect();
     assert_eq!(users, [wang.id]);
+    // awards and penalties: by a manager, for a rep of their reach
+    let award = |token: &str, user: i64, kind: &str, amount: i64| {
+        app.post("/api/v1/commissions/awards")
+            .bearer(token)
+            .json(&json!({"user_id": user, "kind": kind, "reason": "月度评比", "month": "2026-11", "amount": amount}))
+    };
+    award(&li.token, li.id, "award", 1_000).problem(403, "forbidden");
+    award(&mgr.token, wang.id, "award", 1_000).problem(404, "not_found");
+    award(&mgr.token, mgr.id, "award", 1_000).problem(404, "not_found");
+    award(&mgr.token, li.id, "award", 1_000).expect(201);
+    award(&mgr.token, li.id, "penalty", 300).expect(201);
+    let s = app.get(&mine).bearer(&li.token).send().expect(200).json();
+    assert_eq!(s["awards"].as_array().unwrap().len(), 2);
+    assert_eq!(s["total"]["amount"], 7_200, "6,500 + 1,000 - 300");
+    let ranked = app
+        .get("/api/v1/reports/rankings?period=month&date=2026-11-15")
+        .bearer(&admin)
+        .send()
+        .expect(200)
+        .json();
+    let row = ranked["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["user_id"] == li.id)
+        .unwrap()
+        .clone();
+    assert_eq!((row["awards"].as_u64(), row["penalties"].as_u64()), (Some(1), Some(1)));
     // the manager approves November; a rep may not
     app.post("/api/v1/commissions/statements/approve")
         .bearer(&li.token)
@@ -135,12 +163,12 @@ fn a_statement_pays_tiers_and_bonus_and_an_approved_month_stays_frozen() {
     let nov = app.get(&mine).bearer(&li.token).send().expect(200).json();
     assert_eq!(
         (nov["status"].as_str(), nov["total"]["amount"].as_i64()),
-        (Some("approved"), Some(6_500))
+        (Some("approved"), Some(7_200))
     );
     assert_eq!(nov["lines"].as_array().unwrap().len(), 2);
     let dec_path = format!("/api/v1/commissions/statements/{}?month=2026-12", li.id);
     let dec = app.get(&dec_path).bearer(&li.token).send().expect(200).json();
-    // November now earns 3,000 + 5 % of 40,000 + 2,000 = 7,000: 500 more
+    // November now earns 3,000 + 5 % of 40,000 + 2,000 (and the 700 of awards): 500 more
     assert_eq!(
         dec["adjustments"],
         json!([{"month": "2026-11", "amount": {"amount": 500, "currency": "CNY"}}])

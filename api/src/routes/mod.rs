@@ -63,6 +63,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(work_reports::comment_work_report)
         .service(commissions::create_plan)
         .service(commissions::list_plans)
+        .service(commissions::create_award)
+        .service(commissions::list_awards)
         .service(commissions::statements_csv)
         .service(commissions::approve_statements)
         .service(commissions::list_statements)

@@ -10,6 +10,7 @@ use domain::commissions::{Base, Bonus, Plan, Tier};
 use crate::schema::{commission_plans as cp, departments, users};
 use crate::{DbConn, RepoError, audit, naive};
 
+pub mod awards;
 mod statements;
 
 pub use statements::{StatementRow, approve, statement};

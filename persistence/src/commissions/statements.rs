@@ -96,7 +96,16 @@ fn compute(conn: &mut DbConn, user: i64, month: NaiveDate) -> Result<StatementBo
         .as_ref()
         .map(|p| rules::earn(p, actual, target))
         .unwrap_or_default();
-    Ok(StatementBody {
+    let awards = super::awards::list(conn, &[user], month, end)?
+        .into_iter()
+        .map(|a| rules::AwardLine {
+            id: a.id,
+            kind: a.kind,
+            reason: a.reason,
+            amount: a.amount,
+        })
+        .collect();
+    let mut body = StatementBody {
         month: label(month),
         plan_id: plan_row.as_ref().map(|p| p.id),
         plan_name: plan_row.map(|p| p.name),
@@ -108,9 +117,12 @@ fn compute(conn: &mut DbConn, user: i64, month: NaiveDate) -> Result<StatementBo
         commission: earned.commission,
         bonus: earned.bonus,
         lines,
+        awards,
         adjustments: Vec::new(),
-        total: earned.commission + earned.bonus,
-    })
+        total: 0,
+    };
+    body.total = body.earned();
+    Ok(body)
 }
 
 /// Earlier approved months of `user` whose earnings, computed now, differ

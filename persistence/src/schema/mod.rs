@@ -49,7 +49,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     work_reports,
     work_report_comments,
     commission_plans,
-    commission_statements
+    commission_statements,
+    awards
 );
 
 // the forecast sums open deals by close date, customer grade and currency,

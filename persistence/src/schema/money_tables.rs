@@ -133,3 +133,16 @@ diesel::table! {
         approved_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    awards (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        reason -> Text,
+        month -> Date,
+        amount -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}

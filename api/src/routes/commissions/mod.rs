@@ -15,8 +15,10 @@ use crate::error::{ApiError, FieldError};
 use crate::extract::Json;
 use crate::state::AppState;
 
+mod awards;
 mod statements;
 
+pub use awards::{create_award, list_awards};
 pub use statements::{approve_statements, get_statement, list_statements, statements_csv};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -19,7 +19,7 @@ use crate::routes::reports::team_reps;
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
-fn month_of(raw: &str) -> Result<NaiveDate, ApiError> {
+pub(super) fn month_of(raw: &str) -> Result<NaiveDate, ApiError> {
     NaiveDate::parse_from_str(&format!("{}-01", raw.trim()), "%Y-%m-%d")
         .map_err(|_| ApiError::invalid_field("month", "invalid", "a month as YYYY-MM"))
 }
@@ -44,6 +44,15 @@ pub struct LineDto {
     pub reference: String,
     pub date: NaiveDate,
     pub amount: Money,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AwardLineDto {
+    pub id: i64,
+    /// award or penalty.
+    pub kind: String,
+    pub reason: String,
+    pub amount: Option<Money>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -73,6 +82,8 @@ pub struct StatementDto {
     pub bonus: Money,
     /// Each contract or payment that counted.
     pub lines: Vec<LineDto>,
+    /// Awards (+) and penalties (-) of the month.
+    pub awards: Vec<AwardLineDto>,
     /// Changes to earlier approved months, paid (or taken back) here.
     pub adjustments: Vec<AdjustmentDto>,
     pub total: Money,
@@ -106,6 +117,16 @@ fn dto(user_id: i64, name: String, b: StatementBody, frozen: Option<StatementRow
                 reference: l.reference,
                 date: l.date,
                 amount: money(l.amount),
+            })
+            .collect(),
+        awards: b
+            .awards
+            .into_iter()
+            .map(|a| AwardLineDto {
+                id: a.id,
+                kind: a.kind,
+                reason: a.reason,
+                amount: a.amount.map(money),
             })
             .collect(),
         adjustments: b

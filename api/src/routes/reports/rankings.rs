@@ -3,6 +3,7 @@
 //! caller's scope.
 
 use actix_web::{HttpResponse, get, web};
+use chrono::Datelike;
 use domain::reports::rankings::{self as rules, Measure};
 use persistence::reports::rankings;
 use persistence::{contracts, now_utc, settings};
@@ -49,6 +50,9 @@ pub struct RankingRow {
     pub won: u64,
     pub lost: u64,
     pub win_rate_bp: Option<u32>,
+    /// Awards and penalties recorded for the months of the period.
+    pub awards: u64,
+    pub penalties: u64,
     pub places: Places,
 }
 
@@ -101,6 +105,8 @@ pub async fn rankings_report(
             let ids: Vec<i64> = reps.iter().map(|r| r.id).collect();
             let figures = rankings::figures(conn, &ids, (dates.start, dates.end), dates.instants(tz))?;
             let places: Vec<_> = Measure::ALL.iter().map(|m| rules::places(&figures, *m)).collect();
+            let first_month = dates.start.with_day(1).unwrap_or(dates.start);
+            let recognition = persistence::commissions::awards::counts(conn, &ids, first_month, dates.end)?;
             let money = |amount: i64| Money {
                 amount,
                 currency: currency.clone(),
@@ -121,6 +127,8 @@ pub async fn rankings_report(
                         won: f.won,
                         lost: f.lost,
                         win_rate_bp: f.win_rate_bp(),
+                        awards: recognition.get(&f.user_id).map_or(0, |c| c.0),
+                        penalties: recognition.get(&f.user_id).map_or(0, |c| c.1),
                         places: Places {
                             contract_amount: place(0),
                             collected_amount: place(1),
