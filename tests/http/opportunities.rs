@@ -395,3 +395,79 @@ fn transfers_move_open_deals_along_and_merges_move_all_deals() {
         assert_eq!(d["customer_id"], survivor["id"]);
     }
 }
+
+#[test]
+fn an_admin_sets_a_stage_target_on_an_existing_pipeline() {
+    let app = TestApp::spawn();
+    let t = setup(&app);
+    let (pipeline, _) = stages(&app, &t.admin);
+    let first = id_of(&t.stages, "初次沟通");
+    let path = format!("/api/v1/pipelines/{pipeline}/stages/{first}");
+    app.patch(&path)
+        .bearer(&t.rep)
+        .json(&json!({"target_conversion_bp": 6000}))
+        .problem(403, "forbidden");
+    let p = app
+        .patch(&path)
+        .bearer(&t.admin)
+        .json(&json!({"target_conversion_bp": 10001}))
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "target_conversion_bp");
+    app.patch(&format!("/api/v1/pipelines/{}/stages/{first}", pipeline + 999))
+        .bearer(&t.admin)
+        .json(&json!({"probability": 20}))
+        .problem(404, "not_found");
+    let changed = app
+        .patch(&path)
+        .bearer(&t.admin)
+        .json(&json!({"target_conversion_bp": 6000, "probability": 15}))
+        .expect(200)
+        .json();
+    let stage = changed["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == first)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (stage["target_conversion_bp"].as_i64(), stage["probability"].as_i64()),
+        (Some(6000), Some(15))
+    );
+    assert_eq!(stage["name"], "初次沟通", "absent fields stay");
+    // the funnel reads it: the deal entered today and has not moved on
+    let f = app
+        .get("/api/v1/reports/funnel?period=day")
+        .bearer(&t.admin)
+        .send()
+        .expect(200)
+        .json();
+    let s = f["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage_id"] == first)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (s["entered"].as_u64(), s["target_conversion_bp"].as_i64()),
+        (Some(1), Some(6000))
+    );
+    assert_eq!(s["below_target"], true);
+    // null clears it
+    let cleared = app
+        .patch(&path)
+        .bearer(&t.admin)
+        .json(&json!({"target_conversion_bp": null}))
+        .expect(200)
+        .json();
+    let stage = cleared["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == first)
+        .unwrap()
+        .clone();
+    assert_eq!(stage["target_conversion_bp"], Value::Null);
+    assert_eq!(stage["probability"], 15);
+}

@@ -163,6 +163,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(lead_forms::submit_form)
         .service(pipelines::list_pipelines)
         .service(pipelines::get_pipeline)
+        .service(pipelines::update_stage)
         .service(pipelines::create_pipeline)
         .service(opportunities::list_opportunities)
         .service(opportunities::create_opportunity)

@@ -1,6 +1,6 @@
 //! Pipelines (销售流程) and their stages: everyone reads them; admins create them.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use domain::pipeline::Requirement;
 use persistence::Found;
 use persistence::opportunities::{self, NewStageRow, PipelineRow, StageRow};
@@ -11,7 +11,7 @@ use validator::Validate;
 
 use crate::caller::{AdminUser, AuthUser};
 use crate::error::{ApiError, FieldError};
-use crate::extract::{Json, PathId};
+use crate::extract::{Json, PathId, double_option};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -243,4 +243,66 @@ pub async fn create_pipeline(
         })
         .await?;
     Ok(HttpResponse::Created().json(dto))
+}
+
+/// A stage's settings to change: absent fields stay; `null` clears.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeStage {
+    #[validate(length(min = 1, max = 50))]
+    #[schema(min_length = 1, max_length = 50)]
+    pub name: Option<String>,
+    #[validate(range(min = 0, max = 100))]
+    #[schema(minimum = 0, maximum = 100)]
+    pub probability: Option<i32>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(range(min = 1, max = 3650))]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 3650)]
+    pub stale_after_days: Option<Option<i32>>,
+    /// Target conversion to a later stage, in basis points; the funnel flags the stage below it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(range(min = 0, max = 10000))]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 10000)]
+    pub target_conversion_bp: Option<Option<i32>>,
+}
+
+/// Changes a stage's name, probability, stale days or target conversion
+/// (admin); its kind and place in the pipeline stay.
+#[utoipa::path(
+    tag = "opportunities",
+    params(("id" = i64, Path, description = "Pipeline id"), ("stage_id" = i64, Path, description = "Stage id")),
+    request_body = ChangeStage,
+    responses(
+        (status = 200, body = PipelineDto),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/pipelines/{id}/stages/{stage_id}")]
+pub async fn update_stage(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    path: web::Path<(i64, i64)>,
+    body: Json<ChangeStage>,
+) -> Result<HttpResponse, ApiError> {
+    let (pipeline, stage) = path.into_inner();
+    let b = body.0;
+    let change = opportunities::StageSettings {
+        name: b.name.map(|n| n.trim().to_owned()),
+        probability: b.probability,
+        stale_after_days: b.stale_after_days,
+        target_conversion_bp: b.target_conversion_bp,
+    };
+    let dto = state
+        .write(move |conn| {
+            opportunities::update_stage(conn, pipeline, stage, &change, admin.0.id, now_utc())
+                .found()?
+                .ok_or_else(|| ApiError::not_found("stage"))?;
+            load(conn, pipeline)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(dto))
 }

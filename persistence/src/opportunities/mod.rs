@@ -12,8 +12,10 @@ use crate::schema::{activities, opportunities, pipelines, stage_changes, stages,
 use crate::{DbConn, RepoError, naive};
 
 mod moves;
+mod stage_settings;
 
 pub use moves::{Move, MoveFailure, move_stage};
+pub use stage_settings::{StageSettings, update_stage};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = pipelines)]
