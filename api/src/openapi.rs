@@ -96,6 +96,7 @@ problem_response!(Unavailable, "The database does not answer.");
         (name = "reports", description = "Reports (报表): funnel, forecast, customers, rankings; periods in the organisation's time zone, figures within the caller's scope"),
         (name = "work-reports", description = "Work reports (日报/周报/月报): figures from the records, the rep's words, submission, comments, who is missing"),
         (name = "commissions", description = "Commission plans (提成方案) and monthly statements, approved and frozen by managers"),
+        (name = "team", description = "Team development: onboarding and training records, mentoring (老带新) with joint visits"),
         (name = "pool", description = "The public pool (公海): protection rules, claims, releases, locks"),
         (name = "dictionaries", description = "Picklists: industries, sources, regions, size bands"),
         (name = "health", description = "Liveness and readiness")

@@ -28,6 +28,7 @@ pub mod sessions;
 pub mod settings;
 pub mod targets;
 pub mod tasks;
+pub mod team;
 pub mod throttle;
 pub mod timeline;
 pub mod users;

@@ -102,3 +102,15 @@ pub fn set_organisation(
 pub fn today(conn: &mut DbConn, now: chrono::DateTime<chrono::Utc>) -> Result<chrono::NaiveDate, RepoError> {
     Ok(domain::calendar::today(now, zone(conn)?))
 }
+
+/// `day`, or today in the organisation's time zone when absent.
+pub fn day_or_today(
+    conn: &mut DbConn,
+    day: Option<chrono::NaiveDate>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::NaiveDate, RepoError> {
+    match day {
+        Some(d) => Ok(d),
+        None => today(conn, now),
+    }
+}

@@ -98,7 +98,16 @@ fn no_operation_on_a_record_tells_another_team_it_exists() {
         .bearer(&admin)
         .json(&json!({"currency": "CNY", "approval_above": 1_000_000}))
         .expect(200);
-    let ids = records(&app, &li);
+    let mut ids = records(&app, &li);
+    // a mentorship of the east team (a manager's or admin's record)
+    let junior = app.user(&admin, "junior@example.com", "rep", Some(east));
+    let m = app
+        .post("/api/v1/team/mentorships")
+        .bearer(&admin)
+        .json(&json!({"mentor_id": li.id, "mentee_id": junior.id}))
+        .expect(201)
+        .json();
+    ids.insert("team", id(&m));
     let spec: Value = serde_json::from_str(&api::openapi::spec_json()).unwrap();
     let mut operations = 0;
     let mut requests = 0;

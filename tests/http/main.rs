@@ -27,6 +27,7 @@ mod slow_clients;
 mod spec;
 mod targets;
 mod tasks;
+mod team;
 mod token_state;
 mod work_reports;
 mod workbench;

@@ -103,6 +103,8 @@ error_codes! {
     WorkReportExists = "work_report_exists",
     /// The work report is submitted and can no longer change.
     WorkReportSubmitted = "work_report_submitted",
+    /// The rep has a running mentorship already (`context.id`).
+    MentorshipExists = "mentorship_exists",
     /// The lead is converted or disqualified.
     LeadClosed = "lead_closed",
     /// The change breaks a rule about users (e.g. the last admin).

@@ -30,6 +30,7 @@ pub mod reports;
 pub mod scope;
 pub mod targets;
 pub mod tasks;
+pub mod team;
 pub mod timeline;
 pub mod transfer;
 pub mod users;
@@ -63,6 +64,11 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(work_reports::comment_work_report)
         .service(commissions::create_plan)
         .service(commissions::list_plans)
+        .service(team::add_training)
+        .service(team::list_training)
+        .service(team::start_mentorship)
+        .service(team::end_mentorship)
+        .service(team::list_mentorships)
         .service(commissions::create_award)
         .service(commissions::list_awards)
         .service(commissions::statements_csv)

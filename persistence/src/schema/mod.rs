@@ -50,7 +50,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     work_report_comments,
     commission_plans,
     commission_statements,
-    awards
+    awards,
+    training_records,
+    mentorships
 );
 
 // the forecast sums open deals by close date, customer grade and currency,

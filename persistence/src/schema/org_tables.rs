@@ -128,3 +128,29 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    training_records (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        course -> Text,
+        held_on -> Date,
+        result -> Nullable<Text>,
+        score -> Nullable<Integer>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mentorships (id) {
+        id -> BigInt,
+        mentor_id -> BigInt,
+        mentee_id -> BigInt,
+        started_on -> Date,
+        ended_on -> Nullable<Date>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}

@@ -196,10 +196,7 @@ pub async fn create_work_report(
     let dto = state
         .write(move |conn| {
             let now = now_utc();
-            let day = match b.date {
-                Some(d) => d,
-                None => settings::today(conn, now)?,
-            };
+            let day = settings::day_or_today(conn, b.date, now)?;
             let kind: WorkReportKind = b.kind.into();
             let words = Words {
                 summary: Some(b.summary),

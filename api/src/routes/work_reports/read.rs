@@ -131,10 +131,7 @@ pub async fn missing_work_reports(
     let out = state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
-            let day = match q.date {
-                Some(d) => d,
-                None => settings::today(conn, now_utc())?,
-            };
+            let day = settings::day_or_today(conn, q.date, now_utc())?;
             let dates = domain::reports::work::period(kind, day);
             let reps = team_reps(conn, &scope, q.department_id)?;
             let ids: Vec<i64> = reps.iter().map(|r| r.id).collect();

@@ -1,0 +1,2 @@
+DROP TABLE mentorships;
+DROP TABLE training_records;
