@@ -5,6 +5,7 @@
 pub mod activities;
 pub mod api_keys;
 pub mod audit;
+pub mod cases;
 pub mod commissions;
 pub mod complaints;
 pub mod contacts;

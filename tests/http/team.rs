@@ -148,3 +148,81 @@ fn a_manager_pairs_a_new_rep_with_a_mentor_and_joint_visits_are_counted() {
         .json(&json!({"mentor_id": mgr.id, "mentee_id": junior.id}))
         .expect(201);
 }
+
+#[test]
+fn a_lost_deal_becomes_a_case_the_whole_organisation_reads() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let east = app.create_department(&admin, "华东", None);
+    let north = app.create_department(&admin, "华北", None);
+    let li = app.user(&admin, "li@example.com", "rep", Some(east));
+    let wang = app.user(&admin, "wang@example.com", "rep", Some(north));
+    let c = id(&CustomerBuilder::new("案例客户").create(&app, &li.token));
+    let deal = id(&app
+        .post("/api/v1/opportunities")
+        .bearer(&li.token)
+        .json(&json!({"customer_id": c, "title": "年度框架"}))
+        .expect(201)
+        .json());
+    let case =
+        json!({"opportunity_id": deal, "title": "价格战输给了对手", "lesson": "太晚接触决策人；报价前先约技术评审。"});
+    let p = app
+        .post("/api/v1/cases")
+        .bearer(&li.token)
+        .json(&case)
+        .problem(422, "validation_failed");
+    assert_eq!(
+        (p["errors"][0]["field"].as_str(), p["errors"][0]["code"].as_str()),
+        (Some("opportunity_id"), Some("open"))
+    );
+    let pipelines = app.get("/api/v1/pipelines").bearer(&li.token).send().expect(200).json();
+    let lost = pipelines
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["is_default"] == true)
+        .unwrap()["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "lost")
+        .unwrap()["id"]
+        .clone();
+    app.post(&format!("/api/v1/opportunities/{deal}/transitions"))
+        .bearer(&li.token)
+        .json(&json!({"to_stage_id": lost, "lost_reason": "价格"}))
+        .expect(200);
+    // another team cannot write up li's deal
+    let p = app
+        .post("/api/v1/cases")
+        .bearer(&wang.token)
+        .json(&case)
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["code"], "not_found");
+    let written = app
+        .post("/api/v1/cases")
+        .bearer(&li.token)
+        .json(&case)
+        .expect(201)
+        .json();
+    assert_eq!(
+        (written["outcome"].as_str(), written["author_id"].as_i64()),
+        (Some("lost"), Some(li.id))
+    );
+    let p = app
+        .post("/api/v1/cases")
+        .bearer(&li.token)
+        .json(&case)
+        .problem(409, "case_exists");
+    assert_eq!(p["context"]["id"], id(&written));
+    // the library is shared
+    let library = app.get("/api/v1/cases").bearer(&wang.token).send().expect(200).json();
+    assert_eq!(library["data"][0]["title"], "价格战输给了对手");
+    let won = app
+        .get("/api/v1/cases?outcome=won")
+        .bearer(&wang.token)
+        .send()
+        .expect(200)
+        .json();
+    assert!(won["data"].as_array().unwrap().is_empty());
+}

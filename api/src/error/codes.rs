@@ -105,6 +105,8 @@ error_codes! {
     WorkReportSubmitted = "work_report_submitted",
     /// The rep has a running mentorship already (`context.id`).
     MentorshipExists = "mentorship_exists",
+    /// The deal has a case in the library already (`context.id`).
+    CaseExists = "case_exists",
     /// The lead is converted or disqualified.
     LeadClosed = "lead_closed",
     /// The change breaks a rule about users (e.g. the last admin).

@@ -4,6 +4,7 @@
 pub mod activities;
 pub mod api_keys;
 pub mod auth;
+pub mod cases;
 pub mod commissions;
 pub mod complaints;
 pub mod contacts;
@@ -64,6 +65,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(work_reports::comment_work_report)
         .service(commissions::create_plan)
         .service(commissions::list_plans)
+        .service(cases::write_case)
+        .service(cases::list_cases)
         .service(team::add_training)
         .service(team::list_training)
         .service(team::start_mentorship)

@@ -52,7 +52,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     commission_statements,
     awards,
     training_records,
-    mentorships
+    mentorships,
+    cases
 );
 
 // the forecast sums open deals by close date, customer grade and currency,

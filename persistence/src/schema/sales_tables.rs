@@ -233,3 +233,15 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    cases (id) {
+        id -> BigInt,
+        opportunity_id -> BigInt,
+        outcome -> Text,
+        title -> Text,
+        lesson -> Text,
+        author_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
