@@ -163,6 +163,17 @@ pub fn statement(
     if let Some(row) = frozen {
         return Ok((row.body()?, Some(row)));
     }
+    Ok((open_statement(conn, user, month)?.0, None))
+}
+
+/// An open month's statement computed now, with the earlier approved months
+/// it adjusts (`(row, earned now)`), so approval settles them without
+/// computing them again.
+fn open_statement(
+    conn: &mut DbConn,
+    user: i64,
+    month: NaiveDate,
+) -> Result<(StatementBody, Vec<(StatementRow, i64)>), RepoError> {
     let mut body = compute(conn, user, month)?;
     let changed = changed_months(conn, user, month)?;
     body.adjustments = rules::adjustments(
@@ -172,7 +183,7 @@ pub fn statement(
             .collect::<Vec<_>>(),
     );
     body.total = body.earned() + body.adjustments.iter().map(|a| a.amount).sum::<i64>();
-    Ok((body, None))
+    Ok((body, changed))
 }
 
 /// Approves `month` for `users` (those already approved stay as they are):
@@ -187,11 +198,15 @@ pub fn approve(
 ) -> Result<usize, RepoError> {
     let mut approved = 0;
     for user in users {
-        let (body, frozen) = statement(conn, *user, month)?;
-        if frozen.is_some() {
+        let approved_already: bool = diesel::select(diesel::dsl::exists(
+            cs::table.filter(cs::user_id.eq(user)).filter(cs::month.eq(month)),
+        ))
+        .get_result(conn)?;
+        if approved_already {
             continue;
         }
-        for (row, earned_now) in changed_months(conn, *user, month)? {
+        let (body, changed) = open_statement(conn, *user, month)?;
+        for (row, earned_now) in changed {
             diesel::update(cs::table.find(row.id))
                 .set(cs::settled.eq(earned_now))
                 .execute(conn)?;
