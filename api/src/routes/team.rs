@@ -15,7 +15,7 @@ use validator::Validate;
 use crate::caller::AuthUser;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{Json, PathId, Query};
-use crate::routes::reports::team_reps;
+use crate::routes::reports::{check_managed, team_reps};
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
@@ -27,18 +27,6 @@ fn reach(conn: &mut DbConn, user: &AuthUser) -> Result<(Vec<i64>, bool), ApiErro
         team_reps(conn, &scope, None)?.into_iter().map(|r| r.id).collect(),
         writes,
     ))
-}
-
-/// Someone the caller manages: in reach, not themselves, and the caller may write.
-fn managed(conn: &mut DbConn, user: &AuthUser, who: i64) -> Result<(), ApiError> {
-    let (ids, writes) = reach(conn, user)?;
-    if !writes {
-        return Err(ApiError::forbidden("a manager or an admin records this"));
-    }
-    if who == user.id || !ids.contains(&who) {
-        return Err(ApiError::not_found("user"));
-    }
-    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -118,7 +106,7 @@ pub async fn add_training(
     let b = body.0;
     let row = state
         .write(move |conn| {
-            managed(conn, &user, b.user_id)?;
+            check_managed(conn, &user, b.user_id)?;
             let new = NewTraining {
                 user_id: b.user_id,
                 kind: match b.kind {

@@ -327,6 +327,17 @@ pub fn may_lock(policy: &PoolPolicy, locked: u32) -> Result<(), u32> {
     }
 }
 
+/// How long after a claim a losing claimer is told the customer is taken.
+pub const CLAIM_RACE_WINDOW_HOURS: i64 = 24;
+
+/// May a refused claim of a customer `owner` holds say "already claimed"
+/// (rather than "not found")? To the owner, or when the owner claimed it
+/// from the pool within the race window (`claimed_at`): the claimer saw it
+/// there. Otherwise a claim would tell anyone another team's customer exists.
+pub fn tells_taken(owner: i64, claimer: i64, claimed_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    owner == claimer || claimed_at.is_some_and(|t| now - t <= Duration::hours(CLAIM_RACE_WINDOW_HOURS))
+}
+
 /// The window the daily claim cap counts: since the start of today in the
 /// organisation's time zone.
 pub fn claim_window_start(now: DateTime<Utc>, tz: crate::calendar::Tz) -> DateTime<Utc> {

@@ -249,6 +249,20 @@ fn holding() -> impl Strategy<Value = Holding> {
         })
 }
 
+#[test]
+fn a_refused_claim_names_the_owner_only_to_them_or_within_the_race_window() {
+    let now = t0();
+    assert!(tells_taken(7, 7, None, now), "the owner learns it is theirs");
+    assert!(!tells_taken(7, 8, None, now), "never claimed from the pool: not found");
+    assert!(tells_taken(7, 8, Some(now - Duration::hours(24)), now));
+    assert!(!tells_taken(
+        7,
+        8,
+        Some(now - Duration::hours(24) - Duration::seconds(1)),
+        now
+    ));
+}
+
 proptest! {
     /// The query's bounds and the rule agree on every customer: the sweep
     /// returns exactly the customers the rule calls due.

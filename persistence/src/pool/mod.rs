@@ -131,13 +131,9 @@ fn stored(conn: &mut DbConn, id: i64) -> std::result::Result<Stored, RepoError> 
     customers::load_stored(conn, row)
 }
 
-/// How long after a claim a losing claimer is told "already claimed".
-const CLAIM_RACE_WINDOW_HOURS: i64 = 24;
-
-/// The answer to a claim of an owned customer: "already claimed" to its
-/// owner, or when it left the pool by a claim in the last day (the claimer
-/// saw it there); otherwise "not found", so a claim never tells anyone that
-/// another team's customer exists.
+/// The answer to a claim of an owned customer, by the rule in
+/// `domain::pool::tells_taken`: "already claimed", or "not found" so a claim
+/// never tells anyone that another team's customer exists.
 fn taken(
     conn: &mut DbConn,
     id: i64,
@@ -145,22 +141,19 @@ fn taken(
     claimer: i64,
     now: DateTime<Utc>,
 ) -> std::result::Result<PoolError, RepoError> {
-    if owner_id == claimer {
-        return Ok(PoolError::Taken { owner_id });
-    }
-    let since = naive(now - chrono::Duration::hours(CLAIM_RACE_WINDOW_HOURS));
-    let recently: i64 = pool_events::table
+    let claimed_at: Option<chrono::NaiveDateTime> = pool_events::table
         .filter(pool_events::customer_id.eq(id))
         .filter(pool_events::kind.eq("claimed"))
         .filter(pool_events::user_id.eq(owner_id))
-        .filter(pool_events::at.ge(since))
-        .count()
-        .get_result(conn)?;
-    Ok(if recently > 0 {
-        PoolError::Taken { owner_id }
-    } else {
-        PoolError::NotFound
-    })
+        .select(diesel::dsl::max(pool_events::at))
+        .first(conn)?;
+    Ok(
+        if domain::pool::tells_taken(owner_id, claimer, claimed_at.map(|t| t.and_utc()), now) {
+            PoolError::Taken { owner_id }
+        } else {
+            PoolError::NotFound
+        },
+    )
 }
 
 /// Claims pool customer `id` for `claimer` (the caller, or the owner of a

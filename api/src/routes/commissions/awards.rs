@@ -3,7 +3,6 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Months, NaiveDate, Utc};
-use domain::scope::DataScope;
 use persistence::commissions::awards::{self, AwardRow, NewAward};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
@@ -14,7 +13,7 @@ use super::statements::month_of;
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
-use crate::routes::reports::team_reps;
+use crate::routes::reports::{check_managed, team_reps};
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
@@ -97,16 +96,7 @@ pub async fn create_award(
     let month = month_of(&b.month)?;
     let row = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            if matches!(scope, DataScope::Own { .. }) {
-                return Err(ApiError::forbidden(
-                    "a manager or an admin records awards and penalties",
-                ));
-            }
-            let reach = team_reps(conn, &scope, None)?;
-            if b.user_id == user.id || !reach.iter().any(|r| r.id == b.user_id) {
-                return Err(ApiError::not_found("user"));
-            }
+            check_managed(conn, &user, b.user_id)?;
             let new = NewAward {
                 user_id: b.user_id,
                 kind: match b.kind {

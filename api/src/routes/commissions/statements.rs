@@ -3,7 +3,6 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::commissions::StatementBody;
-use domain::scope::DataScope;
 use persistence::commissions::{self, StatementRow};
 use persistence::{DbConn, contracts, now_utc};
 use serde::{Deserialize, Serialize};
@@ -15,7 +14,7 @@ use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
 use crate::routes::opportunities::Money;
-use crate::routes::reports::team_reps;
+use crate::routes::reports::{managed_reps, team_reps};
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
@@ -282,15 +281,7 @@ pub async fn approve_statements(
     let month = month_of(&b.month)?;
     let approved = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            if matches!(scope, DataScope::Own { .. }) {
-                return Err(ApiError::forbidden("a manager or an admin approves statements"));
-            }
-            let ids: Vec<i64> = team_reps(conn, &scope, b.department_id)?
-                .into_iter()
-                .map(|r| r.id)
-                .filter(|id| *id != user.id)
-                .collect();
+            let ids = managed_reps(conn, &user, b.department_id)?;
             Ok(commissions::approve(conn, &ids, month, user.id, now_utc())?)
         })
         .await?;

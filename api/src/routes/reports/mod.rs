@@ -171,3 +171,30 @@ impl PeriodDto {
         }
     }
 }
+
+/// The reps the caller manages: those of their reach (narrowed to
+/// `department`), never themselves. A rep manages nobody: 403.
+pub fn managed_reps(
+    conn: &mut persistence::DbConn,
+    user: &crate::caller::AuthUser,
+    department: Option<i64>,
+) -> Result<Vec<i64>, ApiError> {
+    let scope = crate::routes::scope::scope_of(conn, user)?;
+    if matches!(scope, domain::scope::DataScope::Own { .. }) {
+        return Err(ApiError::forbidden("only a manager or an admin does this"));
+    }
+    Ok(team_reps(conn, &scope, department)?
+        .into_iter()
+        .map(|r| r.id)
+        .filter(|id| *id != user.id)
+        .collect())
+}
+
+/// `who` is a rep the caller manages (403 for reps, 404 otherwise).
+pub fn check_managed(conn: &mut persistence::DbConn, user: &crate::caller::AuthUser, who: i64) -> Result<(), ApiError> {
+    if managed_reps(conn, user, None)?.contains(&who) {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("user"))
+    }
+}
