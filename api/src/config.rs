@@ -28,6 +28,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `CRM_TRUSTED_PROXIES`: proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: crate::client::TrustedProxies,
+    /// `CRM_CORS_ORIGINS`: browser origins allowed to call the API (comma-separated; none by default).
+    pub cors_origins: crate::edge::CorsOrigins,
     pub limits: Limits,
 }
 
@@ -43,6 +45,7 @@ impl Default for Config {
             workers: None,
             max_body_bytes: crate::extract::DEFAULT_BODY_LIMIT,
             trusted_proxies: Default::default(),
+            cors_origins: Default::default(),
             limits: Limits::default(),
         }
     }
@@ -61,6 +64,7 @@ impl std::fmt::Debug for Config {
             .field("workers", &self.workers)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("cors_origins", &self.cors_origins)
             .field("limits", &self.limits)
             .finish()
     }
@@ -93,6 +97,7 @@ impl Config {
             workers: number("CRM_WORKERS", get("CRM_WORKERS"))?,
             max_body_bytes: number("CRM_MAX_BODY_BYTES", get("CRM_MAX_BODY_BYTES"))?.unwrap_or(d.max_body_bytes),
             trusted_proxies: crate::client::TrustedProxies::parse(&get("CRM_TRUSTED_PROXIES").unwrap_or_default())?,
+            cors_origins: crate::edge::CorsOrigins::parse(&get("CRM_CORS_ORIGINS").unwrap_or_default())?,
             limits: crate::state::Limits {
                 first_contact_sla: number::<i64>("CRM_FIRST_CONTACT_HOURS", get("CRM_FIRST_CONTACT_HOURS"))?
                     .map_or(d.limits.first_contact_sla, chrono::Duration::hours),

@@ -33,6 +33,7 @@ impl FieldError {
 }
 
 mod codes;
+pub mod zh;
 
 pub use codes::ErrorCode;
 

@@ -165,9 +165,24 @@ pub fn with_common_responses(spec: utoipa::openapi::OpenApi) -> utoipa::openapi:
                     .get("parameters")
                     .and_then(|p| p.as_array())
                     .is_some_and(|ps| ps.iter().any(|p| p["name"] == "If-Match"));
+                // a read with an ETag answers 304 to a client that has it (edge::not_modified)
+                let conditional_read = method == "get" && op["responses"]["200"]["headers"].get("ETag").is_some();
+                if conditional_read && let Some(params) = op.get_mut("parameters").and_then(|p| p.as_array_mut()) {
+                    params.push(serde_json::json!({
+                        "name": "If-None-Match", "in": "header", "required": false,
+                        "description": "ETag of the version you hold: 304 when it is still current",
+                        "schema": {"type": "string"}
+                    }));
+                }
                 let Some(responses) = op.get_mut("responses").and_then(|r| r.as_object_mut()) else {
                     continue;
                 };
+                if conditional_read {
+                    responses.insert(
+                        "304".into(),
+                        serde_json::json!({"description": "Not Modified: the ETag sent in If-None-Match is current"}),
+                    );
+                }
                 // OpenAPI requires a description on every response object;
                 // strict validators and client generators refuse one without
                 for (code, response) in responses.iter_mut() {

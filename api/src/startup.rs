@@ -136,6 +136,7 @@ impl Application {
         let body_limit = BodyLimit(config.max_body_bytes);
         let body_timeout = crate::extract::BodyTimeout(config.limits.body_timeout);
         let trusted_proxies = config.trusted_proxies.clone();
+        let cors_origins = web::Data::new(config.cors_origins.clone());
         let in_flight = web::Data::new(crate::guard::InFlight::new(config.limits.requests_per_address));
 
         let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
@@ -150,6 +151,7 @@ impl Application {
                 .app_data(body_timeout)
                 .app_data(trusted_proxies.clone())
                 .app_data(in_flight.clone())
+                .app_data(cors_origins.clone())
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
                 .route(
                     "/docs",
@@ -163,6 +165,10 @@ impl Application {
                 .wrap(from_fn(idempotency))
                 .wrap(from_fn(crate::guard::per_address))
                 .wrap(from_fn(problem_guard))
+                .wrap(from_fn(crate::edge::localise))
+                .wrap(from_fn(crate::edge::not_modified))
+                .wrap(actix_web::middleware::Compress::default())
+                .wrap(from_fn(crate::edge::cors))
                 .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
         })
         .shutdown_timeout(10);

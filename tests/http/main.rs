@@ -12,6 +12,7 @@ mod customer_scope;
 mod customers;
 mod dictionaries;
 mod directory;
+mod edge;
 mod errors;
 mod hostile_input;
 mod idempotency;

@@ -451,6 +451,24 @@ impl Req {
         }
     }
 
+    /// The answer's status, headers and undecoded body bytes (e.g. gzip).
+    pub fn send_bytes(self) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let response = match self.inner.call() {
+            Ok(res) => res,
+            Err(ureq::Error::Status(_, res)) => res,
+            Err(e) => panic!("transport error: {e}"),
+        };
+        let status = response.status();
+        let headers = response
+            .headers_names()
+            .into_iter()
+            .filter_map(|n| response.header(&n).map(|v| (n.to_ascii_lowercase(), v.to_owned())))
+            .collect();
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut response.into_reader(), &mut body).unwrap();
+        (status, headers, body)
+    }
+
     /// A raw body with its content type.
     pub fn body(self, content_type: &str, body: &str) -> Res {
         Res::from(self.inner.set("Content-Type", content_type).send_string(body))
