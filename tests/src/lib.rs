@@ -458,12 +458,7 @@ impl Req {
             Err(ureq::Error::Status(_, res)) => res,
             Err(e) => panic!("transport error: {e}"),
         };
-        let status = response.status();
-        let headers = response
-            .headers_names()
-            .into_iter()
-            .filter_map(|n| response.header(&n).map(|v| (n.to_ascii_lowercase(), v.to_owned())))
-            .collect();
+        let (status, headers) = status_and_headers(&response);
         let mut body = Vec::new();
         std::io::Read::read_to_end(&mut response.into_reader(), &mut body).unwrap();
         (status, headers, body)
@@ -473,6 +468,15 @@ impl Req {
     pub fn body(self, content_type: &str, body: &str) -> Res {
         Res::from(self.inner.set("Content-Type", content_type).send_string(body))
     }
+}
+
+fn status_and_headers(response: &ureq::Response) -> (u16, Vec<(String, String)>) {
+    let headers = response
+        .headers_names()
+        .into_iter()
+        .filter_map(|n| response.header(&n).map(|v| (n.to_ascii_lowercase(), v.to_owned())))
+        .collect();
+    (response.status(), headers)
 }
 
 /// A finished response.
@@ -490,12 +494,7 @@ impl From<Result<ureq::Response, ureq::Error>> for Res {
             Err(ureq::Error::Status(_, res)) => res,
             Err(e) => panic!("transport error: {e}"),
         };
-        let status = response.status();
-        let headers = response
-            .headers_names()
-            .into_iter()
-            .filter_map(|n| response.header(&n).map(|v| (n.to_ascii_lowercase(), v.to_owned())))
-            .collect();
+        let (status, headers) = status_and_headers(&response);
         let body = response.into_string().unwrap_or_default();
         Res { status, headers, body }
     }
