@@ -88,7 +88,10 @@ pub async fn cors(
     if let Some(o) = origin_value {
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
     }
-    h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(EXPOSE_HEADERS));
+    h.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static(EXPOSE_HEADERS),
+    );
     h.append(header::VARY, HeaderValue::from_static("Origin"));
     Ok(res)
 }

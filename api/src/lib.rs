@@ -5,6 +5,7 @@ pub mod caller;
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod delivery;
 pub mod edge;
 pub mod error;
 pub mod extract;

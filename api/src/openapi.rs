@@ -83,6 +83,8 @@ problem_response!(Unavailable, "The database does not answer.");
         (name = "users", description = "Users of the organisation (admin writes)"),
         (name = "departments", description = "The department tree (admin writes)"),
         (name = "api-keys", description = "Keys for integrations (admin only)"),
+        (name = "webhooks", description = "Signed event deliveries and WeCom / DingTalk robots (admin only)"),
+        (name = "notifications", description = "The change feed of the caller's scope"),
         (name = "customers", description = "The central customer store: unique companies, data scope, transfers"),
         (name = "contacts", description = "Contacts and key persons of a customer"),
         (name = "leads", description = "Leads from web forms and imports: dedup, assignment, first contact, conversion"),

@@ -46,6 +46,22 @@ pub fn random_hex(n: usize) -> Result<String, String> {
     Ok(hex(&buf))
 }
 
+/// HMAC-SHA256 of `message` under `key`, in hex (webhook signatures).
+pub fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
+    hex(&hmac_sha256(key, message))
+}
+
+/// HMAC-SHA256 of `message` under `key`.
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
+    use hmac::Mac;
+    // any key length is valid for HMAC; new_from_slice cannot fail here
+    let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(key) else {
+        return Vec::new();
+    };
+    mac.update(message);
+    mac.finalize().into_bytes().to_vec()
+}
+
 pub fn sha256_hex(data: &[u8]) -> String {
     hex(&Sha256::digest(data))
 }
@@ -214,6 +230,10 @@ mod tests {
 
     #[test]
     fn hex_and_hashes() {
+        assert_eq!(
+            hmac_sha256_hex(b"key", b"The quick brown fox jumps over the lazy dog"),
+            "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
+        );
         assert_eq!(
             sha256_hex(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

@@ -182,6 +182,7 @@ impl Application {
             .max_connections((config.limits.max_connections / workers).max(1))
             .client_request_timeout(std::time::Duration::from_secs(5));
         let server = server.listen(listener).map_err(|e| e.to_string())?.run();
+        crate::delivery::spawn(state.clone());
         spawn_housekeeping(state);
         Ok(Application { port, server })
     }

@@ -28,6 +28,10 @@ pub struct Limits {
     pub max_connections: usize,
     /// How often the sweeps run (once per period across all nodes).
     pub housekeeping_every: std::time::Duration,
+    /// How often each node looks for due webhook deliveries.
+    pub webhook_poll: std::time::Duration,
+    /// How a failing webhook delivery is retried.
+    pub webhook_retry: domain::events::RetryPolicy,
 }
 
 impl Default for Limits {
@@ -44,6 +48,8 @@ impl Default for Limits {
             requests_per_address: 64,
             max_connections: 4_096,
             housekeeping_every: std::time::Duration::from_secs(3600),
+            webhook_poll: std::time::Duration::from_secs(1),
+            webhook_retry: domain::events::RetryPolicy::default(),
         }
     }
 }

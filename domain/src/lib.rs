@@ -10,6 +10,7 @@ pub mod commissions;
 pub mod contracts;
 pub mod customer;
 pub mod dedup;
+pub mod events;
 pub mod leads;
 pub mod mask;
 pub mod org;

@@ -15,6 +15,7 @@ pub mod db;
 pub mod departments;
 pub mod dictionaries;
 pub mod error;
+pub mod events;
 pub mod idempotency;
 pub mod leads;
 pub mod leases;

@@ -19,7 +19,10 @@ fn cors_answers_allowed_origins_only() {
         app.req("OPTIONS", "/api/v1/customers")
             .header("Origin", origin)
             .header("Access-Control-Request-Method", "POST")
-            .header("Access-Control-Request-Headers", "authorization, content-type, idempotency-key")
+            .header(
+                "Access-Control-Request-Headers",
+                "authorization, content-type, idempotency-key",
+            )
             .send()
     };
     let ok = preflight(APP).expect(204);
@@ -91,10 +94,15 @@ fn lists_are_compressed_when_the_client_asks() {
         .header("Accept-Encoding", "gzip")
         .send_bytes();
     assert_eq!(status, 200);
-    let encoding = headers.iter().find(|(n, _)| n == "content-encoding").map(|(_, v)| v.as_str());
+    let encoding = headers
+        .iter()
+        .find(|(n, _)| n == "content-encoding")
+        .map(|(_, v)| v.as_str());
     assert_eq!(encoding, Some("gzip"));
     let mut text = String::new();
-    flate2::read::GzDecoder::new(&body[..]).read_to_string(&mut text).unwrap();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_string(&mut text)
+        .unwrap();
     let page: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(page["data"].as_array().unwrap().len(), 30);
     assert!(
@@ -113,7 +121,12 @@ fn an_unchanged_record_answers_304() {
     let path = format!("/api/v1/customers/{}", c["id"]);
     let first = app.get(&path).bearer(&admin).send().expect(200);
     let etag = first.header("etag").unwrap().to_owned();
-    let again = app.get(&path).bearer(&admin).header("If-None-Match", &etag).send().expect(304);
+    let again = app
+        .get(&path)
+        .bearer(&admin)
+        .header("If-None-Match", &etag)
+        .send()
+        .expect(304);
     assert!(again.body.is_empty());
     assert_eq!(again.header("etag"), Some(etag.as_str()));
     app.patch(&path)
@@ -121,7 +134,12 @@ fn an_unchanged_record_answers_304() {
         .header("If-Match", &etag)
         .json(&json!({"grade": "A"}))
         .expect(200);
-    let changed = app.get(&path).bearer(&admin).header("If-None-Match", &etag).send().expect(200);
+    let changed = app
+        .get(&path)
+        .bearer(&admin)
+        .header("If-None-Match", &etag)
+        .send()
+        .expect(200);
     assert_eq!(changed.json()["grade"], "A");
     assert_ne!(changed.header("etag"), Some(etag.as_str()));
     // another caller's 404 stays a 404 whatever they send

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 /// Records that belong to the organisation, not to a team: their access is
 /// by role (admin writes), tested with their own routes.
-const ORGANISATION: [&str; 10] = [
+const ORGANISATION: [&str; 11] = [
     "api-keys",
     "departments",
     "dictionaries",
@@ -24,6 +24,7 @@ const ORGANISATION: [&str; 10] = [
     "products",
     "users",
     "lead-forms",
+    "webhooks",
 ];
 
 const GHOST: i64 = 987_654_321;

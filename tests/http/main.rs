@@ -30,5 +30,6 @@ mod targets;
 mod tasks;
 mod team;
 mod token_state;
+mod webhooks;
 mod work_reports;
 mod workbench;

@@ -21,6 +21,7 @@ pub mod lead_rules;
 pub mod leads;
 pub mod me;
 pub mod members;
+pub mod notifications;
 pub mod opportunities;
 pub mod organisation;
 pub mod pipelines;
@@ -35,6 +36,7 @@ pub mod team;
 pub mod timeline;
 pub mod transfer;
 pub mod users;
+pub mod webhooks;
 pub mod work_reports;
 pub mod workbench;
 
@@ -123,6 +125,16 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(api_keys::list_api_keys)
         .service(api_keys::create_api_key)
         .service(api_keys::revoke_api_key)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::create_webhook)
+        .service(webhooks::get_webhook)
+        .service(webhooks::update_webhook)
+        .service(webhooks::delete_webhook)
+        .service(webhooks::list_deliveries)
+        .service(webhooks::redeliver)
+        .service(notifications::list_notifications)
+        .service(notifications::unread_count)
+        .service(notifications::mark_read)
         // fixed paths before `/customers/{id}`, which would take them
         .service(customers::list_deleted_customers)
         .service(duplicates::check_duplicates)

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use domain::events::EventKind;
 use domain::vocabulary::ContractStatus;
 use serde_json::json;
 
@@ -48,6 +49,9 @@ fn set_status(
     }
     let detail = json!({ "status": [row.status, to.as_str()], "note": note }).to_string();
     audit::record(conn, "contract", row.id, to.as_str(), Some(actor), &detail, now)?;
+    if to == ContractStatus::PendingApproval {
+        crate::events::about_contract(conn, EventKind::ContractSubmitted, row, Some(actor), json!({}), now)?;
+    }
     Ok(())
 }
 
@@ -108,6 +112,7 @@ pub fn decide(
 /// its owner and department), and the linked open deal is won.
 fn on_approved(conn: &mut DbConn, c: &ContractRow, actor: i64, now: DateTime<Utc>) -> Result<()> {
     customers::mark_dealt(conn, c.customer_id, now)?;
+    crate::events::about_contract(conn, EventKind::ContractApproved, c, Some(actor), json!({}), now)?;
     let first: i64 = customer_wins::table
         .filter(customer_wins::customer_id.eq(c.customer_id))
         .count()
@@ -149,7 +154,8 @@ fn on_approved(conn: &mut DbConn, c: &ContractRow, actor: i64, now: DateTime<Utc
         closed_at: Some(Some(naive(now))),
         ..OpportunityChangeset::default()
     };
-    opportunities::update(conn, deal.id, None, &changes, now)?;
+    let after = opportunities::update(conn, deal.id, None, &changes, now)?;
+    crate::events::deal_moved(conn, &after, deal.stage_id, Some(actor), now)?;
     let change = domain::pipeline::stage_change(Some((deal.stage_id, deal.stage_entered_at.and_utc())), won, now);
     opportunities::record_change(conn, deal.id, &change, actor)?;
     let detail = json!({ "stage_id": [deal.stage_id, won], "status": [deal.status, "won"], "contract_id": c.id });

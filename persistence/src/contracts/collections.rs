@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use domain::events::EventKind;
 use domain::scope::DataScope;
 use domain::vocabulary::{ContractStatus, PlanStatus};
 use serde_json::json;
@@ -161,6 +162,8 @@ pub fn pay(conn: &mut DbConn, actor: &Actor<'_>, id: i64, new: NewPayment, now: 
         .get_result(conn)?;
     let detail = json!({ "payment_id": pid, "amount": new.amount }).to_string();
     audit::record(conn, "contract", id, "paid", Some(actor.user_id), &detail, now)?;
+    let paid = json!({"payment_id": pid, "payment_amount": new.amount, "received_on": new.received_on});
+    crate::events::about_contract(conn, EventKind::PaymentReceived, &c, Some(actor.user_id), paid, now)?;
     Ok(pay::table.find(pid).select(PaymentRow::as_select()).first(conn)?)
 }
 

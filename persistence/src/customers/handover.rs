@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use domain::events::EventKind;
 use domain::scope::DataScope;
 use serde_json::json;
 
@@ -73,6 +74,16 @@ pub fn hand_over(
         for chunk in ids.chunks(CHUNK) {
             move_chunk(conn, chunk, *old, to, keep_previous, now)?;
             record(conn, chunk, *old, to, actor.user_id, now)?;
+            let items: Vec<(i64, Option<i64>)> = chunk.iter().map(|id| (*id, Some(to))).collect();
+            let from = json!({"previous_owner_id": old});
+            crate::events::about_customers(
+                conn,
+                EventKind::CustomerOwnerChanged,
+                &items,
+                Some(actor.user_id),
+                from,
+                now,
+            )?;
         }
         moved.extend_from_slice(ids);
     }

@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use domain::customer::Grade;
+use domain::events::EventKind;
 use domain::scope::{Access, DataScope};
 use serde_json::json;
 
@@ -282,6 +283,17 @@ pub fn create(conn: &mut DbConn, actor: &Actor<'_>, new: NewCustomer, now: DateT
     }
     let detail = json!({"name": row.name, "owner_id": owner, "grade": row.grade}).to_string();
     audit::record(conn, "customer", row.id, "created", Some(actor.user_id), &detail, now)?;
+    let data = json!({"id": row.id, "name": row.name, "owner_id": owner, "grade": row.grade});
+    let event = crate::events::about(
+        EventKind::CustomerCreated,
+        "customer",
+        row.id,
+        &row.name,
+        Some(owner),
+        Some(actor.user_id),
+        data,
+    );
+    crate::events::emit(conn, event, now)?;
     let similar = look_alikes(conn, &key, &[row.id])?;
     Ok(Created {
         customer: stored(conn, row)?,

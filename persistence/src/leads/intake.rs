@@ -13,7 +13,9 @@ use domain::scope::DataScope;
 use serde_json::json;
 
 use super::{DedupIndex, Duplicate, LeadChangeset, LeadFilter, LeadRow, NewLeadRow};
+use crate::events::about_lead;
 use crate::{DbConn, RepoError, audit};
+use domain::events::EventKind;
 
 /// Who brought a lead in.
 #[derive(Debug, Clone, Copy, Default)]
@@ -101,6 +103,12 @@ pub fn intake(
         n => super::reserve_ids(conn, n)?,
     };
     let mut pending: Vec<(i64, NewLeadRow)> = Vec::new();
+    let mut outbox = crate::events::Outbox::load(conn)?;
+    let mut events = Vec::new();
+    let (keep_created, keep_assigned) = (
+        outbox.keeps(EventKind::LeadCreated),
+        outbox.keeps(EventKind::LeadAssigned),
+    );
     for (i, item) in incoming.into_iter().enumerate() {
         let mut row = item.row;
         let duplicate = index.find(
@@ -160,12 +168,32 @@ pub fn intake(
             row.phone_key.as_deref(),
             row.email_key.as_deref(),
         );
+        let subject = row.company.as_deref().or(row.person_name.as_deref());
+        if keep_created {
+            events.push(about_lead(
+                EventKind::LeadCreated,
+                id,
+                subject,
+                row.owner_id,
+                origin.created_by,
+            ));
+        }
+        if keep_assigned && row.owner_id.is_some() {
+            events.push(about_lead(
+                EventKind::LeadAssigned,
+                id,
+                subject,
+                row.owner_id,
+                origin.created_by,
+            ));
+        }
         if reserved.is_some() {
             pending.push((id, row));
         }
         out.push(Intaken { id, duplicate });
     }
     super::insert_reserved(conn, &pending)?;
+    outbox.emit_many(conn, events, now)?;
     for (department, user) in cursors {
         super::set_cursor(conn, department, user)?;
     }
@@ -234,6 +262,12 @@ pub fn reassign_overdue(
                 }
                 let detail = json!({"owner_id": [owner, user_id], "reason": "first contact overdue"}).to_string();
                 audit::record(conn, "lead", lead.id, "reassigned", actor, &detail, now)?;
+                let subject = lead.company.as_deref().or(lead.person_name.as_deref());
+                crate::events::emit(
+                    conn,
+                    about_lead(EventKind::LeadAssigned, lead.id, subject, Some(user_id), actor),
+                    now,
+                )?;
                 result.reassigned.push(lead.id);
             }
             Assignment::Queue => result.kept.push(lead.id),

@@ -90,5 +90,6 @@ pub fn move_stage(
     }
     let detail = json!({"stage_id": [deal.stage_id, m.to_stage], "status": [deal.status, after.status]}).to_string();
     audit::record(conn, "opportunity", deal.id, "moved", Some(actor), &detail, now)?;
+    crate::events::deal_moved(conn, &after, deal.stage_id, Some(actor), now)?;
     Ok(after)
 }

@@ -9,6 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use domain::events::EventKind;
 use domain::pool::{ClaimRefusal, Claimant, PoolEntry, PoolPolicy};
 use domain::scope::{Access, DataScope};
 use serde_json::json;
@@ -205,6 +206,15 @@ pub fn claim(conn: &mut DbConn, claimer: i64, actor: i64, id: i64, now: DateTime
     event(conn, id, "claimed", Some(claimer), Some(actor), None, now)?;
     let detail = json!({ "owner_id": [null, claimer] }).to_string();
     audit::record(conn, "customer", id, "claimed", Some(actor), &detail, now)?;
+    let from_pool = serde_json::json!({"previous_owner_id": null, "claimed": true});
+    crate::events::about_customers(
+        conn,
+        EventKind::CustomerOwnerChanged,
+        &[(id, Some(claimer))],
+        Some(actor),
+        from_pool,
+        now,
+    )?;
     Ok(stored(conn, id)?)
 }
 
@@ -271,6 +281,10 @@ pub fn release_owned(
         event(conn, *id, "released", Some(owner), Some(actor), Some(reason), now)?;
         audit::record(conn, "customer", *id, "released", Some(actor), &detail, now)?;
     }
+    // the feed shows a return to the previous owner's team
+    let items: Vec<(i64, Option<i64>)> = released.iter().map(|id| (*id, Some(owner))).collect();
+    let why = serde_json::json!({"reason": reason, "released_by": actor});
+    crate::events::about_customers(conn, EventKind::CustomerReturnedToPool, &items, Some(actor), why, now)?;
     released.sort_unstable();
     Ok(released)
 }

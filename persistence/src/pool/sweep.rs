@@ -11,6 +11,7 @@ use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use domain::customer::Grade;
+use domain::events::EventKind;
 use domain::pool::{Cutoffs, Holding, PoolPolicy, ReturnReason};
 use serde_json::json;
 
@@ -69,6 +70,11 @@ pub fn sweep(conn: &mut DbConn, policy: &PoolPolicy, now: DateTime<Utc>) -> Resu
         )?;
         let detail = json!({ "owner_id": [r.owner_id, null], "reason": r.reason.as_str() }).to_string();
         audit::record(conn, "customer", r.customer_id, "returned_to_pool", None, &detail, now)?;
+    }
+    for r in &report.returned {
+        let why = serde_json::json!({"reason": r.reason.as_str(), "swept": true});
+        let item = [(r.customer_id, Some(r.owner_id))];
+        crate::events::about_customers(conn, EventKind::CustomerReturnedToPool, &item, None, why, now)?;
     }
     report.warned = warn(conn, policy, now)?;
     Ok(report)

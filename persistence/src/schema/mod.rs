@@ -1,16 +1,20 @@
 //! One hand-written schema for both backends (print-schema differs per backend).
 
 mod customers_tables;
+mod events_tables;
 mod money_tables;
 mod org_tables;
 mod sales_tables;
 
 pub use customers_tables::*;
+pub use events_tables::*;
 pub use money_tables::*;
 pub use org_tables::*;
 pub use sales_tables::*;
 
 diesel::joinable!(users -> departments (department_id));
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
+diesel::joinable!(webhook_deliveries -> events (event_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(contacts -> customers (customer_id));
 diesel::joinable!(customer_tags -> customers (customer_id));
@@ -53,7 +57,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     awards,
     training_records,
     mentorships,
-    cases
+    cases,
+    events,
+    webhook_subscriptions,
+    webhook_deliveries,
+    webhook_attempts,
+    notification_reads
 );
 
 // the forecast sums open deals by close date, customer grade and currency,

@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::auth::ApiScope;
+use domain::events::EventKind;
 use domain::leads::first_contact_due;
 use domain::org::Role;
 use persistence::leads::{self, LeadChangeset, LeadFilter};
@@ -319,6 +320,12 @@ pub async fn assign_lead(
             let row = leads::update(conn, id.0, None, &changes, now)?;
             let detail = json!({"owner_id": [before.owner_id, to]}).to_string();
             audit::record(conn, "lead", id.0, "assigned", Some(user.id), &detail, now)?;
+            if to.is_some() {
+                let subject = row.company.as_deref().or(row.person_name.as_deref());
+                let event =
+                    persistence::events::about_lead(EventKind::LeadAssigned, row.id, subject, to, Some(user.id));
+                persistence::events::emit(conn, event, now)?;
+            }
             Ok(row)
         })
         .await?;
