@@ -363,6 +363,12 @@ fn the_sweep_returns_the_neglected_warns_before_and_changes_nothing_twice() {
         "SELECT COUNT(*) AS n FROM audit_events WHERE entity_id = {neglected} AND action = 'returned_to_pool'"
     ));
     assert_eq!(audit, 1);
+    // the feed event too, once, for the previous owner's team
+    let events = app.count(&format!(
+        "SELECT COUNT(*) AS n FROM events WHERE entity_id = {neglected} AND kind = 'customer.returned_to_pool' AND owner_id = {}",
+        li.id
+    ));
+    assert_eq!(events, 1);
 }
 
 #[test]

@@ -71,10 +71,17 @@ pub fn sweep(conn: &mut DbConn, policy: &PoolPolicy, now: DateTime<Utc>) -> Resu
         let detail = json!({ "owner_id": [r.owner_id, null], "reason": r.reason.as_str() }).to_string();
         audit::record(conn, "customer", r.customer_id, "returned_to_pool", None, &detail, now)?;
     }
+    // one batch of events per reason (a sweep may return thousands)
+    let mut by_reason: std::collections::BTreeMap<&str, Vec<(i64, Option<i64>)>> = Default::default();
     for r in &report.returned {
-        let why = serde_json::json!({"reason": r.reason.as_str(), "swept": true});
-        let item = [(r.customer_id, Some(r.owner_id))];
-        crate::events::about_customers(conn, EventKind::CustomerReturnedToPool, &item, None, why, now)?;
+        by_reason
+            .entry(r.reason.as_str())
+            .or_default()
+            .push((r.customer_id, Some(r.owner_id)));
+    }
+    for (reason, items) in by_reason {
+        let why = serde_json::json!({"reason": reason, "swept": true});
+        crate::events::about_customers(conn, EventKind::CustomerReturnedToPool, &items, None, why, now)?;
     }
     report.warned = warn(conn, policy, now)?;
     Ok(report)
