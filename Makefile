@@ -2,7 +2,7 @@
 CARGO ?= cargo
 export RUST_BACKTRACE ?= 1
 
-.PHONY: run test fmt fmt-check lint deps-check unit-and-sqlite postgres-tests pg-up openapi bench clean
+.PHONY: run test fmt fmt-check lint deps-check unit-and-sqlite postgres-tests client-check pg-up openapi bench clean
 
 ## run: start the API on 127.0.0.1:8080 over ./data/crm.db (created and migrated)
 run:
@@ -10,7 +10,7 @@ run:
 
 ## test: everything CI runs: format, lints, dependency direction, unit tests,
 ## the HTTP tests on SQLite, then again on PostgreSQL (started or installed)
-test: fmt-check lint deps-check unit-and-sqlite postgres-tests
+test: fmt-check lint deps-check unit-and-sqlite client-check postgres-tests
 
 fmt:
 	$(CARGO) fmt --all
@@ -29,6 +29,11 @@ deps-check:
 
 unit-and-sqlite:
 	CRM_TEST_BACKEND=sqlite $(CARGO) test --workspace
+
+## client-check: the OpenAPI document validates, and a Python client generated
+## from the served document runs a scenario unedited (tools from PyPI, in target/)
+client-check:
+	CARGO=$(CARGO) ./scripts/client-check.sh
 
 pg-up:
 	./scripts/pg-up.sh

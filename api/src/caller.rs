@@ -29,6 +29,10 @@ pub struct AuthUser {
 pub struct KeyCaller {
     pub key_id: i64,
     pub scopes: Vec<ApiScope>,
+    /// The admin who issued the key, with their powers now: a key reads and
+    /// writes customers on their behalf, never beyond what they may. `None`
+    /// once that user is deactivated.
+    pub issued_by: Option<AuthUser>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +90,25 @@ fn verify_token(state: &AppState, token: &str) -> Result<(i64, i64), ApiError> {
 /// ended session is refused on every node.
 async fn user_from_token(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
     let (id, token_version) = verify_token(state, token)?;
+    let gone = || {
+        ApiError::unauthorized(
+            ErrorCode::AccountInactive,
+            "this account no longer exists or is deactivated",
+        )
+    };
+    let (user, current_version) = current_user(state, id).await?.ok_or_else(gone)?;
+    if current_version != token_version {
+        return Err(ApiError::unauthorized(
+            ErrorCode::SessionEnded,
+            "this session was ended (new password or sign-out everywhere); sign in again",
+        ));
+    }
+    Ok(user)
+}
+
+/// User `id` as they are now, with their token version; `None` when there is
+/// no such user or they are deactivated.
+async fn current_user(state: &AppState, id: i64) -> Result<Option<(AuthUser, i64)>, ApiError> {
     let current = match state.auth_cache.get(id) {
         Some(s) => Some(s),
         None => {
@@ -97,31 +120,19 @@ async fn user_from_token(state: &AppState, token: &str) -> Result<AuthUser, ApiE
             found
         }
     };
-    let gone = || {
-        ApiError::unauthorized(
-            ErrorCode::AccountInactive,
-            "this account no longer exists or is deactivated",
-        )
+    let Some(current) = current.filter(|c| c.active) else {
+        return Ok(None);
     };
-    let current = current.ok_or_else(gone)?;
-    if !current.active {
-        return Err(gone());
-    }
-    if current.token_version != token_version {
-        return Err(ApiError::unauthorized(
-            ErrorCode::SessionEnded,
-            "this session was ended (new password or sign-out everywhere); sign in again",
-        ));
-    }
     let role = current
         .role
         .parse::<Role>()
         .map_err(|_| ApiError::internal(format!("user {id} has an unknown stored role")))?;
-    Ok(AuthUser {
+    let user = AuthUser {
         id,
         role,
         department_id: current.department_id,
-    })
+    };
+    Ok(Some((user, current.token_version)))
 }
 
 /// Users' current [`persistence::users::AuthState`], each kept for
@@ -253,10 +264,69 @@ impl FromRequest for Caller {
             .await??;
             let row = row
                 .ok_or_else(|| ApiError::unauthorized(ErrorCode::InvalidApiKey, "the API key is unknown or revoked"))?;
+            let issued_by = current_user(&state, row.created_by).await?.map(|(u, _)| u);
             Ok(Caller::Key(KeyCaller {
                 key_id: row.id,
                 scopes: parse_scope_list(&row.scopes),
+                issued_by,
             }))
+        })
+    }
+}
+
+/// The API scope an [`Acting`] extractor asks of a key.
+pub trait KeyScope {
+    const SCOPE: ApiScope;
+}
+
+/// Markers for [`Acting`]: one per scope that opens user operations to keys.
+pub mod scope {
+    use super::{ApiScope, KeyScope};
+
+    #[derive(Debug, Clone, Copy)]
+    pub struct CustomersRead;
+    impl KeyScope for CustomersRead {
+        const SCOPE: ApiScope = ApiScope::CustomersRead;
+    }
+
+    #[derive(Debug, Clone, Copy)]
+    pub struct CustomersWrite;
+    impl KeyScope for CustomersWrite {
+        const SCOPE: ApiScope = ApiScope::CustomersWrite;
+    }
+}
+
+/// The user an operation acts for: the signed-in user, or, for an API key
+/// holding scope `S`, the admin who issued it (with their powers now). A key
+/// without `S` gets 403 naming the scope.
+#[derive(Debug, Clone, Copy)]
+pub struct Acting<S>(pub AuthUser, pub std::marker::PhantomData<S>);
+
+impl<S: KeyScope + 'static> FromRequest for Acting<S> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move {
+            match caller.await? {
+                Caller::User(u) => Ok(Acting(u, std::marker::PhantomData)),
+                Caller::Key(k) => {
+                    if !k.scopes.contains(&S::SCOPE) {
+                        return Err(ApiError::forbidden(format!(
+                            "this API key lacks the `{}` scope",
+                            S::SCOPE
+                        )));
+                    }
+                    let user = k.issued_by.ok_or_else(|| {
+                        ApiError::unauthorized(
+                            ErrorCode::InvalidApiKey,
+                            "the user who issued this API key is deactivated; issue a new key",
+                        )
+                    })?;
+                    Ok(Acting(user, std::marker::PhantomData))
+                }
+            }
         })
     }
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::caller::AuthUser;
+use crate::caller::{Acting, AuthUser, scope};
 use crate::error::{ApiError, FieldError};
 use crate::extract::{IfMatch, Json, PathId, double_option, etag};
 use crate::routes::customers::visible;
@@ -228,10 +228,14 @@ fn respond(status: StatusCode, c: ContactDto) -> HttpResponse {
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 404, response = crate::openapi::NotFound),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("api_key" = ["customers:read"]))
 )]
 #[get("/customers/{id}/contacts")]
-pub async fn list_contacts(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
+pub async fn list_contacts(
+    state: web::Data<AppState>,
+    Acting(user, _): Acting<scope::CustomersRead>,
+    id: PathId,
+) -> Result<HttpResponse, ApiError> {
     let rows = state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
@@ -261,12 +265,12 @@ pub async fn list_contacts(state: web::Data<AppState>, user: AuthUser, id: PathI
         (status = 404, response = crate::openapi::NotFound),
         (status = 422, response = crate::openapi::Unprocessable),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("api_key" = ["customers:write"]))
 )]
 #[post("/customers/{id}/contacts")]
 pub async fn create_contact(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Acting(user, _): Acting<scope::CustomersWrite>,
     id: PathId,
     body: Json<CreateContact>,
 ) -> Result<HttpResponse, ApiError> {
@@ -308,10 +312,14 @@ pub async fn create_contact(
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 404, response = crate::openapi::NotFound),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("api_key" = ["customers:read"]))
 )]
 #[get("/contacts/{id}")]
-pub async fn get_contact(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
+pub async fn get_contact(
+    state: web::Data<AppState>,
+    Acting(user, _): Acting<scope::CustomersRead>,
+    id: PathId,
+) -> Result<HttpResponse, ApiError> {
     let (row, masked) = state
         .read(move |conn| contact_in_scope(conn, &user, id.0, false))
         .await?;
@@ -335,12 +343,12 @@ pub async fn get_contact(state: web::Data<AppState>, user: AuthUser, id: PathId)
         (status = 412, response = crate::openapi::PreconditionFailed),
         (status = 422, response = crate::openapi::Unprocessable),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("api_key" = ["customers:write"]))
 )]
 #[patch("/contacts/{id}")]
 pub async fn update_contact(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Acting(user, _): Acting<scope::CustomersWrite>,
     id: PathId,
     if_match: IfMatch,
     body: Json<UpdateContact>,
@@ -383,10 +391,14 @@ pub async fn update_contact(
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("api_key" = ["customers:write"]))
 )]
 #[delete("/contacts/{id}")]
-pub async fn delete_contact(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
+pub async fn delete_contact(
+    state: web::Data<AppState>,
+    Acting(user, _): Acting<scope::CustomersWrite>,
+    id: PathId,
+) -> Result<HttpResponse, ApiError> {
     state
         .write(move |conn| {
             contact_in_scope(conn, &user, id.0, true)?;

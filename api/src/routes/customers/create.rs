@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::caller::AuthUser;
+use crate::caller::{Acting, scope};
 use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, etag};
 use crate::routes::contacts::{email_key, phone_key};
@@ -152,12 +152,12 @@ pub(super) fn check_fields(
         (status = 409, response = crate::openapi::Conflict),
         (status = 422, response = crate::openapi::Unprocessable),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("api_key" = ["customers:write"]))
 )]
 #[post("/customers")]
 pub async fn create_customer(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Acting(user, _): Acting<scope::CustomersWrite>,
     body: Json<CreateCustomer>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::caller::AuthUser;
+use crate::caller::{Acting, scope};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, Json, PathId};
 use crate::routes::scope::scope_of;
@@ -31,12 +31,12 @@ use super::*;
         (status = 404, response = crate::openapi::NotFound),
         (status = 412, response = crate::openapi::PreconditionFailed),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("api_key" = ["customers:write"]))
 )]
 #[delete("/customers/{id}")]
 pub async fn delete_customer(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Acting(user, _): Acting<scope::CustomersWrite>,
     id: PathId,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
@@ -64,12 +64,12 @@ pub async fn delete_customer(
         (status = 404, response = crate::openapi::NotFound),
         (status = 409, response = crate::openapi::Conflict),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("api_key" = ["customers:write"]))
 )]
 #[post("/customers/{id}/restore")]
 pub async fn restore_customer(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Acting(user, _): Acting<scope::CustomersWrite>,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
     let stored = state
@@ -155,12 +155,12 @@ pub struct AuditEvent {
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 404, response = crate::openapi::NotFound),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("api_key" = ["customers:read"]))
 )]
 #[get("/customers/{id}/audit")]
 pub async fn list_customer_audit(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Acting(user, _): Acting<scope::CustomersRead>,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
     let events = state

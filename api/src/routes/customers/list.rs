@@ -8,7 +8,7 @@ use persistence::now_utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::caller::AuthUser;
+use crate::caller::{Acting, AuthUser, scope};
 use crate::error::ApiError;
 use crate::extract::{PathId, Query};
 use crate::pagination::{self, time_key};
@@ -57,12 +57,12 @@ pub struct CustomerPage {
         (status = 400, response = crate::openapi::BadRequest),
         (status = 401, response = crate::openapi::Unauthorized),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("api_key" = ["customers:read"]))
 )]
 #[get("/customers")]
 pub async fn list_customers(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Acting(user, _): Acting<scope::CustomersRead>,
     query: Query<ListCustomersQuery>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(page(state, user, query.0).await?))
@@ -147,10 +147,14 @@ pub(crate) async fn page(
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 404, response = crate::openapi::NotFound),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("api_key" = ["customers:read"]))
 )]
 #[get("/customers/{id}")]
-pub async fn get_customer(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
+pub async fn get_customer(
+    state: web::Data<AppState>,
+    Acting(user, _): Acting<scope::CustomersRead>,
+    id: PathId,
+) -> Result<HttpResponse, ApiError> {
     let dto = state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
@@ -180,12 +184,12 @@ pub struct DeletedQuery {
         (status = 400, response = crate::openapi::BadRequest),
         (status = 401, response = crate::openapi::Unauthorized),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("api_key" = ["customers:read"]))
 )]
 #[get("/customers/deleted")]
 pub async fn list_deleted_customers(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Acting(user, _): Acting<scope::CustomersRead>,
     query: Query<DeletedQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::caller::AuthUser;
+use crate::caller::{Acting, scope};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, Json, PathId, double_option};
 use crate::routes::scope::scope_of;
@@ -82,12 +82,12 @@ pub struct UpdateCustomer {
         (status = 412, response = crate::openapi::PreconditionFailed),
         (status = 422, response = crate::openapi::Unprocessable),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("api_key" = ["customers:write"]))
 )]
 #[patch("/customers/{id}")]
 pub async fn update_customer(
     state: web::Data<AppState>,
-    user: AuthUser,
+    Acting(user, _): Acting<scope::CustomersWrite>,
     id: PathId,
     if_match: IfMatch,
     body: Json<UpdateCustomer>,
