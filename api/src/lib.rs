@@ -1,6 +1,7 @@
 //! The REST/JSON API of the sales-management backend: routes, extractors,
 //! errors as problem+json, and the OpenAPI document; `crm` is its binary.
 
+pub mod bulk;
 pub mod caller;
 pub mod cli;
 pub mod client;
@@ -8,6 +9,7 @@ pub mod config;
 pub mod delivery;
 pub mod edge;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod guard;
 pub mod middleware;

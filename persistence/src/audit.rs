@@ -50,3 +50,40 @@ pub fn for_entity(conn: &mut DbConn, entity: &str, entity_id: i64) -> Result<Vec
         .select(AuditRow::as_select())
         .load(conn)?)
 }
+
+/// What to list of the whole audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub entity: Option<String>,
+    pub entity_id: Option<i64>,
+    pub actor_id: Option<i64>,
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// The audit trail, oldest first, after id `after`.
+pub fn list(
+    conn: &mut DbConn,
+    filter: &AuditFilter,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditRow>, RepoError> {
+    let mut q = audit_events::table
+        .select(AuditRow::as_select())
+        .into_boxed::<crate::db::MultiBackend>();
+    if let Some(e) = &filter.entity {
+        q = q.filter(audit_events::entity.eq(e.clone()));
+    }
+    if let Some(id) = filter.entity_id {
+        q = q.filter(audit_events::entity_id.eq(id));
+    }
+    if let Some(a) = filter.actor_id {
+        q = q.filter(audit_events::actor_id.eq(a));
+    }
+    if let Some(t) = filter.since {
+        q = q.filter(audit_events::at.ge(naive(t)));
+    }
+    if let Some(a) = after {
+        q = q.filter(audit_events::id.gt(a));
+    }
+    Ok(q.order(audit_events::id.asc()).limit(limit).load(conn)?)
+}

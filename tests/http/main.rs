@@ -6,6 +6,7 @@
 mod activities;
 mod api_keys;
 mod auth;
+mod bulk;
 mod commissions;
 mod contracts;
 mod customer_scope;

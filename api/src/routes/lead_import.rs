@@ -4,9 +4,6 @@
 //! One transaction: what is answered as created is committed. Retrying with the
 //! same `Idempotency-Key` replays the answer and creates nothing.
 
-use std::collections::BTreeMap;
-
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use domain::auth::ApiScope;
 use domain::org::Role;
@@ -17,15 +14,14 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::caller::Caller;
-use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::extract::Query;
 use crate::routes::lead_forms::LEAD_FIELDS;
 use crate::routes::leads::{Codes, DuplicateOf, LeadInput, prepare};
 use crate::state::AppState;
 use persistence::leads::{Incoming, Origin, Router, intake};
 
-pub const MAX_ROWS: usize = 10_000;
-pub const IMPORT_BODY_LIMIT: usize = 16 * 1024 * 1024;
+pub use crate::bulk::{IMPORT_BODY_LIMIT, MAX_ROWS};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -70,109 +66,11 @@ pub struct ImportResult {
     pub rows: Vec<ImportRow>,
 }
 
-/// One parsed row: the lead, its raw form, or why it could not be read.
-type Parsed = (Result<LeadInput, Vec<FieldError>>, Value);
-
-fn from_value(value: Value) -> Parsed {
-    let input = serde_path_to_error::deserialize::<_, LeadInput>(&value).map_err(|e| {
-        let path = e.path().to_string();
-        let msg = e.into_inner().to_string();
-        let field = msg
-            .strip_prefix("unknown field `")
-            .and_then(|r| r.split('`').next())
-            .map_or(path, str::to_owned);
-        vec![FieldError::new(
-            if field == "." { "row".into() } else { field },
-            "invalid",
-            msg,
-        )]
-    });
-    (input, value)
-}
-
-fn parse_rows(content_type: &str, body: &[u8], mapping: &BTreeMap<String, String>) -> Result<Vec<Parsed>, ApiError> {
-    match content_type {
-        "application/json" => {
-            let values: Vec<Value> = crate::extract::parse_json(body)?;
-            Ok(values.into_iter().map(from_value).collect())
-        }
-        "application/x-ndjson" | "application/jsonl" | "application/jsonlines" => {
-            let text = std::str::from_utf8(body)
-                .map_err(|_| ApiError::bad_request(ErrorCode::MalformedBody, "the body is not UTF-8"))?;
-            Ok(text
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(|line| match serde_json::from_str::<Value>(line) {
-                    Ok(v) => from_value(v),
-                    Err(e) => (
-                        Err(vec![FieldError::new("row", "malformed_json", e.to_string())]),
-                        Value::String(line.to_owned()),
-                    ),
-                })
-                .collect())
-        }
-        "text/csv" => {
-            let mut reader = csv::ReaderBuilder::new()
-                .flexible(true)
-                .trim(csv::Trim::All)
-                .from_reader(body);
-            let headers: Vec<String> = reader
-                .headers()
-                .map_err(|e| {
-                    ApiError::bad_request(ErrorCode::MalformedCsv, format!("cannot read the header row: {e}"))
-                })?
-                .iter()
-                .map(|h| h.trim_start_matches('\u{feff}').to_owned())
-                .collect();
-            let fields: Vec<Option<String>> = headers
-                .iter()
-                .map(|h| {
-                    let target = mapping.get(h).map(String::as_str).unwrap_or(h.as_str());
-                    LEAD_FIELDS.contains(&target).then(|| target.to_owned())
-                })
-                .collect();
-            if fields.iter().all(Option::is_none) {
-                return Err(ApiError::invalid_field(
-                    "mapping",
-                    "required",
-                    "no column maps to a lead field; give `mapping`",
-                ));
-            }
-            let mut out = Vec::new();
-            for record in reader.records() {
-                match record {
-                    Ok(r) => {
-                        let raw: serde_json::Map<String, Value> = headers
-                            .iter()
-                            .zip(r.iter())
-                            .map(|(h, v)| (h.clone(), Value::String(v.to_owned())))
-                            .collect();
-                        let mapped: serde_json::Map<String, Value> = fields
-                            .iter()
-                            .zip(r.iter())
-                            .filter_map(|(f, v)| {
-                                f.as_ref()
-                                    .filter(|_| !v.is_empty())
-                                    .map(|f| (f.clone(), Value::String(v.to_owned())))
-                            })
-                            .collect();
-                        out.push((from_value(Value::Object(mapped)).0, Value::Object(raw)));
-                    }
-                    Err(e) => out.push((
-                        Err(vec![FieldError::new("row", "malformed_csv", e.to_string())]),
-                        Value::Null,
-                    )),
-                }
-            }
-            Ok(out)
-        }
-        other => Err(ApiError::new(
-            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ErrorCode::UnsupportedMediaType,
-            format!("`{other}`: send application/json (an array), application/x-ndjson or text/csv"),
-        )),
-    }
-}
+const SHAPE: crate::bulk::Shape = crate::bulk::Shape {
+    fields: &LEAD_FIELDS,
+    noun: "lead",
+    cell: crate::bulk::text_cell,
+};
 
 /// Imports leads in bulk (admins, managers, or a key with `leads:write`).
 #[utoipa::path(
@@ -204,39 +102,14 @@ pub async fn import_leads(
             "only managers, admins and integration keys import leads",
         ));
     }
-    let mapping: BTreeMap<String, String> = match &query.0.mapping {
-        Some(m) => serde_json::from_str(m).map_err(|e| {
-            ApiError::bad_request(
-                ErrorCode::InvalidQuery,
-                format!("mapping is not a JSON object of strings: {e}"),
-            )
-            .with_errors(vec![FieldError::new(
-                "mapping",
-                "invalid_type",
-                "a JSON object of strings",
-            )])
-        })?,
-        None => BTreeMap::new(),
-    };
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let mapping = crate::bulk::mapping(query.0.mapping.as_deref())?;
+    let content_type = crate::bulk::content_type(&req);
     let bytes = crate::extract::read_body(body, IMPORT_BODY_LIMIT, crate::extract::BodyTimeout::of(&req)).await?;
-    let rows = parse_rows(&content_type, &bytes, &mapping)?;
-    if rows.len() > MAX_ROWS {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::TooManyRows,
-            format!("{} rows: send at most {MAX_ROWS} a request", rows.len()),
-        ));
-    }
+    let rows: Vec<(Result<LeadInput, Vec<FieldError>>, Value)> =
+        crate::bulk::rows(&content_type, &bytes, &mapping, &SHAPE)?
+            .into_iter()
+            .map(|(fields, raw)| (fields.and_then(|v| crate::bulk::typed(&v)), raw))
+            .collect();
     let origin = match &caller {
         Caller::User(u) => Origin {
             created_by: Some(u.id),

@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod api_keys;
+pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod commissions;
@@ -13,6 +14,7 @@ pub mod customers;
 pub mod departments;
 pub mod dictionaries;
 pub mod duplicates;
+pub mod exports;
 pub mod health;
 pub mod lead_convert;
 pub mod lead_forms;
@@ -47,6 +49,13 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     cfg.service(auth::login)
         .service(auth::refresh)
         .service(auth::logout)
+        // exports are fixed paths before the `{id}` routes that would take them
+        .service(exports::export_customers)
+        .service(exports::export_leads)
+        .service(exports::export_opportunities)
+        .service(exports::export_contracts)
+        .service(exports::export_activities)
+        .service(audit::list_audit)
         .service(me::get_me)
         .service(tasks::my_calendar)
         .service(products::list_products)
@@ -140,6 +149,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(duplicates::check_duplicates)
         .service(transfer::transfer_customers)
         .service(customers::list_customers)
+        .service(customers::import_customers)
         .service(customers::create_customer)
         .service(customers::get_customer)
         .service(customers::update_customer)

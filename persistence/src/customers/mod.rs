@@ -29,8 +29,8 @@ pub use listing::*;
 pub use merge::*;
 pub use ownership::*;
 pub use write::{
-    Actor, Created, CustomerChange, CustomerWriteError, Existing, LookAlike, NewCustomer, Stored, UnknownCode, create,
-    load_stored, look_alikes, update as change,
+    Actor, Created, CustomerChange, CustomerWriteError, Existing, Imported, LookAlike, NewCustomer, Stored,
+    UnknownCode, create, import, load_stored, look_alikes, update as change,
 };
 
 /// All columns, in table order.

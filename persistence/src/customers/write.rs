@@ -236,6 +236,56 @@ pub fn look_alikes(conn: &mut DbConn, key: &str, exclude: &[i64]) -> std::result
 /// to): refuses a company that already exists, indexes its name, records the
 /// audit event and returns the look-alikes to double-check.
 pub fn create(conn: &mut DbConn, actor: &Actor<'_>, new: NewCustomer, now: DateTime<Utc>) -> Result<Created> {
+    let mut outbox = crate::events::Outbox::load(conn)?;
+    let row = insert_new(conn, actor, &mut outbox, new, now)?;
+    let similar = look_alikes(conn, &row.name_key, &[row.id])?;
+    Ok(Created {
+        customer: stored(conn, row)?,
+        similar,
+    })
+}
+
+/// What became of one row of an import.
+#[derive(Debug)]
+pub enum Imported {
+    Created(i64),
+    /// An existing customer, or one created by an earlier row of the same import.
+    Duplicate(Box<Existing>),
+    /// The row's values were refused (unknown picklist value, owner not allowed).
+    Refused(CustomerWriteError),
+}
+
+/// Creates many customers in the caller's transaction, each as [`create`]
+/// does (dedup on the normalised name and credit code, audit, event), and
+/// answers each row; a duplicate or refused row does not stop the others.
+/// Only a database failure fails the whole import.
+pub fn import(
+    conn: &mut DbConn,
+    actor: &Actor<'_>,
+    rows: Vec<NewCustomer>,
+    now: DateTime<Utc>,
+) -> std::result::Result<Vec<Imported>, RepoError> {
+    let mut outbox = crate::events::Outbox::load(conn)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for new in rows {
+        out.push(match insert_new(conn, actor, &mut outbox, new, now) {
+            Ok(row) => Imported::Created(row.id),
+            Err(CustomerWriteError::Exists(e)) => Imported::Duplicate(e),
+            Err(CustomerWriteError::Repo(e)) => return Err(e),
+            Err(other) => Imported::Refused(other),
+        });
+    }
+    Ok(out)
+}
+
+/// The checks, insert, tags, audit and event of one new customer.
+fn insert_new(
+    conn: &mut DbConn,
+    actor: &Actor<'_>,
+    outbox: &mut crate::events::Outbox,
+    new: NewCustomer,
+    now: DateTime<Utc>,
+) -> Result<CustomerRow> {
     let owner = new.owner_id.unwrap_or(actor.user_id);
     if owner != actor.user_id {
         check_assignable(conn, actor.scope, owner)?;
@@ -293,12 +343,8 @@ pub fn create(conn: &mut DbConn, actor: &Actor<'_>, new: NewCustomer, now: DateT
         Some(actor.user_id),
         data,
     );
-    crate::events::emit(conn, event, now)?;
-    let similar = look_alikes(conn, &key, &[row.id])?;
-    Ok(Created {
-        customer: stored(conn, row)?,
-        similar,
-    })
+    outbox.emit(conn, event, now)?;
+    Ok(row)
 }
 
 /// A change to a customer: the changeset plus, when given, the new tags.

@@ -18,7 +18,7 @@ use crate::pagination::{self, time_key};
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListActivitiesQuery {
@@ -55,7 +55,15 @@ pub async fn list_activities(
     user: AuthUser,
     query: Query<ListActivitiesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.0;
+    Ok(HttpResponse::Ok().json(activity_page(state, user, query.0).await?))
+}
+
+/// One page of the list, for the handler and for exports.
+pub(crate) async fn activity_page(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: ListActivitiesQuery,
+) -> Result<ActivityPage, ApiError> {
     let sort = pagination::parse_sort(q.sort.as_deref(), &["id", "occurred_at", "updated_at"])?;
     let limit = pagination::limit(q.limit)?;
     let after = match pagination::decode_cursor(q.cursor.as_deref(), &sort)? {
@@ -91,7 +99,7 @@ pub async fn list_activities(
             Ok((to_dtos(conn, rows)?, next))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ActivityPage { data, next_cursor }))
+    Ok(ActivityPage { data, next_cursor })
 }
 
 /// Ids of activities deleted since a time, for mobile sync (oldest first).

@@ -64,7 +64,7 @@ pub async fn get_contract(state: web::Data<AppState>, user: AuthUser, id: PathId
     Ok(HttpResponse::Ok().json(detail))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListContractsQuery {
@@ -99,7 +99,15 @@ pub async fn list_contracts(
     user: AuthUser,
     query: Query<ListContractsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.0;
+    Ok(HttpResponse::Ok().json(contract_page(state, user, query.0).await?))
+}
+
+/// One page of the list, for the handler and for exports.
+pub(crate) async fn contract_page(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: ListContractsQuery,
+) -> Result<ContractPage, ApiError> {
     let (limit, after) = pagination::by_id_start(q.limit, q.cursor.as_deref())?;
     let filter = ContractFilter {
         status: q.status.map(|s| s.as_str().to_owned()),
@@ -114,5 +122,5 @@ pub async fn list_contracts(
         })
         .await?;
     let (data, next_cursor) = pagination::by_id_page(rows, limit, |r| r.id, to_dto)?;
-    Ok(HttpResponse::Ok().json(ContractPage { data, next_cursor }))
+    Ok(ContractPage { data, next_cursor })
 }

@@ -75,6 +75,38 @@ pub struct CreatedCustomer {
     pub similar: Vec<crate::routes::duplicates::DuplicateMatch>,
 }
 
+/// A create request as the operation takes it: cleaned and keyed (the
+/// request's own length limits are checked by the extractor, or by the import).
+pub(super) fn new_customer(b: CreateCustomer) -> Result<customers::NewCustomer, ApiError> {
+    let checked = check_fields(
+        Some(&b.name),
+        Some(b.credit_code.as_deref()),
+        Some(b.phone.as_deref()),
+        Some(b.email.as_deref()),
+        b.tags.as_deref(),
+    )?;
+    Ok(customers::NewCustomer {
+        name: b.name.trim().to_owned(),
+        name_key: checked.name_key.unwrap_or_default(),
+        credit_code: checked.credit_code.flatten(),
+        industry: trimmed(b.industry),
+        region: trimmed(b.region),
+        size_band: trimmed(b.size_band),
+        source: trimmed(b.source),
+        grade: b.grade.map(Into::into).unwrap_or_default(),
+        owner_id: b.owner_id,
+        website: trimmed(b.website),
+        phone: trimmed(b.phone),
+        phone_key: checked.phone_key.flatten(),
+        email: trimmed(b.email),
+        email_key: checked.email_key.flatten(),
+        address: trimmed(b.address),
+        notes: b.notes,
+        next_follow_up_at: b.next_follow_up_at,
+        tags: checked.tags.unwrap_or_default(),
+    })
+}
+
 /// The cleaned, checked values of a create or update.
 pub(super) struct Checked {
     pub(super) name_key: Option<String>,
@@ -160,34 +192,7 @@ pub async fn create_customer(
     Acting(user, _): Acting<scope::CustomersWrite>,
     body: Json<CreateCustomer>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = body.0;
-    let checked = check_fields(
-        Some(&b.name),
-        Some(b.credit_code.as_deref()),
-        Some(b.phone.as_deref()),
-        Some(b.email.as_deref()),
-        b.tags.as_deref(),
-    )?;
-    let new = customers::NewCustomer {
-        name: b.name.trim().to_owned(),
-        name_key: checked.name_key.unwrap_or_default(),
-        credit_code: checked.credit_code.flatten(),
-        industry: trimmed(b.industry),
-        region: trimmed(b.region),
-        size_band: trimmed(b.size_band),
-        source: trimmed(b.source),
-        grade: b.grade.map(Into::into).unwrap_or_default(),
-        owner_id: b.owner_id,
-        website: trimmed(b.website),
-        phone: trimmed(b.phone),
-        phone_key: checked.phone_key.flatten(),
-        email: trimmed(b.email),
-        email_key: checked.email_key.flatten(),
-        address: trimmed(b.address),
-        notes: b.notes,
-        next_follow_up_at: b.next_follow_up_at,
-        tags: checked.tags.unwrap_or_default(),
-    };
+    let new = new_customer(body.0)?;
     let created = state
         .write(move |conn| {
             let scope = scope_of(conn, &user)?;

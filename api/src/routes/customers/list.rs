@@ -17,7 +17,7 @@ use crate::state::AppState;
 
 use super::*;
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListCustomersQuery {

@@ -16,11 +16,13 @@ use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::extract::etag;
 
 mod create;
+mod import;
 mod lifecycle;
 mod list;
 mod update;
 
 pub use create::*;
+pub use import::*;
 pub use lifecycle::*;
 pub use list::*;
 pub use update::*;

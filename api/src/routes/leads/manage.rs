@@ -85,7 +85,7 @@ pub async fn create_lead(
     respond(actix_web::http::StatusCode::CREATED, row)
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListLeadsQuery {
@@ -132,7 +132,15 @@ pub async fn list_leads(
     query: Query<ListLeadsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_user_or_scope(ApiScope::LeadsRead)?;
-    let q = query.0;
+    Ok(HttpResponse::Ok().json(lead_page(state, caller, query.0).await?))
+}
+
+/// One page of the list, for the handler and for exports.
+pub(crate) async fn lead_page(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: ListLeadsQuery,
+) -> Result<LeadPage, ApiError> {
     let sort = pagination::parse_sort(q.sort.as_deref(), &["id"])?;
     let limit = pagination::limit(q.limit)?;
     let after = pagination::decode_cursor(q.cursor.as_deref(), &sort)?.map(|p| p.id);
@@ -154,10 +162,10 @@ pub async fn list_leads(
         })
         .await?;
     let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |r| (r.id.into(), r.id));
-    Ok(HttpResponse::Ok().json(LeadPage {
+    Ok(LeadPage {
         data: rows.into_iter().map(|r| to_dto(r, now)).collect::<Result<_, _>>()?,
         next_cursor,
-    }))
+    })
 }
 
 /// Reads one lead.

@@ -97,7 +97,7 @@ pub async fn create_opportunity(
     respond(actix_web::http::StatusCode::CREATED, row)
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListOpportunitiesQuery {
@@ -139,7 +139,15 @@ pub async fn list_opportunities(
     user: AuthUser,
     query: Query<ListOpportunitiesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.0;
+    Ok(HttpResponse::Ok().json(opportunity_page(state, user, query.0).await?))
+}
+
+/// One page of the list, for the handler and for exports.
+pub(crate) async fn opportunity_page(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: ListOpportunitiesQuery,
+) -> Result<OpportunityPage, ApiError> {
     let sort = pagination::Sort {
         field: "id",
         descending: false,
@@ -181,10 +189,10 @@ pub async fn list_opportunities(
         })
         .await?;
     let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |r| (r.id.into(), r.id));
-    Ok(HttpResponse::Ok().json(OpportunityPage {
+    Ok(OpportunityPage {
         data: rows.into_iter().map(to_dto).collect::<Result<_, _>>()?,
         next_cursor,
-    }))
+    })
 }
 
 /// Reads one deal.

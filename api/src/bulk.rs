@@ -1,0 +1,176 @@
+//! Reading bulk imports: a JSON array, NDJSON, or CSV with a header row whose
+//! columns map to a record's fields (by name, or through `mapping`). Each row
+//! is read on its own, so one bad row is answered beside the good ones.
+
+use std::collections::BTreeMap;
+
+use actix_web::HttpRequest;
+use actix_web::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::{ApiError, ErrorCode, FieldError};
+
+/// Rows a request may carry.
+pub const MAX_ROWS: usize = 10_000;
+/// The largest import body.
+pub const IMPORT_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// One row: its fields as JSON (or why it could not be read), and its raw form.
+pub type RawRow = (Result<Value, Vec<FieldError>>, Value);
+
+/// The media type of the request, lower-case, without parameters.
+pub fn content_type(req: &HttpRequest) -> String {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// The `mapping` query parameter: a JSON object of header name -> field.
+pub fn mapping(raw: Option<&str>) -> Result<BTreeMap<String, String>, ApiError> {
+    match raw {
+        Some(m) => serde_json::from_str(m).map_err(|e| {
+            ApiError::bad_request(
+                ErrorCode::InvalidQuery,
+                format!("mapping is not a JSON object of strings: {e}"),
+            )
+            .with_errors(vec![FieldError::new(
+                "mapping",
+                "invalid_type",
+                "a JSON object of strings",
+            )])
+        }),
+        None => Ok(BTreeMap::new()),
+    }
+}
+
+/// A row's JSON as `T`, or the field errors naming what is wrong.
+pub fn typed<T: DeserializeOwned>(value: &Value) -> Result<T, Vec<FieldError>> {
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.into_inner().to_string();
+        let field = msg
+            .strip_prefix("unknown field `")
+            .and_then(|r| r.split('`').next())
+            .map_or(path, str::to_owned);
+        vec![FieldError::new(
+            if field == "." { "row".into() } else { field },
+            "invalid",
+            msg,
+        )]
+    })
+}
+
+/// What a record's import accepts: its field names, the noun for messages,
+/// and how a CSV cell becomes a JSON value for a field.
+pub struct Shape {
+    pub fields: &'static [&'static str],
+    pub noun: &'static str,
+    pub cell: fn(&str, &str) -> Value,
+}
+
+/// A CSV cell as a JSON string.
+pub fn text_cell(_field: &str, value: &str) -> Value {
+    Value::String(value.to_owned())
+}
+
+/// Reads the rows of a body (at most [`MAX_ROWS`]).
+pub fn rows(
+    content_type: &str,
+    body: &[u8],
+    mapping: &BTreeMap<String, String>,
+    shape: &Shape,
+) -> Result<Vec<RawRow>, ApiError> {
+    let rows = match content_type {
+        "application/json" => {
+            let values: Vec<Value> = crate::extract::parse_json(body)?;
+            values.into_iter().map(|v| (Ok(v.clone()), v)).collect()
+        }
+        "application/x-ndjson" | "application/jsonl" | "application/jsonlines" => {
+            let text = std::str::from_utf8(body)
+                .map_err(|_| ApiError::bad_request(ErrorCode::MalformedBody, "the body is not UTF-8"))?;
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|line| match serde_json::from_str::<Value>(line) {
+                    Ok(v) => (Ok(v.clone()), v),
+                    Err(e) => (
+                        Err(vec![FieldError::new("row", "malformed_json", e.to_string())]),
+                        Value::String(line.to_owned()),
+                    ),
+                })
+                .collect()
+        }
+        "text/csv" => csv_rows(body, mapping, shape)?,
+        other => {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::UnsupportedMediaType,
+                format!("`{other}`: send application/json (an array), application/x-ndjson or text/csv"),
+            ));
+        }
+    };
+    if rows.len() > MAX_ROWS {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::TooManyRows,
+            format!("{} rows: send at most {MAX_ROWS} a request", rows.len()),
+        ));
+    }
+    Ok(rows)
+}
+
+fn csv_rows(body: &[u8], mapping: &BTreeMap<String, String>, shape: &Shape) -> Result<Vec<RawRow>, ApiError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(body);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| ApiError::bad_request(ErrorCode::MalformedCsv, format!("cannot read the header row: {e}")))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_owned())
+        .collect();
+    let fields: Vec<Option<&'static str>> = headers
+        .iter()
+        .map(|h| {
+            let target = mapping.get(h).map(String::as_str).unwrap_or(h.as_str());
+            shape.fields.iter().find(|f| **f == target).copied()
+        })
+        .collect();
+    if fields.iter().all(Option::is_none) {
+        return Err(ApiError::invalid_field(
+            "mapping",
+            "required",
+            format!("no column maps to a {} field; give `mapping`", shape.noun),
+        ));
+    }
+    let mut out = Vec::new();
+    for record in reader.records() {
+        match record {
+            Ok(r) => {
+                let raw: serde_json::Map<String, Value> = headers
+                    .iter()
+                    .zip(r.iter())
+                    .map(|(h, v)| (h.clone(), Value::String(v.to_owned())))
+                    .collect();
+                let mapped: serde_json::Map<String, Value> = fields
+                    .iter()
+                    .zip(r.iter())
+                    .filter_map(|(f, v)| f.filter(|_| !v.is_empty()).map(|f| (f.to_owned(), (shape.cell)(f, v))))
+                    .collect();
+                out.push((Ok(Value::Object(mapped)), Value::Object(raw)));
+            }
+            Err(e) => out.push((
+                Err(vec![FieldError::new("row", "malformed_csv", e.to_string())]),
+                Value::Null,
+            )),
+        }
+    }
+    Ok(out)
+}
