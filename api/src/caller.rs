@@ -330,3 +330,9 @@ impl<S: KeyScope + 'static> FromRequest for Acting<S> {
         })
     }
 }
+
+impl<S> From<Acting<S>> for AuthUser {
+    fn from(a: Acting<S>) -> Self {
+        a.0
+    }
+}

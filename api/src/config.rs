@@ -5,6 +5,7 @@ use crate::state::Limits;
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/crm.db";
 pub const DEFAULT_ADMIN_EMAIL: &str = "admin@example.com";
+pub const DEFAULT_DATA_DIR: &str = "data";
 
 /// Configuration; its `Debug` hides the JWT secret, the admin password and
 /// the database URL's password, so a logged config leaks none of them.
@@ -30,6 +31,8 @@ pub struct Config {
     pub trusted_proxies: crate::client::TrustedProxies,
     /// `CRM_CORS_ORIGINS`: browser origins allowed to call the API (comma-separated; none by default).
     pub cors_origins: crate::edge::CorsOrigins,
+    /// `CRM_DATA_DIR`: where files are kept (attachments under `attachments/`); default `data`.
+    pub data_dir: std::path::PathBuf,
     pub limits: Limits,
 }
 
@@ -46,6 +49,7 @@ impl Default for Config {
             max_body_bytes: crate::extract::DEFAULT_BODY_LIMIT,
             trusted_proxies: Default::default(),
             cors_origins: Default::default(),
+            data_dir: DEFAULT_DATA_DIR.into(),
             limits: Limits::default(),
         }
     }
@@ -98,6 +102,7 @@ impl Config {
             max_body_bytes: number("CRM_MAX_BODY_BYTES", get("CRM_MAX_BODY_BYTES"))?.unwrap_or(d.max_body_bytes),
             trusted_proxies: crate::client::TrustedProxies::parse(&get("CRM_TRUSTED_PROXIES").unwrap_or_default())?,
             cors_origins: crate::edge::CorsOrigins::parse(&get("CRM_CORS_ORIGINS").unwrap_or_default())?,
+            data_dir: get("CRM_DATA_DIR").map_or(d.data_dir, Into::into),
             limits: crate::state::Limits {
                 first_contact_sla: number::<i64>("CRM_FIRST_CONTACT_HOURS", get("CRM_FIRST_CONTACT_HOURS"))?
                     .map_or(d.limits.first_contact_sla, chrono::Duration::hours),

@@ -19,6 +19,7 @@ pub mod routes;
 pub mod security;
 pub mod startup;
 pub mod state;
+pub mod storage;
 pub mod words;
 
 pub use config::Config;

@@ -58,11 +58,17 @@ pub async fn idempotency(
             return Ok(req.error_response(e));
         }
     };
-    // the largest body any route takes (lead imports); the route enforces its own
+    // the largest body the route may take (imports; uploads up to the
+    // attachment ceiling); the route enforces its own
+    let route_max = if req.path().ends_with("/attachments") {
+        usize::try_from(domain::attachments::CEILING_BYTES).unwrap_or(usize::MAX)
+    } else {
+        crate::routes::lead_import::IMPORT_BODY_LIMIT
+    };
     let limit = req
         .app_data::<BodyLimit>()
         .map_or(DEFAULT_BODY_LIMIT, |l| l.0)
-        .max(crate::routes::lead_import::IMPORT_BODY_LIMIT);
+        .max(route_max);
     let timeout = crate::extract::BodyTimeout::of(req.request());
     let body = match req.extract::<web::Payload>().await {
         Ok(p) => match crate::extract::read_body(p, limit, timeout).await {

@@ -130,6 +130,7 @@ impl Application {
             jwt,
             limits: config.limits.clone(),
             auth_cache: Default::default(),
+            blobs: std::sync::Arc::new(crate::storage::LocalDisk::new(config.data_dir.join("attachments"))),
         });
         let spec = collect_spec();
         let table = web::Data::new(RouteTable::from_spec(&spec));

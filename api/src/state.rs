@@ -61,6 +61,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Users' current role, department and sessions, briefly cached.
     pub auth_cache: std::sync::Arc<crate::caller::AuthCache>,
+    /// Attachment bytes.
+    pub blobs: std::sync::Arc<dyn crate::storage::BlobStore>,
 }
 
 impl AppState {

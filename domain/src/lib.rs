@@ -4,6 +4,7 @@
 //! arguments (including `now`), decisions come out as values. `persistence`
 //! loads the facts and writes the decisions; `api` translates them to HTTP.
 
+pub mod attachments;
 pub mod auth;
 pub mod calendar;
 pub mod commissions;

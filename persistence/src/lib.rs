@@ -4,6 +4,7 @@
 
 pub mod activities;
 pub mod api_keys;
+pub mod attachments;
 pub mod audit;
 pub mod cases;
 pub mod commissions;

@@ -59,6 +59,12 @@ fn records(app: &TestApp, li: &TestUser) -> HashMap<&'static str, i64> {
                "amount": {"amount": 100, "currency": "CNY"}, "signed_on": "2026-11-01"}),
     );
     let report = post("/api/v1/work-reports", json!({"kind": "daily"}));
+    let attachment = id(&app
+        .post(&format!("/api/v1/customers/{c}/attachments?file_name=secret.pdf"))
+        .bearer(t)
+        .bytes("application/pdf", b"%PDF-1.4 secret")
+        .expect(201)
+        .json());
     HashMap::from([
         ("customers", c),
         ("pool", c),
@@ -70,6 +76,7 @@ fn records(app: &TestApp, li: &TestUser) -> HashMap<&'static str, i64> {
         ("complaints", complaint),
         ("contracts", contract),
         ("work-reports", report),
+        ("attachments", attachment),
     ])
 }
 

@@ -5,6 +5,7 @@
 
 mod activities;
 mod api_keys;
+mod attachments;
 mod auth;
 mod bulk;
 mod commissions;

@@ -185,6 +185,8 @@ pub struct TestApp {
     pub port: u16,
     handle: ServerHandle,
     store: Store,
+    /// This test's own data directory (attachments), removed with the app.
+    pub data_dir: std::path::PathBuf,
 }
 
 impl std::ops::Deref for TestApp {
@@ -217,7 +219,9 @@ impl TestApp {
             .is_test(true)
             .try_init();
         let (store, url) = Store::fresh(postgres);
+        let data_dir = std::env::temp_dir().join(format!("crm-test-data-{}", unique_name()));
         let mut config = api::Config {
+            data_dir: data_dir.clone(),
             bind: "127.0.0.1:0".into(),
             database_url: url,
             jwt_secret: Some(JWT_SECRET.into()),
@@ -249,6 +253,7 @@ impl TestApp {
             port,
             handle,
             store,
+            data_dir,
         }
     }
 
@@ -410,6 +415,7 @@ impl Drop for TestApp {
         let stopped = self.handle.stop(false);
         drop(stopped);
         self.store.drop_database();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
     }
 }
 
@@ -463,6 +469,11 @@ impl Req {
         let mut body = Vec::new();
         std::io::Read::read_to_end(&mut response.into_reader(), &mut body).unwrap();
         (status, headers, body)
+    }
+
+    /// Raw bytes with their content type (a file upload).
+    pub fn bytes(self, content_type: &str, body: &[u8]) -> Res {
+        Res::from(self.inner.set("Content-Type", content_type).send_bytes(body))
     }
 
     /// A raw body with its content type.

@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod api_keys;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod cases;
@@ -56,6 +57,17 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(exports::export_contracts)
         .service(exports::export_activities)
         .service(audit::list_audit)
+        .service(attachments::upload_customer_attachment)
+        .service(attachments::list_customer_attachments)
+        .service(attachments::upload_opportunity_attachment)
+        .service(attachments::list_opportunity_attachments)
+        .service(attachments::upload_contract_attachment)
+        .service(attachments::list_contract_attachments)
+        .service(attachments::get_attachment)
+        .service(attachments::download_attachment)
+        .service(attachments::delete_attachment)
+        .service(attachments::get_attachment_settings)
+        .service(attachments::put_attachment_settings)
         .service(me::get_me)
         .service(tasks::my_calendar)
         .service(products::list_products)

@@ -68,3 +68,18 @@ diesel::table! {
         last_read_id -> BigInt,
     }
 }
+
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        attached_to -> Text,
+        record_id -> BigInt,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        storage_key -> Text,
+        uploaded_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}

@@ -62,7 +62,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_subscriptions,
     webhook_deliveries,
     webhook_attempts,
-    notification_reads
+    notification_reads,
+    attachments
 );
 
 // the forecast sums open deals by close date, customer grade and currency,
