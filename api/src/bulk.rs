@@ -71,6 +71,8 @@ pub fn typed<T: DeserializeOwned>(value: &Value) -> Result<T, Vec<FieldError>> {
 /// and how a CSV cell becomes a JSON value for a field.
 pub struct Shape {
     pub fields: &'static [&'static str],
+    /// Columns `<prefix>.<key>` go into an object `<prefix>` (custom fields), as text.
+    pub nested: Option<&'static str>,
     pub noun: &'static str,
     pub cell: fn(&str, &str) -> Value,
 }
@@ -136,11 +138,20 @@ fn csv_rows(body: &[u8], mapping: &BTreeMap<String, String>, shape: &Shape) -> R
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').to_owned())
         .collect();
-    let fields: Vec<Option<&'static str>> = headers
+    let targets: Vec<&str> = headers
         .iter()
-        .map(|h| {
-            let target = mapping.get(h).map(String::as_str).unwrap_or(h.as_str());
-            shape.fields.iter().find(|f| **f == target).copied()
+        .map(|h| mapping.get(h).map(String::as_str).unwrap_or(h.as_str()))
+        .collect();
+    let fields: Vec<Option<&'static str>> = targets
+        .iter()
+        .map(|t| shape.fields.iter().find(|f| *f == t).copied())
+        .collect();
+    let nested: Vec<Option<(&'static str, String)>> = targets
+        .iter()
+        .map(|t| {
+            let prefix = shape.nested?;
+            let key = t.strip_prefix(prefix)?.strip_prefix('.')?;
+            (!key.is_empty()).then(|| (prefix, key.to_owned()))
         })
         .collect();
     if fields.iter().all(Option::is_none) {
@@ -159,11 +170,23 @@ fn csv_rows(body: &[u8], mapping: &BTreeMap<String, String>, shape: &Shape) -> R
                     .zip(r.iter())
                     .map(|(h, v)| (h.clone(), Value::String(v.to_owned())))
                     .collect();
-                let mapped: serde_json::Map<String, Value> = fields
+                let mut mapped: serde_json::Map<String, Value> = fields
                     .iter()
                     .zip(r.iter())
                     .filter_map(|(f, v)| f.filter(|_| !v.is_empty()).map(|f| (f.to_owned(), (shape.cell)(f, v))))
                     .collect();
+                for (n, v) in nested.iter().zip(r.iter()) {
+                    if let Some((prefix, key)) = n
+                        && !v.is_empty()
+                    {
+                        let object = mapped
+                            .entry(prefix.to_owned())
+                            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+                        if let Some(o) = object.as_object_mut() {
+                            o.insert(key.clone(), Value::String(v.to_owned()));
+                        }
+                    }
+                }
                 out.push((Ok(Value::Object(mapped)), Value::Object(raw)));
             }
             Err(e) => out.push((

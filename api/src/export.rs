@@ -75,6 +75,8 @@ pub struct Export<F> {
     pub schema: &'static str,
     pub user_id: i64,
     pub filters: String,
+    /// The record's custom field columns (`custom_fields.<key>`), in place of `custom_fields`.
+    pub custom_columns: Vec<String>,
     pub next: F,
 }
 
@@ -110,7 +112,10 @@ where
         chrono::Utc::now().format("%Y%m%d-%H%M%S"),
         format.extension()
     );
-    let columns = columns_of(export.schema);
+    let mut columns = columns_of(export.schema);
+    if let Some(at) = columns.iter().position(|c| c == "custom_fields") {
+        columns.splice(at..=at, export.custom_columns.iter().cloned());
+    }
     let walk = Walk {
         export,
         state,

@@ -6,6 +6,7 @@ pub mod caller;
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod custom;
 pub mod delivery;
 pub mod edge;
 pub mod error;

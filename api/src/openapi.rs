@@ -101,6 +101,7 @@ problem_response!(Unavailable, "The database does not answer.");
         (name = "team", description = "Team development: onboarding and training records, mentoring (老带新) with joint visits"),
         (name = "pool", description = "The public pool (公海): protection rules, claims, releases, locks"),
         (name = "dictionaries", description = "Picklists: industries, sources, regions, size bands"),
+        (name = "custom_fields", description = "Fields an admin adds to customers, contacts, leads, deals and contracts"),
         (name = "attachments", description = "Files on customers, deals and contracts: download, delete, limits"),
         (name = "health", description = "Liveness and readiness")
     )

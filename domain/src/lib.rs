@@ -9,6 +9,7 @@ pub mod auth;
 pub mod calendar;
 pub mod commissions;
 pub mod contracts;
+pub mod custom_fields;
 pub mod customer;
 pub mod dedup;
 pub mod events;

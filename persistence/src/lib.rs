@@ -11,6 +11,7 @@ pub mod commissions;
 pub mod complaints;
 pub mod contacts;
 pub mod contracts;
+pub mod custom_fields;
 pub mod customers;
 pub mod db;
 pub mod departments;

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 /// Records that belong to the organisation, not to a team: their access is
 /// by role (admin writes), tested with their own routes.
-const ORGANISATION: [&str; 11] = [
+const ORGANISATION: [&str; 12] = [
     "api-keys",
     "departments",
     "dictionaries",
@@ -25,6 +25,7 @@ const ORGANISATION: [&str; 11] = [
     "users",
     "lead-forms",
     "webhooks",
+    "custom-fields",
 ];
 
 const GHOST: i64 = 987_654_321;

@@ -10,6 +10,7 @@ mod auth;
 mod bulk;
 mod commissions;
 mod contracts;
+mod custom_fields;
 mod customer_scope;
 mod customers;
 mod dictionaries;

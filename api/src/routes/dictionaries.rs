@@ -87,13 +87,19 @@ pub struct ListEntriesQuery {
     pub include_inactive: Option<bool>,
 }
 
-fn kind_of(req: &HttpRequest) -> Result<&'static str, ApiError> {
-    let raw = req.match_info().get("kind").unwrap_or("");
-    KINDS
-        .iter()
-        .copied()
-        .find(|k| *k == raw)
-        .ok_or_else(|| ApiError::not_found(&format!("dictionary `{raw}` (one of {})", KINDS.join(", "))))
+fn kind_of(req: &HttpRequest) -> String {
+    req.match_info().get("kind").unwrap_or("").to_owned()
+}
+
+/// 404 unless `kind` is a built-in or admin-added dictionary.
+fn known_kind(conn: &mut DbConn, kind: &str) -> Result<(), ApiError> {
+    if persistence::custom_fields::kind_exists(conn, kind)? {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(&format!(
+            "dictionary `{kind}` (see GET /api/v1/dictionary-kinds)"
+        )))
+    }
 }
 
 /// Checks that each given picklist value is an active entry of its dictionary;
@@ -128,7 +134,7 @@ pub fn check_codes(conn: &mut DbConn, fields: &[(&str, &str, Option<&str>)]) -> 
 /// Lists a dictionary's entries in display order.
 #[utoipa::path(
     tag = "dictionaries",
-    params(("kind" = String, Path, description = "industry, source, region or size_band"), ListEntriesQuery),
+    params(("kind" = String, Path, description = "industry, source, region, size_band, or a kind an admin added"), ListEntriesQuery),
     responses(
         (status = 200, body = Vec<DictionaryEntry>),
         (status = 401, response = crate::openapi::Unauthorized),
@@ -144,10 +150,13 @@ pub async fn list_dictionary(
     query: Query<ListEntriesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_user_or_scope(domain::auth::ApiScope::CustomersRead)?;
-    let kind = kind_of(&req)?;
+    let kind = kind_of(&req);
     let include = query.0.include_inactive.unwrap_or(false);
     let rows = state
-        .read(move |conn| Ok(dictionaries::list(conn, kind, include)?))
+        .read(move |conn| {
+            known_kind(conn, &kind)?;
+            Ok(dictionaries::list(conn, &kind, include)?)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(DictionaryEntry::from).collect::<Vec<_>>()))
 }
@@ -156,7 +165,7 @@ pub async fn list_dictionary(
 #[utoipa::path(
     tag = "dictionaries",
     request_body = CreateEntry,
-    params(("kind" = String, Path, description = "industry, source, region or size_band")),
+    params(("kind" = String, Path, description = "industry, source, region, size_band, or a kind an admin added")),
     responses(
         (status = 201, body = DictionaryEntry),
         (status = 401, response = crate::openapi::Unauthorized),
@@ -174,7 +183,7 @@ pub async fn create_dictionary_entry(
     req: HttpRequest,
     body: Json<CreateEntry>,
 ) -> Result<HttpResponse, ApiError> {
-    let kind = kind_of(&req)?;
+    let kind = kind_of(&req);
     let b = body.0;
     let code = b.code.trim().to_owned();
     if !code
@@ -188,13 +197,18 @@ pub async fn create_dictionary_entry(
         ));
     }
     let new = NewEntryRow {
-        kind: kind.to_owned(),
+        kind: kind.clone(),
         code,
         label_zh: b.label_zh.trim().to_owned(),
         label_en: b.label_en.trim().to_owned(),
         position: b.position.unwrap_or(1000),
     };
-    let row = state.write(move |conn| Ok(dictionaries::insert(conn, &new)?)).await?;
+    let row = state
+        .write(move |conn| {
+            known_kind(conn, &kind)?;
+            Ok(dictionaries::insert(conn, &new)?)
+        })
+        .await?;
     Ok(HttpResponse::build(StatusCode::CREATED)
         .insert_header(("ETag", etag(row.version)))
         .json(DictionaryEntry::from(row)))

@@ -3,6 +3,7 @@
 //! each takes the list's own filters (see [`crate::export`]).
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use domain::custom_fields::CustomEntity;
 
 use crate::caller::{Acting, AuthUser, Caller, scope};
 use crate::error::ApiError;
@@ -47,8 +48,14 @@ fn export_of<F>(resource: &'static str, schema: &'static str, user_id: i64, req:
         schema,
         user_id,
         filters: req.query_string().to_owned(),
+        custom_columns: Vec::new(),
         next,
     }
+}
+
+/// The export columns of a kind of record's custom fields.
+async fn custom_columns(state: &AppState, entity: CustomEntity) -> Result<Vec<String>, ApiError> {
+    state.read(move |conn| crate::custom::columns(conn, entity)).await
 }
 
 /// Exports the customers the list would show for these filters: CSV (UTF-8
@@ -73,7 +80,11 @@ pub async fn export_customers(
     query: Query<ListCustomersQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let next = pages(state.clone(), user, query.0, customer_page);
-    export::respond(state, &req, export_of("customers", "CustomerDto", user.id, &req, next)).await
+    let export = Export {
+        custom_columns: custom_columns(&state, CustomEntity::Customer).await?,
+        ..export_of("customers", "CustomerDto", user.id, &req, next)
+    };
+    export::respond(state, &req, export).await
 }
 
 /// Exports the leads the list would show for these filters (CSV or NDJSON, streamed, audited).

@@ -68,6 +68,7 @@ pub struct ImportResult {
 
 const SHAPE: crate::bulk::Shape = crate::bulk::Shape {
     fields: &LEAD_FIELDS,
+    nested: None,
     noun: "lead",
     cell: crate::bulk::text_cell,
 };

@@ -11,6 +11,7 @@ pub mod commissions;
 pub mod complaints;
 pub mod contacts;
 pub mod contracts;
+pub mod custom_fields;
 pub mod customers;
 pub mod departments;
 pub mod dictionaries;
@@ -57,6 +58,11 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(exports::export_contracts)
         .service(exports::export_activities)
         .service(audit::list_audit)
+        .service(custom_fields::list_custom_fields)
+        .service(custom_fields::create_custom_field)
+        .service(custom_fields::update_custom_field)
+        .service(custom_fields::list_dictionary_kinds)
+        .service(custom_fields::create_dictionary_kind)
         .service(attachments::upload_customer_attachment)
         .service(attachments::list_customer_attachments)
         .service(attachments::upload_opportunity_attachment)

@@ -82,6 +82,9 @@ pub fn list(
     if let Some(since) = filter.updated_since {
         q = q.filter(customers::updated_at.ge(naive(since)));
     }
+    if let Some(custom) = &filter.custom {
+        q = crate::custom_filter!(q, customers::id, domain::custom_fields::CustomEntity::Customer, custom);
+    }
     let (sort, descending, after, limit) = (page.sort, page.descending, page.after.as_ref(), page.limit);
     q = match (sort, descending) {
         (CustomerSort::Id, false) => q.order(customers::id.asc()),

@@ -139,6 +139,8 @@ pub struct CustomerFilter {
     /// Part of the name (case-insensitive), the phone digits or the e-mail.
     pub q: Option<String>,
     pub updated_since: Option<DateTime<Utc>>,
+    /// One custom field's value: the field id and the filter.
+    pub custom: Option<(i64, domain::custom_fields::Filter)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

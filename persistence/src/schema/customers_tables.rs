@@ -132,3 +132,39 @@ diesel::table! {
         changed_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    custom_field_defs (id) {
+        id -> BigInt,
+        entity -> Text,
+        field_key -> Text,
+        label -> Text,
+        kind -> Text,
+        required -> Bool,
+        options -> Text,
+        position -> Integer,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    custom_values (id) {
+        id -> BigInt,
+        entity -> Text,
+        record_id -> BigInt,
+        field_id -> BigInt,
+        text_value -> Nullable<Text>,
+        number_value -> Nullable<Double>,
+    }
+}
+
+diesel::table! {
+    dictionary_kinds (kind) {
+        kind -> Text,
+        label_zh -> Text,
+        label_en -> Text,
+        builtin -> Bool,
+    }
+}

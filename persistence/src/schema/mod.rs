@@ -15,6 +15,7 @@ pub use sales_tables::*;
 diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(webhook_deliveries -> events (event_id));
+diesel::joinable!(custom_values -> custom_field_defs (field_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(contacts -> customers (customer_id));
 diesel::joinable!(customer_tags -> customers (customer_id));
@@ -63,7 +64,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     webhook_attempts,
     notification_reads,
-    attachments
+    attachments,
+    custom_field_defs,
+    custom_values,
+    dictionary_kinds
 );
 
 // the forecast sums open deals by close date, customer grade and currency,

@@ -2,7 +2,9 @@
 //! look-alike warnings.
 
 use actix_web::{HttpResponse, post, web};
+
 use chrono::{DateTime, Utc};
+use domain::custom_fields::CustomEntity;
 use domain::dedup::{CreditCode, SuffixList, normalize_company_name};
 use persistence::customers::{self};
 use persistence::now_utc;
@@ -64,6 +66,9 @@ pub struct CreateCustomer {
     #[schema(max_length = 5000)]
     pub notes: Option<String>,
     pub next_follow_up_at: Option<DateTime<Utc>>,
+    /// Values of the admin's custom fields, by key (`GET /custom-fields?entity=customer`).
+    #[schema(value_type = Option<HashMap<String, crate::custom::CustomValue>>)]
+    pub custom_fields: crate::custom::Input,
 }
 
 /// A new customer, with look-alike customers to double-check (a warning, not a block).
@@ -192,6 +197,7 @@ pub async fn create_customer(
     Acting(user, _): Acting<scope::CustomersWrite>,
     body: Json<CreateCustomer>,
 ) -> Result<HttpResponse, ApiError> {
+    let custom = body.0.custom_fields.clone();
     let new = new_customer(body.0)?;
     let created = state
         .write(move |conn| {
@@ -200,11 +206,20 @@ pub async fn create_customer(
                 user_id: user.id,
                 scope: &scope,
             };
-            customers::create(conn, &actor, new, now_utc()).map_err(write_error)
+            let values = crate::custom::check(conn, CustomEntity::Customer, custom.as_ref(), true)?;
+            let created = customers::create(conn, &actor, new, now_utc()).map_err(write_error)?;
+            let id = created.customer.row.id;
+            persistence::custom_fields::save(conn, CustomEntity::Customer, id, &values)?;
+            let custom_fields = crate::custom::values_of(conn, CustomEntity::Customer, id)?;
+            Ok((created, custom_fields))
         })
         .await?;
+    let (created, custom_fields) = created;
     let created = CreatedCustomer {
-        customer: stored_dto(created.customer),
+        customer: CustomerDto {
+            custom_fields,
+            ..stored_dto(created.customer)
+        },
         similar: created.similar.into_iter().map(look_alike_match).collect(),
     };
     Ok(HttpResponse::Created()

@@ -6,7 +6,10 @@
 //! answered as created is committed; a retry with the same `Idempotency-Key`
 //! replays the answer and creates nothing.
 
+use std::collections::BTreeMap;
+
 use actix_web::{HttpRequest, HttpResponse, post, web};
+use domain::custom_fields::{self, Cell, CustomEntity, FieldDef};
 use persistence::customers::{self, Imported};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
@@ -62,6 +65,7 @@ fn cell(field: &str, value: &str) -> Value {
 
 const SHAPE: Shape = Shape {
     fields: &FIELDS,
+    nested: Some("custom_fields"),
     noun: "customer",
     cell,
 };
@@ -105,11 +109,32 @@ pub struct CustomerImportResult {
     pub rows: Vec<CustomerImportRow>,
 }
 
-/// One row read and checked: the customer to create, or its field errors.
-fn prepare(fields: Result<Value, Vec<FieldError>>) -> Result<customers::NewCustomer, Vec<FieldError>> {
+/// One row read and checked: the customer to create with its custom field
+/// values (checked later, against the definitions), or its field errors.
+type Prepared = (customers::NewCustomer, crate::custom::Input);
+
+fn prepare(fields: Result<Value, Vec<FieldError>>) -> Result<Prepared, Vec<FieldError>> {
     let body: CreateCustomer = bulk::typed(&fields?)?;
     body.validate().map_err(|e| crate::extract::validation_errors(&e))?;
-    new_customer(body).map_err(|e| e.errors.clone())
+    let custom = body.custom_fields.clone();
+    Ok((new_customer(body).map_err(|e| e.errors.clone())?, custom))
+}
+
+/// A row's custom values, from spreadsheet text when the import is CSV.
+fn custom_cells(
+    defs: &[FieldDef],
+    input: crate::custom::Input,
+    from_csv: bool,
+) -> Result<BTreeMap<i64, Vec<Cell>>, Vec<FieldError>> {
+    let mut input = input.unwrap_or_default();
+    if from_csv {
+        for (key, value) in &mut input {
+            if let (Some(def), Value::String(text)) = (defs.iter().find(|d| &d.key == key), &value) {
+                *value = custom_fields::from_text(def, text);
+            }
+        }
+    }
+    custom_fields::check_values(defs, &input, true).map_err(crate::custom::field_errors)
 }
 
 /// Imports customers in bulk (any signed-in user, as their own creates; or a
@@ -140,6 +165,7 @@ pub async fn import_customers(
     let mapping = bulk::mapping(query.0.mapping.as_deref())?;
     let content_type = bulk::content_type(&req);
     let bytes = crate::extract::read_body(body, IMPORT_BODY_LIMIT, crate::extract::BodyTimeout::of(&req)).await?;
+    let from_csv = content_type == "text/csv";
     let parsed: Vec<_> = bulk::rows(&content_type, &bytes, &mapping, &SHAPE)?
         .into_iter()
         .map(|(fields, _raw)| prepare(fields))
@@ -157,10 +183,14 @@ pub async fn import_customers(
             };
             let mut rows = Vec::with_capacity(parsed.len());
             let mut valid = Vec::new();
+            let mut cells = Vec::new();
+            let defs = persistence::custom_fields::defs(conn, CustomEntity::Customer)?;
             for (i, p) in parsed.into_iter().enumerate() {
-                let (status, errors) = match p {
-                    Ok(new) => {
+                let checked = p.and_then(|(new, custom)| Ok((new, custom_cells(&defs, custom, from_csv)?)));
+                let (status, errors) = match checked {
+                    Ok((new, c)) => {
                         valid.push(new);
+                        cells.push(c);
                         (RowStatus::Created, Vec::new())
                     }
                     Err(errors) => (RowStatus::Invalid, errors),
@@ -175,9 +205,12 @@ pub async fn import_customers(
             }
             let outcomes = customers::import(conn, &actor, valid, now_utc())?;
             let pending = rows.iter_mut().filter(|r| r.status == RowStatus::Created);
-            for (row, outcome) in pending.zip(outcomes) {
+            for ((row, outcome), c) in pending.zip(outcomes).zip(cells) {
                 match outcome {
-                    Imported::Created(id) => row.customer_id = Some(id),
+                    Imported::Created(id) => {
+                        persistence::custom_fields::save(conn, CustomEntity::Customer, id, &c)?;
+                        row.customer_id = Some(id);
+                    }
                     Imported::Duplicate(e) => {
                         row.status = RowStatus::Duplicate;
                         row.duplicate_of = Some(ExistingCustomer {

@@ -3,6 +3,7 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
+use domain::custom_fields::CustomEntity;
 use persistence::customers::{self, CustomerAfter, CustomerFilter, CustomerSort};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
@@ -17,7 +18,7 @@ use crate::state::AppState;
 
 use super::*;
 
-#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListCustomersQuery {
@@ -36,6 +37,14 @@ pub struct ListCustomersQuery {
     #[param(max_length = 200)]
     pub q: Option<String>,
     pub updated_since: Option<DateTime<Utc>>,
+    /// A custom field's key, filtered with `custom_eq`, or `custom_from`/`custom_to` (numbers, money in minor units, dates).
+    pub custom_field: Option<String>,
+    /// Equal to (a select's option; a multi select holding it; `true`/`false`).
+    pub custom_eq: Option<String>,
+    /// At least (inclusive).
+    pub custom_from: Option<String>,
+    /// At most (inclusive).
+    pub custom_to: Option<String>,
     /// `id` (default), `name` or `updated_at`; prefix `-` for descending.
     pub sort: Option<String>,
     pub limit: Option<i64>,
@@ -101,11 +110,20 @@ pub(crate) async fn page(
         in_pool: q.in_pool,
         q: trimmed(q.q),
         updated_since: q.updated_since,
+        custom: None,
+    };
+    let custom_query = crate::custom::CustomFilterQuery {
+        custom_field: q.custom_field,
+        custom_eq: q.custom_eq,
+        custom_from: q.custom_from,
+        custom_to: q.custom_to,
     };
     let descending = sort.descending;
-    let (rows, owners, tags, scope) = state
+    let mut filter = filter;
+    let (rows, owners, tags, custom, scope) = state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
+            filter.custom = custom_query.resolve(conn, CustomEntity::Customer)?;
             let page = customers::CustomerPageRequest {
                 sort: by,
                 descending,
@@ -117,7 +135,8 @@ pub(crate) async fn page(
             let owner_ids: Vec<i64> = rows.iter().filter_map(|r| r.owner_id).collect();
             let owners = customers::owner_names(conn, &owner_ids)?;
             let tags = customers::tags_of(conn, &ids)?;
-            Ok((rows, owners, tags, scope))
+            let custom = crate::custom::values(conn, CustomEntity::Customer, &ids)?;
+            Ok((rows, owners, tags, custom, scope))
         })
         .await?;
     let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |r| match sort.field {
@@ -125,13 +144,18 @@ pub(crate) async fn page(
         "updated_at" => (time_key(r.updated_at), r.id),
         _ => (r.id.into(), r.id),
     });
-    let mut tags = tags;
+    let (mut tags, mut custom) = (tags, custom);
     let data = rows
         .into_iter()
         .map(|r| {
             let owner = r.owner_id.and_then(|o| owners.get(&o).cloned());
             let t = tags.remove(&r.id).unwrap_or_default();
-            to_dto(r, owner, t).masked_for(&scope)
+            let custom_fields = custom.remove(&r.id).unwrap_or_default();
+            CustomerDto {
+                custom_fields,
+                ..to_dto(r, owner, t)
+            }
+            .masked_for(&scope)
         })
         .collect();
     Ok(CustomerPage { data, next_cursor })

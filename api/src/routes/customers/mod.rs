@@ -5,6 +5,8 @@
 
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
+
+use domain::custom_fields::CustomEntity;
 use domain::scope::{Access, DataScope};
 use persistence::customers::{self, CustomerRow};
 use persistence::{DbConn, now_utc};
@@ -107,6 +109,9 @@ pub struct CustomerDto {
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
     pub version: i64,
+    /// The admin's custom fields that have a value, by key.
+    #[schema(value_type = HashMap<String, crate::custom::CustomValue>)]
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 pub fn to_dto(r: CustomerRow, owner_name: Option<String>, tags: Vec<String>) -> CustomerDto {
@@ -144,6 +149,7 @@ pub fn to_dto(r: CustomerRow, owner_name: Option<String>, tags: Vec<String>) -> 
         updated_at: r.updated_at.and_utc(),
         deleted_at: r.deleted_at.map(|t| t.and_utc()),
         version: r.version,
+        custom_fields: serde_json::Map::new(),
     }
 }
 
@@ -154,7 +160,11 @@ pub fn dto_for(conn: &mut DbConn, row: CustomerRow) -> Result<CustomerDto, ApiEr
         None => None,
     };
     let tags = customers::tags_of(conn, &[row.id])?.remove(&row.id).unwrap_or_default();
-    Ok(to_dto(row, owner, tags))
+    let custom = crate::custom::values_of(conn, CustomEntity::Customer, row.id)?;
+    Ok(CustomerDto {
+        custom_fields: custom,
+        ..to_dto(row, owner, tags)
+    })
 }
 
 pub(super) fn trimmed(v: Option<String>) -> Option<String> {

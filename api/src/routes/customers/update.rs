@@ -1,7 +1,9 @@
 //! Changing a customer: absent fields stay, `null` clears, `If-Match` guards.
 
 use actix_web::{HttpResponse, patch, web};
+
 use chrono::{DateTime, Utc};
+use domain::custom_fields::CustomEntity;
 use persistence::customers::{self, CustomerChangeset};
 use persistence::now_utc;
 use serde::Deserialize;
@@ -61,6 +63,9 @@ pub struct UpdateCustomer {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub next_follow_up_at: Option<Option<DateTime<Utc>>>,
+    /// Custom field values to set (`null` clears one); fields not named stay.
+    #[schema(value_type = Option<HashMap<String, crate::custom::CustomValue>>)]
+    pub custom_fields: crate::custom::Input,
 }
 
 /// Changes a customer. Renaming into an existing company is 409; send
@@ -93,6 +98,7 @@ pub async fn update_customer(
     body: Json<UpdateCustomer>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
+    let custom = b.custom_fields.clone();
     let checked = check_fields(
         b.name.as_deref(),
         b.credit_code.as_ref().map(Option::as_deref),
@@ -131,8 +137,16 @@ pub async fn update_customer(
                 user_id: user.id,
                 scope: &scope,
             };
+            let values = crate::custom::check(conn, CustomEntity::Customer, custom.as_ref(), false)?;
             let stored = customers::change(conn, &actor, id.0, if_match.0, change, now_utc()).map_err(write_error)?;
-            Ok(stored_dto(stored).masked_for(&scope))
+            let id = stored.row.id;
+            persistence::custom_fields::save(conn, CustomEntity::Customer, id, &values)?;
+            let custom_fields = crate::custom::values_of(conn, CustomEntity::Customer, id)?;
+            Ok(CustomerDto {
+                custom_fields,
+                ..stored_dto(stored)
+            }
+            .masked_for(&scope))
         })
         .await?;
     Ok(respond(stored))

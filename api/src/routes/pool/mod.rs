@@ -77,6 +77,7 @@ pub async fn list_pool(
         sort: q.sort,
         limit: q.limit,
         cursor: q.cursor,
+        ..ListCustomersQuery::default()
     };
     let page = crate::routes::customers::page(state, user, list).await?;
     Ok(HttpResponse::Ok().json(page))
