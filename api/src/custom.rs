@@ -140,3 +140,21 @@ pub fn columns(conn: &mut DbConn, entity: CustomEntity) -> Result<Vec<String>, A
         .map(|d| format!("custom_fields.{}", d.field_key))
         .collect())
 }
+
+/// An import row's custom values as cells (from spreadsheet text when the
+/// import is CSV), or the row's field errors.
+pub fn import_cells(
+    defs: &[rules::FieldDef],
+    input: Input,
+    from_csv: bool,
+) -> Result<std::collections::BTreeMap<i64, Vec<rules::Cell>>, Vec<FieldError>> {
+    let mut input = input.unwrap_or_default();
+    if from_csv {
+        for (key, value) in &mut input {
+            if let (Some(def), Value::String(text)) = (defs.iter().find(|d| &d.key == key), &value) {
+                *value = rules::from_text(def, text);
+            }
+        }
+    }
+    rules::check_values(defs, &input, true).map_err(field_errors)
+}

@@ -253,3 +253,146 @@ fn imports_carry_custom_values() {
         .json();
     assert_eq!(third["custom_fields"], json!({"headcount": 7.0}));
 }
+
+/// Contacts, leads, deals and contracts take their own fields the same way.
+#[test]
+fn every_kind_of_record_takes_its_custom_fields() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    for entity in ["contact", "lead", "opportunity", "contract"] {
+        app.post("/api/v1/custom-fields")
+            .bearer(&admin)
+            .json(&json!({"entity": entity, "key": "tier", "label": "层级", "kind": "select", "options": ["A", "B"]}))
+            .expect(201);
+    }
+    app.post("/api/v1/custom-fields")
+        .bearer(&admin)
+        .json(&json!({"entity": "opportunity", "key": "budget", "label": "预算", "kind": "money", "required": true}))
+        .expect(201);
+    let customer = crm_tests::CustomerBuilder::new("四类记录有限公司").create(&app, &admin);
+    let cid = customer["id"].as_i64().unwrap();
+    let tier = |v: &serde_json::Value| v["custom_fields"]["tier"].clone();
+
+    // contacts
+    let p = app
+        .post(&format!("/api/v1/customers/{cid}/contacts"))
+        .bearer(&admin)
+        .json(&json!({"name": "张总", "custom_fields": {"tier": "C"}}))
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "custom_fields.tier");
+    let contact = app
+        .post(&format!("/api/v1/customers/{cid}/contacts"))
+        .bearer(&admin)
+        .json(&json!({"name": "张总", "custom_fields": {"tier": "A"}}))
+        .expect(201)
+        .json();
+    assert_eq!(tier(&contact), "A");
+    let listed = app
+        .get(&format!("/api/v1/customers/{cid}/contacts"))
+        .bearer(&admin)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(tier(&listed[0]), "A");
+
+    // leads
+    let lead = app
+        .post("/api/v1/leads")
+        .bearer(&admin)
+        .json(&json!({"person_name": "李先生", "phone": "13900001111", "custom_fields": {"tier": "B"}}))
+        .expect(201)
+        .json();
+    assert_eq!(tier(&lead), "B");
+    let leads = app
+        .get("/api/v1/leads?custom_field=tier&custom_eq=B")
+        .bearer(&admin)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(leads["data"].as_array().unwrap().len(), 1);
+    let leads = app
+        .get("/api/v1/leads?custom_field=tier&custom_eq=A")
+        .bearer(&admin)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(leads["data"].as_array().unwrap().len(), 0);
+    let imported = app
+        .post("/api/v1/leads/import")
+        .bearer(&admin)
+        .body(
+            "application/x-ndjson",
+            &format!(
+                "{}\n{}\n",
+                json!({"person_name": "导入甲", "phone": "13900002222", "custom_fields": {"tier": "A"}}),
+                json!({"person_name": "导入乙", "phone": "13900003333", "custom_fields": {"tier": "Z"}})
+            ),
+        )
+        .expect(200)
+        .json();
+    assert_eq!(imported["rows"][1]["status"], "invalid", "{imported}");
+    assert_eq!(imported["rows"][1]["errors"][0]["field"], "custom_fields.tier");
+    let first = app
+        .get(&format!("/api/v1/leads/{}", imported["rows"][0]["lead_id"]))
+        .bearer(&admin)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(tier(&first), "A");
+
+    // deals: a required money field
+    let p = app
+        .post("/api/v1/opportunities")
+        .bearer(&admin)
+        .json(&json!({"customer_id": cid, "title": "无预算"}))
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "custom_fields.budget");
+    let deal = app
+        .post("/api/v1/opportunities")
+        .bearer(&admin)
+        .json(&json!({"customer_id": cid, "title": "有预算",
+                      "custom_fields": {"budget": {"amount": 880000, "currency": "CNY"}, "tier": "A"}}))
+        .expect(201)
+        .json();
+    assert_eq!(
+        deal["custom_fields"]["budget"],
+        json!({"amount": 880000, "currency": "CNY"})
+    );
+    let deals = app
+        .get("/api/v1/opportunities?custom_field=budget&custom_from=500000")
+        .bearer(&admin)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(deals["data"][0]["id"], deal["id"]);
+    let read = app
+        .get(&format!("/api/v1/opportunities/{}", deal["id"]))
+        .bearer(&admin)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(tier(&read), "A");
+
+    // contracts
+    let contract = app
+        .post("/api/v1/contracts")
+        .bearer(&admin)
+        .json(
+            &json!({"number": "HT-CF-1", "customer_id": cid, "title": "自定义字段合同",
+                      "amount": {"amount": 100000, "currency": "CNY"}, "signed_on": "2026-11-01",
+                      "custom_fields": {"tier": "B"}}),
+        )
+        .expect(201)
+        .json();
+    assert_eq!(tier(&contract), "B");
+    let read = app
+        .get(&format!("/api/v1/contracts/{}", contract["id"]))
+        .bearer(&admin)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(tier(&read), "B", "{read}");
+    let (_, _, body) = app.get("/api/v1/contracts/export").bearer(&admin).send_bytes();
+    let text = String::from_utf8(body).unwrap();
+    assert!(text.lines().next().unwrap().contains("custom_fields.tier"), "{text}");
+}

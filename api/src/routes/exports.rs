@@ -112,7 +112,11 @@ pub async fn export_leads(
         Caller::Key(k) => k.issued_by.map_or(0, |u| u.id),
     };
     let next = pages(state.clone(), caller, query.0, lead_page);
-    export::respond(state, &req, export_of("leads", "LeadDto", who, &req, next)).await
+    let export = Export {
+        custom_columns: custom_columns(&state, CustomEntity::Lead).await?,
+        ..export_of("leads", "LeadDto", who, &req, next)
+    };
+    export::respond(state, &req, export).await
 }
 
 /// Exports the deals the list would show for these filters (CSV or NDJSON, streamed, audited).
@@ -161,7 +165,11 @@ pub async fn export_contracts(
     query: Query<ListContractsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let next = pages(state.clone(), user, query.0, contract_page);
-    export::respond(state, &req, export_of("contracts", "ContractDto", user.id, &req, next)).await
+    let export = Export {
+        custom_columns: custom_columns(&state, CustomEntity::Contract).await?,
+        ..export_of("contracts", "ContractDto", user.id, &req, next)
+    };
+    export::respond(state, &req, export).await
 }
 
 /// Exports the activities the list would show for these filters (CSV or NDJSON, streamed, audited).

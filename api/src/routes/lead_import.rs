@@ -6,6 +6,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use domain::auth::ApiScope;
+use domain::custom_fields::CustomEntity;
 use domain::org::Role;
 use persistence::leads::Duplicate;
 use persistence::now_utc;
@@ -68,7 +69,7 @@ pub struct ImportResult {
 
 const SHAPE: crate::bulk::Shape = crate::bulk::Shape {
     fields: &LEAD_FIELDS,
-    nested: None,
+    nested: Some("custom_fields"),
     noun: "lead",
     cell: crate::bulk::text_cell,
 };
@@ -105,6 +106,7 @@ pub async fn import_leads(
     }
     let mapping = crate::bulk::mapping(query.0.mapping.as_deref())?;
     let content_type = crate::bulk::content_type(&req);
+    let from_csv = content_type == "text/csv";
     let bytes = crate::extract::read_body(body, IMPORT_BODY_LIMIT, crate::extract::BodyTimeout::of(&req)).await?;
     let rows: Vec<(Result<LeadInput, Vec<FieldError>>, Value)> =
         crate::bulk::rows(&content_type, &bytes, &mapping, &SHAPE)?
@@ -133,8 +135,17 @@ pub async fn import_leads(
             };
             let mut out = Vec::with_capacity(rows.len());
             let mut incoming = Vec::new();
+            let mut cells = Vec::new();
+            let defs = persistence::custom_fields::defs(conn, CustomEntity::Lead)?;
             for (i, (input, raw)) in rows.into_iter().enumerate() {
-                match input.and_then(|input| prepare(&input, &codes)) {
+                let checked = input.and_then(|input| {
+                    let prepared = prepare(&input, &codes)?;
+                    Ok((
+                        prepared,
+                        crate::custom::import_cells(&defs, input.custom_fields, from_csv)?,
+                    ))
+                });
+                match checked {
                     Err(errors) => {
                         summary.invalid += 1;
                         out.push(ImportRow {
@@ -145,7 +156,8 @@ pub async fn import_leads(
                             errors,
                         });
                     }
-                    Ok(prepared) => {
+                    Ok((prepared, c)) => {
+                        cells.push(c);
                         out.push(ImportRow {
                             row: i + 1,
                             status: RowStatus::Created,
@@ -162,7 +174,8 @@ pub async fn import_leads(
             }
             let stored = intake(conn, &mut router, incoming, origin, None, now)?;
             let pending = out.iter_mut().filter(|r| r.status == RowStatus::Created);
-            for (row, done) in pending.zip(stored) {
+            for ((row, done), c) in pending.zip(stored).zip(cells) {
+                persistence::custom_fields::save(conn, CustomEntity::Lead, done.id, &c)?;
                 row.lead_id = Some(done.id);
                 row.duplicate_of = done.duplicate.map(|d| match d {
                     Duplicate::Customer { id, .. } => DuplicateOf { kind: "customer", id },

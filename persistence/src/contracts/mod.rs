@@ -312,6 +312,8 @@ pub struct ContractFilter {
     pub customer_id: Option<i64>,
     pub owner_id: Option<i64>,
     pub updated_since: Option<DateTime<Utc>>,
+    /// One custom field's value: the field id and the filter.
+    pub custom: Option<(i64, domain::custom_fields::Filter)>,
 }
 
 /// The contracts `scope` may see, by id, after `after`.
@@ -334,6 +336,9 @@ pub fn list(
     }
     if let Some(t) = f.updated_since {
         q = q.filter(k::updated_at.ge(naive(t)));
+    }
+    if let Some(custom) = &f.custom {
+        q = crate::custom_filter!(q, k::id, domain::custom_fields::CustomEntity::Contract, custom);
     }
     if let Some(a) = after {
         q = q.filter(k::id.gt(a));

@@ -115,6 +115,8 @@ pub struct LeadFilter {
     pub source: Option<String>,
     pub q: Option<String>,
     pub updated_since: Option<DateTime<Utc>>,
+    /// One custom field's value: the field id and the filter.
+    pub custom: Option<(i64, domain::custom_fields::Filter)>,
 }
 
 type Boxed<'a> = leads::BoxedQuery<'a, MultiBackend>;
@@ -264,6 +266,9 @@ pub fn list(
     }
     if let Some(since) = filter.updated_since {
         q = q.filter(leads::updated_at.ge(naive(since)));
+    }
+    if let Some(custom) = &filter.custom {
+        q = crate::custom_filter!(q, leads::id, domain::custom_fields::CustomEntity::Lead, custom);
     }
     q = match (after_id, descending) {
         (Some(id), false) => q.filter(leads::id.gt(id)),

@@ -213,6 +213,8 @@ pub struct OpportunityFilter {
     /// `(stage id, cutoff)` per stage, and now.
     pub stale: Option<(Vec<(i64, NaiveDateTime)>, NaiveDateTime)>,
     pub updated_since: Option<DateTime<Utc>>,
+    /// One custom field's value: the field id and the filter.
+    pub custom: Option<(i64, domain::custom_fields::Filter)>,
 }
 
 pub(crate) type Boxed<'a> = opportunities::BoxedQuery<'a, MultiBackend>;
@@ -386,6 +388,14 @@ pub fn list(
     }
     if let Some(since) = filter.updated_since {
         q = q.filter(opportunities::updated_at.ge(naive(since)));
+    }
+    if let Some(custom) = &filter.custom {
+        q = crate::custom_filter!(
+            q,
+            opportunities::id,
+            domain::custom_fields::CustomEntity::Opportunity,
+            custom
+        );
     }
     if let Some((stale, now)) = &filter.stale {
         q = q.filter(opportunities::status.eq("open"));

@@ -9,13 +9,14 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::{ContractDto, contract_error, respond, to_dto};
+use super::{ContractDto, contract_error, full_dto, respond, with_custom};
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{IfMatch, Json, PathId, double_option};
 use crate::routes::opportunities::Money;
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
+use domain::custom_fields::CustomEntity;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -35,6 +36,9 @@ pub struct CreateContract {
     pub signed_on: NaiveDate,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
+    /// Values of the admin's custom fields, by key (`GET /custom-fields?entity=contract`).
+    #[schema(value_type = Option<HashMap<String, crate::custom::CustomValue>>)]
+    pub custom_fields: crate::custom::Input,
 }
 
 fn positive(m: &Money) -> Result<(), ApiError> {
@@ -72,6 +76,7 @@ pub async fn create_contract(
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
     positive(&b.amount)?;
+    let custom = b.custom_fields.clone();
     let new = NewContract {
         number: b.number.trim().to_owned(),
         customer_id: b.customer_id,
@@ -90,10 +95,13 @@ pub async fn create_contract(
                 user_id: user.id,
                 scope: &scope,
             };
-            contracts::create(conn, &actor, new, now_utc()).map_err(|e| contract_error(e, "customer"))
+            let values = crate::custom::check(conn, CustomEntity::Contract, custom.as_ref(), true)?;
+            let row = contracts::create(conn, &actor, new, now_utc()).map_err(|e| contract_error(e, "customer"))?;
+            persistence::custom_fields::save(conn, CustomEntity::Contract, row.id, &values)?;
+            with_custom(conn, row)
         })
         .await?;
-    Ok(respond(actix_web::http::StatusCode::CREATED, to_dto(row)?))
+    Ok(respond(actix_web::http::StatusCode::CREATED, full_dto(row)?))
 }
 
 /// Fields of a draft to change; absent fields stay, `null` clears.
@@ -115,6 +123,9 @@ pub struct UpdateContract {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
     pub ends_on: Option<Option<NaiveDate>>,
+    /// Custom field values to set (`null` clears one); fields not named stay.
+    #[schema(value_type = Option<HashMap<String, crate::custom::CustomValue>>)]
+    pub custom_fields: crate::custom::Input,
 }
 
 /// Edits a draft (409 `contract_state` for any other status); `If-Match` guards.
@@ -148,6 +159,7 @@ pub async fn update_contract(
     if let Some(m) = &b.amount {
         positive(m)?;
     }
+    let custom = b.custom_fields.clone();
     let change = ContractChange {
         number: b.number.map(|n| n.trim().to_owned()),
         title: b.title.map(|t| t.trim().to_owned()),
@@ -164,11 +176,14 @@ pub async fn update_contract(
                 user_id: user.id,
                 scope: &scope,
             };
-            contracts::change(conn, &actor, id.0, if_match.0, change, now_utc())
-                .map_err(|e| contract_error(e, "contract"))
+            let values = crate::custom::check(conn, CustomEntity::Contract, custom.as_ref(), false)?;
+            let row = contracts::change(conn, &actor, id.0, if_match.0, change, now_utc())
+                .map_err(|e| contract_error(e, "contract"))?;
+            persistence::custom_fields::save(conn, CustomEntity::Contract, row.id, &values)?;
+            with_custom(conn, row)
         })
         .await?;
-    Ok(respond(actix_web::http::StatusCode::OK, to_dto(row)?))
+    Ok(respond(actix_web::http::StatusCode::OK, full_dto(row)?))
 }
 
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
@@ -210,9 +225,10 @@ async fn step(
                 Step::Cancel => contracts::cancel(conn, &actor, id, now),
             }
             .map_err(|e| contract_error(e, "contract"))
+            .and_then(|row| with_custom(conn, row))
         })
         .await?;
-    Ok(respond(actix_web::http::StatusCode::OK, to_dto(row)?))
+    Ok(respond(actix_web::http::StatusCode::OK, full_dto(row)?))
 }
 
 /// Submits a draft: above the approval threshold it waits for a manager;

@@ -80,6 +80,25 @@ pub struct ContractDto {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The admin's custom fields that have a value, by key.
+    #[schema(value_type = HashMap<String, crate::custom::CustomValue>)]
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A contract with its custom field values, read in the same database call.
+pub(crate) type WithCustom = (ContractRow, serde_json::Map<String, serde_json::Value>);
+
+pub(crate) fn with_custom(conn: &mut persistence::DbConn, row: ContractRow) -> Result<WithCustom, ApiError> {
+    let custom = crate::custom::values_of(conn, domain::custom_fields::CustomEntity::Contract, row.id)?;
+    Ok((row, custom))
+}
+
+/// The answer for a contract and its custom values.
+pub(crate) fn full_dto((row, custom_fields): WithCustom) -> Result<ContractDto, ApiError> {
+    Ok(ContractDto {
+        custom_fields,
+        ..to_dto(row)?
+    })
 }
 
 pub fn to_dto(r: ContractRow) -> Result<ContractDto, ApiError> {
@@ -107,6 +126,7 @@ pub fn to_dto(r: ContractRow) -> Result<ContractDto, ApiError> {
         version: r.version,
         created_at: r.created_at.and_utc(),
         updated_at: r.updated_at.and_utc(),
+        custom_fields: serde_json::Map::new(),
     })
 }
 

@@ -7,7 +7,7 @@ use persistence::now_utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ContractDto, ContractStatus, PaymentDto, PlanDto, payment_dto, plan_dto, to_dto};
+use super::{ContractDto, ContractStatus, PaymentDto, PlanDto, full_dto, payment_dto, plan_dto, with_custom};
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{PathId, Query};
@@ -47,13 +47,13 @@ pub async fn get_contract(state: web::Data<AppState>, user: AuthUser, id: PathId
             let row = contracts::find_visible(conn, &scope, id.0)?.ok_or_else(|| ApiError::not_found("contract"))?;
             let today = persistence::settings::today(conn, now_utc())?;
             let (plans, payments) = contracts::collections_of(conn, &row, today)?;
-            Ok((row, plans, payments))
+            Ok((with_custom(conn, row)?, plans, payments))
         })
         .await?;
-    let currency = row.currency.clone();
+    let currency = row.0.currency.clone();
     let collected = payments.iter().map(|p| p.amount).sum();
     let detail = ContractDetail {
-        contract: to_dto(row)?,
+        contract: full_dto(row)?,
         plans: plans.into_iter().map(|p| plan_dto(p, &currency)).collect(),
         payments: payments.into_iter().map(|p| payment_dto(p, &currency)).collect(),
         collected: Money {
@@ -72,6 +72,14 @@ pub struct ListContractsQuery {
     pub customer_id: Option<i64>,
     pub owner_id: Option<i64>,
     pub updated_since: Option<DateTime<Utc>>,
+    /// A custom field's key, filtered with `custom_eq`, or `custom_from`/`custom_to` (numbers, money in minor units, dates).
+    pub custom_field: Option<String>,
+    /// Equal to (a select's option; a multi select holding it; `true`/`false`).
+    pub custom_eq: Option<String>,
+    /// At least (inclusive).
+    pub custom_from: Option<String>,
+    /// At most (inclusive).
+    pub custom_to: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -114,13 +122,33 @@ pub(crate) async fn contract_page(
         customer_id: q.customer_id,
         owner_id: q.owner_id,
         updated_since: q.updated_since,
+        custom: None,
     };
-    let rows = state
+    let custom_query = crate::custom::CustomFilterQuery {
+        custom_field: q.custom_field,
+        custom_eq: q.custom_eq,
+        custom_from: q.custom_from,
+        custom_to: q.custom_to,
+    };
+    let (rows, custom) = state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
-            Ok(contracts::list(conn, &scope, &filter, after, limit + 1)?)
+            let mut filter = filter;
+            filter.custom = custom_query.resolve(conn, domain::custom_fields::CustomEntity::Contract)?;
+            let rows = contracts::list(conn, &scope, &filter, after, limit + 1)?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let custom = crate::custom::values(conn, domain::custom_fields::CustomEntity::Contract, &ids)?;
+            Ok((rows, custom))
         })
         .await?;
-    let (data, next_cursor) = pagination::by_id_page(rows, limit, |r| r.id, to_dto)?;
+    let (data, next_cursor) = pagination::by_id_page(
+        rows,
+        limit,
+        |r| r.id,
+        |r| {
+            let values = custom.get(&r.id).cloned().unwrap_or_default();
+            full_dto((r, values))
+        },
+    )?;
     Ok(ContractPage { data, next_cursor })
 }

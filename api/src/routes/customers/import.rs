@@ -6,10 +6,8 @@
 //! answered as created is committed; a retry with the same `Idempotency-Key`
 //! replays the answer and creates nothing.
 
-use std::collections::BTreeMap;
-
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use domain::custom_fields::{self, Cell, CustomEntity, FieldDef};
+use domain::custom_fields::CustomEntity;
 use persistence::customers::{self, Imported};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
@@ -120,23 +118,6 @@ fn prepare(fields: Result<Value, Vec<FieldError>>) -> Result<Prepared, Vec<Field
     Ok((new_customer(body).map_err(|e| e.errors.clone())?, custom))
 }
 
-/// A row's custom values, from spreadsheet text when the import is CSV.
-fn custom_cells(
-    defs: &[FieldDef],
-    input: crate::custom::Input,
-    from_csv: bool,
-) -> Result<BTreeMap<i64, Vec<Cell>>, Vec<FieldError>> {
-    let mut input = input.unwrap_or_default();
-    if from_csv {
-        for (key, value) in &mut input {
-            if let (Some(def), Value::String(text)) = (defs.iter().find(|d| &d.key == key), &value) {
-                *value = custom_fields::from_text(def, text);
-            }
-        }
-    }
-    custom_fields::check_values(defs, &input, true).map_err(crate::custom::field_errors)
-}
-
 /// Imports customers in bulk (any signed-in user, as their own creates; or a
 /// key with `customers:write`). Duplicates are answered, never stored twice.
 #[utoipa::path(
@@ -186,7 +167,8 @@ pub async fn import_customers(
             let mut cells = Vec::new();
             let defs = persistence::custom_fields::defs(conn, CustomEntity::Customer)?;
             for (i, p) in parsed.into_iter().enumerate() {
-                let checked = p.and_then(|(new, custom)| Ok((new, custom_cells(&defs, custom, from_csv)?)));
+                let checked =
+                    p.and_then(|(new, custom)| Ok((new, crate::custom::import_cells(&defs, custom, from_csv)?)));
                 let (status, errors) = match checked {
                     Ok((new, c)) => {
                         valid.push(new);

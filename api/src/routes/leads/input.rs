@@ -42,6 +42,9 @@ pub struct LeadInput {
     #[validate(length(max = 5000))]
     #[schema(max_length = 5000)]
     pub notes: Option<String>,
+    /// Values of the admin's custom fields, by key (`GET /custom-fields?entity=lead`).
+    #[schema(value_type = Option<HashMap<String, crate::custom::CustomValue>>)]
+    pub custom_fields: crate::custom::Input,
 }
 
 pub(super) fn clean(v: &Option<String>) -> Option<String> {

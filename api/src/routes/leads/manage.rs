@@ -20,6 +20,8 @@ use crate::pagination;
 use crate::routes::scope::{check_assignable, scope_of};
 use crate::state::AppState;
 
+use domain::custom_fields::CustomEntity;
+
 use super::*;
 use persistence::leads::{Incoming, Origin, Router, intake_one};
 
@@ -52,6 +54,7 @@ pub async fn create_lead(
         .write(move |conn| {
             let codes = Codes::load(conn)?;
             let prepared = prepare(&input, &codes).map_err(ApiError::validation)?;
+            let values = crate::custom::check(conn, CustomEntity::Lead, input.custom_fields.as_ref(), true)?;
             let mut router = Router::load(conn, sla)?;
             let origin = match &caller {
                 Caller::User(u) => Origin {
@@ -79,7 +82,8 @@ pub async fn create_lead(
                 own,
                 now_utc(),
             )?;
-            Ok(row)
+            persistence::custom_fields::save(conn, CustomEntity::Lead, row.id, &values)?;
+            with_custom(conn, row)
         })
         .await?;
     respond(actix_web::http::StatusCode::CREATED, row)
@@ -100,6 +104,14 @@ pub struct ListLeadsQuery {
     #[param(max_length = 200)]
     pub q: Option<String>,
     pub updated_since: Option<DateTime<Utc>>,
+    /// A custom field's key, filtered with `custom_eq`, or `custom_from`/`custom_to` (numbers, money in minor units, dates).
+    pub custom_field: Option<String>,
+    /// Equal to (a select's option; a multi select holding it; `true`/`false`).
+    pub custom_eq: Option<String>,
+    /// At least (inclusive).
+    pub custom_from: Option<String>,
+    /// At most (inclusive).
+    pub custom_to: Option<String>,
     /// `id` (default) or `-id`.
     pub sort: Option<String>,
     pub limit: Option<i64>,
@@ -152,18 +164,40 @@ pub(crate) async fn lead_page(
         source: clean(&q.source),
         q: clean(&q.q),
         updated_since: q.updated_since,
+        custom: None,
+    };
+    let custom_query = crate::custom::CustomFilterQuery {
+        custom_field: q.custom_field.clone(),
+        custom_eq: q.custom_eq.clone(),
+        custom_from: q.custom_from.clone(),
+        custom_to: q.custom_to.clone(),
     };
     let descending = sort.descending;
     let now = now_utc();
     let rows = state
         .read(move |conn| {
             let scope = lead_scope(conn, &caller)?;
-            Ok(leads::list(conn, &scope, &filter, descending, after, limit + 1, now)?)
+            let mut filter = filter;
+            filter.custom = custom_query.resolve(conn, CustomEntity::Lead)?;
+            let rows = leads::list(conn, &scope, &filter, descending, after, limit + 1, now)?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let custom = crate::custom::values(conn, CustomEntity::Lead, &ids)?;
+            Ok((rows, custom))
         })
         .await?;
+    let (rows, mut custom) = rows;
     let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |r| (r.id.into(), r.id));
     Ok(LeadPage {
-        data: rows.into_iter().map(|r| to_dto(r, now)).collect::<Result<_, _>>()?,
+        data: rows
+            .into_iter()
+            .map(|r| {
+                let custom_fields = custom.remove(&r.id).unwrap_or_default();
+                Ok(LeadDto {
+                    custom_fields,
+                    ..to_dto(r, now)?
+                })
+            })
+            .collect::<Result<_, ApiError>>()?,
         next_cursor,
     })
 }
@@ -186,7 +220,8 @@ pub async fn get_lead(state: web::Data<AppState>, caller: Caller, id: PathId) ->
     let row = state
         .read(move |conn| {
             let scope = lead_scope(conn, &caller)?;
-            visible(conn, &scope, id.0)
+            let row = visible(conn, &scope, id.0)?;
+            with_custom(conn, row)
         })
         .await?;
     respond(actix_web::http::StatusCode::OK, row)
@@ -209,6 +244,9 @@ pub struct UpdateLead {
     #[validate(length(min = 1, max = 500))]
     #[schema(min_length = 1, max_length = 500)]
     pub disqualify_reason: Option<String>,
+    /// Custom field values to set (`null` clears one); fields not named stay.
+    #[schema(value_type = Option<HashMap<String, crate::custom::CustomValue>>)]
+    pub custom_fields: crate::custom::Input,
 }
 
 /// Changes a lead's details or status. Disqualifying needs a reason.
@@ -256,6 +294,7 @@ pub async fn update_lead(
         .write(move |conn| {
             let scope = scope_of(conn, &user)?;
             let before = visible(conn, &scope, id.0)?;
+            let values = crate::custom::check(conn, CustomEntity::Lead, b.custom_fields.as_ref(), false)?;
             if b.status.is_some() && !leads::OPEN.contains(&before.status.as_str()) {
                 return Err(ApiError::conflict(
                     ErrorCode::LeadClosed,
@@ -270,7 +309,9 @@ pub async fn update_lead(
                 disqualify_reason: b.disqualify_reason.map(Some),
                 ..LeadChangeset::default()
             };
-            Ok(leads::update(conn, id.0, if_match.0, &changes, now_utc())?)
+            let row = leads::update(conn, id.0, if_match.0, &changes, now_utc())?;
+            persistence::custom_fields::save(conn, CustomEntity::Lead, row.id, &values)?;
+            with_custom(conn, row)
         })
         .await?;
     respond(actix_web::http::StatusCode::OK, row)
@@ -334,7 +375,7 @@ pub async fn assign_lead(
                     persistence::events::about_lead(EventKind::LeadAssigned, row.id, subject, to, Some(user.id));
                 persistence::events::emit(conn, event, now)?;
             }
-            Ok(row)
+            with_custom(conn, row)
         })
         .await?;
     respond(actix_web::http::StatusCode::OK, row)

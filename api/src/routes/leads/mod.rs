@@ -82,6 +82,9 @@ pub struct LeadDto {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// The admin's custom fields that have a value, by key.
+    #[schema(value_type = HashMap<String, crate::custom::CustomValue>)]
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Fails only when the stored status is not a known one.
@@ -119,7 +122,16 @@ pub fn to_dto(r: LeadRow, now: DateTime<Utc>) -> Result<LeadDto, ApiError> {
         created_at: r.created_at.and_utc(),
         updated_at: r.updated_at.and_utc(),
         version: r.version,
+        custom_fields: serde_json::Map::new(),
     })
+}
+
+/// A lead with its custom field values, read in the same database call.
+pub type WithCustom = (LeadRow, serde_json::Map<String, serde_json::Value>);
+
+pub fn with_custom(conn: &mut DbConn, row: LeadRow) -> Result<WithCustom, ApiError> {
+    let custom = crate::custom::values_of(conn, domain::custom_fields::CustomEntity::Lead, row.id)?;
+    Ok((row, custom))
 }
 
 /// Who may read and write leads: users by role scope, keys with the scope.
@@ -134,8 +146,14 @@ pub fn visible(conn: &mut DbConn, scope: &DataScope, id: i64) -> Result<LeadRow,
     leads::find_visible(conn, id, scope)?.ok_or_else(|| ApiError::not_found("lead"))
 }
 
-pub fn respond(status: actix_web::http::StatusCode, row: LeadRow) -> Result<HttpResponse, ApiError> {
-    let dto = to_dto(row, now_utc())?;
+pub fn respond(
+    status: actix_web::http::StatusCode,
+    (row, custom_fields): WithCustom,
+) -> Result<HttpResponse, ApiError> {
+    let dto = LeadDto {
+        custom_fields,
+        ..to_dto(row, now_utc())?
+    };
     let mut res = HttpResponse::build(status);
     res.insert_header(("ETag", etag(dto.version)));
     if status == actix_web::http::StatusCode::CREATED {

@@ -17,6 +17,8 @@ use crate::routes::scope::scope_of;
 use crate::state::AppState;
 use persistence::Found;
 
+use domain::custom_fields::CustomEntity;
+
 use super::*;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -32,6 +34,9 @@ pub struct CreateOpportunity {
     #[validate(nested)]
     pub amount: Option<Money>,
     pub expected_close_date: Option<NaiveDate>,
+    /// Values of the admin's custom fields, by key (`GET /custom-fields?entity=opportunity`).
+    #[schema(value_type = Option<HashMap<String, crate::custom::CustomValue>>)]
+    pub custom_fields: crate::custom::Input,
 }
 
 /// Opens a deal on a customer the caller may change; it starts in the
@@ -65,6 +70,7 @@ pub async fn create_opportunity(
         .write(move |conn| {
             let scope = scope_of(conn, &user)?;
             visible_customer(conn, &scope, b.customer_id, true)?;
+            let values = crate::custom::check(conn, CustomEntity::Opportunity, b.custom_fields.as_ref(), true)?;
             check_contact(conn, b.customer_id, b.contact_id)?;
             let pipeline = match b.pipeline_id {
                 Some(id) => opportunities::pipeline(conn, id).found()?.ok_or_else(|| {
@@ -91,7 +97,9 @@ pub async fn create_opportunity(
                 created_at: now.naive_utc(),
                 updated_at: now.naive_utc(),
             };
-            Ok(opportunities::insert(conn, &new, user.id, now)?)
+            let row = opportunities::insert(conn, &new, user.id, now)?;
+            persistence::custom_fields::save(conn, CustomEntity::Opportunity, row.id, &values)?;
+            with_custom(conn, row)
         })
         .await?;
     respond(actix_web::http::StatusCode::CREATED, row)
@@ -116,6 +124,14 @@ pub struct ListOpportunitiesQuery {
     /// Only open deals older in their stage than its stale-after days.
     pub stale: Option<bool>,
     pub updated_since: Option<DateTime<Utc>>,
+    /// A custom field's key, filtered with `custom_eq`, or `custom_from`/`custom_to` (numbers, money in minor units, dates).
+    pub custom_field: Option<String>,
+    /// Equal to (a select's option; a multi select holding it; `true`/`false`).
+    pub custom_eq: Option<String>,
+    /// At least (inclusive).
+    pub custom_from: Option<String>,
+    /// At most (inclusive).
+    pub custom_to: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -155,7 +171,13 @@ pub(crate) async fn opportunity_page(
     let limit = pagination::limit(q.limit)?;
     let after = pagination::decode_cursor(q.cursor.as_deref(), &sort)?.map(|p| p.id);
     let stale = q.stale.unwrap_or(false);
-    let rows = state
+    let custom_query = crate::custom::CustomFilterQuery {
+        custom_field: q.custom_field.clone(),
+        custom_eq: q.custom_eq.clone(),
+        custom_from: q.custom_from.clone(),
+        custom_to: q.custom_to.clone(),
+    };
+    let (rows, mut custom) = state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
             let now = now_utc();
@@ -184,13 +206,26 @@ pub(crate) async fn opportunity_page(
                 amount_max: q.amount_max,
                 stale: stale_cutoffs,
                 updated_since: q.updated_since,
+                custom: custom_query.resolve(conn, CustomEntity::Opportunity)?,
             };
-            Ok(opportunities::list(conn, &scope, &filter, after, limit + 1)?)
+            let rows = opportunities::list(conn, &scope, &filter, after, limit + 1)?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let custom = crate::custom::values(conn, CustomEntity::Opportunity, &ids)?;
+            Ok((rows, custom))
         })
         .await?;
     let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |r| (r.id.into(), r.id));
     Ok(OpportunityPage {
-        data: rows.into_iter().map(to_dto).collect::<Result<_, _>>()?,
+        data: rows
+            .into_iter()
+            .map(|r| {
+                let custom_fields = custom.remove(&r.id).unwrap_or_default();
+                Ok(OpportunityDto {
+                    custom_fields,
+                    ..to_dto(r)?
+                })
+            })
+            .collect::<Result<_, ApiError>>()?,
         next_cursor,
     })
 }
@@ -207,7 +242,8 @@ pub async fn get_opportunity(state: web::Data<AppState>, user: AuthUser, id: Pat
     let row = state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
-            visible(conn, &scope, id.0)
+            let row = visible(conn, &scope, id.0)?;
+            with_custom(conn, row)
         })
         .await?;
     respond(actix_web::http::StatusCode::OK, row)
@@ -228,6 +264,9 @@ pub struct UpdateOpportunity {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
     pub expected_close_date: Option<Option<NaiveDate>>,
+    /// Custom field values to set (`null` clears one); fields not named stay.
+    #[schema(value_type = Option<HashMap<String, crate::custom::CustomValue>>)]
+    pub custom_fields: crate::custom::Input,
 }
 
 /// Changes a deal's details (not its stage: see transitions). `If-Match` guards concurrent edits.
@@ -270,6 +309,7 @@ pub async fn update_opportunity(
         .write(move |conn| {
             let scope = scope_of(conn, &user)?;
             let deal = visible(conn, &scope, id.0)?;
+            let values = crate::custom::check(conn, CustomEntity::Opportunity, b.custom_fields.as_ref(), false)?;
             if let Some(contact) = b.contact_id {
                 check_contact(conn, deal.customer_id, contact)?;
             }
@@ -281,7 +321,9 @@ pub async fn update_opportunity(
                 expected_close_date: b.expected_close_date,
                 ..OpportunityChangeset::default()
             };
-            Ok(opportunities::update(conn, id.0, if_match.0, &changes, now_utc())?)
+            let row = opportunities::update(conn, id.0, if_match.0, &changes, now_utc())?;
+            persistence::custom_fields::save(conn, CustomEntity::Opportunity, row.id, &values)?;
+            with_custom(conn, row)
         })
         .await?;
     respond(actix_web::http::StatusCode::OK, row)

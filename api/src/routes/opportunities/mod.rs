@@ -66,6 +66,9 @@ pub struct OpportunityDto {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// The admin's custom fields that have a value, by key.
+    #[schema(value_type = HashMap<String, crate::custom::CustomValue>)]
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Fails only when the stored status is not a known one.
@@ -91,11 +94,23 @@ fn to_dto(r: OpportunityRow) -> Result<OpportunityDto, ApiError> {
         created_at: r.created_at.and_utc(),
         updated_at: r.updated_at.and_utc(),
         version: r.version,
+        custom_fields: serde_json::Map::new(),
     })
 }
 
-fn respond(status: actix_web::http::StatusCode, row: OpportunityRow) -> Result<HttpResponse, ApiError> {
-    let dto = to_dto(row)?;
+/// A deal with its custom field values, read in the same database call.
+type WithCustom = (OpportunityRow, serde_json::Map<String, serde_json::Value>);
+
+fn with_custom(conn: &mut persistence::DbConn, row: OpportunityRow) -> Result<WithCustom, ApiError> {
+    let custom = crate::custom::values_of(conn, domain::custom_fields::CustomEntity::Opportunity, row.id)?;
+    Ok((row, custom))
+}
+
+fn respond(status: actix_web::http::StatusCode, (row, custom_fields): WithCustom) -> Result<HttpResponse, ApiError> {
+    let dto = OpportunityDto {
+        custom_fields,
+        ..to_dto(row)?
+    };
     let mut res = HttpResponse::build(status);
     res.insert_header(("ETag", etag(dto.version)));
     if status == actix_web::http::StatusCode::CREATED {

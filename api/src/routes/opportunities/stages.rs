@@ -59,17 +59,19 @@ pub async fn transition_opportunity(
     let row = state
         .write(move |conn| {
             let scope = scope_of(conn, &user)?;
-            opportunities::move_stage(conn, &scope, user.id, id.0, if_match.0, &m, now_utc()).map_err(|e| match e {
-                opportunities::MoveFailure::NotFound => ApiError::not_found("opportunity"),
-                opportunities::MoveFailure::Stale => ApiError::stale(),
-                opportunities::MoveFailure::Refused(errors) => ApiError::validation(
-                    errors
-                        .iter()
-                        .map(|e| FieldError::new(e.field(), "transition", e.to_string()))
-                        .collect(),
-                ),
-                opportunities::MoveFailure::Repo(e) => e.into(),
-            })
+            opportunities::move_stage(conn, &scope, user.id, id.0, if_match.0, &m, now_utc())
+                .map_err(|e| match e {
+                    opportunities::MoveFailure::NotFound => ApiError::not_found("opportunity"),
+                    opportunities::MoveFailure::Stale => ApiError::stale(),
+                    opportunities::MoveFailure::Refused(errors) => ApiError::validation(
+                        errors
+                            .iter()
+                            .map(|e| FieldError::new(e.field(), "transition", e.to_string()))
+                            .collect(),
+                    ),
+                    opportunities::MoveFailure::Repo(e) => e.into(),
+                })
+                .and_then(|row| with_custom(conn, row))
         })
         .await?;
     respond(actix_web::http::StatusCode::OK, row)

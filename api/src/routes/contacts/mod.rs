@@ -4,153 +4,23 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use chrono::{DateTime, Utc};
 use domain::dedup::{fold_email, normalize_phone};
 use persistence::Found;
 use persistence::contacts::{self, ContactChangeset, ContactRow, NewContactRow};
 use persistence::{DbConn, now_utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-use validator::Validate;
 
 use crate::caller::{Acting, AuthUser, scope};
 use crate::error::{ApiError, FieldError};
-use crate::extract::{IfMatch, Json, PathId, double_option, etag};
+use crate::extract::{IfMatch, Json, PathId, etag};
 use crate::routes::customers::visible;
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum KpRole {
-    /// 决策人
-    DecisionMaker,
-    /// 推荐人
-    Recommender,
-    /// 润滑型: influencer or gatekeeper, such as a secretary
-    Influencer,
-    User,
-    Other,
-}
+mod model;
 
-crate::words::same_words!(
-    KpRole,
-    domain::vocabulary::KpRole,
-    [DecisionMaker, Recommender, Influencer, User, Other]
-);
+pub use model::*;
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ContactDto {
-    pub id: i64,
-    pub customer_id: i64,
-    #[schema(example = "张总")]
-    pub name: String,
-    pub title: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    pub wechat: Option<String>,
-    pub kp_role: KpRole,
-    pub is_primary: bool,
-    pub preferred_channel: Option<String>,
-    pub notes: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub version: i64,
-}
-
-impl ContactDto {
-    /// Masks phone and e-mail for a caller who may see the customer but does
-    /// not own it (`domain::mask`).
-    fn masked_if(mut self, masked: bool) -> ContactDto {
-        if masked {
-            self.phone = self.phone.as_deref().map(domain::mask::phone);
-            self.email = self.email.as_deref().map(domain::mask::email);
-        }
-        self
-    }
-}
-
-impl TryFrom<ContactRow> for ContactDto {
-    type Error = ApiError;
-
-    /// Fails only when the stored KP role is not a known one.
-    fn try_from(r: ContactRow) -> Result<Self, ApiError> {
-        Ok(ContactDto {
-            id: r.id,
-            customer_id: r.customer_id,
-            name: r.name,
-            title: r.title,
-            phone: r.phone,
-            email: r.email,
-            wechat: r.wechat,
-            kp_role: crate::words::stored::<domain::vocabulary::KpRole>(&r.kp_role)?.into(),
-            is_primary: r.is_primary,
-            preferred_channel: r.preferred_channel,
-            notes: r.notes,
-            created_at: r.created_at.and_utc(),
-            updated_at: r.updated_at.and_utc(),
-            version: r.version,
-        })
-    }
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateContact {
-    #[validate(length(min = 1, max = 100))]
-    #[schema(example = "张总", min_length = 1, max_length = 100)]
-    pub name: String,
-    #[validate(length(max = 100))]
-    #[schema(max_length = 100)]
-    pub title: Option<String>,
-    #[validate(length(max = 50))]
-    #[schema(max_length = 50)]
-    pub phone: Option<String>,
-    #[validate(length(max = 254))]
-    #[schema(max_length = 254)]
-    pub email: Option<String>,
-    #[validate(length(max = 100))]
-    #[schema(max_length = 100)]
-    pub wechat: Option<String>,
-    /// Default `other`.
-    pub kp_role: Option<KpRole>,
-    /// The customer's main contact; setting it unsets the previous one.
-    pub is_primary: Option<bool>,
-    #[validate(length(max = 30))]
-    #[schema(example = "wechat", max_length = 30)]
-    pub preferred_channel: Option<String>,
-    #[validate(length(max = 5000))]
-    #[schema(max_length = 5000)]
-    pub notes: Option<String>,
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateContact {
-    #[validate(length(min = 1, max = 100))]
-    #[schema(min_length = 1, max_length = 100)]
-    pub name: Option<String>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 100)]
-    pub title: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 50)]
-    pub phone: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 254)]
-    pub email: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 100)]
-    pub wechat: Option<Option<String>>,
-    pub kp_role: Option<KpRole>,
-    pub is_primary: Option<bool>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 30)]
-    pub preferred_channel: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 5000)]
-    pub notes: Option<Option<String>>,
-}
+const CONTACT: domain::custom_fields::CustomEntity = domain::custom_fields::CustomEntity::Contact;
 
 fn clean(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
@@ -241,13 +111,19 @@ pub async fn list_contacts(
             let scope = scope_of(conn, &user)?;
             let customer = visible(conn, &scope, id.0, false)?;
             let masked = domain::mask::masked_for(&scope, customer.owner_id);
-            Ok((contacts::list_for(conn, id.0)?, masked))
+            let rows = contacts::list_for(conn, id.0)?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let custom = crate::custom::values(conn, CONTACT, &ids)?;
+            Ok((rows, custom, masked))
         })
         .await?;
-    let (rows, masked) = rows;
+    let (rows, mut custom, masked) = rows;
     let list: Vec<ContactDto> = rows
         .into_iter()
-        .map(|r| ContactDto::try_from(r).map(|c| c.masked_if(masked)))
+        .map(|r| {
+            let custom_fields = custom.remove(&r.id).unwrap_or_default();
+            ContactDto::try_from(r).map(|c| ContactDto { custom_fields, ..c }.masked_if(masked))
+        })
         .collect::<Result<_, _>>()?;
     Ok(HttpResponse::Ok().json(list))
 }
@@ -280,6 +156,7 @@ pub async fn create_contact(
         .write(move |conn| {
             let scope = scope_of(conn, &user)?;
             visible(conn, &scope, id.0, true)?;
+            let values = crate::custom::check(conn, CONTACT, b.custom_fields.as_ref(), true)?;
             let now = persistence::naive_now();
             let new = NewContactRow {
                 customer_id: id.0,
@@ -297,10 +174,20 @@ pub async fn create_contact(
                 created_at: now,
                 updated_at: now,
             };
-            Ok(contacts::insert(conn, &new)?)
+            let row = contacts::insert(conn, &new)?;
+            persistence::custom_fields::save(conn, CONTACT, row.id, &values)?;
+            let custom = crate::custom::values_of(conn, CONTACT, row.id)?;
+            Ok((row, custom))
         })
         .await?;
-    Ok(respond(StatusCode::CREATED, ContactDto::try_from(row)?))
+    let (row, custom_fields) = row;
+    Ok(respond(
+        StatusCode::CREATED,
+        ContactDto {
+            custom_fields,
+            ..ContactDto::try_from(row)?
+        },
+    ))
 }
 
 /// Reads one contact.
@@ -320,10 +207,18 @@ pub async fn get_contact(
     Acting(user, _): Acting<scope::CustomersRead>,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let (row, masked) = state
-        .read(move |conn| contact_in_scope(conn, &user, id.0, false))
+    let (row, custom_fields, masked) = state
+        .read(move |conn| {
+            let (row, masked) = contact_in_scope(conn, &user, id.0, false)?;
+            let custom = crate::custom::values_of(conn, CONTACT, row.id)?;
+            Ok((row, custom, masked))
+        })
         .await?;
-    Ok(respond(StatusCode::OK, ContactDto::try_from(row)?.masked_if(masked)))
+    let dto = ContactDto {
+        custom_fields,
+        ..ContactDto::try_from(row)?
+    };
+    Ok(respond(StatusCode::OK, dto.masked_if(masked)))
 }
 
 /// Changes a contact (`If-Match` for optimistic locking).
@@ -361,6 +256,7 @@ pub async fn update_contact(
     let row = state
         .write(move |conn| {
             let (row, masked) = contact_in_scope(conn, &user, id.0, true)?;
+            let values = crate::custom::check(conn, CONTACT, b.custom_fields.as_ref(), false)?;
             let changes = ContactChangeset {
                 name: b.name.map(|n| n.trim().to_owned()),
                 title: b.title.map(clean),
@@ -374,11 +270,18 @@ pub async fn update_contact(
                 preferred_channel: b.preferred_channel.map(clean),
                 notes: b.notes,
             };
-            Ok((contacts::update(conn, &row, if_match.0, &changes, now_utc())?, masked))
+            let row = contacts::update(conn, &row, if_match.0, &changes, now_utc())?;
+            persistence::custom_fields::save(conn, CONTACT, row.id, &values)?;
+            let custom = crate::custom::values_of(conn, CONTACT, row.id)?;
+            Ok((row, custom, masked))
         })
         .await?;
-    let (row, masked) = row;
-    Ok(respond(StatusCode::OK, ContactDto::try_from(row)?.masked_if(masked)))
+    let (row, custom_fields, masked) = row;
+    let dto = ContactDto {
+        custom_fields,
+        ..ContactDto::try_from(row)?
+    };
+    Ok(respond(StatusCode::OK, dto.masked_if(masked)))
 }
 
 /// Deletes a contact.
