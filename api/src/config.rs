@@ -127,6 +127,9 @@ impl Config {
                 webhook_poll: number::<u64>("CRM_WEBHOOK_POLL_MS", get("CRM_WEBHOOK_POLL_MS"))?
                     .filter(|s| *s > 0)
                     .map_or(d.limits.webhook_poll, std::time::Duration::from_millis),
+                announce_every: number::<u64>("CRM_ANNOUNCE_SECS", get("CRM_ANNOUNCE_SECS"))?
+                    .filter(|s| *s > 0)
+                    .map_or(d.limits.announce_every, std::time::Duration::from_secs),
                 reassign_overdue_leads: get("CRM_REASSIGN_OVERDUE_LEADS").is_some_and(|v| v == "true" || v == "1"),
                 ..d.limits
             },

@@ -184,7 +184,8 @@ impl Application {
             .client_request_timeout(std::time::Duration::from_secs(5));
         let server = server.listen(listener).map_err(|e| e.to_string())?.run();
         crate::delivery::spawn(state.clone());
-        spawn_housekeeping(state);
+        spawn_housekeeping(state.clone());
+        spawn_announcements(state);
         Ok(Application { port, server })
     }
 
@@ -208,6 +209,25 @@ impl Application {
 /// only the node that takes the period's lease runs them.
 fn spawn_housekeeping(state: web::Data<AppState>) {
     let every = state.limits.housekeeping_every;
+    spawn_leased(state, "housekeeping", every, |s| {
+        Box::pin(async move { housekeeping(&s).await })
+    });
+}
+
+/// Every minute by default: announce tasks that came due and payment plans
+/// that passed their day unpaid (`task.due`, `payment.overdue`), once across
+/// all nodes.
+fn spawn_announcements(state: web::Data<AppState>) {
+    let every = state.limits.announce_every;
+    spawn_leased(state, "announcements", every, |s| {
+        Box::pin(async move { announce(&s).await })
+    });
+}
+
+type Job = fn(web::Data<AppState>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
+
+/// Runs `job` every `every` on the node that takes the period's lease `name`.
+fn spawn_leased(state: web::Data<AppState>, name: &'static str, every: std::time::Duration, job: Job) {
     let holder = random_hex(8).unwrap_or_else(|_| format!("pid-{}", std::process::id()));
     // a little shorter than the period, so the next period's lease is free
     let ttl = chrono::Duration::from_std(every.mul_f64(0.9)).unwrap_or(chrono::Duration::minutes(54));
@@ -217,17 +237,36 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
             tick.tick().await;
             let (db, me) = (state.db.clone(), holder.clone());
             let leased = web::block(move || {
-                db.run(|conn| persistence::leases::acquire(conn, "housekeeping", &me, ttl, persistence::now_utc()))
+                db.run(|conn| persistence::leases::acquire(conn, name, &me, ttl, persistence::now_utc()))
             })
             .await;
             match leased {
-                Ok(Ok(true)) => housekeeping(&state).await,
+                Ok(Ok(true)) => job(state.clone()).await,
                 Ok(Ok(false)) => {}
-                Ok(Err(e)) => log::error!("housekeeping lease: {e}"),
-                Err(e) => log::error!("housekeeping lease: {e}"),
+                Ok(Err(e)) => log::error!("{name} lease: {e}"),
+                Err(e) => log::error!("{name} lease: {e}"),
             }
         }
     });
+}
+
+async fn announce(state: &web::Data<AppState>) {
+    let announced = state
+        .write(|conn| {
+            let now = persistence::now_utc();
+            let today = persistence::settings::today(conn, now)?;
+            Ok(persistence::announce::run(conn, now, today)?)
+        })
+        .await;
+    match announced {
+        Ok(a) if a.tasks_due + a.payments_overdue > 0 => log::info!(
+            "announced {} due tasks and {} overdue payments",
+            a.tasks_due,
+            a.payments_overdue
+        ),
+        Ok(_) => {}
+        Err(e) => log::error!("announcements failed: {e}"),
+    }
 }
 
 async fn housekeeping(state: &web::Data<AppState>) {

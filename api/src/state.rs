@@ -32,6 +32,8 @@ pub struct Limits {
     pub webhook_poll: std::time::Duration,
     /// How a failing webhook delivery is retried.
     pub webhook_retry: domain::events::RetryPolicy,
+    /// How often due tasks and overdue payments are announced (once per period across all nodes).
+    pub announce_every: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -50,6 +52,7 @@ impl Default for Limits {
             housekeeping_every: std::time::Duration::from_secs(3600),
             webhook_poll: std::time::Duration::from_secs(1),
             webhook_retry: domain::events::RetryPolicy::default(),
+            announce_every: std::time::Duration::from_secs(60),
         }
     }
 }

@@ -293,6 +293,12 @@ pub fn change(
     if n == 0 {
         return Err(TaskError::Repo(RepoError::Stale));
     }
+    if times.due_at != before.due_at {
+        // a new due time is announced again when it comes
+        diesel::update(t::table.find(id))
+            .set(t::due_announced_at.eq(None::<NaiveDateTime>))
+            .execute(conn)?;
+    }
     Ok(t::table.find(id).select(TaskRow::as_select()).first(conn)?)
 }
 

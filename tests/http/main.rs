@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod activities;
+mod announcements;
 mod api_keys;
 mod attachments;
 mod auth;

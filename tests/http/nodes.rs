@@ -1,7 +1,8 @@
 //! Several `crm serve` processes on one database behave as one: a token from
 //! one node works on the other, a deactivation on one ends the session on the
 //! other within the auth cache's second, an idempotent retry sent to the other
-//! node replays, and the timed sweep runs once per period across nodes.
+//! node replays, and the timed sweeps (housekeeping, announcements) run once
+//! per period across nodes.
 
 use std::time::{Duration, Instant};
 
@@ -14,7 +15,11 @@ fn two_nodes_on_one_database_act_as_one() {
     let a = ChildServer::start(
         env!("CARGO_BIN_EXE_crm-under-test"),
         crm_tests::backend_is_postgres(),
-        &[("CRM_REASSIGN_OVERDUE_LEADS", "true"), ("CRM_HOUSEKEEPING_SECS", "1")],
+        &[
+            ("CRM_REASSIGN_OVERDUE_LEADS", "true"),
+            ("CRM_HOUSEKEEPING_SECS", "1"),
+            ("CRM_ANNOUNCE_SECS", "1"),
+        ],
     );
     let admin = a.admin_token();
     let d = a.create_department(&admin, "华东", None);
@@ -66,6 +71,22 @@ fn two_nodes_on_one_database_act_as_one() {
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(again.json()["id"], first.json()["id"]);
 
+    // a task coming due is announced once, though both nodes look every second
+    a.post("/api/v1/webhooks")
+        .bearer(&admin)
+        .json(&json!({"name": "nowhere", "url": "http://127.0.0.1:9/hook", "events": ["task.due"]}))
+        .expect(201);
+    let due = (chrono::Utc::now() + chrono::Duration::seconds(1)).to_rfc3339();
+    b.post("/api/v1/tasks")
+        .bearer(&admin)
+        .json(&json!({"kind": "task", "title": "跨节点提醒", "due_at": due}))
+        .expect(201);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while a.count("SELECT COUNT(*) AS n FROM events WHERE kind = 'task.due'") == 0 {
+        assert!(Instant::now() < deadline, "the announcement never ran");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
     // the overdue sweep: both nodes tick every second, each lead moves once
     a.sql("UPDATE leads SET first_contact_due_at = '2000-01-01 00:00:00'");
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -76,5 +97,14 @@ fn two_nodes_on_one_database_act_as_one() {
     std::thread::sleep(Duration::from_millis(2_500)); // more periods on both nodes
     let moves = a.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'reassigned'");
     assert_eq!(moves, 12, "each lead moved exactly once");
-    assert_eq!(a.count("SELECT COUNT(*) AS n FROM job_leases"), 1);
+    assert_eq!(
+        a.count("SELECT COUNT(*) AS n FROM events WHERE kind = 'task.due'"),
+        1,
+        "announced once across nodes"
+    );
+    assert_eq!(
+        a.count("SELECT COUNT(*) AS n FROM job_leases"),
+        2,
+        "housekeeping and announcements"
+    );
 }

@@ -189,7 +189,7 @@ pub fn collections_of(
 
 /// Allocates payments to plans: those naming a plan to it, the rest to the
 /// earliest plans first.
-fn states(
+pub(crate) fn states(
     plans: Vec<PlanRow>,
     payments: &[PaymentRow],
     today: NaiveDate,

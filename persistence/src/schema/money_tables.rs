@@ -35,6 +35,7 @@ diesel::table! {
         due_on -> Date,
         amount -> BigInt,
         created_at -> Timestamp,
+        overdue_announced_at -> Nullable<Timestamp>,
     }
 }
 

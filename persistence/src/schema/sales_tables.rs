@@ -206,6 +206,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        due_announced_at -> Nullable<Timestamp>,
     }
 }
 
