@@ -93,6 +93,20 @@ pub fn find_live(conn: &mut DbConn, id: i64) -> Result<ContactRow, RepoError> {
         .first(conn)?)
 }
 
+/// The live contacts of several customers, by customer then primary first.
+pub fn list_for_many(conn: &mut DbConn, customer_ids: &[i64]) -> Result<Vec<ContactRow>, RepoError> {
+    Ok(contacts::table
+        .filter(contacts::customer_id.eq_any(customer_ids))
+        .filter(contacts::deleted_at.is_null())
+        .order((
+            contacts::customer_id.asc(),
+            contacts::is_primary.desc(),
+            contacts::id.asc(),
+        ))
+        .select(ContactRow::as_select())
+        .load(conn)?)
+}
+
 pub fn list_for(conn: &mut DbConn, customer_id: i64) -> Result<Vec<ContactRow>, RepoError> {
     Ok(contacts::table
         .filter(contacts::customer_id.eq(customer_id))

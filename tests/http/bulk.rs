@@ -160,6 +160,7 @@ fn an_export_holds_the_callers_scope_and_is_audited() {
         .json();
     let entries = audit["data"].as_array().unwrap();
     assert_eq!(entries.len(), 2, "{audit}");
+    assert!(entries.iter().all(|e| e["detail"]["resource"] == "customers"));
     assert_eq!(entries[0]["actor_id"], li.id);
     assert_eq!(entries[0]["detail"]["rows"], 230);
     assert_eq!(entries[0]["detail"]["resource"], "customers");
@@ -169,6 +170,31 @@ fn an_export_holds_the_callers_scope_and_is_audited() {
         .bearer(&li.token)
         .send()
         .problem(403, "forbidden");
+
+    // contacts export by the customer filters, in the same scope
+    let li_customer = imported["rows"][0]["customer_id"].as_i64().unwrap();
+    app.post(&format!("/api/v1/customers/{li_customer}/contacts"))
+        .bearer(&li.token)
+        .json(&json!({"name": "李的联系人", "phone": "13800138000"}))
+        .expect(201);
+    let wang_customer = app
+        .get("/api/v1/customers?q=%E7%8E%8B")
+        .bearer(&admin)
+        .send()
+        .expect(200)
+        .json()["data"][0]["id"]
+        .as_i64()
+        .unwrap();
+    app.post(&format!("/api/v1/customers/{wang_customer}/contacts"))
+        .bearer(&admin)
+        .json(&json!({"name": "王的联系人"}))
+        .expect(201);
+    let (status, _, body) = app.get("/api/v1/contacts/export").bearer(&li.token).send_bytes();
+    assert_eq!(status, 200);
+    let text = String::from_utf8(body).unwrap();
+    assert!(text.contains("李的联系人") && text.contains("13800138000"), "{text}");
+    assert!(!text.contains("王的联系人"), "another rep's contact is not exported");
+    assert_eq!(text.trim_start_matches('\u{feff}').lines().count(), 2);
 
     // the other lists export the same way
     for list in ["leads", "opportunities", "contracts", "activities"] {

@@ -17,7 +17,7 @@ use crate::routes::opportunities::{ListOpportunitiesQuery, OpportunityPage, oppo
 use crate::state::AppState;
 
 macro_rules! walked {
-    ($($query:ty => $page:ty),* $(,)?) => {$(
+    ($query:ty => $page:ty, $($rest:tt)*) => {
         impl Walked for $query {
             fn at(&mut self, cursor: Option<String>, limit: i64) {
                 if cursor.is_some() {
@@ -26,16 +26,22 @@ macro_rules! walked {
                 self.limit = Some(limit);
             }
         }
+        walked!($page, $($rest)*);
+    };
+    ($page:ty, $($rest:tt)*) => {
         impl Paged for $page {
             fn into_page(self) -> Result<Page, ApiError> {
                 Ok((rows(self.data)?, self.next_cursor))
             }
         }
-    )*};
+        walked!($($rest)*);
+    };
+    () => {};
 }
 
 walked!(
     ListCustomersQuery => CustomerPage,
+    crate::routes::contacts::ContactPage,
     ListLeadsQuery => LeadPage,
     ListOpportunitiesQuery => OpportunityPage,
     ListContractsQuery => ContractPage,
@@ -83,6 +89,35 @@ pub async fn export_customers(
     let export = Export {
         custom_columns: custom_columns(&state, CustomEntity::Customer).await?,
         ..export_of("customers", "CustomerDto", user.id, &req, next)
+    };
+    export::respond(state, &req, export).await
+}
+
+/// Exports the contacts of the customers the customer list would show for
+/// these filters (CSV or NDJSON, streamed, audited; phone and e-mail masked
+/// where the list masks them).
+#[utoipa::path(
+    tag = "contacts",
+    params(ListCustomersQuery),
+    responses(
+        (status = 200, description = "The rows, streamed", content((String = "text/csv"), (String = "application/x-ndjson"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+    ),
+    security(("bearer" = []), ("api_key" = ["customers:read"]))
+)]
+#[get("/contacts/export")]
+pub async fn export_contacts(
+    state: web::Data<AppState>,
+    Acting(user, _): Acting<scope::CustomersRead>,
+    req: HttpRequest,
+    query: Query<ListCustomersQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let next = pages(state.clone(), user, query.0, crate::routes::contacts::contact_page);
+    let export = Export {
+        custom_columns: custom_columns(&state, CustomEntity::Contact).await?,
+        ..export_of("contacts", "ContactDto", user.id, &req, next)
     };
     export::respond(state, &req, export).await
 }

@@ -53,6 +53,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(auth::logout)
         // exports are fixed paths before the `{id}` routes that would take them
         .service(exports::export_customers)
+        .service(exports::export_contacts)
         .service(exports::export_leads)
         .service(exports::export_opportunities)
         .service(exports::export_contracts)

@@ -310,3 +310,48 @@ pub async fn delete_contact(
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// A page of contacts: those of one page of customers.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ContactPage {
+    pub data: Vec<ContactDto>,
+    /// The cursor of the next page of customers.
+    pub next_cursor: Option<String>,
+}
+
+/// The contacts of one page of the customers a list query selects (scope,
+/// filters and masking as that list), for exports.
+pub(crate) async fn contact_page(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: crate::routes::customers::ListCustomersQuery,
+) -> Result<ContactPage, ApiError> {
+    let customers = crate::routes::customers::page(state.clone(), user, q).await?;
+    let owners: std::collections::HashMap<i64, Option<i64>> = customers
+        .data
+        .iter()
+        .map(|c| (c.id, c.owner.as_ref().map(|o| o.id)))
+        .collect();
+    let ids: Vec<i64> = owners.keys().copied().collect();
+    let (rows, mut custom, scope) = state
+        .read(move |conn| {
+            let scope = scope_of(conn, &user)?;
+            let rows = contacts::list_for_many(conn, &ids)?;
+            let contact_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let custom = crate::custom::values(conn, CONTACT, &contact_ids)?;
+            Ok((rows, custom, scope))
+        })
+        .await?;
+    let data = rows
+        .into_iter()
+        .map(|r| {
+            let masked = domain::mask::masked_for(&scope, owners.get(&r.customer_id).copied().flatten());
+            let custom_fields = custom.remove(&r.id).unwrap_or_default();
+            ContactDto::try_from(r).map(|c| ContactDto { custom_fields, ..c }.masked_if(masked))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(ContactPage {
+        data,
+        next_cursor: customers.next_cursor,
+    })
+}
