@@ -15,6 +15,8 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::Value;
 
+use domain::guard::Counted;
+
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -77,6 +79,8 @@ pub struct Export<F> {
     pub filters: String,
     /// The record's custom field columns (`custom_fields.<key>`), in place of `custom_fields`.
     pub custom_columns: Vec<String>,
+    /// Whose daily cap on exported rows applies (`None`: no one's).
+    pub capped: Option<crate::caller::AuthUser>,
     pub next: F,
 }
 
@@ -87,9 +91,13 @@ struct Walk<F> {
     columns: Vec<String>,
     /// The first page, read before answering so bad filters get their 4xx.
     first: Option<Page>,
+    /// The user and their cap on exported rows today.
+    cap: Option<(crate::caller::AuthUser, u32)>,
     cursor: Option<String>,
     started: bool,
     done: bool,
+    /// The cap cut the export: end the transfer with an error.
+    cut: bool,
     recorded: bool,
     rows: u64,
 }
@@ -105,6 +113,13 @@ where
     F: FnMut(Option<String>) -> PageFuture + 'static,
 {
     let format = Format::of(req);
+    let cap = match export.capped {
+        None => None,
+        Some(user) => state
+            .read(move |conn| crate::caps::open(conn, &user, Counted::ExportRow, persistence::now_utc()))
+            .await?
+            .map(|cap| (user, cap)),
+    };
     let first = (export.next)(None).await?;
     let filename = format!(
         "{}-{}.{}",
@@ -122,14 +137,24 @@ where
         format,
         columns,
         first: Some(first),
+        cap,
         cursor: None,
         started: false,
         done: false,
+        cut: false,
         recorded: false,
         rows: 0,
     };
     let stream = futures_util::stream::unfold(walk, |mut w| async move {
         if w.done {
+            if w.cut {
+                w.cut = false;
+                let e = ApiError::too_many(
+                    3600,
+                    "today's cap on exported rows cut this export (export_rows_per_day)",
+                );
+                return Some((Err(actix_web::Error::from(e)), w));
+            }
             return None;
         }
         let mut out = Vec::new();
@@ -144,7 +169,7 @@ where
             Some(first) => Ok(first),
             None => (w.export.next)(w.cursor.take()).await,
         };
-        let (data, next) = match page {
+        let (mut data, mut next) = match page {
             Ok(p) => p,
             Err(e) => {
                 w.done = true;
@@ -152,6 +177,23 @@ where
                 return Some((Err(actix_web::Error::from(e)), w));
             }
         };
+        if let Some((user, cap)) = w.cap {
+            let wanted = data.len() as u64;
+            let allowed = w
+                .state
+                .write(move |conn| {
+                    crate::caps::take_up_to(conn, &user, Counted::ExportRow, cap, wanted, persistence::now_utc())
+                })
+                .await
+                .unwrap_or(0);
+            if allowed < wanted {
+                // the cap cuts the export: what fits is sent, then the
+                // transfer fails, so no client takes a short file for whole
+                data.truncate(usize::try_from(allowed).unwrap_or(0));
+                next = None;
+                w.cut = true;
+            }
+        }
         for row in &data {
             match w.format {
                 Format::Ndjson => {
@@ -169,7 +211,8 @@ where
             Some(c) => w.cursor = Some(c),
             None => {
                 w.done = true;
-                record(&mut w, true).await;
+                let complete = !w.cut;
+                record(&mut w, complete).await;
             }
         }
         Some((Ok(Bytes::from(out)), w))

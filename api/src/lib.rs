@@ -3,6 +3,7 @@
 
 pub mod bulk;
 pub mod caller;
+pub mod caps;
 pub mod cli;
 pub mod client;
 pub mod config;

@@ -13,6 +13,7 @@ pub mod custom_fields;
 pub mod customer;
 pub mod dedup;
 pub mod events;
+pub mod guard;
 pub mod leads;
 pub mod mask;
 pub mod org;

@@ -9,6 +9,7 @@ mod api_keys;
 mod attachments;
 mod auth;
 mod bulk;
+mod caps;
 mod commissions;
 mod contracts;
 mod custom_fields;

@@ -129,6 +129,8 @@ error_codes! {
     ValidationFailed = "validation_failed",
     /// Throttled; retry after `Retry-After` seconds.
     TooManyRequests = "too_many_requests",
+    /// Today's cap on records read in detail or rows exported is used up (`errors[0].field` names it).
+    DailyCapReached = "daily_cap_reached",
     /// The body did not arrive in time (a stalled client); the connection closes.
     RequestTimeout = "request_timeout",
     /// The server failed; the cause is logged, never sent.

@@ -48,13 +48,21 @@ walked!(
     ListActivitiesQuery => ActivityPage,
 );
 
-fn export_of<F>(resource: &'static str, schema: &'static str, user_id: i64, req: &HttpRequest, next: F) -> Export<F> {
+/// An export by `user` (whose daily cap on exported rows applies).
+fn export_of<F>(
+    resource: &'static str,
+    schema: &'static str,
+    user: Option<AuthUser>,
+    req: &HttpRequest,
+    next: F,
+) -> Export<F> {
     Export {
         resource,
         schema,
-        user_id,
+        user_id: user.map_or(0, |u| u.id),
         filters: req.query_string().to_owned(),
         custom_columns: Vec::new(),
+        capped: user,
         next,
     }
 }
@@ -88,7 +96,7 @@ pub async fn export_customers(
     let next = pages(state.clone(), user, query.0, customer_page);
     let export = Export {
         custom_columns: custom_columns(&state, CustomEntity::Customer).await?,
-        ..export_of("customers", "CustomerDto", user.id, &req, next)
+        ..export_of("customers", "CustomerDto", Some(user), &req, next)
     };
     export::respond(state, &req, export).await
 }
@@ -117,7 +125,7 @@ pub async fn export_contacts(
     let next = pages(state.clone(), user, query.0, crate::routes::contacts::contact_page);
     let export = Export {
         custom_columns: custom_columns(&state, CustomEntity::Contact).await?,
-        ..export_of("contacts", "ContactDto", user.id, &req, next)
+        ..export_of("contacts", "ContactDto", Some(user), &req, next)
     };
     export::respond(state, &req, export).await
 }
@@ -143,8 +151,8 @@ pub async fn export_leads(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_user_or_scope(domain::auth::ApiScope::LeadsRead)?;
     let who = match &caller {
-        Caller::User(u) => u.id,
-        Caller::Key(k) => k.issued_by.map_or(0, |u| u.id),
+        Caller::User(u) => Some(*u),
+        Caller::Key(k) => k.issued_by,
     };
     let next = pages(state.clone(), caller, query.0, lead_page);
     let export = Export {
@@ -176,7 +184,7 @@ pub async fn export_opportunities(
     export::respond(
         state,
         &req,
-        export_of("opportunities", "OpportunityDto", user.id, &req, next),
+        export_of("opportunities", "OpportunityDto", Some(user), &req, next),
     )
     .await
 }
@@ -202,7 +210,7 @@ pub async fn export_contracts(
     let next = pages(state.clone(), user, query.0, contract_page);
     let export = Export {
         custom_columns: custom_columns(&state, CustomEntity::Contract).await?,
-        ..export_of("contracts", "ContractDto", user.id, &req, next)
+        ..export_of("contracts", "ContractDto", Some(user), &req, next)
     };
     export::respond(state, &req, export).await
 }
@@ -226,5 +234,10 @@ pub async fn export_activities(
     query: Query<ListActivitiesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let next = pages(state.clone(), user, query.0, activity_page);
-    export::respond(state, &req, export_of("activities", "ActivityDto", user.id, &req, next)).await
+    export::respond(
+        state,
+        &req,
+        export_of("activities", "ActivityDto", Some(user), &req, next),
+    )
+    .await
 }

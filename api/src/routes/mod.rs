@@ -59,6 +59,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(exports::export_contracts)
         .service(exports::export_activities)
         .service(audit::list_audit)
+        .service(organisation::get_data_guard)
+        .service(organisation::put_data_guard)
         .service(custom_fields::list_custom_fields)
         .service(custom_fields::create_custom_field)
         .service(custom_fields::update_custom_field)

@@ -101,3 +101,86 @@ pub async fn put_organisation(
         .await?;
     Ok(HttpResponse::Ok().json(Organisation::of(&org)))
 }
+
+/// Caps for one role; `null` means no cap.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleCaps {
+    /// Customer records one user may open in detail (`GET /customers/{id}`) a day.
+    #[schema(example = 500)]
+    pub detail_reads_per_day: Option<u32>,
+    /// Rows one user may export a day, all exports together.
+    #[schema(example = 5000)]
+    pub export_rows_per_day: Option<u32>,
+}
+
+/// Daily caps that keep a leaving rep from taking the customer list: per
+/// role (admins are never capped); over a cap is 429 `daily_cap_reached`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DataGuard {
+    pub rep: RoleCaps,
+    pub manager: RoleCaps,
+}
+
+impl From<domain::guard::GuardSettings> for DataGuard {
+    fn from(g: domain::guard::GuardSettings) -> Self {
+        let caps = |c: domain::guard::Caps| RoleCaps {
+            detail_reads_per_day: c.detail_reads_per_day,
+            export_rows_per_day: c.export_rows_per_day,
+        };
+        DataGuard {
+            rep: caps(g.rep),
+            manager: caps(g.manager),
+        }
+    }
+}
+
+/// The daily caps on detail reads and exported rows (admin).
+#[utoipa::path(
+    tag = "organisation",
+    responses(
+        (status = 200, body = DataGuard),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/settings/data-guard")]
+pub async fn get_data_guard(state: web::Data<AppState>, _admin: AdminUser) -> Result<HttpResponse, ApiError> {
+    let g = state.read(|conn| Ok(persistence::guard::caps(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(DataGuard::from(g)))
+}
+
+/// Sets the daily caps (admin, audited); they apply from the next request.
+#[utoipa::path(
+    tag = "organisation",
+    request_body = DataGuard,
+    responses(
+        (status = 200, body = DataGuard),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/settings/data-guard")]
+pub async fn put_data_guard(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    body: Json<DataGuard>,
+) -> Result<HttpResponse, ApiError> {
+    let caps = |c: RoleCaps| domain::guard::Caps {
+        detail_reads_per_day: c.detail_reads_per_day,
+        export_rows_per_day: c.export_rows_per_day,
+    };
+    let g = domain::guard::GuardSettings {
+        rep: caps(body.0.rep),
+        manager: caps(body.0.manager),
+    };
+    state
+        .write(move |conn| Ok(persistence::guard::set_caps(conn, &g, admin.0.id, now_utc())?))
+        .await?;
+    Ok(HttpResponse::Ok().json(DataGuard::from(g)))
+}

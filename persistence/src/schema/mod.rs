@@ -67,7 +67,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     custom_field_defs,
     custom_values,
-    dictionary_kinds
+    dictionary_kinds,
+    usage_counters
 );
 
 // the forecast sums open deals by close date, customer grade and currency,

@@ -154,3 +154,12 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    usage_counters (user_id, day, kind) {
+        user_id -> BigInt,
+        day -> Date,
+        kind -> Text,
+        used -> BigInt,
+    }
+}

@@ -179,13 +179,21 @@ pub async fn get_customer(
     Acting(user, _): Acting<scope::CustomersRead>,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let dto = state
-        .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let row = visible(conn, &scope, id.0, false)?;
-            Ok(dto_for(conn, row)?.masked_for(&scope))
-        })
-        .await?;
+    let capped = user.role != domain::org::Role::Admin;
+    let load = move |conn: &mut persistence::DbConn| {
+        let scope = scope_of(conn, &user)?;
+        let row = visible(conn, &scope, id.0, false)?;
+        if capped {
+            // counted only when the record is one the caller may see
+            crate::caps::take_one(conn, &user, domain::guard::Counted::DetailRead, now_utc())?;
+        }
+        Ok(dto_for(conn, row)?.masked_for(&scope))
+    };
+    let dto = if capped {
+        state.write(load).await?
+    } else {
+        state.read(load).await?
+    };
     Ok(respond(dto))
 }
 
