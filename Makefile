@@ -47,6 +47,7 @@ bench: pg-up
 	$(CARGO) bench -p crm-tests --bench similar_names
 	$(CARGO) bench -p crm-tests --bench handover
 	$(CARGO) bench -p crm-tests --bench reports
+	$(CARGO) bench -p crm-tests --bench soak
 
 ## openapi: regenerate the committed spec from the code
 openapi:

@@ -125,6 +125,7 @@ impl Application {
         let db = open_database(&config)?;
         let jwt = jwt_keys(&config, &db)?;
         bootstrap_admin(&config, &db)?;
+        let pool_size = db.pool_size();
         let state = web::Data::new(AppState {
             db,
             jwt,
@@ -178,8 +179,14 @@ impl Application {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
             .max(1);
         // the cap is per worker in actix; keep the total under the file handles
+        // Database calls run on each worker's blocking pool; more threads than
+        // pooled connections only wait, and each idle thread keeps its malloc
+        // arena (actix's default allows 512 / workers): bound them to what the
+        // connection pool can serve.
+        let blocking = (usize::try_from(pool_size).unwrap_or(8) / workers + 2).max(4);
         server = server
             .workers(workers)
+            .worker_max_blocking_threads(blocking)
             .max_connections((config.limits.max_connections / workers).max(1))
             .client_request_timeout(std::time::Duration::from_secs(5));
         let server = server.listen(listener).map_err(|e| e.to_string())?.run();

@@ -175,6 +175,13 @@ pub struct Db {
     backend: Backend,
 }
 
+impl Db {
+    /// Connections the pool holds at most.
+    pub fn pool_size(&self) -> u32 {
+        self.pool.max_size()
+    }
+}
+
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Db").field("backend", &self.backend.describe()).finish()

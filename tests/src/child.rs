@@ -98,6 +98,11 @@ impl ChildServer {
         node
     }
 
+    /// The server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// SIGKILL: no shutdown, no cleanup, as in a crash.
     pub fn kill9(&mut self) {
         if let Some(mut child) = self.child.take() {
