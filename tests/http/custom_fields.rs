@@ -145,6 +145,19 @@ fn a_custom_select_field_is_checked_shown_filtered_and_exported() {
     let first: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert_eq!(first[at], "金牌");
 
+    // every answer with the customer carries its values, e.g. a restore
+    app.delete(&format!("/api/v1/customers/{}", gold["id"]))
+        .bearer(&admin)
+        .send()
+        .expect(204);
+    let restored = app
+        .post(&format!("/api/v1/customers/{}/restore", gold["id"]))
+        .bearer(&admin)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(restored["custom_fields"]["level"], "金牌", "{restored}");
+
     // a retired field is no longer shown or accepted
     app.patch(&format!("/api/v1/custom-fields/{}", level["id"]))
         .bearer(&admin)

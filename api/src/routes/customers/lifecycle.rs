@@ -79,14 +79,16 @@ pub async fn restore_customer(
                 user_id: user.id,
                 scope: &scope,
             };
-            customers::restore(conn, &actor, id.0, now_utc()).map_err(|e| match e {
-                customers::CustomerWriteError::NotFound => ApiError::not_found("deleted customer"),
-                customers::CustomerWriteError::ReadOnly => ApiError::forbidden("you may not restore this customer"),
-                other => write_error(other),
-            })
+            customers::restore(conn, &actor, id.0, now_utc())
+                .map_err(|e| match e {
+                    customers::CustomerWriteError::NotFound => ApiError::not_found("deleted customer"),
+                    customers::CustomerWriteError::ReadOnly => ApiError::forbidden("you may not restore this customer"),
+                    other => write_error(other),
+                })
+                .and_then(|s| stored_answer(conn, s))
         })
         .await?;
-    Ok(respond(stored_dto(stored)))
+    Ok(respond(stored))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -129,9 +131,12 @@ pub async fn merge_customer(
         ));
     }
     let stored = state
-        .write(move |conn| customers::merge_into(conn, admin.0.id, id.0, from, now_utc()).map_err(write_error))
+        .write(move |conn| {
+            let s = customers::merge_into(conn, admin.0.id, id.0, from, now_utc()).map_err(write_error)?;
+            stored_answer(conn, s)
+        })
         .await?;
-    Ok(respond(stored_dto(stored)))
+    Ok(respond(stored))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

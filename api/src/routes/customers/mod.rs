@@ -250,6 +250,16 @@ pub fn stored_dto(s: customers::Stored) -> CustomerDto {
     to_dto(s.row, s.owner_name, s.tags)
 }
 
+/// A stored customer's answer with its custom field values, read in the
+/// same database call as the write that returned it.
+pub fn stored_answer(conn: &mut DbConn, s: customers::Stored) -> Result<CustomerDto, ApiError> {
+    let custom_fields = crate::custom::values_of(conn, CustomEntity::Customer, s.row.id)?;
+    Ok(CustomerDto {
+        custom_fields,
+        ..stored_dto(s)
+    })
+}
+
 /// Loads a customer the caller may see, or 404; with `write`, 404 also when
 /// the caller may only read it.
 pub fn visible(conn: &mut DbConn, scope: &DataScope, id: i64, write: bool) -> Result<CustomerRow, ApiError> {

@@ -139,14 +139,8 @@ pub async fn update_customer(
             };
             let values = crate::custom::check(conn, CustomEntity::Customer, custom.as_ref(), false)?;
             let stored = customers::change(conn, &actor, id.0, if_match.0, change, now_utc()).map_err(write_error)?;
-            let id = stored.row.id;
-            persistence::custom_fields::save(conn, CustomEntity::Customer, id, &values)?;
-            let custom_fields = crate::custom::values_of(conn, CustomEntity::Customer, id)?;
-            Ok(CustomerDto {
-                custom_fields,
-                ..stored_dto(stored)
-            }
-            .masked_for(&scope))
+            persistence::custom_fields::save(conn, CustomEntity::Customer, stored.row.id, &values)?;
+            Ok(stored_answer(conn, stored)?.masked_for(&scope))
         })
         .await?;
     Ok(respond(stored))

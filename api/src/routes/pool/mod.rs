@@ -15,7 +15,7 @@ use validator::Validate;
 use crate::caller::AuthUser;
 use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::extract::{Json, PathId, Query, etag};
-use crate::routes::customers::{CustomerDto, CustomerPage, Grade, ListCustomersQuery, stored_dto};
+use crate::routes::customers::{CustomerDto, CustomerPage, Grade, ListCustomersQuery, stored_answer};
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
@@ -157,9 +157,12 @@ fn respond(dto: CustomerDto) -> HttpResponse {
 #[post("/pool/{id}/claim")]
 pub async fn claim_customer(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
     let stored = state
-        .write(move |conn| pool::claim(conn, user.id, user.id, id.0, now_utc()).map_err(|e| pool_error(e, user.id)))
+        .write(move |conn| {
+            let s = pool::claim(conn, user.id, user.id, id.0, now_utc()).map_err(|e| pool_error(e, user.id))?;
+            stored_answer(conn, s)
+        })
         .await?;
-    Ok(respond(stored_dto(stored)))
+    Ok(respond(stored))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -211,10 +214,11 @@ pub async fn release_customer(
                 user_id: user.id,
                 scope: &scope,
             };
-            pool::release(conn, &actor, id.0, &reason, now_utc()).map_err(|e| pool_error(e, user.id))
+            let s = pool::release(conn, &actor, id.0, &reason, now_utc()).map_err(|e| pool_error(e, user.id))?;
+            stored_answer(conn, s)
         })
         .await?;
-    Ok(respond(stored_dto(stored)))
+    Ok(respond(stored))
 }
 
 async fn set_locked(
@@ -230,10 +234,11 @@ async fn set_locked(
                 user_id: user.id,
                 scope: &scope,
             };
-            pool::set_locked(conn, &actor, id, locked, now_utc()).map_err(|e| pool_error(e, user.id))
+            let s = pool::set_locked(conn, &actor, id, locked, now_utc()).map_err(|e| pool_error(e, user.id))?;
+            stored_answer(conn, s)
         })
         .await?;
-    Ok(respond(stored_dto(stored)))
+    Ok(respond(stored))
 }
 
 /// Locks a customer (锁定): it never returns to the pool while locked.
