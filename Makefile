@@ -2,7 +2,7 @@
 CARGO ?= cargo
 export RUST_BACKTRACE ?= 1
 
-.PHONY: run test fmt fmt-check lint deps-check unit-and-sqlite postgres-tests client-check pg-up openapi bench clean
+.PHONY: run test fmt fmt-check lint deps-check unit-and-sqlite postgres-tests client-check fuzz pg-up openapi bench clean
 
 ## run: start the API on 127.0.0.1:8080 over ./data/crm.db (created and migrated)
 run:
@@ -10,7 +10,7 @@ run:
 
 ## test: everything CI runs: format, lints, dependency direction, unit tests,
 ## the HTTP tests on SQLite, then again on PostgreSQL (started or installed)
-test: fmt-check lint deps-check unit-and-sqlite client-check postgres-tests
+test: fmt-check lint deps-check unit-and-sqlite client-check fuzz postgres-tests
 
 fmt:
 	$(CARGO) fmt --all
@@ -34,6 +34,14 @@ unit-and-sqlite:
 ## from the served document runs a scenario unedited (tools from PyPI, in target/)
 client-check:
 	CARGO=$(CARGO) ./scripts/client-check.sh
+
+## fuzz: schemathesis (seeded, bounded) against the real server on SQLite and
+## on PostgreSQL, side by side; see tests/fuzz/hooks.py for what it checks
+fuzz: pg-up
+	CARGO=$(CARGO) ./scripts/fuzz.sh sqlite & sqlite=$$!; \
+	CARGO=$(CARGO) ./scripts/fuzz.sh postgres; postgres=$$?; \
+	wait $$sqlite; sqlite=$$?; \
+	test $$sqlite -eq 0 && test $$postgres -eq 0
 
 pg-up:
 	./scripts/pg-up.sh

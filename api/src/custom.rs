@@ -104,16 +104,16 @@ pub struct CustomFilterQuery {
 impl CustomFilterQuery {
     /// The field id and filter asked for, checked against the definitions (400 otherwise).
     pub fn resolve(&self, conn: &mut DbConn, entity: CustomEntity) -> Result<Option<(i64, Filter)>, ApiError> {
-        let bad = |detail: String| {
+        let bad = |code: &'static str, detail: String| {
             ApiError::bad_request(ErrorCode::InvalidQuery, detail.clone()).with_errors(vec![FieldError::new(
                 "custom_field",
-                "invalid",
+                code,
                 detail,
             )])
         };
         let Some(key) = self.custom_field.as_deref() else {
             if self.custom_eq.is_some() || self.custom_from.is_some() || self.custom_to.is_some() {
-                return Err(bad("name the field in custom_field".into()));
+                return Err(bad("depends_on", "name the field in custom_field".into()));
             }
             return Ok(None);
         };
@@ -121,14 +121,14 @@ impl CustomFilterQuery {
         let def = defs
             .iter()
             .find(|d| d.active && d.key == key)
-            .ok_or_else(|| bad(format!("there is no custom field `{key}`")))?;
+            .ok_or_else(|| bad("not_found", format!("there is no custom field `{key}`")))?;
         let filter = rules::filter(
             def,
             self.custom_eq.as_deref(),
             self.custom_from.as_deref(),
             self.custom_to.as_deref(),
         )
-        .map_err(bad)?;
+        .map_err(|e| bad("invalid", e))?;
         Ok(Some((def.id, filter)))
     }
 }

@@ -16,7 +16,15 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub struct FieldError {
     /// The field, as a dotted path from the body or query root (`email`, `items.2.name`).
     pub field: String,
-    /// Stable machine-readable reason (`required`, `unknown_field`, `invalid_type`, `length`, ...).
+    /// Stable machine-readable reason. The shape of a value, which the document
+    /// states: `required`, `unknown_field`, `invalid_type`, `length`, `range`,
+    /// `format`, `phone`, `email`, `credit_code`, `nul_character`. What the
+    /// document cannot state: `not_found` (a referenced record, dictionary entry
+    /// or custom field that does not exist), `depends_on` (a field that needs
+    /// another, or is measured against another), `relation` (values that must
+    /// agree, such as ascending tiers), `checksum`, `transition`, `tree`,
+    /// `not_owned`, `owner`, `open`, `future`, `time_zone`,
+    /// `organisation_currency`.
     pub code: String,
     /// A human-readable sentence.
     pub message: String,

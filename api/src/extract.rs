@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 use crate::error::{ApiError, ErrorCode, FieldError};
+pub use crate::params::*;
 
 /// Largest JSON body accepted, unless a route says otherwise.
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +41,8 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
             .unwrap_or(false);
         let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
         let timeout = BodyTimeout::of(req);
+        let document = req.app_data::<crate::shape::Document>().cloned();
+        let route = (req.method().to_string(), req.match_pattern().unwrap_or_default());
         let body = web::Payload::from_request(req, payload);
         Box::pin(async move {
             if !content_type_ok {
@@ -54,6 +57,15 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
                 .map_err(|e| ApiError::bad_request(ErrorCode::UnreadableBody, e.to_string()))?;
             let bytes = read_body(body, limit, timeout).await?;
             let value: T = parse_json(&bytes)?;
+            // serde reads a struct from an array too: check the JSON types
+            // against the document when the body holds one
+            if let Some(doc) = document
+                && bytes.contains(&b'[')
+                && let Ok(raw) = serde_json::from_slice::<serde_json::Value>(&bytes)
+                && let Some(e) = crate::shape::mismatch(&doc.0, &route.0, &route.1, &raw)
+            {
+                return Err(ApiError::validation(vec![e]));
+            }
             value
                 .validate()
                 .map_err(|e| ApiError::validation(validation_errors(&e)))?;
@@ -132,15 +144,58 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             let path = err.path().to_string();
             let inner = err.into_inner();
             match inner.classify() {
-                serde_json::error::Category::Data => {
-                    Err(ApiError::validation(vec![field_error(&path, &inner.to_string())]))
-                }
+                serde_json::error::Category::Data => match integral_retry(bytes) {
+                    Some(Ok(v)) => Ok(v),
+                    Some(Err(e)) => {
+                        let path = e.path().to_string();
+                        Err(ApiError::validation(vec![field_error(
+                            &path,
+                            &e.into_inner().to_string(),
+                        )]))
+                    }
+                    None => Err(ApiError::validation(vec![field_error(&path, &inner.to_string())])),
+                },
                 _ => Err(ApiError::bad_request(
                     ErrorCode::MalformedJson,
                     format!("the body is not valid JSON: {inner}"),
                 )),
             }
         }
+    }
+}
+
+/// JSON Schema counts `5.0` as an integer, and so do the clients generated from
+/// the document; serde does not. When a body failed on its data and holds a
+/// number with no fraction written as a float, it is read again with those
+/// numbers as integers (`None` when there was nothing to change, so a normal
+/// body is parsed once).
+fn integral_retry<T: DeserializeOwned>(
+    bytes: &[u8],
+) -> Option<Result<T, serde_path_to_error::Error<serde_json::Error>>> {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    if !integral_floats(&mut value) {
+        return None;
+    }
+    Some(serde_path_to_error::deserialize(value))
+}
+
+/// Rewrites every float with no fraction (and exactly representable) as an
+/// integer; says whether anything changed.
+fn integral_floats(value: &mut serde_json::Value) -> bool {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => match n.as_f64() {
+            // the range check makes the cast exact
+            #[allow(clippy::cast_possible_truncation)]
+            Some(f) if f.fract() == 0.0 && f.abs() <= EXACT => {
+                *value = serde_json::Value::from(f as i64);
+                true
+            }
+            _ => false,
+        },
+        serde_json::Value::Array(items) => items.iter_mut().fold(false, |acc, v| integral_floats(v) | acc),
+        serde_json::Value::Object(map) => map.values_mut().fold(false, |acc, v| integral_floats(v) | acc),
+        _ => false,
     }
 }
 
@@ -161,7 +216,7 @@ fn has_escaped_nul(bytes: &[u8]) -> bool {
 }
 
 /// Turns a serde message at `path` into a field error naming the field.
-fn field_error(path: &str, message: &str) -> FieldError {
+pub(crate) fn field_error(path: &str, message: &str) -> FieldError {
     let message = message.split(" at line ").next().unwrap_or(message).to_owned();
     let join = |name: &str| {
         if path.is_empty() || path == "." {
@@ -244,108 +299,6 @@ fn default_message(code: &str) -> String {
     }
 }
 
-/// A query string: unknown parameters refused, bad values named.
-#[derive(Debug)]
-pub struct Query<T>(pub T);
-
-impl<T: DeserializeOwned> FromRequest for Query<T> {
-    type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(parse_query(req.query_string()).map(Query))
-    }
-}
-
-/// The longest value a query parameter may have (a cursor over long names is
-/// the longest real one); a huge LIKE pattern would make SQLite fail
-/// ("pattern too complex") instead of answer.
-pub const MAX_QUERY_VALUE: usize = 2_000;
-/// The longest search text (`q`), as the OpenAPI document says.
-pub const MAX_SEARCH_TEXT: usize = 200;
-
-fn query_value_limit(name: &str) -> usize {
-    if name == "q" { MAX_SEARCH_TEXT } else { MAX_QUERY_VALUE }
-}
-
-pub fn parse_query<T: DeserializeOwned>(qs: &str) -> Result<T, ApiError> {
-    if let Some((k, _)) = form_urlencoded::parse(qs.as_bytes()).find(|(k, v)| k.contains('\0') || v.contains('\0')) {
-        return Err(ApiError::bad_request(
-            ErrorCode::InvalidQuery,
-            "query parameters may not contain NUL characters",
-        )
-        .with_errors(vec![FieldError::new(
-            k.replace('\0', ""),
-            "nul_character",
-            "remove the NUL character",
-        )]));
-    }
-    if let Some((k, v)) = form_urlencoded::parse(qs.as_bytes()).find(|(k, v)| v.chars().count() > query_value_limit(k))
-    {
-        let limit = query_value_limit(&k);
-        return Err(ApiError::bad_request(
-            ErrorCode::InvalidQuery,
-            format!(
-                "query parameter `{k}` has {} characters; at most {limit}",
-                v.chars().count()
-            ),
-        )
-        .with_errors(vec![FieldError::new(
-            k.into_owned(),
-            "length",
-            format!("at most {limit} characters"),
-        )]));
-    }
-    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(qs.as_bytes()));
-    serde_path_to_error::deserialize::<_, T>(de).map_err(|err| {
-        let path = err.path().to_string();
-        let message = err.into_inner().to_string();
-        let mut fe = field_error(&path, &message);
-        if fe.field == "body" {
-            fe.field = "query".into();
-        }
-        ApiError::bad_request(
-            ErrorCode::InvalidQuery,
-            format!("query parameter `{}`: {}", fe.field, fe.message),
-        )
-        .with_errors(vec![fe])
-    })
-}
-
-/// The numeric `{id}` of a path.
-#[derive(Debug, Clone, Copy)]
-pub struct PathId(pub i64);
-
-impl FromRequest for PathId {
-    type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let result = path_id(req, "id").map_err(|e| {
-            // `PATCH /customers/transfer` reached `/customers/{id}`: the path is a
-            // fixed route that does not take this method
-            let table = req.app_data::<actix_web::web::Data<crate::middleware::RouteTable>>();
-            match table.and_then(|t| t.allowed_literal(req.path())) {
-                Some(methods) => crate::middleware::method_not_allowed(req.method(), &methods),
-                None => e,
-            }
-        });
-        std::future::ready(result.map(PathId))
-    }
-}
-
-/// A positive integer id from the path segment `name`, else 400 naming it.
-pub fn path_id(req: &HttpRequest, name: &str) -> Result<i64, ApiError> {
-    let raw = req.match_info().get(name).unwrap_or("");
-    match raw.parse::<i64>() {
-        Ok(id) if id > 0 => Ok(id),
-        _ => Err(
-            ApiError::bad_request(ErrorCode::InvalidPath, format!("`{raw}` is not a record id"))
-                .with_errors(vec![FieldError::new(name, "invalid_type", "a positive integer id")]),
-        ),
-    }
-}
-
 /// The version an `If-Match` header asks for; `None` when absent or `*`.
 #[derive(Debug, Clone, Copy)]
 pub struct IfMatch(pub Option<i64>);
@@ -392,5 +345,28 @@ mod tests {
         assert!(has_escaped_nul(br#"{"name": "a\\\u0000b"}"#));
         assert!(!has_escaped_nul(br#"{"name": "a\\u0000b"}"#));
         assert!(!has_escaped_nul(br#"{"name": "plain"}"#));
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Counted {
+        n: i32,
+        ids: Vec<i64>,
+    }
+
+    #[test]
+    fn integers_written_as_floats_are_integers_but_fractions_are_not() {
+        let ok: Counted = parse_json(br#"{"n": 5.0, "ids": [1.0, 2]}"#).expect("integral floats");
+        assert_eq!((ok.n, ok.ids), (5, vec![1, 2]));
+        let err = parse_json::<Counted>(br#"{"n": 5.5, "ids": []}"#).expect_err("a fraction");
+        assert_eq!(
+            actix_web::ResponseError::status_code(&err),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let err = parse_json::<Counted>(br#"{"n": 1e12, "ids": []}"#).expect_err("out of i32");
+        assert_eq!(
+            actix_web::ResponseError::status_code(&err),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert!(parse_json::<Counted>(br#"{"n": 1.0, "ids": []} x"#).is_err());
     }
 }

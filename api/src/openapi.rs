@@ -229,11 +229,17 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     crate::startup::collect_spec()
 }
 
+/// The document as served and committed: [`spec`] with the rules utoipa
+/// cannot derive written in (`doc_rules`).
+pub fn spec_value() -> serde_json::Value {
+    let mut doc = serde_json::to_value(spec()).unwrap_or_default();
+    crate::doc_rules::tighten(&mut doc);
+    doc
+}
+
 /// The committed form: pretty JSON with a trailing newline.
 pub fn spec_json() -> String {
-    let mut s = spec()
-        .to_pretty_json()
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s = serde_json::to_string_pretty(&spec_value()).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }

@@ -134,6 +134,8 @@ impl Application {
             blobs: std::sync::Arc::new(crate::storage::LocalDisk::new(config.data_dir.join("attachments"))),
         });
         let spec = collect_spec();
+        let document = crate::openapi::spec_value();
+        let shapes = crate::shape::Document(std::sync::Arc::new(document.clone()));
         let table = web::Data::new(RouteTable::from_spec(&spec));
         let body_limit = BodyLimit(config.max_body_bytes);
         let body_timeout = crate::extract::BodyTimeout(config.limits.body_timeout);
@@ -154,7 +156,8 @@ impl Application {
                 .app_data(trusted_proxies.clone())
                 .app_data(in_flight.clone())
                 .app_data(cors_origins.clone())
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+                .app_data(shapes.clone())
+                .service(SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/openapi.json", document.clone()))
                 .route(
                     "/docs",
                     web::get().to(|| async {

@@ -52,6 +52,8 @@ pub struct Plan {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanError {
     pub field: String,
+    /// `range` for a value out of bounds; `relation` for tiers out of order.
+    pub code: &'static str,
     pub message: &'static str,
 }
 
@@ -62,7 +64,20 @@ pub const MAX_TIER_BP: u32 = 100_000;
 impl Plan {
     /// Tiers ascend, only the last is open-ended, rates are 0-100 %, a bonus is not negative.
     pub fn check(&self) -> Result<(), PlanError> {
-        let bad = |field: String, message| Err(PlanError { field, message });
+        let bad = |field: String, message| {
+            Err(PlanError {
+                field,
+                code: "range",
+                message,
+            })
+        };
+        let order = |field: String, message| {
+            Err(PlanError {
+                field,
+                code: "relation",
+                message,
+            })
+        };
         if self.tiers.is_empty() || self.tiers.len() > 10 {
             return bad("tiers".into(), "between one and ten tiers");
         }
@@ -74,9 +89,12 @@ impl Plan {
             let is_last = i + 1 == self.tiers.len();
             match (t.up_to_bp, is_last) {
                 (None, true) => {}
-                (None, false) => return bad(format!("tiers.{i}.up_to_bp"), "only the last tier is open-ended"),
-                (Some(u), _) if u <= last || u > MAX_TIER_BP => {
+                (None, false) => return order(format!("tiers.{i}.up_to_bp"), "only the last tier is open-ended"),
+                (Some(u), _) if u > MAX_TIER_BP => {
                     return bad(format!("tiers.{i}.up_to_bp"), "tiers ascend, up to 100000 (1000 %)");
+                }
+                (Some(u), _) if u <= last => {
+                    return order(format!("tiers.{i}.up_to_bp"), "tiers ascend, up to 100000 (1000 %)");
                 }
                 (Some(u), _) => last = u,
             }

@@ -120,13 +120,29 @@ pub fn normalize_company_name(raw: &str, suffixes: &SuffixList) -> String {
 /// "+86 138-0013-8000", "0086 13800138000" and "138 0013 8000" compare equal.
 /// `None` when fewer than 5 digits remain.
 pub fn normalize_phone(raw: &str) -> Option<String> {
-    let digits: String = raw.nfkc().filter(char::is_ascii_digit).collect();
+    // ASCII and full-width digits (what a Chinese input method types)
+    let digits: String = raw
+        .chars()
+        .filter_map(|c| match c {
+            '0'..='9' => Some(c),
+            '０'..='９' => char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')),
+            _ => None,
+        })
+        .collect();
     let trimmed = raw.trim_start();
     let international = trimmed.starts_with('+') || trimmed.starts_with('＋') || digits.starts_with("00");
+    if digits.len() < 5 {
+        return None;
+    }
+    // a number is at least five digits; a country code is dropped only when
+    // five remain (so the rule is "five digits", as the API document says)
     let mut rest = digits.as_str();
-    if let Some(r) = rest.strip_prefix("0086") {
+    if let Some(r) = rest.strip_prefix("0086").filter(|r| r.len() >= 5) {
         rest = r;
-    } else if let Some(r) = rest.strip_prefix("86").filter(|r| international || r.len() == 11) {
+    } else if let Some(r) = rest
+        .strip_prefix("86")
+        .filter(|r| (international || r.len() == 11) && r.len() >= 5)
+    {
         rest = r;
     }
     // a landline written internationally drops its trunk 0: +86 10 1234 5678 is 010 1234 5678
@@ -136,14 +152,16 @@ pub fn normalize_phone(raw: &str) -> Option<String> {
     } else {
         rest.to_owned()
     };
-    (local.len() >= 5).then_some(local)
+    Some(local)
 }
 
 /// An e-mail address folded for comparison: trimmed, NFKC, lower case.
 pub fn fold_email(raw: &str) -> Option<String> {
-    let e: String = raw.trim().nfkc().flat_map(char::to_lowercase).collect();
+    // white space is judged as typed (NFKC turns some characters into a space)
+    let typed = raw.trim();
+    let e: String = typed.nfkc().flat_map(char::to_lowercase).collect();
     let (local, domain) = e.split_once('@')?;
-    (!local.is_empty() && domain.contains('.') && !e.chars().any(char::is_whitespace)).then_some(e)
+    (!local.is_empty() && domain.contains('.') && !typed.chars().any(char::is_whitespace)).then_some(e)
 }
 
 /// The characters of a unified social credit code, in value order (no I, O, S, V, Z).

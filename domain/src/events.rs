@@ -121,6 +121,8 @@ pub enum Target {
 }
 
 impl Target {
+    pub const ALL: [Target; 3] = [Target::Http, Target::WeCom, Target::DingTalk];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Target::Http => "http",

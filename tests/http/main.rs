@@ -28,6 +28,7 @@ mod opportunities;
 mod org;
 mod pool;
 mod reports;
+mod schema_contract;
 mod similar_names;
 mod slow_clients;
 mod spec;

@@ -56,7 +56,13 @@ impl From<AttachmentRow> for AttachmentDto {
 #[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// The file's name as the user knows it (path parts are dropped).
-    #[param(example = "合同扫描件.pdf")]
+    /// Its last path part must hold a character other than white space, `.`, `"` or a control character.
+    #[param(
+        example = "合同扫描件.pdf",
+        min_length = 1,
+        max_length = 2000,
+        pattern = r#"^[^\u0000]*[^\s"./\\\u0000-\u001f\u007f-\u009f][^/\\\u0000]*$"#
+    )]
     pub file_name: String,
 }
 
@@ -332,7 +338,7 @@ pub async fn delete_attachment(
 #[serde(deny_unknown_fields)]
 pub struct AttachmentLimits {
     /// Largest file in bytes (at most 104857600).
-    #[schema(example = 20971520)]
+    #[schema(example = 20971520, minimum = 1, maximum = 104_857_600)]
     pub max_bytes: u64,
     /// Accepted media types: exact, or a family such as `image/*`.
     #[schema(example = json!(["application/pdf", "image/*"]))]

@@ -37,7 +37,7 @@ pub struct AuditEntry {
     pub action: String,
     pub actor_id: Option<i64>,
     /// The facts of the action; for an export `{resource, format, rows, complete, filters}`.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub detail: serde_json::Value,
     pub at: DateTime<Utc>,
 }

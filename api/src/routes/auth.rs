@@ -19,10 +19,10 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     #[validate(length(min = 1, max = 254))]
-    #[schema(example = "admin@example.com", max_length = 254)]
+    #[schema(example = "admin@example.com", min_length = 1, max_length = 254)]
     pub email: String,
     #[validate(length(min = 1, max = 1024))]
-    #[schema(max_length = 1024)]
+    #[schema(min_length = 1, max_length = 1024)]
     pub password: String,
 }
 
@@ -30,7 +30,7 @@ pub struct LoginRequest {
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     #[validate(length(min = 1, max = 512))]
-    #[schema(max_length = 512)]
+    #[schema(min_length = 1, max_length = 512)]
     pub refresh_token: String,
 }
 

@@ -178,7 +178,7 @@ pub async fn create_custom_field(
     if let Some(k) = kind
         && let Some(problem) = check_options(k, &options)
     {
-        errors.push(FieldError::new("options", "invalid", problem));
+        errors.push(FieldError::new("options", "depends_on", problem));
     }
     let (Some(entity), Some(kind), true) = (entity, kind, errors.is_empty()) else {
         return Err(ApiError::validation(errors));
@@ -251,7 +251,7 @@ pub async fn update_custom_field(
             if let Some(options) = &b.options
                 && let Some(problem) = check_options(kind, options)
             {
-                return Err(ApiError::invalid_field("options", "invalid", problem));
+                return Err(ApiError::invalid_field("options", "depends_on", problem));
             }
             let change = DefChange {
                 label: b.label.map(|l| l.trim().to_owned()),

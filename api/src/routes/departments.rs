@@ -81,6 +81,7 @@ pub struct ListDepartmentsQuery {
     pub q: Option<String>,
     pub updated_since: Option<DateTime<Utc>>,
     /// `id` (default) or `name`; prefix `-` for descending.
+    #[param(pattern = r"^(-?(id|name))?$")]
     pub sort: Option<String>,
     /// 1 to 200, default 50.
     pub limit: Option<i64>,

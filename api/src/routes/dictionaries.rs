@@ -116,7 +116,7 @@ pub fn check_codes(conn: &mut DbConn, fields: &[(&str, &str, Option<&str>)]) -> 
         .map(|(field, kind, code)| {
             FieldError::new(
                 *field,
-                "unknown_value",
+                "not_found",
                 format!(
                     "`{}` is not an active {kind} (see GET /api/v1/dictionaries/{kind})",
                     code.unwrap_or("")

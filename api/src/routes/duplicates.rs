@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, post, web};
-use domain::dedup::{CreditCode, SuffixList, fold_email, normalize_company_name, normalize_phone};
+use domain::dedup::{CreditCode, SuffixList, normalize_company_name};
 use persistence::customers;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -103,14 +103,28 @@ pub async fn check_duplicates(
         .as_deref()
         .map(|n| normalize_company_name(n, &SuffixList::default()))
         .filter(|k| !k.is_empty());
-    let credit = b
-        .credit_code
-        .as_deref()
-        .and_then(|c| CreditCode::parse(c).ok())
-        .map(|c| c.as_str().to_owned());
-    let phone = b.phone.as_deref().and_then(normalize_phone);
-    let email = b.email.as_deref().and_then(fold_email);
-    if name_key.is_none() && credit.is_none() && phone.is_none() && email.is_none() {
+    // a phone, e-mail or credit code given is checked as a create checks it
+    let mut errors = Vec::new();
+    let credit = match b.credit_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => match CreditCode::parse(c) {
+            Ok(code) => Some(code.as_str().to_owned()),
+            Err(e) => {
+                let code = crate::routes::customers::credit_code_error(&e);
+                errors.push(crate::error::FieldError::new("credit_code", code, e.to_string()));
+                None
+            }
+        },
+    };
+    let phone = crate::routes::contacts::phone_key(b.phone.as_deref(), &mut errors);
+    let email = crate::routes::contacts::email_key(b.email.as_deref(), &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    // nothing given at all is a mistake; something given that matches
+    // nothing (a name that is only a legal form, a bad phone) finds nothing
+    let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
+    if blank(&b.name) && blank(&b.credit_code) && blank(&b.phone) && blank(&b.email) {
         return Err(ApiError::invalid_field(
             "name",
             "required",

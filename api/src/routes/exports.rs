@@ -20,6 +20,10 @@ macro_rules! walked {
     ($query:ty => $page:ty, $($rest:tt)*) => {
         impl Walked for $query {
             fn at(&mut self, cursor: Option<String>, limit: i64) {
+                // a bad `limit` is left for the list to refuse: 400 before anything is sent
+                if crate::pagination::limit(self.limit).is_err() {
+                    return;
+                }
                 if cursor.is_some() {
                     self.cursor = cursor;
                 }

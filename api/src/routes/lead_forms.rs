@@ -90,9 +90,11 @@ pub struct CreateLeadForm {
     pub default_source: Option<String>,
     /// Where an HTML form's visitor goes after submitting (303).
     #[validate(url)]
+    #[schema(format = "uri")]
     pub redirect_url: Option<String>,
     /// A hidden field humans leave empty; submissions that fill it are kept as spam, not leads.
     #[validate(length(min = 1, max = 50))]
+    #[schema(min_length = 1, max_length = 50)]
     pub honeypot_field: Option<String>,
 }
 

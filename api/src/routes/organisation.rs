@@ -103,14 +103,16 @@ pub async fn put_organisation(
 }
 
 /// Caps for one role; `null` means no cap.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleCaps {
     /// Customer records one user may open in detail (`GET /customers/{id}`) a day.
-    #[schema(example = 500)]
+    #[validate(range(max = 100_000_000))]
+    #[schema(example = 500, maximum = 100_000_000)]
     pub detail_reads_per_day: Option<u32>,
     /// Rows one user may export a day, all exports together.
-    #[schema(example = 5000)]
+    #[validate(range(max = 100_000_000))]
+    #[schema(example = 5000, maximum = 100_000_000)]
     pub export_rows_per_day: Option<u32>,
 }
 
@@ -119,7 +121,9 @@ pub struct RoleCaps {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DataGuard {
+    #[validate(nested)]
     pub rep: RoleCaps,
+    #[validate(nested)]
     pub manager: RoleCaps,
 }
 

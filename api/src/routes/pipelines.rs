@@ -200,7 +200,7 @@ pub async fn create_pipeline(
     {
         errors.push(FieldError::new(
             "stages",
-            "shape",
+            "relation",
             "at most 30 stages: at least one open stage, exactly one won and one lost stage",
         ));
     }
@@ -285,10 +285,13 @@ pub struct ChangeStage {
 pub async fn update_stage(
     state: web::Data<AppState>,
     admin: AdminUser,
-    path: web::Path<(i64, i64)>,
+    req: actix_web::HttpRequest,
     body: Json<ChangeStage>,
 ) -> Result<HttpResponse, ApiError> {
-    let (pipeline, stage) = path.into_inner();
+    let (pipeline, stage) = (
+        crate::extract::path_id(&req, "id")?,
+        crate::extract::path_id(&req, "stage_id")?,
+    );
     let b = body.0;
     let change = opportunities::StageSettings {
         name: b.name.map(|n| n.trim().to_owned()),

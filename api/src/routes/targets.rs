@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::caller::{AdminUser, AuthUser};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::extract::{Json, Query};
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
@@ -97,6 +97,7 @@ pub struct SavePlan {
     #[schema(max_items = 500)]
     pub children: Vec<PlanChild>,
     /// Twelve weights for the months (a season); default equal months.
+    #[schema(min_items = 12, max_items = 12)]
     pub month_weights: Option<[i64; 12]>,
 }
 
@@ -175,12 +176,14 @@ pub async fn save_plan(
     body: Json<SavePlan>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
-    if b.month_weights
-        .is_some_and(|w| w.iter().any(|x| *x < 0) || w.iter().all(|x| *x == 0))
+    if let Some(w) = b.month_weights
+        && (w.iter().any(|x| *x < 0) || w.iter().all(|x| *x == 0))
     {
+        // a negative weight is out of range; all zero is a relation between them
+        let code = if w.iter().any(|x| *x < 0) { "range" } else { "relation" };
         return Err(ApiError::invalid_field(
             "month_weights",
-            "range",
+            code,
             "twelve weights, none negative, not all zero",
         ));
     }
@@ -204,7 +207,7 @@ pub async fn save_plan(
             targets::save_plan(conn, admin.0.id, b.year, metric, &root, weights.as_ref(), now_utc()).map_err(
                 |e| match e {
                     TargetError::Plan(p) => {
-                        let mut e = ApiError::invalid_field(&p.path, "plan", p.message());
+                        let mut e = ApiError::invalid_field(&p.path, p.code(), p.message());
                         if let Problem::DoesNotAddUp(m) = p.problem {
                             e = e.with_context(serde_json::json!({
                                 "total": m.total, "sum": m.sum, "difference": m.difference
@@ -228,6 +231,7 @@ pub async fn save_plan(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ProgressQuery {
+    #[param(minimum = 2000, maximum = 2100)]
     pub year: i32,
     pub metric: Metric,
     /// `company`, `department:<id>` (its subtree) or `user:<id>`; default the caller.
@@ -300,6 +304,13 @@ pub async fn target_progress(
     query: Query<ProgressQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
+    if !(2000..=2100).contains(&q.year) {
+        return Err(
+            ApiError::bad_request(ErrorCode::InvalidQuery, "`year` is between 2000 and 2100").with_errors(vec![
+                FieldError::new("year", "range", "between 2000 and 2100, as plans are"),
+            ]),
+        );
+    }
     let holder = parse_scope(q.scope.as_deref(), user.id)?;
     let metric: domain::vocabulary::Metric = q.metric.into();
     let year = q.year;

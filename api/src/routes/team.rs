@@ -228,7 +228,7 @@ pub async fn start_mentorship(
     if b.mentor_id == b.mentee_id {
         return Err(ApiError::invalid_field(
             "mentee_id",
-            "invalid",
+            "relation",
             "a rep is not their own mentor",
         ));
     }

@@ -172,7 +172,7 @@ pub async fn transfer_user_customers(
     if !b.release_customer_ids.is_empty() && reason.is_empty() {
         return Err(ApiError::invalid_field(
             "release_reason",
-            "required",
+            "depends_on",
             "say why the customers go back to the pool",
         ));
     }
@@ -188,11 +188,7 @@ pub async fn transfer_user_customers(
                 return Err(ApiError::not_found("user"));
             }
             if from == b.to_user_id {
-                return Err(ApiError::invalid_field(
-                    "to_user_id",
-                    "same_user",
-                    "choose another user",
-                ));
+                return Err(ApiError::invalid_field("to_user_id", "relation", "choose another user"));
             }
             let leaving = customers::Leaving {
                 from,

@@ -21,11 +21,7 @@ pub fn check_values(
     let mut out = BTreeMap::new();
     for key in input.keys() {
         if !defs.iter().any(|d| d.active && &d.key == key) {
-            refusals.push(refuse(
-                key,
-                "unknown_field",
-                format!("there is no custom field `{key}`"),
-            ));
+            refusals.push(refuse(key, "not_found", format!("there is no custom field `{key}`")));
         }
     }
     for def in defs.iter().filter(|d| d.active) {

@@ -63,6 +63,23 @@ pub enum Problem {
 }
 
 impl PlanError {
+    /// The field error code: `not_found` and `tree` for the organisation as
+    /// stored, `range` for a negative target, `relation` for parts that must
+    /// agree with each other (sums, splits, weights, no repeats).
+    pub fn code(&self) -> &'static str {
+        match &self.problem {
+            Problem::Unknown => "not_found",
+            Problem::NotASubDepartment | Problem::NotInDepartment => "tree",
+            Problem::Negative => "range",
+            Problem::NoTotal
+            | Problem::MissingWeight
+            | Problem::MissingValue
+            | Problem::DoesNotAddUp(_)
+            | Problem::Split(_)
+            | Problem::Twice => "relation",
+        }
+    }
+
     pub fn message(&self) -> String {
         match &self.problem {
             Problem::NoTotal => "the plan starts at the company with its total".into(),

@@ -33,6 +33,7 @@ pub struct ListActivitiesQuery {
     /// Created or changed at or after this time (mobile sync).
     pub updated_since: Option<DateTime<Utc>>,
     /// `id` (default), `occurred_at` or `updated_at`; prefix `-` for descending.
+    #[param(pattern = r"^(-?(id|occurred_at|updated_at))?$")]
     pub sort: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,

@@ -227,7 +227,7 @@ pub fn activity_error(e: ActivityError, what: &str) -> ApiError {
         }
         ActivityError::NotAVisit => ApiError::invalid_field(
             "visit",
-            "not_a_visit",
+            "depends_on",
             "visit details belong to activities of kind `visit`",
         ),
         ActivityError::Repo(e) => e.into(),

@@ -88,7 +88,7 @@ pub struct CreatePlan {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PlanDto {
+pub struct CommissionPlanDto {
     pub id: i64,
     pub name: String,
     pub base: BaseDto,
@@ -100,9 +100,9 @@ pub struct PlanDto {
     pub created_at: DateTime<Utc>,
 }
 
-fn plan_dto(r: PlanRow) -> Result<PlanDto, ApiError> {
+fn plan_dto(r: PlanRow) -> Result<CommissionPlanDto, ApiError> {
     let p = r.plan()?;
-    Ok(PlanDto {
+    Ok(CommissionPlanDto {
         id: r.id,
         name: r.name,
         base: p.base.into(),
@@ -130,7 +130,7 @@ fn plan_dto(r: PlanRow) -> Result<PlanDto, ApiError> {
     tag = "commissions",
     request_body = CreatePlan,
     responses(
-        (status = 201, body = PlanDto),
+        (status = 201, body = CommissionPlanDto),
         (status = 400, response = crate::openapi::BadRequest),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::Forbidden),
@@ -161,7 +161,7 @@ pub async fn create_plan(
         }),
     };
     plan.check()
-        .map_err(|e| ApiError::validation(vec![FieldError::new(e.field, "invalid", e.message)]))?;
+        .map_err(|e| ApiError::validation(vec![FieldError::new(e.field, e.code, e.message)]))?;
     let new = NewPlan {
         name: b.name.trim().to_owned(),
         plan,
@@ -188,12 +188,12 @@ pub async fn create_plan(
 /// Lists the commission plans.
 #[utoipa::path(
     tag = "commissions",
-    responses((status = 200, body = Vec<PlanDto>), (status = 401, response = crate::openapi::Unauthorized)),
+    responses((status = 200, body = Vec<CommissionPlanDto>), (status = 401, response = crate::openapi::Unauthorized)),
     security(("bearer" = []))
 )]
 #[get("/commissions/plans")]
 pub async fn list_plans(state: web::Data<AppState>, _user: AuthUser) -> Result<HttpResponse, ApiError> {
     let rows = state.read(|conn| Ok(commissions::plans(conn)?)).await?;
-    let list: Vec<PlanDto> = rows.into_iter().map(plan_dto).collect::<Result<_, _>>()?;
+    let list: Vec<CommissionPlanDto> = rows.into_iter().map(plan_dto).collect::<Result<_, _>>()?;
     Ok(HttpResponse::Ok().json(list))
 }

@@ -28,7 +28,7 @@ pub(super) fn month_of(raw: &str) -> Result<NaiveDate, ApiError> {
 #[into_params(parameter_in = Query)]
 pub struct MonthQuery {
     /// `YYYY-MM`.
-    #[param(example = "2026-11")]
+    #[param(example = "2026-11", pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub month: String,
     /// Only reps of this department and its subtree.
     pub department_id: Option<i64>,
@@ -200,7 +200,7 @@ pub async fn list_statements(
 #[into_params(parameter_in = Query)]
 pub struct OneMonth {
     /// `YYYY-MM`.
-    #[param(example = "2026-11")]
+    #[param(example = "2026-11", pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub month: String,
 }
 
@@ -220,11 +220,12 @@ pub struct OneMonth {
 pub async fn get_statement(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<i64>,
-    query: Query<OneMonth>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let month = month_of(&query.0.month)?;
-    let rep = path.into_inner();
+    // the path first: `GET .../statements/approve` is 405, not a missing month
+    let rep = crate::extract::path_id(&req, "user_id")?;
+    let query: OneMonth = crate::extract::parse_query(req.query_string())?;
+    let month = month_of(&query.month)?;
     let s = state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
@@ -245,7 +246,7 @@ pub async fn get_statement(
 #[serde(deny_unknown_fields)]
 pub struct ApproveMonth {
     /// `YYYY-MM`.
-    #[schema(example = "2026-11")]
+    #[schema(example = "2026-11", pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub month: String,
     /// Only reps of this department and its subtree.
     pub department_id: Option<i64>,

@@ -129,23 +129,29 @@ pub struct UpdateContact {
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 100)]
+    #[validate(length(max = 100))]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 50)]
+    #[validate(length(max = 50))]
     pub phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 254)]
+    #[validate(length(max = 254))]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 100)]
+    #[validate(length(max = 100))]
     pub wechat: Option<Option<String>>,
     pub kp_role: Option<KpRole>,
     pub is_primary: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 30)]
+    #[validate(length(max = 30))]
     pub preferred_channel: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 5000)]
+    #[validate(length(max = 5000))]
     pub notes: Option<Option<String>>,
     /// Custom field values to set (`null` clears one); fields not named stay.
     #[schema(value_type = Option<HashMap<String, crate::custom::CustomValue>>)]

@@ -22,6 +22,7 @@ use crate::state::AppState;
 pub struct PlanInput {
     pub due_on: NaiveDate,
     #[validate(nested)]
+    #[schema(value_type = crate::routes::opportunities::PositiveMoney)]
     pub amount: Money,
 }
 
@@ -79,7 +80,7 @@ pub async fn set_payment_plans(
             if let Some(i) = plans.iter().position(|p| p.2 != currency) {
                 return Err(ApiError::invalid_field(
                     &format!("plans.{i}.amount.currency"),
-                    "currency",
+                    "organisation_currency",
                     format!("amounts are in {currency}, the organisation's currency"),
                 ));
             }
@@ -101,6 +102,7 @@ pub async fn set_payment_plans(
 #[serde(deny_unknown_fields)]
 pub struct CreatePayment {
     #[validate(nested)]
+    #[schema(value_type = crate::routes::opportunities::PositiveMoney)]
     pub amount: Money,
     pub received_on: NaiveDate,
     /// The instalment it pays; without one it pays the earliest open ones.
@@ -164,7 +166,7 @@ pub async fn create_payment(
             if currency != expected {
                 return Err(ApiError::invalid_field(
                     "amount.currency",
-                    "currency",
+                    "organisation_currency",
                     format!("amounts are in {expected}, the organisation's currency"),
                 ));
             }

@@ -32,6 +32,7 @@ pub struct CreateContract {
     #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     #[validate(nested)]
+    #[schema(value_type = crate::routes::opportunities::PositiveMoney)]
     pub amount: Money,
     pub signed_on: NaiveDate,
     pub starts_on: Option<NaiveDate>,
@@ -115,6 +116,7 @@ pub struct UpdateContract {
     #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
     #[validate(nested)]
+    #[schema(value_type = Option<crate::routes::opportunities::PositiveMoney>)]
     pub amount: Option<Money>,
     pub signed_on: Option<NaiveDate>,
     #[serde(default, deserialize_with = "double_option")]
@@ -193,6 +195,15 @@ pub struct Decision {
     #[validate(length(min = 1, max = 1000))]
     #[schema(min_length = 1, max_length = 1000)]
     pub note: Option<String>,
+}
+
+/// Why a contract is rejected (required, not only white space).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rejection {
+    #[validate(length(min = 1, max = 1000))]
+    #[schema(example = "金额需重新谈判", min_length = 1, max_length = 1000, pattern = r"\S")]
+    pub note: String,
 }
 
 #[derive(Clone, Copy)]
@@ -279,7 +290,7 @@ pub async fn approve_contract(
 /// Rejects a pending contract, saying why.
 #[utoipa::path(
     tag = "contracts",
-    request_body = Decision,
+    request_body = Rejection,
     params(("id" = i64, Path, description = "Contract id")),
     responses(
         (status = 200, body = ContractDto),
@@ -297,9 +308,9 @@ pub async fn reject_contract(
     state: web::Data<AppState>,
     user: AuthUser,
     id: PathId,
-    body: Json<Decision>,
+    body: Json<Rejection>,
 ) -> Result<HttpResponse, ApiError> {
-    let note = body.0.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    let note = Some(body.0.note.trim().to_owned()).filter(|n| !n.is_empty());
     if note.is_none() {
         return Err(ApiError::invalid_field(
             "note",

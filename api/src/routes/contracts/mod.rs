@@ -203,7 +203,7 @@ pub fn contract_error(e: ContractError, what: &str) -> ApiError {
         ),
         ContractError::Currency { expected } => ApiError::invalid_field(
             "amount.currency",
-            "currency",
+            "organisation_currency",
             format!("amounts are in {expected}, the organisation's currency"),
         ),
         ContractError::Dates => ApiError::invalid_field("ends_on", "range", "a contract ends on or after it starts"),
@@ -244,7 +244,7 @@ pub(crate) fn respond(status: actix_web::http::StatusCode, dto: ContractDto) -> 
 pub struct ContractSettings {
     /// The organisation's one currency (ISO 4217); amounts in others are refused.
     #[validate(length(equal = 3))]
-    #[schema(example = "CNY", min_length = 3, max_length = 3)]
+    #[schema(example = "CNY", min_length = 3, max_length = 3, pattern = r"^[A-Z]{3}$")]
     pub currency: String,
     /// Contracts above this amount (minor units) wait for a manager's approval.
     #[validate(range(min = 0))]

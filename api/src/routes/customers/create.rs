@@ -139,7 +139,7 @@ pub(super) fn check_fields(
             .and_then(|c| match CreditCode::parse(c) {
                 Ok(code) => Some(code.as_str().to_owned()),
                 Err(e) => {
-                    errors.push(FieldError::new("credit_code", "credit_code", e.to_string()));
+                    errors.push(FieldError::new("credit_code", credit_code_error(&e), e.to_string()));
                     None
                 }
             })
@@ -226,4 +226,13 @@ pub async fn create_customer(
         .insert_header(("ETag", etag(created.customer.version)))
         .insert_header(("Location", format!("/api/v1/customers/{}", created.customer.id)))
         .json(created))
+}
+
+/// The field error code of a refused credit code: a wrong check character is
+/// `checksum` (a pattern cannot say it); a wrong length or letter is `credit_code`.
+pub fn credit_code_error(e: &domain::dedup::CreditCodeError) -> &'static str {
+    match e {
+        domain::dedup::CreditCodeError::CheckDigit { .. } => "checksum",
+        _ => "credit_code",
+    }
 }

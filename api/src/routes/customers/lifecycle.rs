@@ -126,7 +126,7 @@ pub async fn merge_customer(
     if from == id.0 {
         return Err(ApiError::invalid_field(
             "from_customer_id",
-            "same_customer",
+            "relation",
             "a customer cannot merge into itself",
         ));
     }

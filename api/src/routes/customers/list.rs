@@ -46,6 +46,7 @@ pub struct ListCustomersQuery {
     /// At most (inclusive).
     pub custom_to: Option<String>,
     /// `id` (default), `name` or `updated_at`; prefix `-` for descending.
+    #[param(pattern = r"^(-?(id|name|updated_at))?$")]
     pub sort: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,

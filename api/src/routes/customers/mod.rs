@@ -205,7 +205,7 @@ pub fn write_error(e: customers::CustomerWriteError) -> ApiError {
                 .map(|u| {
                     FieldError::new(
                         u.field,
-                        "unknown_value",
+                        "not_found",
                         format!(
                             "`{}` is not an active {} (see GET /api/v1/dictionaries/{})",
                             u.code, u.field, u.field

@@ -31,15 +31,19 @@ pub struct UpdateCustomer {
     pub credit_code: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 100)]
+    #[validate(length(max = 100))]
     pub industry: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 100)]
+    #[validate(length(max = 100))]
     pub region: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 50)]
+    #[validate(length(max = 50))]
     pub size_band: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 100)]
+    #[validate(length(max = 100))]
     pub source: Option<Option<String>>,
     pub grade: Option<Grade>,
     #[validate(length(max = 20))]
@@ -47,18 +51,23 @@ pub struct UpdateCustomer {
     pub tags: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 300)]
+    #[validate(length(max = 300))]
     pub website: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 50)]
+    #[validate(length(max = 50))]
     pub phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 254)]
+    #[validate(length(max = 254))]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 500)]
+    #[validate(length(max = 500))]
     pub address: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 5000)]
+    #[validate(length(max = 5000))]
     pub notes: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<DateTime<Utc>>)]

@@ -121,7 +121,7 @@ pub fn prepare(input: &LeadInput, codes: &Codes) -> Result<NewLeadRow, Vec<Field
         {
             errors.push(FieldError::new(
                 field,
-                "unknown_value",
+                "not_found",
                 format!("`{v}` is not an active {field}"),
             ));
         }

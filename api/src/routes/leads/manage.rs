@@ -113,6 +113,7 @@ pub struct ListLeadsQuery {
     /// At most (inclusive).
     pub custom_to: Option<String>,
     /// `id` (default) or `-id`.
+    #[param(pattern = r"^(-?id)?$")]
     pub sort: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
@@ -284,7 +285,7 @@ pub async fn update_lead(
         Some(LeadStatus::Disqualified) if b.disqualify_reason.is_none() => {
             return Err(ApiError::invalid_field(
                 "disqualify_reason",
-                "required",
+                "depends_on",
                 "say why the lead is disqualified",
             ));
         }

@@ -29,8 +29,30 @@ pub struct Money {
     #[validate(range(min = 0))]
     #[schema(example = 12_500_000, minimum = 0)]
     pub amount: i64,
-    #[validate(length(equal = 3))]
-    #[schema(example = "CNY", min_length = 3, max_length = 3)]
+    #[validate(custom(function = "iso_letters"))]
+    #[schema(example = "CNY", min_length = 3, max_length = 3, pattern = r"^[A-Za-z]{3}$")]
+    pub currency: String,
+}
+
+/// Three ASCII letters, as an ISO 4217 code is written (checked before any
+/// stored rule, such as the organisation's currency, is asked).
+fn iso_letters(code: &str) -> Result<(), validator::ValidationError> {
+    if code.len() == 3 && code.bytes().all(|b| b.is_ascii_alphabetic()) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("currency").with_message("three letters such as CNY".into()))
+    }
+}
+
+/// Money that must be above zero (a contract, an instalment, a payment): the
+/// document's name for [`Money`] where the amount is at least one minor unit.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // a schema only: requests are read as Money
+pub struct PositiveMoney {
+    #[schema(example = 12_500_000, minimum = 1)]
+    pub amount: i64,
+    #[schema(example = "CNY", min_length = 3, max_length = 3, pattern = r"^[A-Za-z]{3}$")]
     pub currency: String,
 }
 

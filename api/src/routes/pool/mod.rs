@@ -38,6 +38,7 @@ pub struct PoolQuery {
     pub q: Option<String>,
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
     /// `id` (default), `name` or `updated_at`; prefix `-` for descending.
+    #[param(pattern = r"^(-?(id|name|updated_at))?$")]
     pub sort: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,

@@ -76,11 +76,18 @@ fn lines_error(e: LinesError, what: &str) -> ApiError {
         LinesError::NoSuchProduct(i) => {
             ApiError::invalid_field(&format!("lines.{i}.product_id"), "not_found", "no such active product")
         }
-        LinesError::Line(i, e) => ApiError::invalid_field(
-            &format!("lines.{i}"),
-            "invalid",
-            format!("this line cannot be priced ({e:?})"),
-        ),
+        LinesError::Line(i, e) => {
+            let (code, why) = match e {
+                domain::products::LineError::Quantity => ("range", "the quantity is at least one"),
+                domain::products::LineError::UnitPrice => ("range", "the unit price is never negative"),
+                domain::products::LineError::Discount => ("range", "a discount is 0 to 10000 basis points"),
+                // each is in range; together they are not
+                domain::products::LineError::TooLarge => {
+                    ("relation", "quantity × unit price is too large to be an amount")
+                }
+            };
+            ApiError::invalid_field(&format!("lines.{i}"), code, why)
+        }
         LinesError::ZeroContract => {
             ApiError::invalid_field("lines", "range", "a contract's lines add up to more than zero")
         }

@@ -61,7 +61,7 @@ fn check_money(m: &Money, expected: &str, field: &str) -> Result<(), ApiError> {
     if !m.currency.trim().eq_ignore_ascii_case(expected) {
         return Err(ApiError::invalid_field(
             &format!("{field}.currency"),
-            "currency",
+            "organisation_currency",
             format!("amounts are in {expected}, the organisation's currency"),
         ));
     }
@@ -129,6 +129,7 @@ pub struct UpdateProduct {
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 20)]
+    #[validate(length(max = 20))]
     pub unit: Option<Option<String>>,
     #[validate(nested)]
     pub list_price: Option<Money>,
@@ -194,7 +195,7 @@ pub async fn update_product(
 #[into_params(parameter_in = Query)]
 pub struct ListProductsQuery {
     /// Part of the code or name.
-    #[param(max_length = 100)]
+    #[param(max_length = 200)]
     pub q: Option<String>,
     pub active: Option<bool>,
     pub limit: Option<i64>,

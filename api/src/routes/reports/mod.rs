@@ -70,6 +70,7 @@ macro_rules! team_query {
         #[into_params(parameter_in = Query)]
         pub struct $name {
             /// day, week (Monday to Sunday), month (default), quarter or year, in the organisation's time zone.
+            #[param(pattern = r"^(day|week|month|quarter|year)$")]
             pub period: Option<String>,
             /// A day inside the period; default today.
             pub date: Option<chrono::NaiveDate>,
@@ -119,7 +120,9 @@ const MAX_DAYS: i64 = 3 * 366;
 impl PeriodQuery {
     /// The dates covered, or 422 naming the bad parameter.
     pub fn dates(&self, today: NaiveDate) -> Result<Dates, ApiError> {
-        let bad = |field: &str, message: &str| ApiError::validation(vec![FieldError::new(field, "invalid", message)]);
+        // each is a rule between parameters, which the document can only state in words
+        let bad =
+            |field: &str, message: &str| ApiError::validation(vec![FieldError::new(field, "depends_on", message)]);
         match (self.from, self.to) {
             (Some(from), Some(to)) => {
                 if self.period.is_some() || self.date.is_some() {

@@ -20,6 +20,7 @@ use crate::state::AppState;
 
 super::team_query!(RankingsQuery {
     /// contract_amount (default), collected_amount, new_customers, activities or win_rate.
+    #[param(pattern = r"^(contract_amount|collected_amount|new_customers|activities|win_rate)$")]
     sort: Option<String>,
 });
 

@@ -99,7 +99,7 @@ pub fn task_error(e: TaskError) -> ApiError {
         TaskError::Times(_, errors) => ApiError::validation(
             errors
                 .into_iter()
-                .map(|e| FieldError::new(e.field, "invalid_time", e.message))
+                .map(|e| FieldError::new(e.field, "depends_on", e.message))
                 .collect(),
         ),
         TaskError::Repo(e) => e.into(),
@@ -199,9 +199,11 @@ pub struct UpdateTask {
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 5000)]
+    #[validate(length(max = 5000))]
     pub notes: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 300)]
+    #[validate(length(max = 300))]
     pub location: Option<Option<String>>,
     pub assignee_id: Option<i64>,
     #[serde(default, deserialize_with = "double_option")]

@@ -106,7 +106,7 @@ pub async fn my_calendar(
     if to <= from || to - from > Duration::days(62) {
         return Err(ApiError::invalid_field(
             "to",
-            "range",
+            "depends_on",
             "`to` is after `from`, at most 62 days later",
         ));
     }

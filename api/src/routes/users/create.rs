@@ -72,7 +72,11 @@ pub async fn create_user(
         department_id: b.department_id,
     };
     if let Err(e) = check_user_change(0, None, &candidate, 0) {
-        errors.push(FieldError::new(e.field().unwrap_or("role"), "rule", e.to_string()));
+        errors.push(FieldError::new(
+            e.field().unwrap_or("role"),
+            "depends_on",
+            e.to_string(),
+        ));
     }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));

@@ -145,7 +145,7 @@ fn check_department(conn: &mut DbConn, department_id: Option<i64>) -> Result<(),
 
 fn rule_error(e: domain::org::UserRuleError) -> ApiError {
     match e.field() {
-        Some(field) => ApiError::invalid_field(field, "rule", e.to_string()),
+        Some(field) => ApiError::invalid_field(field, "depends_on", e.to_string()),
         None => ApiError::conflict(ErrorCode::UserRule, e.to_string()),
     }
 }

@@ -31,6 +31,7 @@ pub struct ListUsersQuery {
     /// Only users changed at or after this time (for sync).
     pub updated_since: Option<DateTime<Utc>>,
     /// `id` (default), `name` or `updated_at`; prefix `-` for descending.
+    #[param(pattern = r"^(-?(id|name|updated_at))?$")]
     pub sort: Option<String>,
     /// 1 to 200, default 50.
     pub limit: Option<i64>,

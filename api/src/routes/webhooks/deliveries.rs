@@ -121,7 +121,13 @@ pub async fn list_deliveries(
                 )]),
         );
     }
-    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let limit = i64::from(crate::pagination::limit(Some(q.limit.unwrap_or(50)))?);
+    if q.before.is_some_and(|b| b < 1) {
+        return Err(
+            ApiError::bad_request(ErrorCode::InvalidQuery, "`before` is a delivery id (1 or more)")
+                .with_errors(vec![FieldError::new("before", "range", "1 or more")]),
+        );
+    }
     let list = state
         .read(move |conn| {
             webhooks::find(conn, id.0)?;
@@ -157,12 +163,12 @@ pub async fn list_deliveries(
 pub async fn redeliver(
     state: web::Data<AppState>,
     admin: AdminUser,
-    path: web::Path<(i64, i64)>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, delivery) = path.into_inner();
-    if id < 1 || delivery < 1 {
-        return Err(ApiError::not_found("delivery"));
-    }
+    let (id, delivery) = (
+        crate::extract::path_id(&req, "id")?,
+        crate::extract::path_id(&req, "delivery_id")?,
+    );
     state
         .write(move |conn| Ok(webhooks::redeliver(conn, admin.0.id, id, delivery, now_utc())?))
         .await?;

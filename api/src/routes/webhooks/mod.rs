@@ -217,7 +217,7 @@ pub async fn create_webhook(
     if b.secret.is_some() && target != Target::DingTalk {
         errors.push(FieldError::new(
             "secret",
-            "not_allowed",
+            "depends_on",
             "only a DingTalk robot takes a secret; http secrets are generated",
         ));
     }
