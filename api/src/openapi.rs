@@ -232,7 +232,12 @@ pub fn spec() -> utoipa::openapi::OpenApi {
 /// The document as served and committed: [`spec`] with the rules utoipa
 /// cannot derive written in (`doc_rules`).
 pub fn spec_value() -> serde_json::Value {
-    let mut doc = serde_json::to_value(spec()).unwrap_or_default();
+    tightened(&spec())
+}
+
+/// `spec` as served: with the rules of `doc_rules` written in.
+pub fn tightened(spec: &utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut doc = serde_json::to_value(spec).unwrap_or_default();
     crate::doc_rules::tighten(&mut doc);
     doc
 }

@@ -42,6 +42,11 @@ fn app_parts() -> (
         .split_for_parts()
 }
 
+/// `GET /openapi.json`: the document's text, shared by every worker.
+fn document_handler(served: web::Bytes) -> impl Fn() -> std::future::Ready<HttpResponse> + Clone + 'static {
+    move || std::future::ready(HttpResponse::Ok().content_type("application/json").body(served.clone()))
+}
+
 pub fn collect_spec() -> utoipa::openapi::OpenApi {
     crate::openapi::with_common_responses(app_parts().1)
 }
@@ -133,10 +138,15 @@ impl Application {
             auth_cache: Default::default(),
             blobs: std::sync::Arc::new(crate::storage::LocalDisk::new(config.data_dir.join("attachments"))),
         });
-        let spec = collect_spec();
-        let document = crate::openapi::spec_value();
-        let shapes = crate::shape::Document(std::sync::Arc::new(document.clone()));
-        let table = web::Data::new(RouteTable::from_spec(&spec));
+        // the document is built once: one copy checks bodies (shape), its text is
+        // served from shared bytes, and the route table keeps only the paths
+        let (table, shapes, served) = {
+            let spec = collect_spec();
+            let document = crate::openapi::tightened(&spec);
+            let served = web::Bytes::from(serde_json::to_vec(&document).map_err(|e| e.to_string())?);
+            let table = web::Data::new(RouteTable::from_spec(&spec));
+            (table, crate::shape::Document(std::sync::Arc::new(document)), served)
+        };
         let body_limit = BodyLimit(config.max_body_bytes);
         let body_timeout = crate::extract::BodyTimeout(config.limits.body_timeout);
         let trusted_proxies = config.trusted_proxies.clone();
@@ -157,7 +167,8 @@ impl Application {
                 .app_data(in_flight.clone())
                 .app_data(cors_origins.clone())
                 .app_data(shapes.clone())
-                .service(SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/openapi.json", document.clone()))
+                .route("/openapi.json", web::get().to(document_handler(served.clone())))
+                .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::new(["/openapi.json"])))
                 .route(
                     "/docs",
                     web::get().to(|| async {

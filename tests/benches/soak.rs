@@ -14,7 +14,9 @@ use serde_json::json;
 
 const CLIENTS: usize = 32;
 const PER_BURST: usize = 10_000;
-const BURSTS: usize = 6;
+/// Customer-list bursts before the import (the issue asks for 1 and 20), lead-list bursts after.
+const BURSTS: usize = 20;
+const BURSTS_AFTER_IMPORT: usize = 6;
 
 /// VmRSS in MB and the thread count of a process, from /proc.
 fn rss_and_threads(pid: u32) -> (f64, u32) {
@@ -92,7 +94,7 @@ fn run(postgres: bool) -> Vec<String> {
         "after importing 60,000 leads".to_owned(),
         60_000.0 / started.elapsed().as_secs_f64(),
     );
-    for b in 1..=BURSTS {
+    for b in 1..=BURSTS_AFTER_IMPORT {
         let rate = burst(&base, &admin, "/api/v1/leads?limit=50");
         row(format!("lead list, burst {b} of {PER_BURST}"), rate);
     }

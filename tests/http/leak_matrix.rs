@@ -1,10 +1,12 @@
 //! The leak matrix, generated from the OpenAPI document the server
 //! publishes: for every operation on a record of a team (a path with `{id}`),
-//! a rep of another team and a manager of another subtree try it on one of
-//! the east team's records and on an id that does not exist. Each answer
-//! must be the same for both (so nothing tells the record exists), never a
-//! 2xx and never a 5xx. A route added later joins by itself; a new kind of
-//! record fails the test until it is named below.
+//! a rep of another team, a manager of another subtree and an API key without
+//! the scope try it on one of the east team's records and on an id that does
+//! not exist. Each answer must be the same for both (so nothing tells the
+//! record exists), never a 2xx and never a 5xx. A rep the east customer is
+//! shared with read-only may read (2xx) but no write succeeds. A route added
+//! later joins by itself; a new kind of record fails the test until it is
+//! named below.
 
 use std::collections::HashMap;
 
@@ -81,8 +83,19 @@ fn records(app: &TestApp, li: &TestUser) -> HashMap<&'static str, i64> {
     ])
 }
 
-fn call(app: &TestApp, method: &str, path: &str, token: &str) -> (u16, String) {
-    let req = app.req(&method.to_uppercase(), path).bearer(token);
+/// Who calls: a signed-in user's token, or an integration's API key.
+#[derive(Clone, Copy)]
+enum Auth<'a> {
+    Bearer(&'a str),
+    Key(&'a str),
+}
+
+fn call(app: &TestApp, method: &str, path: &str, auth: Auth) -> (u16, String) {
+    let req = app.req(&method.to_uppercase(), path);
+    let req = match auth {
+        Auth::Bearer(token) => req.bearer(token),
+        Auth::Key(key) => req.header("X-Api-Key", key),
+    };
     let res = match method {
         "get" | "delete" => req.send(),
         _ => req.json(&json!({})),
@@ -117,6 +130,26 @@ fn no_operation_on_a_record_tells_another_team_it_exists() {
         .expect(201)
         .json();
     ids.insert("team", id(&m));
+    // an integration key whose one scope opens no record route
+    let key = app
+        .post("/api/v1/api-keys")
+        .bearer(&admin)
+        .json(&json!({"name": "directory sync", "scopes": ["departments:read"]}))
+        .expect(201)
+        .json()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // a north rep the admin shares the east customer with, read-only
+    let reader = app.user(&admin, "reader@example.com", "rep", Some(north));
+    app.req(
+        "PUT",
+        &format!("/api/v1/customers/{}/members/{}", ids["customers"], reader.id),
+    )
+    .bearer(&admin)
+    .json(&json!({"access": "read_only"}))
+    .expect(200);
+    let mut reads = 0;
     let spec: Value = serde_json::from_str(&api::openapi::spec_json()).unwrap();
     let mut operations = 0;
     let mut requests = 0;
@@ -143,12 +176,20 @@ fn no_operation_on_a_record_tells_another_team_it_exists() {
             let ghost = path
                 .replace("{id}", &GHOST.to_string())
                 .replace("{user_id}", &wang.id.to_string());
-            for (who, token) in [
-                ("rep of another team", &wang.token),
-                ("manager of another subtree", &north_mgr.token),
-            ] {
-                let (status, code) = call(&app, method, &real, token);
-                let (ghost_status, ghost_code) = call(&app, method, &ghost, token);
+            // A key's scope is looked up in the database while the body is read:
+            // with a bad body either refusal may come first (403 or 422, for the
+            // real record and the missing id alike), so the key tries the
+            // operations without a body.
+            let key_row = matches!(method, "get" | "delete").then_some(("API key without the scope", Auth::Key(&key)));
+            for (who, auth) in [
+                ("rep of another team", Auth::Bearer(&wang.token)),
+                ("manager of another subtree", Auth::Bearer(&north_mgr.token)),
+            ]
+            .into_iter()
+            .chain(key_row)
+            {
+                let (status, code) = call(&app, method, &real, auth);
+                let (ghost_status, ghost_code) = call(&app, method, &ghost, auth);
                 requests += 2;
                 if status >= 500 || (200..300).contains(&status) || (status, &code) != (ghost_status, &ghost_code) {
                     failures.push(format!(
@@ -157,9 +198,21 @@ fn no_operation_on_a_record_tells_another_team_it_exists() {
                     ));
                 }
             }
+            // read-only sharing: reading may succeed, changing may not
+            let (status, code) = call(&app, method, &real, Auth::Bearer(&reader.token));
+            requests += 1;
+            let wrote = method != "get" && (200..300).contains(&status);
+            reads += usize::from(method == "get" && status == 200);
+            if status >= 500 || wrote {
+                failures.push(format!(
+                    "{} {real} as a rep with read-only sharing: {status} {code}",
+                    method.to_uppercase()
+                ));
+            }
         }
     }
-    println!("leak matrix: {operations} operations, {requests} requests");
+    println!("leak matrix: {operations} operations, {requests} requests, {reads} reads by the read-only member");
+    assert!(reads >= 3, "the read-only member reads the shared customer: {reads}");
     assert!(
         operations >= 40,
         "the matrix covers every operation on a record: {operations}"
