@@ -42,7 +42,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
         let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
         let timeout = BodyTimeout::of(req);
         let document = req.app_data::<crate::shape::Document>().cloned();
-        let route = (req.method().to_string(), req.match_pattern().unwrap_or_default());
+        let request = req.clone();
         let body = web::Payload::from_request(req, payload);
         Box::pin(async move {
             if !content_type_ok {
@@ -62,7 +62,8 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
             if let Some(doc) = document
                 && bytes.contains(&b'[')
                 && let Ok(raw) = serde_json::from_slice::<serde_json::Value>(&bytes)
-                && let Some(e) = crate::shape::mismatch(&doc.0, &route.0, &route.1, &raw)
+                && let Some(pattern) = request.match_pattern()
+                && let Some(e) = crate::shape::mismatch(&doc.0, request.method().as_str(), &pattern, &raw)
             {
                 return Err(ApiError::validation(vec![e]));
             }
@@ -179,19 +180,29 @@ fn integral_retry<T: DeserializeOwned>(
     Some(serde_path_to_error::deserialize(value))
 }
 
+/// A JSON number as an integer when it is one (`5` or `5.0`, exactly
+/// representable); the body reader and the shape check agree through it.
+pub(crate) fn integral_number(n: &serde_json::Number) -> Option<i64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    if let Some(i) = n.as_i64() {
+        return Some(i);
+    }
+    let f = n.as_f64()?;
+    // the range check makes the cast exact
+    #[allow(clippy::cast_possible_truncation)]
+    (f.fract() == 0.0 && f.abs() <= EXACT).then_some(f as i64)
+}
+
 /// Rewrites every float with no fraction (and exactly representable) as an
 /// integer; says whether anything changed.
 fn integral_floats(value: &mut serde_json::Value) -> bool {
-    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
     match value {
-        serde_json::Value::Number(n) if n.is_f64() => match n.as_f64() {
-            // the range check makes the cast exact
-            #[allow(clippy::cast_possible_truncation)]
-            Some(f) if f.fract() == 0.0 && f.abs() <= EXACT => {
-                *value = serde_json::Value::from(f as i64);
+        serde_json::Value::Number(n) if n.is_f64() => match integral_number(n) {
+            Some(i) => {
+                *value = serde_json::Value::from(i);
                 true
             }
-            _ => false,
+            None => false,
         },
         serde_json::Value::Array(items) => items.iter_mut().fold(false, |acc, v| integral_floats(v) | acc),
         serde_json::Value::Object(map) => map.values_mut().fold(false, |acc, v| integral_floats(v) | acc),

@@ -52,6 +52,18 @@ pub fn limit(requested: Option<i64>) -> Result<u32, ApiError> {
     })
 }
 
+/// A `before` cursor that is a record id: 1 or more (400 otherwise).
+pub fn before_id(before: Option<i64>, what: &str) -> Result<Option<i64>, ApiError> {
+    match before {
+        Some(b) if b < 1 => Err(ApiError::bad_request(
+            ErrorCode::InvalidQuery,
+            format!("`before` is a {what} id (1 or more)"),
+        )
+        .with_errors(vec![FieldError::new("before", "range", "1 or more")])),
+        other => Ok(other),
+    }
+}
+
 /// Where a page ended: the sort key's value and the id that breaks ties.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Position {

@@ -38,7 +38,7 @@ fn json_type(v: &Value) -> &'static str {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
         // 5.0 is an integer to JSON Schema (and to serde here, see extract::integral_floats)
-        Value::Number(n) if n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0) => "integer",
+        Value::Number(n) if n.is_u64() || crate::extract::integral_number(n).is_some() => "integer",
         Value::Number(_) => "number",
         Value::String(_) => "string",
         Value::Array(_) => "array",

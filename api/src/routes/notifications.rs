@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::caller::AuthUser;
-use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::error::ApiError;
 use crate::extract::{Json, Query};
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
@@ -89,12 +89,7 @@ pub async fn list_notifications(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
     let limit = i64::from(crate::pagination::limit(Some(q.limit.unwrap_or(50)))?);
-    if q.before.is_some_and(|b| b < 1) {
-        return Err(
-            ApiError::bad_request(ErrorCode::InvalidQuery, "`before` is a notification id (1 or more)")
-                .with_errors(vec![FieldError::new("before", "range", "1 or more")]),
-        );
-    }
+    crate::pagination::before_id(q.before, "notification")?;
     let page = state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;

@@ -122,12 +122,7 @@ pub async fn list_deliveries(
         );
     }
     let limit = i64::from(crate::pagination::limit(Some(q.limit.unwrap_or(50)))?);
-    if q.before.is_some_and(|b| b < 1) {
-        return Err(
-            ApiError::bad_request(ErrorCode::InvalidQuery, "`before` is a delivery id (1 or more)")
-                .with_errors(vec![FieldError::new("before", "range", "1 or more")]),
-        );
-    }
+    crate::pagination::before_id(q.before, "delivery")?;
     let list = state
         .read(move |conn| {
             webhooks::find(conn, id.0)?;
