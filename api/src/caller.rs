@@ -2,11 +2,8 @@
 //! (`X-Api-Key`). Extractors carry the caller into every handler, so each
 //! operation can scope its query to what the caller may see.
 
-use std::future::Future;
-use std::pin::Pin;
-
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use domain::auth::{ApiScope, parse_scope_list};
 use domain::org::Role;
 
@@ -63,12 +60,6 @@ fn bearer(req: &HttpRequest) -> Option<Result<&str, ApiError>> {
         )));
     }
     Some(Ok(token.trim()))
-}
-
-fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
-    req.app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| ApiError::internal("application state missing"))
 }
 
 /// The user id a valid access token names, and the token version it carries.
@@ -172,38 +163,93 @@ impl AuthCache {
     }
 }
 
-/// The caller's identity for idempotency records, without touching the
-/// database: the user id of a valid token, or the hash of a presented key.
-pub fn caller_identity(state: &AppState, req: &actix_web::dev::ServiceRequest) -> Option<String> {
-    if let Some(Ok(token)) = bearer(req.request()) {
-        // the handler checks the user's current state; the id is enough here
-        return verify_token(state, token).ok().map(|(id, _)| format!("user:{id}"));
+/// The credentials a request presents, checked once by [`identify`] before
+/// any other middleware or extractor needs them: extractors then answer at
+/// once, so a refused caller is refused before its body is judged.
+#[derive(Debug, Clone)]
+enum Presented {
+    Nothing,
+    Token(Result<AuthUser, ApiError>),
+    Key(Result<KeyCaller, ApiError>),
+}
+
+/// Checks the request's access token or API key (one JWT verification and at
+/// most one read per request) and keeps the outcome for the extractors.
+pub async fn identify(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    if let Some(state) = req.app_data::<web::Data<AppState>>().cloned() {
+        let presented = match bearer(req.request()) {
+            Some(token) => Presented::Token(match token {
+                Ok(t) => user_from_token(&state, t).await,
+                Err(e) => Err(e),
+            }),
+            None => match req.headers().get(API_KEY_HEADER) {
+                Some(key) => Presented::Key(key_caller(&state, key.to_str().unwrap_or("").trim()).await),
+                None => Presented::Nothing,
+            },
+        };
+        req.extensions_mut().insert(presented);
     }
-    let key = req.headers().get(API_KEY_HEADER)?.to_str().ok()?;
-    Some(format!("key:{}", sha256_hex(key.trim().as_bytes())))
+    next.call(req).await
+}
+
+async fn key_caller(state: &AppState, key: &str) -> Result<KeyCaller, ApiError> {
+    let hash = sha256_hex(key.as_bytes());
+    let db = state.db.clone();
+    let row = web::block(move || {
+        db.run(|conn| -> Result<_, ApiError> {
+            let row = persistence::api_keys::find_live_by_hash(conn, &hash)?;
+            if let Some(r) = &row {
+                persistence::api_keys::touch(conn, r, persistence::now_utc())?;
+            }
+            Ok(row)
+        })
+    })
+    .await??;
+    let row =
+        row.ok_or_else(|| ApiError::unauthorized(ErrorCode::InvalidApiKey, "the API key is unknown or revoked"))?;
+    let issued_by = current_user(state, row.created_by).await?.map(|(u, _)| u);
+    Ok(KeyCaller {
+        key_id: row.id,
+        scopes: parse_scope_list(&row.scopes),
+        issued_by,
+    })
+}
+
+fn presented(req: &HttpRequest) -> Result<Presented, ApiError> {
+    req.extensions()
+        .get::<Presented>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal("credentials were not checked: the `identify` middleware is missing"))
+}
+
+/// The caller's identity for idempotency records: the user of a valid token
+/// or the id of a valid key; `None` when the request will be refused.
+pub fn caller_identity(req: &actix_web::dev::ServiceRequest) -> Option<String> {
+    match req.extensions().get::<Presented>()? {
+        Presented::Token(Ok(u)) => Some(format!("user:{}", u.id)),
+        Presented::Key(Ok(k)) => Some(format!("key:{}", k.key_id)),
+        _ => None,
+    }
 }
 
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = state(req);
-        let token = bearer(req).map(|t| t.map(str::to_owned));
-        let is_key = req.headers().contains_key(API_KEY_HEADER);
-        Box::pin(async move {
-            let state = state?;
-            match token {
-                Some(token) => user_from_token(&state, &token?).await,
-                None if is_key => Err(ApiError::forbidden(
-                    "this operation is for signed-in users, not API keys",
-                )),
-                None => Err(ApiError::unauthorized(
-                    ErrorCode::Unauthenticated,
-                    "sign in and send `Authorization: Bearer <access token>`",
-                )),
-            }
-        })
+        std::future::ready(presented(req).and_then(|p| match p {
+            Presented::Token(user) => user,
+            Presented::Key(_) => Err(ApiError::forbidden(
+                "this operation is for signed-in users, not API keys",
+            )),
+            Presented::Nothing => Err(ApiError::unauthorized(
+                ErrorCode::Unauthenticated,
+                "sign in and send `Authorization: Bearer <access token>`",
+            )),
+        }))
     }
 }
 
@@ -213,64 +259,32 @@ pub struct AdminUser(pub AuthUser);
 
 impl FromRequest for AdminUser {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let user = AuthUser::from_request(req, payload);
-        Box::pin(async move {
-            let u = user.await?;
+        std::future::ready(AuthUser::from_request(req, payload).into_inner().and_then(|u| {
             if u.role == Role::Admin {
                 Ok(AdminUser(u))
             } else {
                 Err(ApiError::forbidden("only an admin may do this"))
             }
-        })
+        }))
     }
 }
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = state(req);
-        let token = bearer(req).map(|t| t.map(str::to_owned));
-        let key = req
-            .headers()
-            .get(API_KEY_HEADER)
-            .map(|v| v.to_str().unwrap_or("").trim().to_owned());
-        Box::pin(async move {
-            let state = state?;
-            if let Some(token) = token {
-                return user_from_token(&state, &token?).await.map(Caller::User);
-            }
-            let Some(key) = key else {
-                return Err(ApiError::unauthorized(
-                    ErrorCode::Unauthenticated,
-                    "send `Authorization: Bearer <access token>` or `X-Api-Key: <key>`",
-                ));
-            };
-            let hash = sha256_hex(key.as_bytes());
-            let db = state.db.clone();
-            let row = web::block(move || {
-                db.run(|conn| -> Result<_, ApiError> {
-                    let row = persistence::api_keys::find_live_by_hash(conn, &hash)?;
-                    if let Some(r) = &row {
-                        persistence::api_keys::touch(conn, r, persistence::now_utc())?;
-                    }
-                    Ok(row)
-                })
-            })
-            .await??;
-            let row = row
-                .ok_or_else(|| ApiError::unauthorized(ErrorCode::InvalidApiKey, "the API key is unknown or revoked"))?;
-            let issued_by = current_user(&state, row.created_by).await?.map(|(u, _)| u);
-            Ok(Caller::Key(KeyCaller {
-                key_id: row.id,
-                scopes: parse_scope_list(&row.scopes),
-                issued_by,
-            }))
-        })
+        std::future::ready(presented(req).and_then(|p| match p {
+            Presented::Token(user) => user.map(Caller::User),
+            Presented::Key(key) => key.map(Caller::Key),
+            Presented::Nothing => Err(ApiError::unauthorized(
+                ErrorCode::Unauthenticated,
+                "send `Authorization: Bearer <access token>` or `X-Api-Key: <key>`",
+            )),
+        }))
     }
 }
 
@@ -304,30 +318,25 @@ pub struct Acting<S>(pub AuthUser, pub std::marker::PhantomData<S>);
 
 impl<S: KeyScope + 'static> FromRequest for Acting<S> {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let caller = Caller::from_request(req, payload);
-        Box::pin(async move {
-            match caller.await? {
-                Caller::User(u) => Ok(Acting(u, std::marker::PhantomData)),
-                Caller::Key(k) => {
-                    if !k.scopes.contains(&S::SCOPE) {
-                        return Err(ApiError::forbidden(format!(
-                            "this API key lacks the `{}` scope",
-                            S::SCOPE
-                        )));
-                    }
-                    let user = k.issued_by.ok_or_else(|| {
-                        ApiError::unauthorized(
-                            ErrorCode::InvalidApiKey,
-                            "the user who issued this API key is deactivated; issue a new key",
-                        )
-                    })?;
-                    Ok(Acting(user, std::marker::PhantomData))
-                }
-            }
-        })
+        let acting = Caller::from_request(req, payload)
+            .into_inner()
+            .and_then(|caller| match caller {
+                Caller::User(u) => Ok(u),
+                Caller::Key(k) if !k.scopes.contains(&S::SCOPE) => Err(ApiError::forbidden(format!(
+                    "this API key lacks the `{}` scope",
+                    S::SCOPE
+                ))),
+                Caller::Key(k) => k.issued_by.ok_or_else(|| {
+                    ApiError::unauthorized(
+                        ErrorCode::InvalidApiKey,
+                        "the user who issued this API key is deactivated; issue a new key",
+                    )
+                }),
+            });
+        std::future::ready(acting.map(|u| Acting(u, std::marker::PhantomData)))
     }
 }
 

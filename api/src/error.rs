@@ -66,10 +66,10 @@ pub struct Problem {
 }
 
 /// An error answer; boxed so `Result<T, ApiError>` stays small.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError(Box<Details>);
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Details {
     pub status: StatusCode,
     pub code: ErrorCode,

@@ -44,7 +44,7 @@ pub async fn idempotency(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
-    let Some(caller) = caller_identity(&state, &req) else {
+    let Some(caller) = caller_identity(&req) else {
         // not authenticated: the handler answers 401 and nothing is stored
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };

@@ -179,6 +179,7 @@ impl Application {
                 )
                 .default_service(web::to(fallback))
                 .wrap(from_fn(idempotency))
+                .wrap(from_fn(crate::caller::identify))
                 .wrap(from_fn(crate::guard::per_address))
                 .wrap(from_fn(problem_guard))
                 .wrap(from_fn(crate::edge::localise))
