@@ -15,6 +15,8 @@ pub struct Config {
     pub bind: String,
     /// `DATABASE_URL`: `sqlite://<file>` (default `sqlite://data/crm.db`) or `postgres://…`.
     pub database_url: String,
+    /// `CRM_READ_DATABASE_URL`: a PostgreSQL read replica the reports read from.
+    pub read_database_url: Option<String>,
     /// `CRM_JWT_SECRET`: at least 32 bytes; else generated once and kept in the database.
     pub jwt_secret: Option<String>,
     /// `CRM_ADMIN_EMAIL`: the admin created on first start.
@@ -41,6 +43,7 @@ impl Default for Config {
         Config {
             bind: DEFAULT_BIND.into(),
             database_url: DEFAULT_DATABASE_URL.into(),
+            read_database_url: None,
             jwt_secret: None,
             admin_email: DEFAULT_ADMIN_EMAIL.into(),
             admin_password: None,
@@ -61,6 +64,10 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("bind", &self.bind)
             .field("database_url", &persistence::db::redact(&self.database_url))
+            .field(
+                "read_database_url",
+                &self.read_database_url.as_deref().map(persistence::db::redact),
+            )
             .field("jwt_secret", &hidden(&self.jwt_secret))
             .field("admin_email", &self.admin_email)
             .field("admin_password", &hidden(&self.admin_password))
@@ -94,6 +101,7 @@ impl Config {
         Ok(Config {
             bind: get("CRM_BIND").unwrap_or(d.bind),
             database_url: get("DATABASE_URL").unwrap_or(d.database_url),
+            read_database_url: get("CRM_READ_DATABASE_URL"),
             jwt_secret: get("CRM_JWT_SECRET"),
             admin_email: get("CRM_ADMIN_EMAIL").unwrap_or(d.admin_email),
             admin_password: get("CRM_ADMIN_PASSWORD"),
@@ -145,12 +153,13 @@ mod tests {
     fn debug_output_hides_secrets() {
         let c = Config {
             database_url: "postgres://crm:db-pass-123@db/crm".into(),
+            read_database_url: Some("postgres://crm:replica-pass-789@standby/crm".into()),
             jwt_secret: Some("jwt-secret-that-is-long-enough-1234567".into()),
             admin_password: Some("admin-pass-456".into()),
             ..Config::default()
         };
         let text = format!("{c:?}");
-        for secret in ["db-pass-123", "jwt-secret-that", "admin-pass-456"] {
+        for secret in ["db-pass-123", "replica-pass-789", "jwt-secret-that", "admin-pass-456"] {
             assert!(!text.contains(secret), "{secret} shows in {text}");
         }
         assert!(text.contains("postgres://crm:***@db/crm"), "{text}");

@@ -61,6 +61,19 @@ pub fn open_database(config: &Config) -> Result<Db, String> {
     Db::open(backend, config.pool_size.unwrap_or(default_pool))
 }
 
+/// The database reports read from: the replica `CRM_READ_DATABASE_URL`
+/// names (PostgreSQL beside a PostgreSQL primary), else the primary.
+pub fn open_reports_database(config: &Config, primary: &Db) -> Result<Db, String> {
+    let Some(url) = &config.read_database_url else {
+        return Ok(primary.clone());
+    };
+    if !matches!(primary.backend(), Backend::Postgres { .. }) {
+        return Err("CRM_READ_DATABASE_URL: read replicas are for a PostgreSQL DATABASE_URL".into());
+    }
+    let backend = Backend::from_url(url).map_err(|e| format!("CRM_READ_DATABASE_URL: {e}"))?;
+    Db::open_replica(backend, primary.pool_size()).map_err(|e| format!("CRM_READ_DATABASE_URL: {e}"))
+}
+
 fn jwt_keys(config: &Config, db: &Db) -> Result<JwtKeys, String> {
     if let Some(secret) = &config.jwt_secret {
         return JwtKeys::new(secret.as_bytes()).map_err(|e| format!("CRM_JWT_SECRET: {e}"));
@@ -131,8 +144,10 @@ impl Application {
         let jwt = jwt_keys(&config, &db)?;
         bootstrap_admin(&config, &db)?;
         let pool_size = db.pool_size();
+        let reports = open_reports_database(&config, &db)?;
         let state = web::Data::new(AppState {
             db,
+            reports,
             jwt,
             limits: config.limits.clone(),
             auth_cache: Default::default(),

@@ -60,6 +60,8 @@ impl Default for Limits {
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// Where reports read: a read replica (`CRM_READ_DATABASE_URL`) or `db`.
+    pub reports: Db,
     pub jwt: JwtKeys,
     pub limits: Limits,
     /// Users' current role, department and sessions, briefly cached.
@@ -68,22 +70,27 @@ pub struct AppState {
     pub blobs: std::sync::Arc<dyn crate::storage::BlobStore>,
 }
 
+/// What a handler runs on a pooled connection, off the async workers.
+pub trait Job<T>: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static {}
+impl<T, F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static> Job<T> for F {}
+
 impl AppState {
-    /// Runs a read on a pooled connection off the async workers.
-    pub async fn read<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
-    ) -> Result<T, ApiError> {
+    /// Runs a read on the primary.
+    pub async fn read<T: Send + 'static>(&self, f: impl Job<T>) -> Result<T, ApiError> {
         let db = self.db.clone();
         actix_web::web::block(move || db.run(f)).await?
     }
 
-    /// Runs a business operation in one write transaction off the async
-    /// workers; an error of any kind rolls it back.
-    pub async fn write<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
-    ) -> Result<T, ApiError> {
+    /// Runs a report's read on the read replica when there is one: figures
+    /// a moment behind the primary, its load off the primary.
+    pub async fn report<T: Send + 'static>(&self, f: impl Job<T>) -> Result<T, ApiError> {
+        let db = self.reports.clone();
+        actix_web::web::block(move || db.run(f)).await?
+    }
+
+    /// Runs a business operation in one write transaction; an error of any
+    /// kind rolls it back.
+    pub async fn write<T: Send + 'static>(&self, f: impl Job<T>) -> Result<T, ApiError> {
         let db = self.db.clone();
         actix_web::web::block(move || db.write(f)).await?
     }

@@ -145,6 +145,8 @@ pub fn migrate(conn: &mut DbConn) -> Result<usize, String> {
 
 struct Manager {
     backend: Backend,
+    /// Connections to a read replica refuse any write, so a mistake shows.
+    read_only: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -156,7 +158,12 @@ impl r2d2::ManageConnection for Manager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<DbConn, ConnectError> {
-        self.backend.connect().map_err(ConnectError)
+        let mut conn = self.backend.connect().map_err(ConnectError)?;
+        if self.read_only {
+            conn.batch_execute("SET default_transaction_read_only = on")
+                .map_err(|e| ConnectError(e.to_string()))?;
+        }
+        Ok(conn)
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectError> {
@@ -199,6 +206,32 @@ impl Db {
             log::info!("indexed the names of {indexed} existing customers for look-alike searches");
         }
         drop(first);
+        Ok(Db::pool(backend, pool_size, false))
+    }
+
+    /// A pool on a PostgreSQL read replica (a hot standby of the primary):
+    /// connects once to fail at start with a reason, never migrates (the
+    /// primary's migrations reach it by replication), and every connection
+    /// is read-only.
+    pub fn open_replica(backend: Backend, pool_size: u32) -> Result<Db, String> {
+        if !matches!(backend, Backend::Postgres { .. }) {
+            return Err("a read replica is a PostgreSQL database: postgres://…".into());
+        }
+        let mut first = backend.connect()?;
+        first
+            .batch_execute("SELECT 1 FROM __diesel_schema_migrations LIMIT 1")
+            .map_err(|e| {
+                format!(
+                    "{} holds no migrated database: {}",
+                    backend.describe(),
+                    one_line(&e.to_string())
+                )
+            })?;
+        drop(first);
+        Ok(Db::pool(backend, pool_size, true))
+    }
+
+    fn pool(backend: Backend, pool_size: u32, read_only: bool) -> Db {
         let is_pg = matches!(backend, Backend::Postgres { .. });
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
@@ -207,8 +240,9 @@ impl Db {
             .connection_timeout(Duration::from_secs(10))
             .build_unchecked(Manager {
                 backend: backend.clone(),
+                read_only,
             });
-        Ok(Db { pool, backend })
+        Db { pool, backend }
     }
 
     pub fn backend(&self) -> &Backend {

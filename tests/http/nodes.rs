@@ -108,3 +108,63 @@ fn two_nodes_on_one_database_act_as_one() {
         "housekeeping and announcements"
     );
 }
+
+/// Reports read from the replica `CRM_READ_DATABASE_URL` names; everything
+/// else reads and writes the primary. The replica here is a copy of the
+/// primary taken at one moment (a standby that stopped replaying), so where
+/// each answer was read shows in its figures. On SQLite the setting is
+/// refused at start.
+#[test]
+fn reports_read_from_the_read_replica() {
+    if !crm_tests::backend_is_postgres() {
+        let dir = std::env::temp_dir().join(format!("crm-replica-{}", std::process::id()));
+        let config = api::Config {
+            database_url: format!("sqlite://{}", dir.join("crm.db").display()),
+            read_database_url: Some("postgres://postgres@127.0.0.1:5432/postgres".into()),
+            data_dir: dir.clone(),
+            bind: "127.0.0.1:0".into(),
+            ..api::Config::default()
+        };
+        let refused = api::startup::Application::build(config).err().unwrap_or_default();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            refused.starts_with("CRM_READ_DATABASE_URL: read replicas are for a PostgreSQL"),
+            "{refused}"
+        );
+        return;
+    }
+    let mut a = ChildServer::start(env!("CARGO_BIN_EXE_crm-under-test"), true, &[]);
+    let admin = a.admin_token();
+    a.post("/api/v1/customers")
+        .bearer(&admin)
+        .json(&json!({"name": "复制之前的客户"}))
+        .expect(201);
+    let replica = a.copy_database();
+    a.set_env("CRM_READ_DATABASE_URL", &replica);
+    a.restart();
+    let admin = a.admin_token();
+    a.post("/api/v1/customers")
+        .bearer(&admin)
+        .json(&json!({"name": "复制之后的客户"}))
+        .expect(201);
+    let list = a.get("/api/v1/customers").bearer(&admin).send().expect(200).json();
+    assert_eq!(
+        list["data"].as_array().map(Vec::len),
+        Some(2),
+        "the list reads the primary: {list}"
+    );
+    let report = a
+        .get("/api/v1/reports/customers")
+        .bearer(&admin)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(report["customers"], 1, "the report reads the replica: {report}");
+    // every report runs on the replica's read-only connections: none writes
+    for path in ["funnel", "forecast", "rankings", "kpis"] {
+        a.get(&format!("/api/v1/reports/{path}"))
+            .bearer(&admin)
+            .send()
+            .expect(200);
+    }
+}

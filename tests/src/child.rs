@@ -15,6 +15,8 @@ pub struct ChildServer {
     store: Option<Store>,
     url: String,
     env: Vec<(String, String)>,
+    /// Copies of the database, dropped with the server.
+    copies: Vec<Store>,
 }
 
 impl std::ops::Deref for ChildServer {
@@ -45,6 +47,7 @@ impl ChildServer {
             store: Some(store),
             url,
             env,
+            copies: Vec::new(),
         };
         server.launch();
         server
@@ -93,6 +96,7 @@ impl ChildServer {
             store: None,
             url: self.url.clone(),
             env: self.env.clone(),
+            copies: Vec::new(),
         };
         node.launch();
         node
@@ -117,6 +121,22 @@ impl ChildServer {
         self.launch();
     }
 
+    /// Stops the server and copies its database as it is (PostgreSQL): a
+    /// read replica that stopped replaying at this moment. Returns the
+    /// copy's URL; the copy is dropped with the server.
+    pub fn copy_database(&mut self) -> String {
+        self.kill9();
+        let (copy, url) = self.store().copy();
+        self.copies.push(copy);
+        url
+    }
+
+    /// Sets an environment variable for the next start.
+    pub fn set_env(&mut self, name: &str, value: &str) {
+        self.env.retain(|(k, _)| k != name);
+        self.env.push((name.to_owned(), value.to_owned()));
+    }
+
     /// Runs SQL against this server's database (to arrange what the API cannot).
     pub fn sql(&self, statement: &str) {
         self.store().sql(statement);
@@ -137,6 +157,9 @@ impl Drop for ChildServer {
         self.kill9();
         if let Some(store) = &self.store {
             store.drop_database();
+        }
+        for copy in &self.copies {
+            copy.drop_database();
         }
     }
 }

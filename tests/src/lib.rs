@@ -162,6 +162,28 @@ impl Store {
         }
     }
 
+    /// A copy of this PostgreSQL database as it is now, and its URL. Its
+    /// connections must be closed: a copy waits up to 10 s for them to go.
+    pub(crate) fn copy(&self) -> (Store, String) {
+        let Store::Postgres(db) = self else {
+            panic!("only a PostgreSQL database is copied");
+        };
+        let copy = format!("crm_test_{}", unique_name());
+        let mut admin = PgConnection::establish(&pg_admin_url()).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match diesel::sql_query(format!("CREATE DATABASE \"{copy}\" TEMPLATE \"{db}\"")).execute(&mut admin) {
+                Ok(_) => break,
+                Err(_) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(e) => panic!("cannot copy {db}: {e}"),
+            }
+        }
+        let url = pg_url_for(&copy);
+        (Store::Postgres(copy), url)
+    }
+
     pub(crate) fn drop_database(&self) {
         match self {
             Store::Sqlite(path) => {

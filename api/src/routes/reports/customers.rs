@@ -114,7 +114,7 @@ pub async fn customers_report(
     let q = query.0;
     let (period, filter) = (q.period(), q.filter());
     let report = state
-        .read(move |conn| {
+        .report(move |conn| {
             let scope = scope_of(conn, &user)?;
             let tz = settings::zone(conn)?;
             let dates = period.dates(domain::calendar::today(now_utc(), tz))?;

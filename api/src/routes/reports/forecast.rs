@@ -124,7 +124,7 @@ pub async fn forecast_report(
         return Err(ApiError::invalid_field("year", "range", "a year from 2000 to 2100"));
     }
     let report = state
-        .read(move |conn| {
+        .report(move |conn| {
             let scope = scope_of(conn, &user)?;
             let today = settings::today(conn, now_utc())?;
             let year = q.year.unwrap_or(today.year());

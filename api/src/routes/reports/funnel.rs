@@ -103,7 +103,7 @@ pub async fn funnel_report(
     let query = query.0;
     let (period, filter) = (query.period(), query.filter());
     let report = state
-        .read(move |conn| {
+        .report(move |conn| {
             let scope = scope_of(conn, &user)?;
             let tz = settings::zone(conn)?;
             let dates = period.dates(domain::calendar::today(now_utc(), tz))?;

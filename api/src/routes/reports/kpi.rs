@@ -180,7 +180,7 @@ pub async fn kpi_report(
     let q = query.0;
     let period = q.period();
     let report = state
-        .read(move |conn| {
+        .report(move |conn| {
             let scope = scope_of(conn, &user)?;
             let tz = settings::zone(conn)?;
             let today = domain::calendar::today(now_utc(), tz);

@@ -97,7 +97,7 @@ pub async fn rankings_report(
     };
     let period = q.period();
     let report = state
-        .read(move |conn| {
+        .report(move |conn| {
             let scope = scope_of(conn, &user)?;
             let tz = settings::zone(conn)?;
             let dates = period.dates(domain::calendar::today(now_utc(), tz))?;
