@@ -6,6 +6,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 
+pub mod conversion;
+
 /// What the rules look at.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LeadFacts<'a> {

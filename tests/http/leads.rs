@@ -397,6 +397,11 @@ fn leads_are_assigned_by_hand_disqualified_with_a_reason_and_converted() {
         .problem(409, "lead_closed");
 
     // a new lead converts into a new customer; another is disqualified with a reason
+    let receiver = crm_tests::receiver::Receiver::start(vec![200], "{}");
+    app.post("/api/v1/webhooks")
+        .bearer(&admin)
+        .json(&json!({"name": "ERP", "url": receiver.url, "events": ["customer.created"]}))
+        .expect(201);
     let l2 = app
         .post("/api/v1/leads")
         .bearer(&li_t)
@@ -411,6 +416,23 @@ fn leads_are_assigned_by_hand_disqualified_with_a_reason_and_converted() {
         .json();
     assert_eq!(c2["customer_outcome"], "created");
     assert_eq!(c2["customer"]["grade"], "A");
+    // a customer made from a lead is announced like any other, and its
+    // creation names the lead
+    let made = c2["customer"]["id"].as_i64().unwrap();
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM events WHERE kind = 'customer.created' AND entity_id = {made}"
+        )),
+        1
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM audit_events WHERE entity = 'customer' AND entity_id = {made} \
+             AND action = 'created' AND detail LIKE '%\"lead_id\":{}%'",
+            l2["id"]
+        )),
+        1
+    );
     let l3 = app
         .post("/api/v1/leads")
         .bearer(&admin)

@@ -32,6 +32,7 @@ pub use write::{
     Actor, Created, CustomerChange, CustomerWriteError, Existing, Imported, LookAlike, NewCustomer, Stored,
     UnknownCode, create, import, load_stored, look_alikes, update as change,
 };
+pub(crate) use write::{existing, insert_checked};
 
 /// All columns, in table order.
 #[derive(Debug, Clone, Queryable, Selectable)]

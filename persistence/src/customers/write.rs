@@ -149,7 +149,7 @@ fn check_codes(conn: &mut DbConn, fields: [(&'static str, Option<&str>); 4]) -> 
 }
 
 /// The live customer (other than `except`) holding this key or credit code.
-pub(super) fn existing(
+pub(crate) fn existing(
     conn: &mut DbConn,
     key: &str,
     code: Option<&str>,
@@ -299,6 +299,22 @@ fn insert_new(
             ("source", new.source.as_deref()),
         ],
     )?;
+    insert_checked(conn, actor.user_id, outbox, new, owner, None, now)
+}
+
+/// Inserts a customer whose owner and picklist codes are settled: refuses a
+/// company that already exists (also when a concurrent write wins), stores
+/// the tags, records the audit event (naming the lead it came from, if any)
+/// and emits `customer.created`.
+pub(crate) fn insert_checked(
+    conn: &mut DbConn,
+    actor: i64,
+    outbox: &mut crate::events::Outbox,
+    new: NewCustomer,
+    owner: i64,
+    from_lead: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<CustomerRow> {
     let (key, code) = (new.name_key.clone(), new.credit_code.clone());
     if let Some(e) = existing(conn, &key, code.as_deref(), None)? {
         return Err(CustomerWriteError::Exists(Box::new(e)));
@@ -323,7 +339,7 @@ fn insert_new(
         address: new.address,
         notes: new.notes,
         next_follow_up_at: new.next_follow_up_at.map(naive),
-        created_by: Some(actor.user_id),
+        created_by: Some(actor),
         created_at: naive(now),
         updated_at: naive(now),
     };
@@ -331,8 +347,19 @@ fn insert_new(
     if !new.tags.is_empty() {
         super::set_tags(conn, row.id, &new.tags)?;
     }
-    let detail = json!({"name": row.name, "owner_id": owner, "grade": row.grade}).to_string();
-    audit::record(conn, "customer", row.id, "created", Some(actor.user_id), &detail, now)?;
+    let mut detail = json!({"name": row.name, "owner_id": owner, "grade": row.grade});
+    if let Some(lead) = from_lead {
+        detail["lead_id"] = json!(lead);
+    }
+    audit::record(
+        conn,
+        "customer",
+        row.id,
+        "created",
+        Some(actor),
+        &detail.to_string(),
+        now,
+    )?;
     let data = json!({"id": row.id, "name": row.name, "owner_id": owner, "grade": row.grade});
     let event = crate::events::about(
         EventKind::CustomerCreated,
@@ -340,7 +367,7 @@ fn insert_new(
         row.id,
         &row.name,
         Some(owner),
-        Some(actor.user_id),
+        Some(actor),
         data,
     );
     outbox.emit(conn, event, now)?;

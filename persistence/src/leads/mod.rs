@@ -9,11 +9,13 @@ use crate::db::MultiBackend;
 use crate::schema::{leads, users};
 use crate::{DbConn, RepoError, naive};
 
+mod convert;
 mod dedup;
 mod forms;
 mod intake;
 mod rules;
 
+pub use convert::*;
 pub use dedup::*;
 pub use forms::*;
 pub use intake::*;
