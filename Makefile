@@ -56,6 +56,7 @@ bench: pg-up
 	$(CARGO) bench -p crm-tests --bench handover
 	$(CARGO) bench -p crm-tests --bench reports
 	$(CARGO) bench -p crm-tests --bench soak
+	$(CARGO) bench -p crm-tests --bench load
 
 ## openapi: regenerate the committed spec from the code
 openapi:

@@ -67,7 +67,7 @@ pub async fn per_address(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let probe = matches!(req.path(), "/healthz" | "/readyz");
+    let probe = matches!(req.path(), "/healthz" | "/readyz" | "/metrics");
     let table = req.app_data::<web::Data<Arc<InFlight>>>().cloned();
     let address = crate::client::client_ip(req.request());
     let slot = match (probe, table, address) {

@@ -107,8 +107,23 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// SQL statements this process has sent, on every connection: for
+/// `/metrics` and the load benchmark's statements per request.
+static STATEMENTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub fn statements_run() -> u64 {
+    STATEMENTS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+fn count_statements(event: diesel::connection::InstrumentationEvent<'_>) {
+    if matches!(event, diesel::connection::InstrumentationEvent::StartQuery { .. }) {
+        STATEMENTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 fn open_pg(url: &str) -> Result<PgConnection, String> {
     let mut conn = PgConnection::establish(url).map_err(|e| e.to_string())?;
+    conn.set_instrumentation(count_statements);
     // Plan each statement for its parameters: a generic plan cached while a
     // table was small (e.g. a seq scan for `key = ANY($1)`) would otherwise
     // stay in use as the table grows (600 rows/s on a lead import; see
@@ -124,6 +139,7 @@ fn open_sqlite(path: &Path) -> Result<SqliteConnection, String> {
     }
     let text = path.to_str().ok_or("the path is not UTF-8")?;
     let mut conn = SqliteConnection::establish(text).map_err(|e| e.to_string())?;
+    conn.set_instrumentation(count_statements);
     // busy_timeout first: switching to WAL itself may wait for a lock.
     // synchronous = FULL: a commit the API acknowledged survives a power loss
     // (NORMAL may lose the last transactions in WAL mode).
@@ -180,6 +196,11 @@ impl r2d2::ManageConnection for Manager {
 pub struct Db {
     pool: r2d2::Pool<Manager>,
     backend: Backend,
+    /// SQLite takes one writer at a time: this process's writers queue here,
+    /// in order, instead of polling SQLite's lock (its busy handler sleeps
+    /// in growing steps, so under load a writer could wait out the 5 s
+    /// timeout and fail with "database is locked").
+    writer: std::sync::Arc<std::sync::Mutex<()>>,
 }
 
 impl Db {
@@ -242,7 +263,11 @@ impl Db {
                 backend: backend.clone(),
                 read_only,
             });
-        Db { pool, backend }
+        Db {
+            pool,
+            backend,
+            writer: Default::default(),
+        }
     }
 
     pub fn backend(&self) -> &Backend {
@@ -257,6 +282,10 @@ impl Db {
 
     /// Runs `f` in a write transaction on a pooled connection.
     pub fn write<T, E: From<RepoError>>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E> {
+        let _turn = match self.backend {
+            Backend::Sqlite { .. } => Some(self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner)),
+            Backend::Postgres { .. } => None,
+        };
         let mut conn = self.pool.get().map_err(RepoError::from)?;
         write_tx(&mut conn, f)
     }

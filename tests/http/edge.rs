@@ -188,3 +188,21 @@ fn problems_in_chinese_when_asked() {
     assert_eq!(p["title"], "Conflict");
     assert!(p["detail"].as_str().unwrap().is_ascii() || !p["detail"].as_str().unwrap().contains("撞单"));
 }
+
+#[test]
+fn metrics_count_the_sql_statements_sent() {
+    let app = TestApp::spawn();
+    let read = |app: &TestApp| -> u64 {
+        let r = app.get("/metrics").send().expect(200);
+        assert!(r.header("content-type").is_some_and(|t| t.starts_with("text/plain")));
+        r.body
+            .lines()
+            .find_map(|l| l.strip_prefix("crm_sql_statements_total "))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no counter in {}", r.body))
+    };
+    let before = read(&app);
+    let admin = app.admin_token();
+    app.get("/api/v1/customers").bearer(&admin).send().expect(200);
+    assert!(read(&app) > before, "a sign-in and a list send SQL");
+}

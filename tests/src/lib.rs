@@ -46,6 +46,7 @@ fn pg_url_for(db: &str) -> String {
 
 pub mod child;
 pub mod receiver;
+pub mod seed;
 
 pub fn backend_is_postgres() -> bool {
     std::env::var("CRM_TEST_BACKEND").is_ok_and(|b| b == "postgres")

@@ -1,4 +1,5 @@
-//! Liveness (`/healthz`) and readiness (`/readyz`: the database answers).
+//! Liveness (`/healthz`), readiness (`/readyz`: the database answers) and
+//! counters for monitoring (`/metrics`).
 
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
@@ -45,4 +46,23 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         status: "ready",
         database: Some(name),
     }))
+}
+
+/// Counters in the Prometheus text format: SQL statements this process has
+/// sent (`crm_sql_statements_total`). Nothing about records or users.
+#[utoipa::path(
+    tag = "health",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String))
+)]
+#[get("/metrics")]
+pub async fn metrics() -> HttpResponse {
+    let body = format!(
+        "# HELP crm_sql_statements_total SQL statements sent to the database by this process.\n\
+         # TYPE crm_sql_statements_total counter\n\
+         crm_sql_statements_total {}\n",
+        persistence::db::statements_run()
+    );
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(body)
 }

@@ -240,5 +240,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
 
 /// Outside `/api/v1`: probes.
 pub fn root(cfg: &mut ServiceConfig) {
-    cfg.service(health::healthz).service(health::readyz);
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(health::metrics);
 }
