@@ -206,17 +206,8 @@ fn start_baseline() -> u16 {
 }
 
 fn rss_mb(pid: u32) -> (f64, f64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-            / 1024.0
-    };
-    (field("VmRSS:"), field("VmHWM:"))
+    let (rss, peak, _) = crm_tests::seed::memory_and_threads(pid);
+    (rss, peak)
 }
 
 fn statements(server: &ChildServer) -> u64 {

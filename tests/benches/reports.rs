@@ -50,14 +50,7 @@ impl Sql {
     }
 }
 
-fn pick(list: &[&str], expr: &str) -> String {
-    let arms: String = list
-        .iter()
-        .enumerate()
-        .map(|(k, v)| format!(" WHEN {k} THEN '{v}'"))
-        .collect();
-    format!("(CASE ({expr}) % {}{arms} END)", list.len())
-}
+use crm_tests::seed::pick;
 
 /// Writes the data set; returns what was written.
 fn generate(app: &TestApp, s: &Sql, customers: i64, first_rep: i64, stages: &[(i64, String)]) -> Vec<(String, f64)> {

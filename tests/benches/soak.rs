@@ -18,18 +18,10 @@ const PER_BURST: usize = 10_000;
 const BURSTS: usize = 20;
 const BURSTS_AFTER_IMPORT: usize = 6;
 
-/// VmRSS in MB and the thread count of a process, from /proc.
+/// VmRSS in MB and the thread count of a process.
 fn rss_and_threads(pid: u32) -> (f64, u32) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (field("VmRSS:") / 1024.0, field("Threads:") as u32)
+    let (rss, _, threads) = crm_tests::seed::memory_and_threads(pid);
+    (rss, threads)
 }
 
 /// `PER_BURST` GETs of `path` from `CLIENTS` threads; requests a second.

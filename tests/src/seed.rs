@@ -1,4 +1,5 @@
-//! Data for benchmarks, written behind the API's back in one SQL statement.
+//! Data for benchmarks, written behind the API's back in SQL, and what
+//! they read of the server process.
 
 /// Inserts `total` customers with realistic Chinese company names (city +
 /// brand + industry + legal form), owned by nobody, keyed but not indexed
@@ -85,14 +86,6 @@ pub fn company_names_sql(total: i64) -> String {
     ];
     const FORMS: [&str; 4] = ["有限公司", "有限责任公司", "股份有限公司", "集团有限公司"];
     let n = BRAND.chars().count();
-    let pick = |list: &[&str], expr: &str| {
-        let arms: String = list
-            .iter()
-            .enumerate()
-            .map(|(k, v)| format!(" WHEN {k} THEN '{v}'"))
-            .collect();
-        format!("(CASE ({expr}) % {}{arms} END)", list.len())
-    };
     // j runs over a permutation of the rows (7919 is invertible modulo the
     // prime 1000003); its base-n digits pick the brand, so brands are distinct
     let j = "((CAST(i AS BIGINT) * 7919) % 1000003)";
@@ -115,5 +108,34 @@ pub fn company_names_sql(total: i64) -> String {
          INSERT INTO customers (name, name_key, name_key_rev, created_at, updated_at) \
          SELECT {city} || {brand} || {trade} || {form}, {city} || {brand} || {trade}, '-', \
                 CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM seq WHERE 1 = 1 ON CONFLICT DO NOTHING"
+    )
+}
+
+/// A SQL `CASE` choosing one of `list` by `expr` modulo its length.
+pub fn pick(list: &[&str], expr: &str) -> String {
+    let arms: String = list
+        .iter()
+        .enumerate()
+        .map(|(k, v)| format!(" WHEN {k} THEN '{v}'"))
+        .collect();
+    format!("(CASE ({expr}) % {}{arms} END)", list.len())
+}
+
+/// Resident memory now and at its peak (MB), and the threads of a process,
+/// from /proc.
+pub fn memory_and_threads(pid: u32) -> (f64, f64, u32) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (
+        field("VmRSS:") / 1024.0,
+        field("VmHWM:") / 1024.0,
+        field("Threads:") as u32,
     )
 }
