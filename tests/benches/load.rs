@@ -246,7 +246,7 @@ fn run(postgres: bool, base: &Baseline, lines: &mut Vec<String>, verdicts: &mut 
     server.sql(&crm_tests::seed::company_names_sql(CUSTOMERS));
     // owners, grades and regions spread as in a real book: a third grade A
     server.sql(
-        "UPDATE customers SET owner_id = 1, grade = CASE id % 3 WHEN 0 THEN 'A' WHEN 1 THEN 'B' ELSE 'C' END, \
+        "UPDATE customers SET owner_id = 1, owned_since = created_at, grade = CASE id % 3 WHEN 0 THEN 'A' WHEN 1 THEN 'B' ELSE 'C' END, \
          region = CASE id % 4 WHEN 0 THEN '华东' WHEN 1 THEN '华北' WHEN 2 THEN '华南' ELSE '西南' END",
     );
     server.sql("DELETE FROM settings WHERE name = 'name_grams_built'");

@@ -119,15 +119,12 @@ fn not_contacted(
     owners: Owners<'_>,
     now: DateTime<Utc>,
 ) -> Result<Vec<NotContacted>, ApiError> {
-    NOT_CONTACTED_DAYS
+    let counts = wb::not_contacted(conn, owners, NOT_CONTACTED_DAYS, now)?;
+    Ok(NOT_CONTACTED_DAYS
         .iter()
-        .map(|days| {
-            Ok(NotContacted {
-                days: *days,
-                customers: wb::not_contacted(conn, owners, *days, now)?,
-            })
-        })
-        .collect()
+        .zip(counts)
+        .map(|(days, customers)| NotContacted { days: *days, customers })
+        .collect())
 }
 
 /// The caller's day: payments, deals, customers going cold, approvals,

@@ -62,23 +62,36 @@ pub enum Owners<'a> {
 }
 
 /// Live customers of `owners` with no contact (or, never contacted, owned)
-/// for at least `days` days before `now`.
-pub fn not_contacted(conn: &mut DbConn, owners: Owners<'_>, days: i64, now: DateTime<Utc>) -> Result<i64, RepoError> {
-    let cutoff = naive(now - Duration::days(days));
+/// for at least each of `days` days before `now`: one scan for all five.
+pub fn not_contacted(
+    conn: &mut DbConn,
+    owners: Owners<'_>,
+    days: [i64; 5],
+    now: DateTime<Utc>,
+) -> Result<[i64; 5], RepoError> {
+    let bucket = |d: i64| {
+        sql::<BigInt>("COALESCE(SUM(CASE WHEN COALESCE(customers.last_contacted_at, customers.owned_since) < ")
+            .bind::<diesel::sql_types::Timestamp, _>(naive(now - Duration::days(d)))
+            .sql(" THEN 1 ELSE 0 END), 0)")
+    };
     let q = customers::table
         .filter(customers::deleted_at.is_null())
         .filter(customers::merged_into.is_null())
-        .filter(
-            customers::last_contacted_at.lt(cutoff).or(customers::last_contacted_at
-                .is_null()
-                .and(customers::owned_since.lt(cutoff))),
-        )
         .into_boxed();
     let q = match owners {
         Owners::User(u) => q.filter(customers::owner_id.eq(u)),
         Owners::Users(us) => q.filter(customers::owner_id.eq_any(us.to_vec())),
     };
-    Ok(q.count().get_result(conn)?)
+    let (a, b, c, d, e) = q
+        .select((
+            bucket(days[0]),
+            bucket(days[1]),
+            bucket(days[2]),
+            bucket(days[3]),
+            bucket(days[4]),
+        ))
+        .get_result::<(i64, i64, i64, i64, i64)>(conn)?;
+    Ok([a, b, c, d, e])
 }
 
 /// Contracts pending approval that `me` (with `scope`) may decide, oldest first.
