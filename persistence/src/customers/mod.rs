@@ -13,6 +13,7 @@ use crate::schema::{customer_members, customer_tags, customers, users};
 use crate::{DbConn, RepoError, naive};
 
 mod candidates;
+mod change;
 mod handover;
 mod leaving;
 mod lifecycle;
@@ -22,6 +23,7 @@ mod ownership;
 mod write;
 
 pub use candidates::*;
+pub use change::{CustomerChange, update as change};
 pub use handover::{HandedOver, Selection, hand_over};
 pub use leaving::{HandedOverAll, Leaving, OpenWork, hand_over_all, open_work};
 pub use lifecycle::{delete, merge_into, restore};
@@ -29,8 +31,8 @@ pub use listing::*;
 pub use merge::*;
 pub use ownership::*;
 pub use write::{
-    Actor, Created, CustomerChange, CustomerWriteError, Existing, Imported, LookAlike, NewCustomer, Stored,
-    UnknownCode, create, import, load_stored, look_alikes, update as change,
+    Actor, Created, CustomerWriteError, Existing, Imported, LookAlike, NewCustomer, Stored, UnknownCode, create,
+    import, load_stored, look_alikes,
 };
 pub(crate) use write::{existing, insert_checked};
 

@@ -1,4 +1,4 @@
-//! Creating and changing a customer: each a whole business operation in the
+//! Creating and importing customers: each a whole business operation in the
 //! caller's transaction (checks, the write, tags, audit, look-alikes), with a
 //! typed error. A unique-index race is answered inside the same transaction:
 //! the insert or update runs in a savepoint, and when the index refuses it the
@@ -8,10 +8,10 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use domain::customer::Grade;
 use domain::events::EventKind;
-use domain::scope::{Access, DataScope};
+use domain::scope::DataScope;
 use serde_json::json;
 
-use super::{Candidate, CustomerChangeset, CustomerRow, NewCustomerRow};
+use super::{Candidate, CustomerRow, NewCustomerRow};
 use crate::{Constraint, DbConn, RepoError, audit, dictionaries, naive, name_index, users};
 
 /// A customer to create: values already cleaned and keyed (domain rules).
@@ -129,7 +129,7 @@ impl From<diesel::result::Error> for CustomerWriteError {
 pub(super) type Result<T> = std::result::Result<T, CustomerWriteError>;
 
 /// Picklist fields and the dictionary each takes its codes from.
-fn check_codes(conn: &mut DbConn, fields: [(&'static str, Option<&str>); 4]) -> Result<()> {
+pub(super) fn check_codes(conn: &mut DbConn, fields: [(&'static str, Option<&str>); 4]) -> Result<()> {
     let wanted: Vec<(&str, &str)> = fields.iter().filter_map(|(f, c)| c.map(|c| (*f, c))).collect();
     let unknown = dictionaries::unknown_codes(conn, &wanted)?;
     if unknown.is_empty() {
@@ -372,86 +372,4 @@ pub(crate) fn insert_checked(
     );
     outbox.emit(conn, event, now)?;
     Ok(row)
-}
-
-/// A change to a customer: the changeset plus, when given, the new tags.
-#[derive(Debug, Clone, Default)]
-pub struct CustomerChange {
-    pub fields: CustomerChangeset,
-    pub tags: Option<Vec<String>>,
-}
-
-/// Changes a customer the actor may write, if still at `expected_version`:
-/// refuses a rename into an existing company, re-indexes a new name, records
-/// what changed in the audit trail.
-pub fn update(
-    conn: &mut DbConn,
-    actor: &Actor<'_>,
-    id: i64,
-    expected_version: Option<i64>,
-    mut change: CustomerChange,
-    now: DateTime<Utc>,
-) -> Result<Stored> {
-    let before = match super::find_visible(conn, id, actor.scope, false, now)? {
-        Some((row, Access::Write)) => row,
-        Some(_) => return Err(CustomerWriteError::ReadOnly),
-        None => return Err(CustomerWriteError::NotFound),
-    };
-    let f = &mut change.fields;
-    let code_of = |v: &Option<Option<String>>| v.clone().flatten();
-    let (industry, region, size_band, source) = (
-        code_of(&f.industry),
-        code_of(&f.region),
-        code_of(&f.size_band),
-        code_of(&f.source),
-    );
-    check_codes(
-        conn,
-        [
-            ("industry", industry.as_deref()),
-            ("region", region.as_deref()),
-            ("size_band", size_band.as_deref()),
-            ("source", source.as_deref()),
-        ],
-    )?;
-    f.name_key_rev = f.name_key.as_deref().map(domain::dedup::reversed_key);
-    let key = f.name_key.clone().unwrap_or_else(|| before.name_key.clone());
-    let code = match &f.credit_code {
-        Some(c) => c.clone(),
-        None => before.credit_code.clone(),
-    };
-    if (f.name_key.is_some() || f.credit_code.is_some())
-        && let Some(e) = existing(conn, &key, code.as_deref(), Some(id))?
-    {
-        return Err(CustomerWriteError::Exists(Box::new(e)));
-    }
-    let fields = change.fields;
-    let after = guarded(conn, &key, code.as_deref(), Some(id), |c| {
-        super::update(c, id, expected_version, &fields, now)
-    })?;
-    if let Some(tags) = &change.tags {
-        super::set_tags(conn, id, tags)?;
-    }
-    let mut diff = serde_json::Map::new();
-    if before.name != after.name {
-        diff.insert("name".into(), json!([before.name, after.name]));
-    }
-    if before.grade != after.grade {
-        diff.insert("grade".into(), json!([before.grade, after.grade]));
-        diesel::insert_into(crate::schema::grade_changes::table)
-            .values((
-                crate::schema::grade_changes::customer_id.eq(id),
-                crate::schema::grade_changes::from_grade.eq(&before.grade),
-                crate::schema::grade_changes::to_grade.eq(&after.grade),
-                crate::schema::grade_changes::owner_id.eq(after.owner_id),
-                crate::schema::grade_changes::changed_by.eq(actor.user_id),
-                crate::schema::grade_changes::changed_at.eq(crate::naive(now)),
-            ))
-            .execute(conn)?;
-    }
-    if !diff.is_empty() {
-        let detail = serde_json::Value::Object(diff).to_string();
-        audit::record(conn, "customer", id, "updated", Some(actor.user_id), &detail, now)?;
-    }
-    stored(conn, after)
 }
