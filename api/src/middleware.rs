@@ -93,7 +93,7 @@ pub async fn idempotency(
     );
     let (c, k, m, t) = (caller.clone(), key.clone(), method.clone(), target.clone());
     let begun = web::block(move || {
-        db.run(|conn| {
+        db.write_autocommit(|conn| {
             let r = idempotency::Request {
                 caller: &c,
                 key: &k,
@@ -167,7 +167,7 @@ pub async fn idempotency(
             headers,
         };
         let db = state.db.clone();
-        let saved = web::block(move || db.run(|conn| idempotency::complete(conn, id, &stored))).await;
+        let saved = web::block(move || db.write_autocommit(|conn| idempotency::complete(conn, id, &stored))).await;
         if !matches!(saved, Ok(Ok(()))) {
             log::error!("idempotency record {id} could not be completed");
         }
@@ -185,7 +185,8 @@ async fn keep_lease(state: web::Data<AppState>, id: i64) {
     loop {
         actix_web::rt::time::sleep(every).await;
         let db = state.db.clone();
-        let renewed = web::block(move || db.run(|conn| idempotency::renew(conn, id, now_utc(), lease))).await;
+        let renewed =
+            web::block(move || db.write_autocommit(|conn| idempotency::renew(conn, id, now_utc(), lease))).await;
         if !matches!(renewed, Ok(Ok(()))) {
             log::warn!("idempotency record {id}: lease not renewed");
         }
@@ -194,7 +195,7 @@ async fn keep_lease(state: web::Data<AppState>, id: i64) {
 
 async fn forget(state: &AppState, id: i64) {
     let db = state.db.clone();
-    let _ = web::block(move || db.run(|conn| idempotency::abandon(conn, id))).await;
+    let _ = web::block(move || db.write_autocommit(|conn| idempotency::abandon(conn, id))).await;
 }
 
 fn replay(stored: &StoredResponse) -> HttpResponse {

@@ -274,7 +274,7 @@ fn spawn_leased(state: web::Data<AppState>, name: &'static str, every: std::time
             tick.tick().await;
             let (db, me) = (state.db.clone(), holder.clone());
             let leased = web::block(move || {
-                db.run(|conn| persistence::leases::acquire(conn, name, &me, ttl, persistence::now_utc()))
+                db.write_autocommit(|conn| persistence::leases::acquire(conn, name, &me, ttl, persistence::now_utc()))
             })
             .await;
             match leased {
@@ -308,8 +308,10 @@ async fn announce(state: &web::Data<AppState>) {
 
 async fn housekeeping(state: &web::Data<AppState>) {
     let db = state.db.clone();
-    let purged =
-        web::block(move || db.run(|conn| persistence::idempotency::purge_expired(conn, persistence::now_utc()))).await;
+    let purged = web::block(move || {
+        db.write_autocommit(|conn| persistence::idempotency::purge_expired(conn, persistence::now_utc()))
+    })
+    .await;
     if let Ok(Ok(n)) = purged
         && n > 0
     {

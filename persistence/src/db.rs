@@ -143,8 +143,10 @@ fn open_sqlite(path: &Path) -> Result<SqliteConnection, String> {
     // busy_timeout first: switching to WAL itself may wait for a lock.
     // synchronous = FULL: a commit the API acknowledged survives a power loss
     // (NORMAL may lose the last transactions in WAL mode).
+    // temp_store = MEMORY: the statement journals of savepoints (every write
+    // runs in one, crate::group_commit) stay in memory instead of temp files.
     conn.batch_execute(
-        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
     )
     .map_err(|e| e.to_string())?;
     Ok(conn)
@@ -199,8 +201,8 @@ pub struct Db {
     /// SQLite takes one writer at a time: this process's writers queue here,
     /// in order, instead of polling SQLite's lock (its busy handler sleeps
     /// in growing steps, so under load a writer could wait out the 5 s
-    /// timeout and fail with "database is locked").
-    writer: std::sync::Arc<std::sync::Mutex<()>>,
+    /// timeout and fail with "database is locked"), and commit together.
+    writer: std::sync::Arc<crate::group_commit::GroupCommit>,
 }
 
 impl Db {
@@ -280,14 +282,30 @@ impl Db {
         f(&mut conn)
     }
 
-    /// Runs `f` in a write transaction on a pooled connection.
+    /// Runs `f` in a write transaction: on PostgreSQL its own, on a pooled
+    /// connection; on SQLite a savepoint in the writer connection's open
+    /// transaction, committed with the writers queued behind it
+    /// ([`crate::group_commit`]). Either way `f`'s writes are durable when
+    /// this returns `Ok`, and none of them is stored when it returns `Err`.
     pub fn write<T, E: From<RepoError>>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E> {
-        let _turn = match self.backend {
-            Backend::Sqlite { .. } => Some(self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner)),
-            Backend::Postgres { .. } => None,
-        };
-        let mut conn = self.pool.get().map_err(RepoError::from)?;
-        write_tx(&mut conn, f)
+        match self.backend {
+            Backend::Sqlite { .. } => self.writer.write(&self.backend, f),
+            Backend::Postgres { .. } => {
+                let mut conn = self.pool.get().map_err(RepoError::from)?;
+                write_tx(&mut conn, f)
+            }
+        }
+    }
+
+    /// Runs `f`, whose statements are each atomic on their own (an INSERT
+    /// that a unique index may refuse, then a conditional UPDATE): on
+    /// PostgreSQL without a transaction, where a refused statement would
+    /// abort it; on SQLite in the writers' queue, as [`Db::write`] does.
+    pub fn write_autocommit<T, E: From<RepoError>>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E> {
+        match self.backend {
+            Backend::Sqlite { .. } => self.writer.write(&self.backend, f),
+            Backend::Postgres { .. } => self.run(f),
+        }
     }
 }
 

@@ -8,6 +8,12 @@
 //! memory, SQL statements per request (the server's `/metrics`) and each
 //! ratio to its baseline, and writes them to docs/benchmarks.md.
 //! Run with `make bench`. A benchmark, not a test: nothing fails on a figure.
+//!
+//! To see where the time goes: `CRM_BENCH_PERF=<folder>` records a `perf`
+//! profile of the server during each scenario (`<folder>/<backend>-<n>.data`,
+//! read with `perf report -i`), and `CRM_BENCH_BACKENDS=sqlite` (or
+//! `postgres`) runs one backend. A profiled run slows the server, so it does
+//! not write docs/benchmarks.md.
 
 #![allow(clippy::unwrap_used)]
 
@@ -205,6 +211,23 @@ fn start_baseline() -> u16 {
     port
 }
 
+/// `perf record` of the server for one scenario, when `CRM_BENCH_PERF` names a folder.
+fn perf_record(pid: u32, name: &str) -> Option<std::process::Child> {
+    let folder = std::env::var("CRM_BENCH_PERF").ok()?;
+    std::fs::create_dir_all(&folder).unwrap();
+    let seconds = (WARM_UP + DURATION).as_secs().to_string();
+    let child = std::process::Command::new("perf")
+        .args(["record", "-F", "499", "-g", "-p", &pid.to_string(), "-o"])
+        .arg(format!("{folder}/{name}.data"))
+        .args(["--", "sleep", &seconds])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    println!("profiling scenario {name} into {folder}/{name}.data");
+    Some(child)
+}
+
 fn rss_mb(pid: u32) -> (f64, f64) {
     let (rss, peak, _) = crm_tests::seed::memory_and_threads(pid);
     (rss, peak)
@@ -264,10 +287,16 @@ fn run(postgres: bool, base: &Baseline, lines: &mut Vec<String>, verdicts: &mut 
         .as_i64()
         .unwrap();
 
+    let mut profiled = 0;
     let mut scenario =
         |label: &str, expect: u16, baseline: Option<f64>, request: Box<dyn Fn(usize, u64) -> Vec<u8> + Send + Sync>| {
             let before = statements(&server);
+            profiled += 1;
+            let perf = perf_record(pid, &format!("{}-{profiled}", backend.to_lowercase()));
             let m = load(port, expect, request);
+            if let Some(mut p) = perf {
+                let _ = p.wait();
+            }
             let per = (statements(&server) - before) as f64 / m.sent.max(1) as f64;
             let ratio = baseline.map(|b| m.rate / b);
             let (rss, _) = rss_mb(pid);
@@ -388,13 +417,20 @@ fn main() {
         row: row_m.rate,
     };
     let mut verdicts = Vec::new();
-    run(false, &base, &mut lines, &mut verdicts);
-    run(true, &base, &mut lines, &mut verdicts);
+    let backends = std::env::var("CRM_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
+    for postgres in [false, true] {
+        if backends.contains(if postgres { "postgres" } else { "sqlite" }) {
+            run(postgres, &base, &mut lines, &mut verdicts);
+        }
+    }
     lines.push(String::new());
     lines.push("Aims on SQLite (DESIGN.md section 7):".into());
     lines.extend(verdicts);
     let text = lines.join("\n");
     println!("{text}");
+    if std::env::var_os("CRM_BENCH_PERF").is_some() {
+        return; // the profiler slowed the server: these figures are not the benchmark's
+    }
     crm_tests::write_bench_section(
         "load",
         &format!("## HTTP load against a bare baseline (tests/benches/load.rs)\n\n{text}"),

@@ -31,8 +31,8 @@ pub use listing::*;
 pub use merge::*;
 pub use ownership::*;
 pub use write::{
-    Actor, Created, CustomerWriteError, Existing, Imported, LookAlike, NewCustomer, Stored, UnknownCode, create,
-    import, load_stored, look_alikes,
+    Actor, CustomerWriteError, Existing, Imported, LookAlike, NewCustomer, Stored, UnknownCode, create, import,
+    load_stored, look_alikes,
 };
 pub(crate) use write::{existing, insert_checked};
 

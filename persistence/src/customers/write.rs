@@ -61,13 +61,6 @@ pub struct LookAlike {
     pub owner_name: Option<String>,
 }
 
-/// A created customer and the existing look-alikes to double-check.
-#[derive(Debug, Clone)]
-pub struct Created {
-    pub customer: Stored,
-    pub similar: Vec<LookAlike>,
-}
-
 /// The live customer a write collided with.
 #[derive(Debug, Clone)]
 pub struct Existing {
@@ -233,16 +226,14 @@ pub fn look_alikes(conn: &mut DbConn, key: &str, exclude: &[i64]) -> std::result
 }
 
 /// Creates a customer owned by the actor (or by a user the actor may assign
-/// to): refuses a company that already exists, indexes its name, records the
-/// audit event and returns the look-alikes to double-check.
-pub fn create(conn: &mut DbConn, actor: &Actor<'_>, new: NewCustomer, now: DateTime<Utc>) -> Result<Created> {
+/// to): refuses a company that already exists, indexes its name and records
+/// the audit event. The look-alikes to double-check are a read for after the
+/// commit ([`look_alikes`]): advice, not a rule, so the writers' queue does
+/// not wait on that search.
+pub fn create(conn: &mut DbConn, actor: &Actor<'_>, new: NewCustomer, now: DateTime<Utc>) -> Result<Stored> {
     let mut outbox = crate::events::Outbox::load(conn)?;
     let row = insert_new(conn, actor, &mut outbox, new, now)?;
-    let similar = look_alikes(conn, &row.name_key, &[row.id])?;
-    Ok(Created {
-        customer: stored(conn, row)?,
-        similar,
-    })
+    stored(conn, row)
 }
 
 /// What became of one row of an import.

@@ -208,19 +208,23 @@ pub async fn create_customer(
             };
             let values = crate::custom::check(conn, CustomEntity::Customer, custom.as_ref(), true)?;
             let created = customers::create(conn, &actor, new, now_utc()).map_err(write_error)?;
-            let id = created.customer.row.id;
+            let id = created.row.id;
             persistence::custom_fields::save(conn, CustomEntity::Customer, id, &values)?;
             let custom_fields = crate::custom::values_of(conn, CustomEntity::Customer, id)?;
             Ok((created, custom_fields))
         })
         .await?;
     let (created, custom_fields) = created;
+    let (key, id) = (created.row.name_key.clone(), created.row.id);
+    let similar = state
+        .read(move |conn| Ok(customers::look_alikes(conn, &key, &[id])?))
+        .await?;
     let created = CreatedCustomer {
         customer: CustomerDto {
             custom_fields,
-            ..stored_dto(created.customer)
+            ..stored_dto(created)
         },
-        similar: created.similar.into_iter().map(look_alike_match).collect(),
+        similar: similar.into_iter().map(look_alike_match).collect(),
     };
     Ok(HttpResponse::Created()
         .insert_header(("ETag", etag(created.customer.version)))
