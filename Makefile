@@ -2,15 +2,29 @@
 CARGO ?= cargo
 export RUST_BACKTRACE ?= 1
 
-.PHONY: run test fmt fmt-check lint deps-check unit-and-sqlite postgres-tests client-check fuzz pg-up openapi bench clean
+.PHONY: run test build-linted fmt fmt-check lint deps-check unit-and-sqlite postgres-tests client-check fuzz pg-up openapi bench clean
 
 ## run: start the API on 127.0.0.1:8080 over ./data/crm.db (created and migrated)
 run:
 	$(CARGO) run -p api --bin crm -- serve
 
 ## test: everything CI runs: format, lints, dependency direction, unit tests,
-## the HTTP tests on SQLite, then again on PostgreSQL (started or installed)
-test: fmt-check lint deps-check unit-and-sqlite client-check fuzz postgres-tests
+## the HTTP tests on SQLite, then again on PostgreSQL (started or installed).
+## Clippy lints the workspace while it is compiled for the tests (clippy-driver
+## as cargo's workspace wrapper, as `cargo clippy` itself runs it), so the
+## dependencies are compiled once instead of checked, then compiled again:
+## about four minutes less from a clean checkout on the 2-core machine.
+test: export RUSTC_WORKSPACE_WRAPPER = $(CLIPPY_DRIVER)
+test: export CLIPPY_ARGS = -D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
+test: fmt-check deps-check build-linted unit-and-sqlite client-check fuzz postgres-tests
+
+CLIPPY_DRIVER := $(shell rustup which clippy-driver 2>/dev/null || command -v clippy-driver)
+
+## build-linted: every target built for the tests, failing on any clippy
+## warning when run under `make test` (which sets the wrapper)
+build-linted:
+	@test -n "$(CLIPPY_DRIVER)" || { echo "clippy-driver is missing: rustup component add clippy" >&2; exit 1; }
+	$(CARGO) test --workspace --all-targets --no-run
 
 fmt:
 	$(CARGO) fmt --all
