@@ -49,10 +49,7 @@ pub fn check(
     input: Option<&Map<String, Value>>,
     creating: bool,
 ) -> Result<std::collections::BTreeMap<i64, Vec<rules::Cell>>, ApiError> {
-    let defs = store::defs(conn, entity)?;
-    let empty = Map::new();
-    rules::check_values(&defs, input.unwrap_or(&empty), creating)
-        .map_err(|refusals| ApiError::validation(field_errors(refusals)))
+    store::check(conn, entity, input, creating)?.map_err(|refusals| ApiError::validation(field_errors(refusals)))
 }
 
 pub fn field_errors(refusals: Vec<rules::Refusal>) -> Vec<FieldError> {
@@ -68,23 +65,12 @@ pub fn values(
     entity: CustomEntity,
     ids: &[i64],
 ) -> Result<HashMap<i64, Map<String, Value>>, ApiError> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let defs = store::defs(conn, entity)?;
-    if defs.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let cells = store::load(conn, entity, ids)?;
-    Ok(cells
-        .into_iter()
-        .map(|(id, c)| (id, rules::to_json(&defs, &c)))
-        .collect())
+    Ok(store::values(conn, entity, ids)?)
 }
 
 /// The values of one record.
 pub fn values_of(conn: &mut DbConn, entity: CustomEntity, id: i64) -> Result<Map<String, Value>, ApiError> {
-    Ok(values(conn, entity, &[id])?.remove(&id).unwrap_or_default())
+    Ok(store::values_of(conn, entity, id)?)
 }
 
 /// A list's filter on one custom field.

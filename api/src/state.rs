@@ -88,6 +88,16 @@ impl AppState {
         actix_web::web::block(move || db.run(f)).await?
     }
 
+    /// Runs an operation that opens its own transactions on the primary
+    /// (e.g. a write, then a read after its commit).
+    pub async fn operate<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Db) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let db = self.db.clone();
+        actix_web::web::block(move || f(&db)).await?
+    }
+
     /// Runs a business operation in one write transaction; an error of any
     /// kind rolls it back.
     pub async fn write<T: Send + 'static>(&self, f: impl Job<T>) -> Result<T, ApiError> {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use domain::custom_fields::{Cell, CustomEntity, FieldDef, FieldKind};
+use domain::custom_fields::{Cell, CustomEntity, FieldDef, FieldKind, Refusal};
 
 use crate::schema::{custom_field_defs as d, custom_values as v, dictionary_kinds as k};
 use crate::{DbConn, RepoError, audit, naive};
@@ -180,6 +180,55 @@ pub fn save(
         DbConn::Sqlite(c) => diesel::insert_into(v::table).values(&rows).execute(c)?,
     };
     Ok(())
+}
+
+/// The cells to [`save`] by field id, or the refusals naming each bad field.
+pub type Checked = Result<BTreeMap<i64, Vec<Cell>>, Vec<Refusal>>;
+
+/// Checks a record's custom values (`input`; absent: none given) against
+/// the entity's active definitions: the cells to [`save`], or a refusal
+/// naming each bad field. On create the required fields must be there.
+pub fn check(
+    conn: &mut DbConn,
+    entity: CustomEntity,
+    input: Option<&serde_json::Map<String, serde_json::Value>>,
+    creating: bool,
+) -> Result<Checked, RepoError> {
+    let defs = defs(conn, entity)?;
+    let empty = serde_json::Map::new();
+    Ok(domain::custom_fields::check_values(
+        &defs,
+        input.unwrap_or(&empty),
+        creating,
+    ))
+}
+
+/// The custom values of records as JSON objects by field key, by record id.
+pub fn values(
+    conn: &mut DbConn,
+    entity: CustomEntity,
+    ids: &[i64],
+) -> Result<HashMap<i64, serde_json::Map<String, serde_json::Value>>, RepoError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let defs = defs(conn, entity)?;
+    if defs.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(load(conn, entity, ids)?
+        .into_iter()
+        .map(|(id, c)| (id, domain::custom_fields::to_json(&defs, &c)))
+        .collect())
+}
+
+/// The custom values of one record.
+pub fn values_of(
+    conn: &mut DbConn,
+    entity: CustomEntity,
+    id: i64,
+) -> Result<serde_json::Map<String, serde_json::Value>, RepoError> {
+    Ok(values(conn, entity, &[id])?.remove(&id).unwrap_or_default())
 }
 
 /// The stored cells of records, by record id.

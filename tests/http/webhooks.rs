@@ -119,10 +119,10 @@ fn a_rolled_back_create_emits_nothing() {
     let rolled_back = app.db(|conn| {
         use diesel::Connection;
         conn.transaction::<(), diesel::result::Error, _>(|c| {
-            let scope = domain::scope::DataScope::All;
-            let actor = persistence::customers::Actor {
+            let caller = persistence::customers::Caller {
                 user_id: 1,
-                scope: &scope,
+                role: domain::org::Role::Admin,
+                department_id: None,
             };
             let new = persistence::customers::NewCustomer {
                 name: "回滚测试有限公司".into(),
@@ -144,7 +144,7 @@ fn a_rolled_back_create_emits_nothing() {
                 next_follow_up_at: None,
                 tags: vec![],
             };
-            persistence::customers::create(c, &actor, new, persistence::now_utc()).expect("created");
+            persistence::customers::create(c, &caller, new, None, persistence::now_utc()).expect("created");
             assert_eq!(crm_tests_count(c), 1, "the event is in the transaction");
             Err(diesel::result::Error::RollbackTransaction)
         })

@@ -92,3 +92,42 @@ pub fn update(
     }
     stored(conn, after)
 }
+
+/// A changed customer, its custom field values, and the scope it was
+/// changed in (what the answer masks by).
+#[derive(Debug, Clone)]
+pub struct Edited {
+    pub customer: Stored,
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
+    pub scope: domain::scope::DataScope,
+}
+
+/// `PATCH /customers/{id}` as one operation: the caller's scope, the custom
+/// values checked (before anything else, as on create), [`update`], then the
+/// values saved.
+pub fn edit(
+    conn: &mut DbConn,
+    by: &super::Caller,
+    id: i64,
+    expected_version: Option<i64>,
+    change: CustomerChange,
+    custom: Option<&serde_json::Map<String, serde_json::Value>>,
+    now: DateTime<Utc>,
+) -> Result<Edited> {
+    use domain::custom_fields::CustomEntity::Customer;
+    let scope = crate::scope::of_user(conn, by.user_id, by.role, by.department_id)?;
+    let cells =
+        crate::custom_fields::check(conn, Customer, custom, false)?.map_err(CustomerWriteError::CustomFields)?;
+    let actor = Actor {
+        user_id: by.user_id,
+        scope: &scope,
+    };
+    let customer = update(conn, &actor, id, expected_version, change, now)?;
+    crate::custom_fields::save(conn, Customer, id, &cells)?;
+    let custom_fields = crate::custom_fields::values_of(conn, Customer, id)?;
+    Ok(Edited {
+        customer,
+        custom_fields,
+        scope,
+    })
+}

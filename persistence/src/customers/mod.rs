@@ -14,6 +14,7 @@ use crate::{DbConn, RepoError, naive};
 
 mod candidates;
 mod change;
+mod create;
 mod handover;
 mod leaving;
 mod lifecycle;
@@ -23,7 +24,8 @@ mod ownership;
 mod write;
 
 pub use candidates::*;
-pub use change::{CustomerChange, update as change};
+pub use change::{CustomerChange, Edited, edit, update as change};
+pub use create::{Caller, Created, create, create_and_compare};
 pub use handover::{HandedOver, Selection, hand_over};
 pub use leaving::{HandedOverAll, Leaving, OpenWork, hand_over_all, open_work};
 pub use lifecycle::{delete, merge_into, restore};
@@ -31,8 +33,8 @@ pub use listing::*;
 pub use merge::*;
 pub use ownership::*;
 pub use write::{
-    Actor, CustomerWriteError, Existing, Imported, LookAlike, NewCustomer, Stored, UnknownCode, create, import,
-    load_stored, look_alikes,
+    Actor, CustomerWriteError, Existing, Imported, LookAlike, NewCustomer, Stored, UnknownCode, import, load_stored,
+    look_alikes,
 };
 pub(crate) use write::{existing, insert_checked};
 

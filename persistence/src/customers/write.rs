@@ -100,6 +100,9 @@ pub enum CustomerWriteError {
     NotOwned(i64),
     #[error("the customer changed since you read it")]
     Stale,
+    /// Custom field values the definitions refuse, each naming its field.
+    #[error("custom field values refused")]
+    CustomFields(Vec<domain::custom_fields::Refusal>),
     #[error(transparent)]
     Repo(RepoError),
 }
@@ -225,17 +228,6 @@ pub fn look_alikes(conn: &mut DbConn, key: &str, exclude: &[i64]) -> std::result
         .collect())
 }
 
-/// Creates a customer owned by the actor (or by a user the actor may assign
-/// to): refuses a company that already exists, indexes its name and records
-/// the audit event. The look-alikes to double-check are a read for after the
-/// commit ([`look_alikes`]): advice, not a rule, so the writers' queue does
-/// not wait on that search.
-pub fn create(conn: &mut DbConn, actor: &Actor<'_>, new: NewCustomer, now: DateTime<Utc>) -> Result<Stored> {
-    let mut outbox = crate::events::Outbox::load(conn)?;
-    let row = insert_new(conn, actor, &mut outbox, new, now)?;
-    stored(conn, row)
-}
-
 /// What became of one row of an import.
 #[derive(Debug)]
 pub enum Imported {
@@ -270,7 +262,7 @@ pub fn import(
 }
 
 /// The checks, insert, tags, audit and event of one new customer.
-fn insert_new(
+pub(super) fn insert_new(
     conn: &mut DbConn,
     actor: &Actor<'_>,
     outbox: &mut crate::events::Outbox,

@@ -4,7 +4,6 @@
 use actix_web::{HttpResponse, post, web};
 
 use chrono::{DateTime, Utc};
-use domain::custom_fields::CustomEntity;
 use domain::dedup::{CreditCode, SuffixList, normalize_company_name};
 use persistence::customers::{self};
 use persistence::now_utc;
@@ -17,7 +16,6 @@ use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, etag};
 use crate::routes::contacts::{email_key, phone_key};
 use crate::routes::duplicates::look_alike_match;
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 use super::*;
@@ -199,30 +197,18 @@ pub async fn create_customer(
 ) -> Result<HttpResponse, ApiError> {
     let custom = body.0.custom_fields.clone();
     let new = new_customer(body.0)?;
-    let created = state
-        .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = customers::Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            let values = crate::custom::check(conn, CustomEntity::Customer, custom.as_ref(), true)?;
-            let created = customers::create(conn, &actor, new, now_utc()).map_err(write_error)?;
-            let id = created.row.id;
-            persistence::custom_fields::save(conn, CustomEntity::Customer, id, &values)?;
-            let custom_fields = crate::custom::values_of(conn, CustomEntity::Customer, id)?;
-            Ok((created, custom_fields))
-        })
-        .await?;
-    let (created, custom_fields) = created;
-    let (key, id) = (created.row.name_key.clone(), created.row.id);
-    let similar = state
-        .read(move |conn| Ok(customers::look_alikes(conn, &key, &[id])?))
+    let by = customers::Caller {
+        user_id: user.id,
+        role: user.role,
+        department_id: user.department_id,
+    };
+    let (created, similar) = state
+        .operate(move |db| customers::create_and_compare(db, &by, new, custom.as_ref(), now_utc()).map_err(write_error))
         .await?;
     let created = CreatedCustomer {
         customer: CustomerDto {
-            custom_fields,
-            ..stored_dto(created)
+            custom_fields: created.custom_fields,
+            ..stored_dto(created.customer)
         },
         similar: similar.into_iter().map(look_alike_match).collect(),
     };

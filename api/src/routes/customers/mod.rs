@@ -229,6 +229,7 @@ pub fn write_error(e: customers::CustomerWriteError) -> ApiError {
             format!("customer {id} is not one of this user's live customers"),
         ),
         E::Stale => persistence::RepoError::Stale.into(),
+        E::CustomFields(refusals) => ApiError::validation(crate::custom::field_errors(refusals)),
         E::Repo(e) => e.into(),
     }
 }

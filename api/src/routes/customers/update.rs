@@ -3,7 +3,6 @@
 use actix_web::{HttpResponse, patch, web};
 
 use chrono::{DateTime, Utc};
-use domain::custom_fields::CustomEntity;
 use persistence::customers::{self, CustomerChangeset};
 use persistence::now_utc;
 use serde::Deserialize;
@@ -13,7 +12,6 @@ use validator::Validate;
 use crate::caller::{Acting, scope};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, Json, PathId, double_option};
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 use super::*;
@@ -139,18 +137,20 @@ pub async fn update_customer(
         },
         tags: checked.tags,
     };
-    let stored = state
+    let by = customers::Caller {
+        user_id: user.id,
+        role: user.role,
+        department_id: user.department_id,
+    };
+    let edited = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = customers::Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            let values = crate::custom::check(conn, CustomEntity::Customer, custom.as_ref(), false)?;
-            let stored = customers::change(conn, &actor, id.0, if_match.0, change, now_utc()).map_err(write_error)?;
-            persistence::custom_fields::save(conn, CustomEntity::Customer, stored.row.id, &values)?;
-            Ok(stored_answer(conn, stored)?.masked_for(&scope))
+            customers::edit(conn, &by, id.0, if_match.0, change, custom.as_ref(), now_utc()).map_err(write_error)
         })
         .await?;
+    let stored = CustomerDto {
+        custom_fields: edited.custom_fields,
+        ..stored_dto(edited.customer)
+    }
+    .masked_for(&edited.scope);
     Ok(respond(stored))
 }

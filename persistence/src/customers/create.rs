@@ -1,0 +1,73 @@
+//! `POST /customers` as one operation: the caller's scope, the custom field
+//! values checked against the definitions, the customer (dedup on the
+//! normalised name and credit code, name index, tags, audit, event) and its
+//! custom values, all in the caller's transaction.
+
+use chrono::{DateTime, Utc};
+use domain::custom_fields::CustomEntity;
+use domain::org::Role;
+use serde_json::{Map, Value};
+
+use crate::{Db, DbConn, custom_fields};
+
+use super::write::{Actor, CustomerWriteError, LookAlike, NewCustomer, Stored, insert_new, look_alikes, stored};
+
+/// Who acts: the signed-in user as the access check saw them.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    pub user_id: i64,
+    pub role: Role,
+    pub department_id: Option<i64>,
+}
+
+/// A created customer and its custom field values.
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub customer: Stored,
+    pub custom_fields: Map<String, Value>,
+}
+
+/// Creates a customer owned by the caller (or by a user the caller may
+/// assign to). Refuses bad custom values before anything is written, and a
+/// company that already exists ([`CustomerWriteError::Exists`]). The
+/// look-alikes to double-check are a read for after the commit
+/// ([`create_and_compare`]): advice, not a rule, so the writers' queue does
+/// not wait on that search.
+pub fn create(
+    conn: &mut DbConn,
+    by: &Caller,
+    new: NewCustomer,
+    custom: Option<&Map<String, Value>>,
+    now: DateTime<Utc>,
+) -> Result<Created, CustomerWriteError> {
+    let scope = crate::scope::of_user(conn, by.user_id, by.role, by.department_id)?;
+    let cells =
+        custom_fields::check(conn, CustomEntity::Customer, custom, true)?.map_err(CustomerWriteError::CustomFields)?;
+    let actor = Actor {
+        user_id: by.user_id,
+        scope: &scope,
+    };
+    let mut outbox = crate::events::Outbox::load(conn)?;
+    let row = insert_new(conn, &actor, &mut outbox, new, now)?;
+    custom_fields::save(conn, CustomEntity::Customer, row.id, &cells)?;
+    let custom_fields = custom_fields::values_of(conn, CustomEntity::Customer, row.id)?;
+    Ok(Created {
+        customer: stored(conn, row)?,
+        custom_fields,
+    })
+}
+
+/// [`create`] in its own write transaction, then the look-alikes of the new
+/// name read after the commit, best first.
+pub fn create_and_compare(
+    db: &Db,
+    by: &Caller,
+    new: NewCustomer,
+    custom: Option<&Map<String, Value>>,
+    now: DateTime<Utc>,
+) -> Result<(Created, Vec<LookAlike>), CustomerWriteError> {
+    let created = db.write(|conn| create(conn, by, new, custom, now))?;
+    let (key, id) = (&created.customer.row.name_key, created.customer.row.id);
+    let similar = db.run(|conn| look_alikes(conn, key, &[id]))?;
+    Ok((created, similar))
+}
