@@ -16,6 +16,8 @@ run:
 ## about four minutes less from a clean checkout on the 2-core machine.
 test: export RUSTC_WORKSPACE_WRAPPER = $(CLIPPY_DRIVER)
 test: export CLIPPY_ARGS = -D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
+# one clean build: incremental compilation's bookkeeping would only cost
+test: export CARGO_INCREMENTAL = 0
 test: fmt-check deps-check build-linted unit-and-sqlite client-check fuzz postgres-tests
 
 CLIPPY_DRIVER := $(shell rustup which clippy-driver 2>/dev/null || command -v clippy-driver)

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use diesel::{Connection, PgConnection, RunQueryDsl};
+use pg::{pg_admin_url, pg_clone, pg_url_for};
 use serde_json::{Value, json};
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
@@ -31,79 +32,13 @@ fn unique_name() -> String {
     )
 }
 
-/// The PostgreSQL server the tests create their databases on.
-fn pg_admin_url() -> String {
-    std::env::var("CRM_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-fn pg_url_for(db: &str) -> String {
-    let admin = pg_admin_url();
-    match admin.rsplit_once('/') {
-        Some((base, _)) => format!("{base}/{db}"),
-        None => admin,
-    }
-}
-
 pub mod child;
+mod pg;
 pub mod receiver;
 pub mod seed;
 
 pub fn backend_is_postgres() -> bool {
     std::env::var("CRM_TEST_BACKEND").is_ok_and(|b| b == "postgres")
-}
-
-/// A PostgreSQL database migrated once and cloned for every test
-/// (`CREATE DATABASE ... TEMPLATE`), named after the migrations it holds, so
-/// a run migrates at most once and a changed migration gets a new template.
-fn pg_template() -> &'static str {
-    static TEMPLATE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    TEMPLATE.get_or_init(|| {
-        use std::hash::{Hash, Hasher};
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/postgres");
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .unwrap()
-            .filter_map(|e| e.ok().map(|e| e.path().join("up.sql")))
-            .collect();
-        files.sort();
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        for f in &files {
-            f.file_name().hash(&mut hasher);
-            std::fs::read_to_string(f).unwrap_or_default().hash(&mut hasher);
-        }
-        let name = format!("crm_template_{:016x}", hasher.finish());
-        let mut admin = PgConnection::establish(&pg_admin_url())
-            .unwrap_or_else(|e| panic!("PostgreSQL at {} does not answer: {e}", pg_admin_url()));
-        #[derive(diesel::QueryableByName)]
-        struct N {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let exists = diesel::sql_query(format!(
-            "SELECT COUNT(*) AS n FROM pg_database WHERE datname = '{name}'"
-        ))
-        .get_result::<N>(&mut admin)
-        .unwrap()
-        .n > 0;
-        if !exists {
-            // migrate under a private name, then rename: a half-built template
-            // is never visible, and two racing runs both end with one
-            let building = format!("{name}_{}", unique_name());
-            diesel::sql_query(format!("CREATE DATABASE \"{building}\""))
-                .execute(&mut admin)
-                .unwrap();
-            let backend = persistence::Backend::from_url(&pg_url_for(&building)).unwrap();
-            let mut conn = backend.connect().unwrap();
-            persistence::db::migrate(&mut conn).unwrap();
-            drop(conn);
-            let renamed =
-                diesel::sql_query(format!("ALTER DATABASE \"{building}\" RENAME TO \"{name}\"")).execute(&mut admin);
-            if renamed.is_err() {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"))
-                    .execute(&mut admin);
-            }
-        }
-        name
-    })
 }
 
 pub(crate) enum Store {
@@ -116,13 +51,7 @@ impl Store {
     pub(crate) fn fresh(postgres: bool) -> (Store, String) {
         let name = unique_name();
         if postgres {
-            let db = format!("crm_test_{name}");
-            let template = pg_template();
-            let mut conn = PgConnection::establish(&pg_admin_url())
-                .unwrap_or_else(|e| panic!("PostgreSQL at {} does not answer: {e}", pg_admin_url()));
-            diesel::sql_query(format!("CREATE DATABASE \"{db}\" TEMPLATE \"{template}\""))
-                .execute(&mut conn)
-                .unwrap();
+            let db = pg_clone();
             let url = pg_url_for(&db);
             (Store::Postgres(db), url)
         } else {
