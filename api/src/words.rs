@@ -45,16 +45,3 @@ pub fn stored<W: FromStr<Err = UnknownWord>>(value: &str) -> Result<W, ApiError>
         .parse()
         .map_err(|e: UnknownWord| ApiError::internal(format!("stored value: {e}")))
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use domain::vocabulary::DealStatus;
-
-    #[test]
-    fn an_unknown_stored_word_is_our_fault_not_a_default() {
-        assert_eq!(stored::<DealStatus>("won").ok(), Some(DealStatus::Won));
-        let e = stored::<DealStatus>("maybe").err().map(|e| (e.status.as_u16(), e.code));
-        assert_eq!(e, Some((500, crate::error::ErrorCode::InternalError)));
-    }
-}

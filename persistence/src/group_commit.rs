@@ -36,7 +36,7 @@ const LONGEST_OPEN: Duration = Duration::from_millis(25);
 const FAILURES_KEPT: usize = 32;
 
 #[derive(Default)]
-pub(crate) struct GroupCommit {
+pub struct GroupCommit {
     state: Mutex<State>,
     finished: Condvar,
     /// Writers waiting for `state`: while any is, the batch stays open for it.
@@ -67,9 +67,15 @@ fn db_error(reason: String) -> RepoError {
 }
 
 impl GroupCommit {
+    /// How many batches have been opened (each commits once): fewer than the
+    /// writes when writers shared commits.
+    pub fn batches(&self) -> u64 {
+        self.state.lock().map_or(0, |s| s.next)
+    }
+
     /// Runs `f` inside the open batch (opening one if none is), then commits
     /// the batch or waits until another writer has. See the module comment.
-    pub(crate) fn write<T, E: From<RepoError>>(
+    pub fn write<T, E: From<RepoError>>(
         &self,
         backend: &Backend,
         f: impl FnOnce(&mut DbConn) -> Result<T, E>,
@@ -192,132 +198,5 @@ impl GroupCommit {
             state.failed.push_back((number, reason));
         }
         self.finished.notify_all();
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-    use diesel::connection::SimpleConnection;
-    use diesel::sql_types::BigInt;
-    use diesel::{QueryableByName, RunQueryDsl};
-    use std::sync::Arc;
-
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-
-    fn fresh(name: &str) -> Backend {
-        let path = std::env::temp_dir().join(format!("crm-group-commit-{name}-{}.db", std::process::id()));
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
-        let backend = Backend::Sqlite { path };
-        let mut conn = backend.connect().unwrap();
-        conn.batch_execute("CREATE TABLE t (n INTEGER NOT NULL UNIQUE)")
-            .unwrap();
-        backend
-    }
-
-    fn insert(conn: &mut DbConn, n: i64) -> Result<(), RepoError> {
-        diesel::sql_query(format!("INSERT INTO t (n) VALUES ({n})")).execute(conn)?;
-        Ok(())
-    }
-
-    fn stored(backend: &Backend) -> Vec<i64> {
-        #[derive(QueryableByName)]
-        struct Row {
-            #[diesel(sql_type = BigInt)]
-            n: i64,
-        }
-        let mut conn = backend.connect().unwrap();
-        let rows: Vec<Row> = diesel::sql_query("SELECT n FROM t ORDER BY n").load(&mut conn).unwrap();
-        rows.into_iter().map(|r| r.n).collect()
-    }
-
-    #[test]
-    fn concurrent_writers_share_commits_and_keep_their_own_outcome() {
-        let backend = fresh("share");
-        let writer = Arc::new(GroupCommit::default());
-        let threads: Vec<_> = (0..12_i64)
-            .map(|t| {
-                let (writer, backend) = (writer.clone(), backend.clone());
-                std::thread::spawn(move || {
-                    let mut acknowledged = Vec::new();
-                    for i in 0..40_i64 {
-                        let n = t * 1000 + i;
-                        let outcome = writer.write(&backend, |conn| {
-                            insert(conn, n)?;
-                            // every fifth fails after writing: nothing of it may stay
-                            if i % 5 == 4 {
-                                insert(conn, n + 500)?;
-                                return Err(RepoError::Stale);
-                            }
-                            Ok(())
-                        });
-                        match outcome {
-                            Ok(()) => acknowledged.push(n),
-                            Err(RepoError::Stale) => {}
-                            Err(e) => panic!("{e}"),
-                        }
-                    }
-                    acknowledged
-                })
-            })
-            .collect();
-        let mut acknowledged: Vec<i64> = threads.into_iter().flat_map(|h| h.join().unwrap()).collect();
-        acknowledged.sort_unstable();
-        assert_eq!(acknowledged.len(), 12 * 32);
-        assert_eq!(
-            stored(&backend),
-            acknowledged,
-            "exactly the acknowledged writes are stored"
-        );
-        let batches = writer.state.lock().unwrap().next;
-        assert!(batches < 12 * 40, "{batches} batches for {} writes", 12 * 40);
-    }
-
-    #[test]
-    fn a_refused_statement_leaves_the_rest_of_the_operation() {
-        let backend = fresh("refused");
-        let writer = GroupCommit::default();
-        writer.write(&backend, |conn| insert(conn, 1)).unwrap();
-        let duplicate = writer.write(&backend, |conn| {
-            insert(conn, 2)?;
-            let refused = insert(conn, 1);
-            assert!(matches!(refused, Err(RepoError::Conflict { .. })));
-            insert(conn, 3)
-        });
-        assert!(duplicate.is_ok());
-        assert_eq!(stored(&backend), [1, 2, 3]);
-        let count: Count = writer
-            .write(&backend, |conn| {
-                diesel::sql_query("SELECT COUNT(*) AS n FROM t")
-                    .get_result(conn)
-                    .map_err(RepoError::from)
-            })
-            .unwrap();
-        assert_eq!(count.n, 3);
-    }
-
-    #[test]
-    fn a_panicking_operation_stores_nothing_and_the_next_write_works() {
-        let backend = fresh("panic");
-        let writer = Arc::new(GroupCommit::default());
-        let w = writer.clone();
-        let b = backend.clone();
-        let panicked = std::thread::spawn(move || {
-            w.write(&b, |conn| -> Result<(), RepoError> {
-                insert(conn, 7)?;
-                panic!("a bug in an operation");
-            })
-        })
-        .join();
-        assert!(panicked.is_err());
-        writer.write(&backend, |conn| insert(conn, 8)).unwrap();
-        assert_eq!(stored(&backend), [8]);
     }
 }

@@ -19,7 +19,7 @@ pub mod departments;
 pub mod dictionaries;
 pub mod error;
 pub mod events;
-mod group_commit;
+pub mod group_commit;
 pub mod guard;
 pub mod idempotency;
 pub mod leads;

@@ -36,6 +36,7 @@ mod targets;
 mod tasks;
 mod team;
 mod token_state;
+mod unit;
 mod webhooks;
 mod work_reports;
 mod workbench;

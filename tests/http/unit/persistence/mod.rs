@@ -1,0 +1,6 @@
+//! Unit tests of the persistence crate's helpers.
+
+mod db;
+mod error;
+mod group_commit;
+mod name_index;
