@@ -21,6 +21,17 @@ pub struct AuthUser {
     pub department_id: Option<i64>,
 }
 
+impl AuthUser {
+    /// The user as persistence operations take them.
+    pub fn principal(&self) -> persistence::scope::Principal {
+        persistence::scope::Principal {
+            user_id: self.id,
+            role: self.role,
+            department_id: self.department_id,
+        }
+    }
+}
+
 /// An integration authenticated by an API key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyCaller {

@@ -6,6 +6,23 @@ use domain::scope::DataScope;
 
 use crate::{DbConn, RepoError, departments};
 
+/// Who acts: the signed-in user as the access check saw them (role and
+/// department as stored now). Operations resolve the caller's scope from it
+/// in their own transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: i64,
+    pub role: Role,
+    pub department_id: Option<i64>,
+}
+
+impl Principal {
+    /// The records this caller may see and change.
+    pub fn scope(&self, conn: &mut DbConn) -> Result<DataScope, RepoError> {
+        of_user(conn, self.user_id, self.role, self.department_id)
+    }
+}
+
 /// admin: all; manager: their department subtree (+ pool); rep: own, shared, pool.
 pub fn of_user(
     conn: &mut DbConn,

@@ -119,7 +119,7 @@ fn a_rolled_back_create_emits_nothing() {
     let rolled_back = app.db(|conn| {
         use diesel::Connection;
         conn.transaction::<(), diesel::result::Error, _>(|c| {
-            let caller = persistence::customers::Caller {
+            let caller = persistence::scope::Principal {
                 user_id: 1,
                 role: domain::org::Role::Admin,
                 department_id: None,

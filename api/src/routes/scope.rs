@@ -10,12 +10,7 @@ use persistence::Found;
 
 /// admin: all; manager: their department subtree (+ pool); rep: own, shared, pool.
 pub fn scope_of(conn: &mut DbConn, user: &AuthUser) -> Result<DataScope, ApiError> {
-    Ok(persistence::scope::of_user(
-        conn,
-        user.id,
-        user.role,
-        user.department_id,
-    )?)
+    Ok(user.principal().scope(conn)?)
 }
 
 /// May `user` give a record to `target`? Reps only to themselves, managers

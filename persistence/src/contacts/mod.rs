@@ -6,6 +6,10 @@ use diesel::prelude::*;
 use crate::schema::contacts;
 use crate::{DbConn, RepoError, naive};
 
+mod manage;
+
+pub use manage::{ContactError, ContactView, create, edit, of_customer, remove, view};
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = contacts)]
 pub struct ContactRow {

@@ -107,7 +107,7 @@ pub struct Edited {
 /// values saved.
 pub fn edit(
     conn: &mut DbConn,
-    by: &super::Caller,
+    by: &crate::scope::Principal,
     id: i64,
     expected_version: Option<i64>,
     change: CustomerChange,
@@ -115,7 +115,7 @@ pub fn edit(
     now: DateTime<Utc>,
 ) -> Result<Edited> {
     use domain::custom_fields::CustomEntity::Customer;
-    let scope = crate::scope::of_user(conn, by.user_id, by.role, by.department_id)?;
+    let scope = by.scope(conn)?;
     let cells =
         crate::custom_fields::check(conn, Customer, custom, false)?.map_err(CustomerWriteError::CustomFields)?;
     let actor = Actor {

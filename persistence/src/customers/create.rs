@@ -5,20 +5,12 @@
 
 use chrono::{DateTime, Utc};
 use domain::custom_fields::CustomEntity;
-use domain::org::Role;
 use serde_json::{Map, Value};
 
+use crate::scope::Principal;
 use crate::{Db, DbConn, custom_fields};
 
 use super::write::{Actor, CustomerWriteError, LookAlike, NewCustomer, Stored, insert_new, look_alikes, stored};
-
-/// Who acts: the signed-in user as the access check saw them.
-#[derive(Debug, Clone, Copy)]
-pub struct Caller {
-    pub user_id: i64,
-    pub role: Role,
-    pub department_id: Option<i64>,
-}
 
 /// A created customer and its custom field values.
 #[derive(Debug, Clone)]
@@ -35,12 +27,12 @@ pub struct Created {
 /// not wait on that search.
 pub fn create(
     conn: &mut DbConn,
-    by: &Caller,
+    by: &Principal,
     new: NewCustomer,
     custom: Option<&Map<String, Value>>,
     now: DateTime<Utc>,
 ) -> Result<Created, CustomerWriteError> {
-    let scope = crate::scope::of_user(conn, by.user_id, by.role, by.department_id)?;
+    let scope = by.scope(conn)?;
     let cells =
         custom_fields::check(conn, CustomEntity::Customer, custom, true)?.map_err(CustomerWriteError::CustomFields)?;
     let actor = Actor {
@@ -61,7 +53,7 @@ pub fn create(
 /// name read after the commit, best first.
 pub fn create_and_compare(
     db: &Db,
-    by: &Caller,
+    by: &Principal,
     new: NewCustomer,
     custom: Option<&Map<String, Value>>,
     now: DateTime<Utc>,

@@ -25,7 +25,7 @@ mod write;
 
 pub use candidates::*;
 pub use change::{CustomerChange, Edited, edit, update as change};
-pub use create::{Caller, Created, create, create_and_compare};
+pub use create::{Created, create, create_and_compare};
 pub use handover::{HandedOver, Selection, hand_over};
 pub use leaving::{HandedOverAll, Leaving, OpenWork, hand_over_all, open_work};
 pub use lifecycle::{delete, merge_into, restore};
@@ -219,6 +219,34 @@ pub fn insert(conn: &mut DbConn, new: &NewCustomerRow) -> Result<CustomerRow, Re
 /// Any customer by id, live or deleted, regardless of scope.
 pub fn find(conn: &mut DbConn, id: i64) -> Result<CustomerRow, RepoError> {
     Ok(customers::table.find(id).first(conn)?)
+}
+
+/// Why a caller may not work on a customer's records.
+#[derive(Debug, thiserror::Error)]
+pub enum Denied {
+    /// Not live, or not in the caller's scope.
+    #[error("no such customer in your scope")]
+    NotFound,
+    #[error("you may read this customer but not change it")]
+    ReadOnly,
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+/// The live customer `id` if the caller's scope sees it and, with `write`,
+/// may change it (and so add contacts, deals and other records to it).
+pub fn reach(
+    conn: &mut DbConn,
+    scope: &DataScope,
+    id: i64,
+    write: bool,
+    now: DateTime<Utc>,
+) -> Result<CustomerRow, Denied> {
+    match find_visible(conn, id, scope, false, now)? {
+        Some((row, level)) if !write || level == Access::Write => Ok(row),
+        Some(_) => Err(Denied::ReadOnly),
+        None => Err(Denied::NotFound),
+    }
 }
 
 /// A live (or, with `deleted`, a deleted) customer the scope can see, and what the caller may do with it.

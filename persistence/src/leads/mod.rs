@@ -13,12 +13,14 @@ mod convert;
 mod dedup;
 mod forms;
 mod intake;
+mod manage;
 mod rules;
 
 pub use convert::*;
 pub use dedup::*;
 pub use forms::*;
 pub use intake::*;
+pub use manage::{LeadError, LeadView, assign, edit};
 pub use rules::*;
 
 /// Statuses in which a lead still needs work.

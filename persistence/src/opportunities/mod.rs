@@ -11,9 +11,11 @@ use crate::db::MultiBackend;
 use crate::schema::{activities, opportunities, pipelines, stage_changes, stages, users};
 use crate::{DbConn, RepoError, naive};
 
+mod manage;
 mod moves;
 mod stage_settings;
 
+pub use manage::{DealError, DealView, NewDeal, create, edit};
 pub use moves::{Move, MoveFailure, move_stage};
 pub use stage_settings::{StageSettings, update_stage};
 

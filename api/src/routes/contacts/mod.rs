@@ -5,14 +5,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use domain::dedup::{fold_email, normalize_phone};
-use persistence::Found;
-use persistence::contacts::{self, ContactChangeset, ContactRow, NewContactRow};
-use persistence::{DbConn, now_utc};
+use persistence::contacts::{self, ContactChangeset, NewContactRow};
+use persistence::now_utc;
 
 use crate::caller::{Acting, AuthUser, scope};
 use crate::error::{ApiError, FieldError};
 use crate::extract::{IfMatch, Json, PathId, etag};
-use crate::routes::customers::visible;
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
@@ -63,21 +61,25 @@ fn keys(phone: Option<&str>, email: Option<&str>) -> Result<(Option<String>, Opt
     }
 }
 
-/// A live contact whose customer the caller may see (or change, with
-/// `write`), and whether the caller sees its details masked.
-fn contact_in_scope(conn: &mut DbConn, user: &AuthUser, id: i64, write: bool) -> Result<(ContactRow, bool), ApiError> {
-    let row = contacts::find_live(conn, id)
-        .found()?
-        .ok_or_else(|| ApiError::not_found("contact"))?;
-    let scope = scope_of(conn, user)?;
-    let customer = visible(conn, &scope, row.customer_id, write).map_err(|e| {
-        if e.status == StatusCode::NOT_FOUND {
-            ApiError::not_found("contact")
-        } else {
-            e
-        }
-    })?;
-    Ok((row, domain::mask::masked_for(&scope, customer.owner_id)))
+/// The answer to a refused contact operation, in HTTP words.
+fn contact_error(e: contacts::ContactError) -> ApiError {
+    use contacts::ContactError as E;
+    match e {
+        E::NoSuchCustomer => ApiError::not_found("customer"),
+        E::NotFound => ApiError::not_found("contact"),
+        E::ReadOnly => ApiError::forbidden("you may read this customer but not change it"),
+        E::CustomFields(refusals) => ApiError::validation(crate::custom::field_errors(refusals)),
+        E::Repo(e) => e.into(),
+    }
+}
+
+/// A contact as its caller sees it, on the wire.
+fn dto(v: contacts::ContactView) -> Result<ContactDto, ApiError> {
+    let dto = ContactDto {
+        custom_fields: v.custom_fields,
+        ..ContactDto::try_from(v.row)?
+    };
+    Ok(dto.masked_if(v.masked))
 }
 
 fn respond(status: StatusCode, c: ContactDto) -> HttpResponse {
@@ -106,25 +108,11 @@ pub async fn list_contacts(
     Acting(user, _): Acting<scope::CustomersRead>,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = state
-        .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let customer = visible(conn, &scope, id.0, false)?;
-            let masked = domain::mask::masked_for(&scope, customer.owner_id);
-            let rows = contacts::list_for(conn, id.0)?;
-            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-            let custom = crate::custom::values(conn, CONTACT, &ids)?;
-            Ok((rows, custom, masked))
-        })
+    let by = user.principal();
+    let views = state
+        .read(move |conn| contacts::of_customer(conn, &by, id.0, now_utc()).map_err(contact_error))
         .await?;
-    let (rows, mut custom, masked) = rows;
-    let list: Vec<ContactDto> = rows
-        .into_iter()
-        .map(|r| {
-            let custom_fields = custom.remove(&r.id).unwrap_or_default();
-            ContactDto::try_from(r).map(|c| ContactDto { custom_fields, ..c }.masked_if(masked))
-        })
-        .collect::<Result<_, _>>()?;
+    let list: Vec<ContactDto> = views.into_iter().map(dto).collect::<Result<_, _>>()?;
     Ok(HttpResponse::Ok().json(list))
 }
 
@@ -152,42 +140,28 @@ pub async fn create_contact(
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
     let (phone_key, email_key) = keys(b.phone.as_deref(), b.email.as_deref())?;
-    let row = state
-        .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            visible(conn, &scope, id.0, true)?;
-            let values = crate::custom::check(conn, CONTACT, b.custom_fields.as_ref(), true)?;
-            let now = persistence::naive_now();
-            let new = NewContactRow {
-                customer_id: id.0,
-                name: b.name.trim().to_owned(),
-                title: clean(b.title),
-                phone: clean(b.phone),
-                phone_key,
-                email: clean(b.email),
-                email_key,
-                wechat: clean(b.wechat),
-                kp_role: b.kp_role.unwrap_or(KpRole::Other).as_str().to_owned(),
-                is_primary: b.is_primary.unwrap_or(false),
-                preferred_channel: clean(b.preferred_channel),
-                notes: b.notes,
-                created_at: now,
-                updated_at: now,
-            };
-            let row = contacts::insert(conn, &new)?;
-            persistence::custom_fields::save(conn, CONTACT, row.id, &values)?;
-            let custom = crate::custom::values_of(conn, CONTACT, row.id)?;
-            Ok((row, custom))
-        })
+    let new = NewContactRow {
+        customer_id: id.0,
+        name: b.name.trim().to_owned(),
+        title: clean(b.title),
+        phone: clean(b.phone),
+        phone_key,
+        email: clean(b.email),
+        email_key,
+        wechat: clean(b.wechat),
+        kp_role: b.kp_role.unwrap_or(KpRole::Other).as_str().to_owned(),
+        is_primary: b.is_primary.unwrap_or(false),
+        preferred_channel: clean(b.preferred_channel),
+        notes: b.notes,
+        created_at: persistence::naive_now(),
+        updated_at: persistence::naive_now(),
+    };
+    let by = user.principal();
+    let custom = b.custom_fields;
+    let view = state
+        .write(move |conn| contacts::create(conn, &by, new, custom.as_ref(), now_utc()).map_err(contact_error))
         .await?;
-    let (row, custom_fields) = row;
-    Ok(respond(
-        StatusCode::CREATED,
-        ContactDto {
-            custom_fields,
-            ..ContactDto::try_from(row)?
-        },
-    ))
+    Ok(respond(StatusCode::CREATED, dto(view)?))
 }
 
 /// Reads one contact.
@@ -207,18 +181,11 @@ pub async fn get_contact(
     Acting(user, _): Acting<scope::CustomersRead>,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let (row, custom_fields, masked) = state
-        .read(move |conn| {
-            let (row, masked) = contact_in_scope(conn, &user, id.0, false)?;
-            let custom = crate::custom::values_of(conn, CONTACT, row.id)?;
-            Ok((row, custom, masked))
-        })
+    let by = user.principal();
+    let view = state
+        .read(move |conn| contacts::view(conn, &by, id.0, now_utc()).map_err(contact_error))
         .await?;
-    let dto = ContactDto {
-        custom_fields,
-        ..ContactDto::try_from(row)?
-    };
-    Ok(respond(StatusCode::OK, dto.masked_if(masked)))
+    Ok(respond(StatusCode::OK, dto(view)?))
 }
 
 /// Changes a contact (`If-Match` for optimistic locking).
@@ -253,35 +220,27 @@ pub async fn update_contact(
         b.phone.clone().flatten().as_deref(),
         b.email.clone().flatten().as_deref(),
     )?;
-    let row = state
+    let changes = ContactChangeset {
+        name: b.name.map(|n| n.trim().to_owned()),
+        title: b.title.map(clean),
+        phone_key: b.phone.as_ref().map(|_| phone_key),
+        phone: b.phone.map(clean),
+        email_key: b.email.as_ref().map(|_| email_key),
+        email: b.email.map(clean),
+        wechat: b.wechat.map(clean),
+        kp_role: b.kp_role.map(|k| k.as_str().to_owned()),
+        is_primary: b.is_primary,
+        preferred_channel: b.preferred_channel.map(clean),
+        notes: b.notes,
+    };
+    let by = user.principal();
+    let custom = b.custom_fields;
+    let view = state
         .write(move |conn| {
-            let (row, masked) = contact_in_scope(conn, &user, id.0, true)?;
-            let values = crate::custom::check(conn, CONTACT, b.custom_fields.as_ref(), false)?;
-            let changes = ContactChangeset {
-                name: b.name.map(|n| n.trim().to_owned()),
-                title: b.title.map(clean),
-                phone_key: b.phone.as_ref().map(|_| phone_key),
-                phone: b.phone.map(clean),
-                email_key: b.email.as_ref().map(|_| email_key),
-                email: b.email.map(clean),
-                wechat: b.wechat.map(clean),
-                kp_role: b.kp_role.map(|k| k.as_str().to_owned()),
-                is_primary: b.is_primary,
-                preferred_channel: b.preferred_channel.map(clean),
-                notes: b.notes,
-            };
-            let row = contacts::update(conn, &row, if_match.0, &changes, now_utc())?;
-            persistence::custom_fields::save(conn, CONTACT, row.id, &values)?;
-            let custom = crate::custom::values_of(conn, CONTACT, row.id)?;
-            Ok((row, custom, masked))
+            contacts::edit(conn, &by, id.0, if_match.0, &changes, custom.as_ref(), now_utc()).map_err(contact_error)
         })
         .await?;
-    let (row, custom_fields, masked) = row;
-    let dto = ContactDto {
-        custom_fields,
-        ..ContactDto::try_from(row)?
-    };
-    Ok(respond(StatusCode::OK, dto.masked_if(masked)))
+    Ok(respond(StatusCode::OK, dto(view)?))
 }
 
 /// Deletes a contact.
@@ -302,11 +261,9 @@ pub async fn delete_contact(
     Acting(user, _): Acting<scope::CustomersWrite>,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
+    let by = user.principal();
     state
-        .write(move |conn| {
-            contact_in_scope(conn, &user, id.0, true)?;
-            Ok(contacts::soft_delete(conn, id.0, now_utc())?)
-        })
+        .write(move |conn| contacts::remove(conn, &by, id.0, now_utc()).map_err(contact_error))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

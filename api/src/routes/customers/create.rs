@@ -197,11 +197,7 @@ pub async fn create_customer(
 ) -> Result<HttpResponse, ApiError> {
     let custom = body.0.custom_fields.clone();
     let new = new_customer(body.0)?;
-    let by = customers::Caller {
-        user_id: user.id,
-        role: user.role,
-        department_id: user.department_id,
-    };
+    let by = user.principal();
     let (created, similar) = state
         .operate(move |db| customers::create_and_compare(db, &by, new, custom.as_ref(), now_utc()).map_err(write_error))
         .await?;

@@ -137,11 +137,7 @@ pub async fn update_customer(
         },
         tags: checked.tags,
     };
-    let by = customers::Caller {
-        user_id: user.id,
-        role: user.role,
-        department_id: user.department_id,
-    };
+    let by = user.principal();
     let edited = state
         .write(move |conn| {
             customers::edit(conn, &by, id.0, if_match.0, change, custom.as_ref(), now_utc()).map_err(write_error)

@@ -3,21 +3,17 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::auth::ApiScope;
-use domain::events::EventKind;
-use domain::leads::first_contact_due;
 use domain::org::Role;
 use persistence::leads::{self, LeadChangeset, LeadFilter};
-use persistence::{audit, now_utc};
+use persistence::now_utc;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::caller::{AuthUser, Caller};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::extract::{IfMatch, Json, PathId, Query};
 use crate::pagination;
-use crate::routes::scope::{check_assignable, scope_of};
 use crate::state::AppState;
 
 use domain::custom_fields::CustomEntity;
@@ -291,30 +287,21 @@ pub async fn update_lead(
         }
         _ => {}
     }
-    let row = state
+    let changes = LeadChangeset {
+        person_name: b.person_name.map(|s| Some(s.trim().to_owned())),
+        title: b.title.map(|s| Some(s.trim().to_owned()).filter(|s| !s.is_empty())),
+        notes: b.notes.map(Some),
+        status: b.status.map(|s| s.as_str().to_owned()),
+        disqualify_reason: b.disqualify_reason.map(Some),
+        ..LeadChangeset::default()
+    };
+    let (by, custom) = (user.principal(), b.custom_fields);
+    let view = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let before = visible(conn, &scope, id.0)?;
-            let values = crate::custom::check(conn, CustomEntity::Lead, b.custom_fields.as_ref(), false)?;
-            if b.status.is_some() && !leads::OPEN.contains(&before.status.as_str()) {
-                return Err(ApiError::conflict(
-                    ErrorCode::LeadClosed,
-                    format!("the lead is already {}", before.status),
-                ));
-            }
-            let changes = LeadChangeset {
-                person_name: b.person_name.map(|s| Some(s.trim().to_owned())),
-                title: b.title.map(|s| Some(s.trim().to_owned()).filter(|s| !s.is_empty())),
-                notes: b.notes.map(Some),
-                status: b.status.map(|s| s.as_str().to_owned()),
-                disqualify_reason: b.disqualify_reason.map(Some),
-                ..LeadChangeset::default()
-            };
-            let row = leads::update(conn, id.0, if_match.0, &changes, now_utc())?;
-            persistence::custom_fields::save(conn, CustomEntity::Lead, row.id, &values)?;
-            with_custom(conn, row)
+            leads::edit(conn, &by, id.0, if_match.0, &changes, custom.as_ref(), now_utc()).map_err(lead_error)
         })
         .await?;
+    let row = (view.row, view.custom_fields);
     respond(actix_web::http::StatusCode::OK, row)
 }
 
@@ -352,32 +339,10 @@ pub async fn assign_lead(
     }
     let to = body.0.user_id;
     let sla = state.limits.first_contact_sla;
-    let row = state
-        .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let before = visible(conn, &scope, id.0)?;
-            if let Some(to) = to {
-                check_assignable(conn, &scope, to, "user_id")?;
-            }
-            let now = now_utc();
-            let changes = LeadChangeset {
-                owner_id: Some(to),
-                assigned_at: Some(to.map(|_| now.naive_utc())),
-                assigned_by_rule: Some(None),
-                first_contact_due_at: Some(to.map(|_| first_contact_due(now, sla).naive_utc())),
-                ..LeadChangeset::default()
-            };
-            let row = leads::update(conn, id.0, None, &changes, now)?;
-            let detail = json!({"owner_id": [before.owner_id, to]}).to_string();
-            audit::record(conn, "lead", id.0, "assigned", Some(user.id), &detail, now)?;
-            if to.is_some() {
-                let subject = row.company.as_deref().or(row.person_name.as_deref());
-                let event =
-                    persistence::events::about_lead(EventKind::LeadAssigned, row.id, subject, to, Some(user.id));
-                persistence::events::emit(conn, event, now)?;
-            }
-            with_custom(conn, row)
-        })
+    let by = user.principal();
+    let view = state
+        .write(move |conn| leads::assign(conn, &by, id.0, to, sla, now_utc()).map_err(lead_error))
         .await?;
+    let row = (view.row, view.custom_fields);
     respond(actix_web::http::StatusCode::OK, row)
 }

@@ -134,6 +134,24 @@ pub fn with_custom(conn: &mut DbConn, row: LeadRow) -> Result<WithCustom, ApiErr
     Ok((row, custom))
 }
 
+/// The answer to a refused lead operation, in HTTP words.
+pub fn lead_error(e: leads::LeadError) -> ApiError {
+    use leads::LeadError as E;
+    match e {
+        E::NotFound => ApiError::not_found("lead"),
+        E::Closed(status) => ApiError::conflict(
+            crate::error::ErrorCode::LeadClosed,
+            format!("the lead is already {status}"),
+        ),
+        E::NoSuchAssignee(id) => {
+            ApiError::invalid_field("user_id", "not_found", format!("there is no active user {id}"))
+        }
+        E::AssigneeNotAllowed(id) => ApiError::forbidden(format!("you may not assign records to user {id}")),
+        E::CustomFields(refusals) => ApiError::validation(crate::custom::field_errors(refusals)),
+        E::Repo(e) => e.into(),
+    }
+}
+
 /// Who may read and write leads: users by role scope, keys with the scope.
 fn lead_scope(conn: &mut DbConn, caller: &Caller) -> Result<DataScope, ApiError> {
     match caller {

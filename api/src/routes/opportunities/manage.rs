@@ -3,19 +3,17 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use persistence::now_utc;
-use persistence::opportunities::{self, NewOpportunityRow, OpportunityChangeset, OpportunityFilter};
+use persistence::opportunities::{self, OpportunityChangeset, OpportunityFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::caller::AuthUser;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::extract::{IfMatch, Json, PathId, Query, double_option};
 use crate::pagination;
-use crate::routes::customers::visible as visible_customer;
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
-use persistence::Found;
 
 use domain::custom_fields::CustomEntity;
 
@@ -66,43 +64,20 @@ pub async fn create_opportunity(
         .map(check_money)
         .transpose()?
         .unwrap_or_else(|| "CNY".into());
-    let row = state
-        .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            visible_customer(conn, &scope, b.customer_id, true)?;
-            let values = crate::custom::check(conn, CustomEntity::Opportunity, b.custom_fields.as_ref(), true)?;
-            check_contact(conn, b.customer_id, b.contact_id)?;
-            let pipeline = match b.pipeline_id {
-                Some(id) => opportunities::pipeline(conn, id).found()?.ok_or_else(|| {
-                    ApiError::invalid_field("pipeline_id", "not_found", format!("there is no pipeline {id}"))
-                })?,
-                None => opportunities::default_pipeline(conn)?,
-            };
-            let first = opportunities::stages_of(conn, &[pipeline.id])?
-                .into_iter()
-                .find(|s| s.kind == "open")
-                .ok_or_else(|| ApiError::conflict(ErrorCode::PipelineEmpty, "the pipeline has no open stage"))?;
-            let now = now_utc();
-            let new = NewOpportunityRow {
-                customer_id: b.customer_id,
-                contact_id: b.contact_id,
-                pipeline_id: pipeline.id,
-                stage_id: first.id,
-                title: b.title.trim().to_owned(),
-                amount: b.amount.as_ref().map(|m| m.amount),
-                currency,
-                expected_close_date: b.expected_close_date,
-                owner_id: user.id,
-                stage_entered_at: now.naive_utc(),
-                created_at: now.naive_utc(),
-                updated_at: now.naive_utc(),
-            };
-            let row = opportunities::insert(conn, &new, user.id, now)?;
-            persistence::custom_fields::save(conn, CustomEntity::Opportunity, row.id, &values)?;
-            with_custom(conn, row)
-        })
+    let new = opportunities::NewDeal {
+        customer_id: b.customer_id,
+        contact_id: b.contact_id,
+        pipeline_id: b.pipeline_id,
+        title: b.title.trim().to_owned(),
+        amount: b.amount.as_ref().map(|m| m.amount),
+        currency,
+        expected_close_date: b.expected_close_date,
+    };
+    let (by, custom) = (user.principal(), b.custom_fields);
+    let view = state
+        .write(move |conn| opportunities::create(conn, &by, new, custom.as_ref(), now_utc()).map_err(deal_error))
         .await?;
-    respond(actix_web::http::StatusCode::CREATED, row)
+    respond(actix_web::http::StatusCode::CREATED, (view.row, view.custom_fields))
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
@@ -305,26 +280,20 @@ pub async fn update_opportunity(
         }
         _ => None,
     };
-    let row = state
+    let changes = OpportunityChangeset {
+        title: b.title.map(|t| t.trim().to_owned()),
+        contact_id: b.contact_id,
+        amount: b.amount.as_ref().map(|m| m.as_ref().map(|m| m.amount)),
+        currency,
+        expected_close_date: b.expected_close_date,
+        ..OpportunityChangeset::default()
+    };
+    let (by, custom) = (user.principal(), b.custom_fields);
+    let view = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let deal = visible(conn, &scope, id.0)?;
-            let values = crate::custom::check(conn, CustomEntity::Opportunity, b.custom_fields.as_ref(), false)?;
-            if let Some(contact) = b.contact_id {
-                check_contact(conn, deal.customer_id, contact)?;
-            }
-            let changes = OpportunityChangeset {
-                title: b.title.map(|t| t.trim().to_owned()),
-                contact_id: b.contact_id,
-                amount: b.amount.as_ref().map(|m| m.as_ref().map(|m| m.amount)),
-                currency,
-                expected_close_date: b.expected_close_date,
-                ..OpportunityChangeset::default()
-            };
-            let row = opportunities::update(conn, id.0, if_match.0, &changes, now_utc())?;
-            persistence::custom_fields::save(conn, CustomEntity::Opportunity, row.id, &values)?;
-            with_custom(conn, row)
+            opportunities::edit(conn, &by, id.0, if_match.0, &changes, custom.as_ref(), now_utc()).map_err(deal_error)
         })
         .await?;
+    let row = (view.row, view.custom_fields);
     respond(actix_web::http::StatusCode::OK, row)
 }

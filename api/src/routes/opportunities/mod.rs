@@ -5,8 +5,8 @@
 use actix_web::HttpResponse;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::scope::DataScope;
+use persistence::DbConn;
 use persistence::opportunities::{self, OpportunityRow};
-use persistence::{DbConn, contacts};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -141,6 +141,25 @@ fn respond(status: actix_web::http::StatusCode, (row, custom_fields): WithCustom
     Ok(res.json(dto))
 }
 
+/// The answer to a refused deal operation, in HTTP words.
+fn deal_error(e: opportunities::DealError) -> ApiError {
+    use opportunities::DealError as E;
+    match e {
+        E::NoSuchCustomer => ApiError::not_found("customer"),
+        E::CustomerReadOnly => ApiError::forbidden("you may read this customer but not change it"),
+        E::NotFound => ApiError::not_found("opportunity"),
+        E::NoSuchContact => ApiError::invalid_field("contact_id", "not_found", "not a contact of this customer"),
+        E::NoSuchPipeline(id) => {
+            ApiError::invalid_field("pipeline_id", "not_found", format!("there is no pipeline {id}"))
+        }
+        E::PipelineEmpty => {
+            ApiError::conflict(crate::error::ErrorCode::PipelineEmpty, "the pipeline has no open stage")
+        }
+        E::CustomFields(refusals) => ApiError::validation(crate::custom::field_errors(refusals)),
+        E::Repo(e) => e.into(),
+    }
+}
+
 fn check_money(m: &Money) -> Result<String, ApiError> {
     let c = m.currency.trim().to_ascii_uppercase();
     if c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_uppercase()) {
@@ -151,20 +170,6 @@ fn check_money(m: &Money) -> Result<String, ApiError> {
         ));
     }
     Ok(c)
-}
-
-fn check_contact(conn: &mut DbConn, customer_id: i64, contact_id: Option<i64>) -> Result<(), ApiError> {
-    if let Some(c) = contact_id {
-        let ok = contacts::find_live(conn, c).is_ok_and(|row| row.customer_id == customer_id);
-        if !ok {
-            return Err(ApiError::invalid_field(
-                "contact_id",
-                "not_found",
-                "not a contact of this customer",
-            ));
-        }
-    }
-    Ok(())
 }
 
 fn visible(conn: &mut DbConn, scope: &DataScope, id: i64) -> Result<OpportunityRow, ApiError> {
