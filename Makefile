@@ -23,10 +23,13 @@ test: fmt-check deps-check build-linted unit-and-sqlite client-check fuzz postgr
 CLIPPY_DRIVER := $(shell rustup which clippy-driver 2>/dev/null || command -v clippy-driver)
 
 ## build-linted: every target built for the tests, failing on any clippy
-## warning when run under `make test` (which sets the wrapper)
+## warning when run under `make test` (which sets the wrapper). `--tests
+## --benches`, not `--all-targets`: the latter also builds the api and
+## persistence libraries as unit-test binaries, which they are not (their
+## unit tests live in tests/http/unit), and so compiles each a second time.
 build-linted:
 	@test -n "$(CLIPPY_DRIVER)" || { echo "clippy-driver is missing: rustup component add clippy" >&2; exit 1; }
-	$(CARGO) test --workspace --all-targets --no-run
+	$(CARGO) test --workspace --tests --benches --no-run
 
 fmt:
 	$(CARGO) fmt --all
