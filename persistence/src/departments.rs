@@ -65,6 +65,75 @@ pub fn insert(conn: &mut DbConn, new: &NewDepartmentRow) -> Result<DepartmentRow
     find(conn, id)
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum DepartmentError {
+    #[error("no such department")]
+    NotFound,
+    /// The new parent is unknown, the department itself, or inside it.
+    #[error(transparent)]
+    Tree(#[from] domain::org::TreeError),
+    #[error("there is no active user {0}")]
+    NoSuchManager(i64),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+fn check_manager(conn: &mut DbConn, manager_id: Option<i64>) -> Result<(), DepartmentError> {
+    let Some(id) = manager_id else { return Ok(()) };
+    match crate::users::find(conn, id) {
+        Ok(u) if u.active => Ok(()),
+        Ok(_) | Err(RepoError::NotFound) => Err(DepartmentError::NoSuchManager(id)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Adds a department under an existing parent (or at the top), managed by
+/// an active user (or nobody).
+pub fn create(
+    conn: &mut DbConn,
+    name: String,
+    parent_id: Option<i64>,
+    manager_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<DepartmentRow, DepartmentError> {
+    if let Some(parent) = parent_id
+        && !exists(conn, parent)?
+    {
+        return Err(domain::org::TreeError::UnknownParent(parent).into());
+    }
+    check_manager(conn, manager_id)?;
+    let new = NewDepartmentRow {
+        name,
+        parent_id,
+        manager_id,
+        created_at: naive(now),
+        updated_at: naive(now),
+    };
+    Ok(insert(conn, &new)?)
+}
+
+/// Changes a department, if still at `expected_version`: a new parent may
+/// not make a cycle, a new manager is an active user.
+pub fn edit(
+    conn: &mut DbConn,
+    id: i64,
+    expected_version: Option<i64>,
+    changes: &DepartmentChangeset,
+    now: DateTime<Utc>,
+) -> Result<DepartmentRow, DepartmentError> {
+    match find(conn, id) {
+        Err(RepoError::NotFound) => return Err(DepartmentError::NotFound),
+        other => other?,
+    };
+    if let Some(parent) = changes.parent_id {
+        domain::org::check_reparent(&parent_map(conn)?, id, parent)?;
+    }
+    if let Some(manager) = changes.manager_id {
+        check_manager(conn, manager)?;
+    }
+    Ok(update(conn, id, expected_version, changes, now)?)
+}
+
 pub fn find(conn: &mut DbConn, id: i64) -> Result<DepartmentRow, RepoError> {
     Ok(departments::table
         .find(id)

@@ -107,6 +107,32 @@ pub fn unknown_codes<'a>(
         .collect())
 }
 
+/// A code given for a field that is no active entry of its dictionary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownCode {
+    /// The request field, which is also the dictionary's kind: `industry`,
+    /// `region`, `size_band` or `source`.
+    pub field: &'static str,
+    pub code: String,
+}
+
+/// The codes given for these fields (field = dictionary kind) that are no
+/// active entries, in the fields' order (one query).
+pub fn unknown(conn: &mut DbConn, fields: &[(&'static str, Option<&str>)]) -> Result<Vec<UnknownCode>, RepoError> {
+    let wanted: Vec<(&str, &str)> = fields.iter().filter_map(|(f, c)| c.map(|c| (*f, c))).collect();
+    let unknown = unknown_codes(conn, &wanted)?;
+    Ok(fields
+        .iter()
+        .filter_map(|(field, code)| {
+            let code = (*code)?;
+            unknown.contains(&(*field, code)).then(|| UnknownCode {
+                field,
+                code: code.to_owned(),
+            })
+        })
+        .collect())
+}
+
 /// `(kind, code)` of every active entry of the given kinds, in one query.
 pub fn active_codes(conn: &mut DbConn, kinds: &[&str]) -> Result<Vec<(String, String)>, RepoError> {
     Ok(dictionary_entries::table

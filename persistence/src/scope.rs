@@ -4,6 +4,7 @@
 use domain::org::Role;
 use domain::scope::DataScope;
 
+use crate::customers::Actor;
 use crate::{DbConn, RepoError, departments};
 
 /// Who acts: the signed-in user as the access check saw them (role and
@@ -20,6 +21,23 @@ impl Principal {
     /// The records this caller may see and change.
     pub fn scope(&self, conn: &mut DbConn) -> Result<DataScope, RepoError> {
         of_user(conn, self.user_id, self.role, self.department_id)
+    }
+
+    /// Runs `f` as this caller, with their scope resolved now in `conn`'s
+    /// transaction: how an operation written for an [`Actor`] takes a caller.
+    pub fn acting<T, E: From<RepoError>>(
+        &self,
+        conn: &mut DbConn,
+        f: impl FnOnce(&mut DbConn, &Actor<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let scope = self.scope(conn)?;
+        f(
+            conn,
+            &Actor {
+                user_id: self.user_id,
+                scope: &scope,
+            },
+        )
     }
 }
 

@@ -79,6 +79,20 @@ pub fn zone(conn: &mut DbConn) -> Result<domain::calendar::Tz, RepoError> {
 
 /// Saves the organisation's settings (the zone already checked), with an
 /// audit event naming the admin.
+/// Reads the organisation settings, applies `change` and saves the result
+/// (audited, naming the admin) in one transaction; answers the new settings.
+pub fn change_organisation(
+    conn: &mut DbConn,
+    change: impl FnOnce(&mut domain::calendar::OrgSettings),
+    actor: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<domain::calendar::OrgSettings, RepoError> {
+    let mut org = organisation(conn)?;
+    change(&mut org);
+    set_organisation(conn, &org, actor, now)?;
+    Ok(org)
+}
+
 pub fn set_organisation(
     conn: &mut DbConn,
     org: &domain::calendar::OrgSettings,

@@ -84,6 +84,12 @@ pub enum MentorshipError {
     Running { id: i64 },
     #[error("a mentorship ends on or after the day it started")]
     Dates,
+    /// A rep pairs or ends nothing: managers within their subtree and admins do.
+    #[error("only a manager or an admin pairs mentors")]
+    NotAllowed,
+    /// The mentor or the mentee is not a rep in the caller's reach.
+    #[error("no such rep in your reach")]
+    NoSuchRep,
     #[error(transparent)]
     Repo(#[from] RepoError),
 }
@@ -205,4 +211,69 @@ pub fn joint_visits(conn: &mut DbConn, m: &MentorshipRow) -> Result<i64, RepoErr
     let a: i64 = pair(m.mentee_id, m.mentor_id).get_result(conn)?;
     let b: i64 = pair(m.mentor_id, m.mentee_id).get_result(conn)?;
     Ok(a + b)
+}
+
+/// A mentorship and the joint visits of its pair so far.
+#[derive(Debug, Clone)]
+pub struct Mentorship {
+    pub row: MentorshipRow,
+    pub joint_visits: i64,
+}
+
+/// The reps the caller reaches, and whether they may pair and end mentorships.
+fn reach(conn: &mut DbConn, by: &crate::scope::Principal) -> Result<(Vec<i64>, bool), RepoError> {
+    let scope = by.scope(conn)?;
+    let writes = !matches!(scope, domain::scope::DataScope::Own { .. });
+    let reps = crate::reports::rankings::reps(conn, &scope)?;
+    Ok((reps.into_iter().map(|r| r.id).collect(), writes))
+}
+
+fn with_visits(conn: &mut DbConn, row: MentorshipRow) -> Result<Mentorship, MentorshipError> {
+    Ok(Mentorship {
+        joint_visits: joint_visits(conn, &row)?,
+        row,
+    })
+}
+
+/// Pairs a rep with a mentor (老带新), both reps the caller reaches, from
+/// `started_on` (default: today in the organisation's time zone).
+pub fn pair(
+    conn: &mut DbConn,
+    by: &crate::scope::Principal,
+    mentor: i64,
+    mentee: i64,
+    started_on: Option<NaiveDate>,
+    now: DateTime<Utc>,
+) -> Result<Mentorship, MentorshipError> {
+    let (reps, writes) = reach(conn, by)?;
+    if !writes {
+        return Err(MentorshipError::NotAllowed);
+    }
+    if !reps.contains(&mentor) || !reps.contains(&mentee) {
+        return Err(MentorshipError::NoSuchRep);
+    }
+    let started = crate::settings::day_or_today(conn, started_on, now)?;
+    let row = start_mentorship(conn, mentor, mentee, started, by.user_id, now)?;
+    with_visits(conn, row)
+}
+
+/// Ends a running mentorship of a mentee the caller reaches, on `ended_on`
+/// (default: today).
+pub fn unpair(
+    conn: &mut DbConn,
+    by: &crate::scope::Principal,
+    id: i64,
+    ended_on: Option<NaiveDate>,
+    now: DateTime<Utc>,
+) -> Result<Mentorship, MentorshipError> {
+    let (reps, writes) = reach(conn, by)?;
+    let row = find_mentorship(conn, id)?
+        .filter(|m| reps.contains(&m.mentee_id))
+        .ok_or(MentorshipError::NotFound)?;
+    if !writes {
+        return Err(MentorshipError::NotAllowed);
+    }
+    let ended = crate::settings::day_or_today(conn, ended_on, now)?;
+    let row = end_mentorship(conn, &row, ended, by.user_id, now)?;
+    with_visits(conn, row)
 }

@@ -6,10 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::auth::ApiScope;
-use domain::org::{TreeError, check_reparent};
 use persistence::Found;
 use persistence::departments::{self, DepartmentAfter, DepartmentChangeset, DepartmentFilter, DepartmentRow};
-use persistence::{DbConn, now_utc, users};
+use persistence::now_utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -103,22 +102,16 @@ fn respond(status: StatusCode, d: DepartmentDto) -> HttpResponse {
     res.json(d)
 }
 
-fn tree_error(e: TreeError) -> ApiError {
-    ApiError::invalid_field("parent_id", "tree", e.to_string())
-}
-
-fn check_manager(conn: &mut DbConn, manager_id: Option<i64>) -> Result<(), ApiError> {
-    if let Some(id) = manager_id {
-        let ok = users::find(conn, id).map(|u| u.active).unwrap_or(false);
-        if !ok {
-            return Err(ApiError::invalid_field(
-                "manager_id",
-                "not_found",
-                format!("there is no active user {id}"),
-            ));
+/// The answer to a refused department change, in HTTP words.
+fn department_error(e: departments::DepartmentError) -> ApiError {
+    match e {
+        departments::DepartmentError::NotFound => ApiError::not_found("department"),
+        departments::DepartmentError::Tree(e) => ApiError::invalid_field("parent_id", "tree", e.to_string()),
+        departments::DepartmentError::NoSuchManager(id) => {
+            ApiError::invalid_field("manager_id", "not_found", format!("there is no active user {id}"))
         }
+        departments::DepartmentError::Repo(e) => e.into(),
     }
-    Ok(())
 }
 
 /// Lists departments, filtered and keyset-paginated.
@@ -202,23 +195,10 @@ pub async fn create_department(
     body: Json<CreateDepartment>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
+    let name = b.name.trim().to_owned();
     let row = state
         .write(move |conn| {
-            if let Some(parent) = b.parent_id
-                && !departments::exists(conn, parent)?
-            {
-                return Err(tree_error(TreeError::UnknownParent(parent)));
-            }
-            check_manager(conn, b.manager_id)?;
-            let now = persistence::naive_now();
-            let new = departments::NewDepartmentRow {
-                name: b.name.trim().to_owned(),
-                parent_id: b.parent_id,
-                manager_id: b.manager_id,
-                created_at: now,
-                updated_at: now,
-            };
-            Ok(departments::insert(conn, &new)?)
+            departments::create(conn, name, b.parent_id, b.manager_id, now_utc()).map_err(department_error)
         })
         .await?;
     Ok(respond(StatusCode::CREATED, row.into()))
@@ -280,24 +260,13 @@ pub async fn update_department(
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
     let id = id.0;
+    let changes = DepartmentChangeset {
+        name: b.name.map(|n| n.trim().to_owned()),
+        parent_id: b.parent_id,
+        manager_id: b.manager_id,
+    };
     let row = state
-        .write(move |conn| {
-            departments::find(conn, id)
-                .found()?
-                .ok_or_else(|| ApiError::not_found("department"))?;
-            if let Some(parent) = b.parent_id {
-                check_reparent(&departments::parent_map(conn)?, id, parent).map_err(tree_error)?;
-            }
-            if let Some(manager) = b.manager_id {
-                check_manager(conn, manager)?;
-            }
-            let changes = DepartmentChangeset {
-                name: b.name.map(|n| n.trim().to_owned()),
-                parent_id: b.parent_id,
-                manager_id: b.manager_id,
-            };
-            Ok(departments::update(conn, id, if_match.0, &changes, now_utc())?)
-        })
+        .write(move |conn| departments::edit(conn, id, if_match.0, &changes, now_utc()).map_err(department_error))
         .await?;
     Ok(respond(StatusCode::OK, row.into()))
 }

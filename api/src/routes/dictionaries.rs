@@ -104,31 +104,22 @@ fn known_kind(conn: &mut DbConn, kind: &str) -> Result<(), ApiError> {
 
 /// Checks that each given picklist value is an active entry of its dictionary;
 /// 422 naming every field that is not.
-pub fn check_codes(conn: &mut DbConn, fields: &[(&str, &str, Option<&str>)]) -> Result<(), ApiError> {
-    let wanted: Vec<(&str, &str)> = fields
-        .iter()
-        .filter_map(|(_, kind, code)| code.map(|c| (*kind, c)))
-        .collect();
-    let unknown = dictionaries::unknown_codes(conn, &wanted)?;
-    let errors: Vec<FieldError> = fields
-        .iter()
-        .filter(|(_, kind, code)| code.is_some_and(|c| unknown.contains(&(*kind, c))))
-        .map(|(field, kind, code)| {
-            FieldError::new(
-                *field,
-                "not_found",
-                format!(
-                    "`{}` is not an active {kind} (see GET /api/v1/dictionaries/{kind})",
-                    code.unwrap_or("")
-                ),
-            )
-        })
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::validation(errors))
-    }
+/// 422 naming each field whose code is no active dictionary entry.
+pub fn unknown_codes_error(list: Vec<persistence::dictionaries::UnknownCode>) -> ApiError {
+    ApiError::validation(
+        list.into_iter()
+            .map(|u| {
+                FieldError::new(
+                    u.field,
+                    "not_found",
+                    format!(
+                        "`{}` is not an active {} (see GET /api/v1/dictionaries/{})",
+                        u.code, u.field, u.field
+                    ),
+                )
+            })
+            .collect(),
+    )
 }
 
 /// Lists a dictionary's entries in display order.

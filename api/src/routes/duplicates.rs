@@ -2,8 +2,6 @@
 //! already match a name, phone, e-mail or credit code, across all scopes. Only
 //! the id, name and owner of a match are shown.
 
-use std::collections::BTreeMap;
-
 use actix_web::{HttpResponse, post, web};
 use domain::dedup::{CreditCode, SuffixList, normalize_company_name};
 use persistence::customers;
@@ -131,62 +129,38 @@ pub async fn check_duplicates(
             "give at least one of name, phone, email or a valid credit_code",
         ));
     }
-    let report = state
-        .read(move |conn| {
-            let exact = customers::exact_candidates(
-                conn,
-                name_key.as_deref(),
-                credit.as_deref(),
-                phone.as_deref(),
-                email.as_deref(),
-            )?;
-            let lead_hits =
-                persistence::leads::open_leads_matching(conn, name_key.as_deref(), phone.as_deref(), email.as_deref())?;
-            let mut owner_ids: Vec<i64> = exact.iter().filter_map(|(c, _)| c.owner_id).collect();
-            owner_ids.extend(lead_hits.iter().filter_map(|l| l.owner_id));
-            owner_ids.sort_unstable();
-            let owners = customers::owner_names(conn, &owner_ids)?;
-            let mut exact_by_id: BTreeMap<i64, DuplicateMatch> = BTreeMap::new();
-            for (c, field) in &exact {
-                let m = exact_by_id.entry(c.id).or_insert_with(|| DuplicateMatch {
-                    customer_id: c.id,
-                    name: c.name.clone(),
-                    owner_name: c.owner_id.and_then(|o| owners.get(&o).cloned()),
-                    in_pool: c.owner_id.is_none(),
-                    matched_on: Vec::new(),
-                    score: 1.0,
-                });
-                if !m.matched_on.iter().any(|f| f == field) {
-                    m.matched_on.push((*field).to_owned());
-                }
-            }
-            let exclude: Vec<i64> = exact_by_id.keys().copied().collect();
-            let similar_matches = match &name_key {
-                Some(k) => customers::look_alikes(conn, k, &exclude)?
-                    .into_iter()
-                    .map(look_alike_match)
-                    .collect(),
-                None => Vec::new(),
-            };
-            let mut leads: Vec<LeadDuplicate> = Vec::new();
-            for hit in lead_hits {
-                match leads.iter_mut().find(|l| l.lead_id == hit.id) {
-                    Some(l) => l.matched_on.push(hit.matched_on.to_owned()),
-                    None => leads.push(LeadDuplicate {
-                        lead_id: hit.id,
-                        company: hit.company,
-                        person_name: hit.person_name,
-                        owner_name: hit.owner_id.and_then(|o| owners.get(&o).cloned()),
-                        matched_on: vec![hit.matched_on.to_owned()],
-                    }),
-                }
-            }
-            Ok(DuplicateReport {
-                leads,
-                exact: exact_by_id.into_values().collect(),
-                similar: similar_matches,
+    let keys = customers::DuplicateKeys {
+        name_key,
+        credit_code: credit,
+        phone_key: phone,
+        email_key: email,
+    };
+    let found = state.read(move |conn| Ok(customers::duplicates(conn, &keys)?)).await?;
+    let report = DuplicateReport {
+        leads: found
+            .leads
+            .into_iter()
+            .map(|l| LeadDuplicate {
+                lead_id: l.lead_id,
+                company: l.company,
+                person_name: l.person_name,
+                owner_name: l.owner_name,
+                matched_on: l.matched_on.into_iter().map(str::to_owned).collect(),
             })
-        })
-        .await?;
+            .collect(),
+        exact: found
+            .exact
+            .into_iter()
+            .map(|m| DuplicateMatch {
+                customer_id: m.candidate.id,
+                in_pool: m.candidate.owner_id.is_none(),
+                name: m.candidate.name,
+                owner_name: m.owner_name,
+                matched_on: m.matched_on.into_iter().map(str::to_owned).collect(),
+                score: 1.0,
+            })
+            .collect(),
+        similar: found.similar.into_iter().map(look_alike_match).collect(),
+    };
     Ok(HttpResponse::Ok().json(report))
 }

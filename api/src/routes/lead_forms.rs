@@ -150,10 +150,14 @@ pub async fn create_lead_form(
     };
     let row = state
         .write(move |conn| {
-            if let Some(source) = &new.default_source {
-                crate::routes::dictionaries::check_codes(conn, &[("default_source", "source", Some(source.as_str()))])?;
-            }
-            Ok(leads::insert_form(conn, &new)?)
+            leads::add_form(conn, &new).map_err(|e| match e {
+                leads::FormError::UnknownSource(code) => ApiError::invalid_field(
+                    "default_source",
+                    "not_found",
+                    format!("`{code}` is not an active source (see GET /api/v1/dictionaries/source)"),
+                ),
+                leads::FormError::Repo(e) => e.into(),
+            })
         })
         .await?;
     Ok(HttpResponse::Created().json(LeadForm::from(row)))

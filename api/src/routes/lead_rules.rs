@@ -3,8 +3,7 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
-use persistence::leads::{self, NewRuleRow, RuleRow};
-use persistence::{departments, users};
+use persistence::leads::{self, RuleRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -12,7 +11,6 @@ use validator::Validate;
 use crate::caller::AdminUser;
 use crate::error::ApiError;
 use crate::extract::{Json, PathId};
-use crate::routes::dictionaries::check_codes;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -101,56 +99,35 @@ pub async fn create_lead_rule(
             "give exactly one of target_user_id and target_department_id",
         ));
     }
+    let new = leads::NewRule {
+        position: b.position,
+        name: b.name.trim().to_owned(),
+        region: b.region,
+        industry: b.industry,
+        source: b.source,
+        target_user_id: b.target_user_id,
+        target_department_id: b.target_department_id,
+    };
     let row = state
-        .write(move |conn| {
-            check_codes(
-                conn,
-                &[
-                    ("region", "region", b.region.as_deref()),
-                    ("industry", "industry", b.industry.as_deref()),
-                    ("source", "source", b.source.as_deref()),
-                ],
-            )?;
-            if let Some(u) = b.target_user_id
-                && !users::find(conn, u).is_ok_and(|u| u.active)
-            {
-                return Err(ApiError::invalid_field(
-                    "target_user_id",
-                    "not_found",
-                    format!("there is no active user {u}"),
-                ));
-            }
-            if let Some(d) = b.target_department_id
-                && !departments::exists(conn, d)?
-            {
-                return Err(ApiError::invalid_field(
-                    "target_department_id",
-                    "not_found",
-                    format!("there is no department {d}"),
-                ));
-            }
-            let position = match b.position {
-                Some(p) => p,
-                None => leads::rules(conn, false)?.iter().map(|r| r.position).max().unwrap_or(0) + 10,
-            };
-            let now = persistence::naive_now();
-            Ok(leads::insert_rule(
-                conn,
-                &NewRuleRow {
-                    position,
-                    name: b.name.trim().to_owned(),
-                    region: b.region,
-                    industry: b.industry,
-                    source: b.source,
-                    target_user_id: b.target_user_id,
-                    target_department_id: b.target_department_id,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )?)
-        })
+        .write(move |conn| leads::add_rule(conn, new, persistence::now_utc()).map_err(rule_error))
         .await?;
     Ok(HttpResponse::Created().json(LeadRule::from(row)))
+}
+
+/// The answer to a refused rule, in HTTP words.
+fn rule_error(e: leads::RuleError) -> ApiError {
+    match e {
+        leads::RuleError::UnknownCodes(list) => crate::routes::dictionaries::unknown_codes_error(list),
+        leads::RuleError::NoSuchUser(u) => {
+            ApiError::invalid_field("target_user_id", "not_found", format!("there is no active user {u}"))
+        }
+        leads::RuleError::NoSuchDepartment(d) => ApiError::invalid_field(
+            "target_department_id",
+            "not_found",
+            format!("there is no department {d}"),
+        ),
+        leads::RuleError::Repo(e) => e.into(),
+    }
 }
 
 /// Deletes an assignment rule (admin).

@@ -4,20 +4,17 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
 use chrono::{DateTime, Utc};
-use persistence::customers::{self, MemberRow};
-use persistence::{audit, now_utc, users};
+use persistence::customers;
+use persistence::now_utc;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{Json, PathId, path_id};
-use crate::routes::customers::{UserRef, visible};
-use crate::routes::scope::scope_of;
+use crate::routes::customers::UserRef;
 use crate::state::AppState;
-use persistence::Found;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -44,7 +41,20 @@ pub struct PutMember {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-fn to_member(m: MemberRow, name: Option<String>) -> Result<Member, ApiError> {
+/// The answer to a refused team change, in HTTP words.
+fn member_error(e: customers::MemberError) -> ApiError {
+    use customers::MemberError as E;
+    match e {
+        E::Customer(denied) => crate::routes::customers::denied(denied),
+        E::NoSuchUser(id) => ApiError::invalid_field("user_id", "not_found", format!("there is no active user {id}")),
+        E::Owner => ApiError::invalid_field("user_id", "owner", "the owner needs no membership"),
+        E::NotAllowed => ApiError::forbidden("you may share only with colleagues of your team"),
+        E::NotMember(_) => ApiError::not_found("member"),
+        E::Repo(e) => e.into(),
+    }
+}
+
+fn to_member(customers::Member { row: m, name }: customers::Member) -> Result<Member, ApiError> {
     Ok(Member {
         user: UserRef {
             id: m.user_id,
@@ -69,21 +79,11 @@ fn to_member(m: MemberRow, name: Option<String>) -> Result<Member, ApiError> {
 )]
 #[get("/customers/{id}/members")]
 pub async fn list_members(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
-    let list = state
-        .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            visible(conn, &scope, id.0, false)?;
-            let rows = customers::members(conn, id.0)?;
-            let ids: Vec<i64> = rows.iter().map(|m| m.user_id).collect();
-            let mut names = customers::owner_names(conn, &ids)?;
-            rows.into_iter()
-                .map(|m| {
-                    let name = names.remove(&m.user_id);
-                    to_member(m, name)
-                })
-                .collect::<Result<Vec<_>, _>>()
-        })
+    let by = user.principal();
+    let team = state
+        .read(move |conn| customers::team(conn, &by, id.0, now_utc()).map_err(member_error))
         .await?;
+    let list = team.into_iter().map(to_member).collect::<Result<Vec<_>, _>>()?;
     Ok(HttpResponse::Ok().json(list))
 }
 
@@ -112,31 +112,13 @@ pub async fn put_member(
 ) -> Result<HttpResponse, ApiError> {
     let (id, member) = (path_id(&req, "id")?, path_id(&req, "user_id")?);
     let b = body.0;
+    let by = user.principal();
     let m = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let customer = visible(conn, &scope, id, true)?;
-            let target = users::find(conn, member).found()?.filter(|u| u.active).ok_or_else(|| {
-                ApiError::invalid_field("user_id", "not_found", format!("there is no active user {member}"))
-            })?;
-            if customer.owner_id == Some(member) {
-                return Err(ApiError::invalid_field(
-                    "user_id",
-                    "owner",
-                    "the owner needs no membership",
-                ));
-            }
-            let allowed = domain::scope::may_share(&scope, user.department_id, target.department_id);
-            if !allowed {
-                return Err(ApiError::forbidden("you may share only with colleagues of your team"));
-            }
-            let now = now_utc();
-            let row = customers::put_member(conn, id, member, b.access.as_str(), b.expires_at, now)?;
-            let detail = json!({"user_id": member, "access": b.access.as_str()}).to_string();
-            audit::record(conn, "customer", id, "shared", Some(user.id), &detail, now)?;
-            to_member(row, Some(target.name))
+            customers::share(conn, &by, id, member, b.access.as_str(), b.expires_at, now_utc()).map_err(member_error)
         })
         .await?;
+    let m = to_member(m)?;
     Ok(HttpResponse::Ok().json(m))
 }
 
@@ -159,17 +141,9 @@ pub async fn delete_member(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let (id, member) = (path_id(&req, "id")?, path_id(&req, "user_id")?);
+    let by = user.principal();
     state
-        .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            visible(conn, &scope, id, true)?;
-            if !customers::remove_member(conn, id, member)? {
-                return Err(ApiError::not_found("member"));
-            }
-            let detail = json!({"user_id": member}).to_string();
-            audit::record(conn, "customer", id, "unshared", Some(user.id), &detail, now_utc())?;
-            Ok(())
-        })
+        .write(move |conn| customers::unshare(conn, &by, id, member, now_utc()).map_err(member_error))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

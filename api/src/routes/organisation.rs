@@ -89,15 +89,13 @@ pub async fn put_organisation(
             "must be an IANA time-zone name such as Asia/Shanghai or Europe/Berlin",
         )]));
     }
+    let change = |org: &mut domain::calendar::OrgSettings| {
+        if let Some(name) = change.time_zone {
+            org.time_zone = name.trim().to_owned();
+        }
+    };
     let org = state
-        .write(move |conn| {
-            let mut org = settings::organisation(conn)?;
-            if let Some(name) = change.time_zone {
-                org.time_zone = name.trim().to_owned();
-            }
-            settings::set_organisation(conn, &org, admin.0.id, now_utc())?;
-            Ok(org)
-        })
+        .write(move |conn| Ok(settings::change_organisation(conn, change, admin.0.id, now_utc())?))
         .await?;
     Ok(HttpResponse::Ok().json(Organisation::of(&org)))
 }

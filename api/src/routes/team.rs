@@ -6,8 +6,8 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::scope::DataScope;
-use persistence::team::{self, MentorshipError, MentorshipRow, NewTraining, TrainingRow};
-use persistence::{DbConn, now_utc, settings};
+use persistence::team::{self, MentorshipError, NewTraining, TrainingRow};
+use persistence::{DbConn, now_utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -178,20 +178,23 @@ pub struct MentorshipDto {
     pub created_at: DateTime<Utc>,
 }
 
-fn mentorship_dto(conn: &mut DbConn, m: MentorshipRow) -> Result<MentorshipDto, ApiError> {
-    Ok(MentorshipDto {
-        joint_visits: team::joint_visits(conn, &m)?,
+fn mentorship_dto(team::Mentorship { row: m, joint_visits }: team::Mentorship) -> MentorshipDto {
+    MentorshipDto {
+        joint_visits,
         id: m.id,
         mentor_id: m.mentor_id,
         mentee_id: m.mentee_id,
         started_on: m.started_on,
         ended_on: m.ended_on,
         created_at: m.created_at.and_utc(),
-    })
+    }
 }
 
-fn mentorship_error(e: MentorshipError) -> ApiError {
+/// The answer to a refused mentorship change; `not_allowed` says who may.
+fn mentorship_error(e: MentorshipError, not_allowed: &str) -> ApiError {
     match e {
+        MentorshipError::NotAllowed => ApiError::forbidden(not_allowed),
+        MentorshipError::NoSuchRep => ApiError::not_found("user"),
         MentorshipError::NotFound => ApiError::not_found("mentorship"),
         MentorshipError::Running { id } => {
             ApiError::conflict(ErrorCode::MentorshipExists, "this rep has a mentor already")
@@ -232,21 +235,14 @@ pub async fn start_mentorship(
             "a rep is not their own mentor",
         ));
     }
-    let dto = state
+    let by = user.principal();
+    let m = state
         .write(move |conn| {
-            let (ids, writes) = reach(conn, &user)?;
-            if !writes {
-                return Err(ApiError::forbidden("a manager or an admin pairs mentors"));
-            }
-            if !ids.contains(&b.mentor_id) || !ids.contains(&b.mentee_id) {
-                return Err(ApiError::not_found("user"));
-            }
-            let started = settings::day_or_today(conn, b.started_on, now_utc())?;
-            let row = team::start_mentorship(conn, b.mentor_id, b.mentee_id, started, user.id, now_utc())
-                .map_err(mentorship_error)?;
-            mentorship_dto(conn, row)
+            team::pair(conn, &by, b.mentor_id, b.mentee_id, b.started_on, now_utc())
+                .map_err(|e| mentorship_error(e, "a manager or an admin pairs mentors"))
         })
         .await?;
+    let dto = mentorship_dto(m);
     Ok(HttpResponse::Created().json(dto))
 }
 
@@ -279,20 +275,14 @@ pub async fn end_mentorship(
     body: Json<EndMentorship>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
-    let dto = state
+    let by = user.principal();
+    let m = state
         .write(move |conn| {
-            let (ids, writes) = reach(conn, &user)?;
-            let row = team::find_mentorship(conn, id.0)?
-                .filter(|m| ids.contains(&m.mentee_id))
-                .ok_or_else(|| ApiError::not_found("mentorship"))?;
-            if !writes {
-                return Err(ApiError::forbidden("a manager or an admin ends a mentorship"));
-            }
-            let ended = settings::day_or_today(conn, b.ended_on, now_utc())?;
-            let row = team::end_mentorship(conn, &row, ended, user.id, now_utc()).map_err(mentorship_error)?;
-            mentorship_dto(conn, row)
+            team::unpair(conn, &by, id.0, b.ended_on, now_utc())
+                .map_err(|e| mentorship_error(e, "a manager or an admin ends a mentorship"))
         })
         .await?;
+    let dto = mentorship_dto(m);
     Ok(HttpResponse::Ok().json(dto))
 }
 
@@ -310,8 +300,11 @@ pub async fn list_mentorships(state: web::Data<AppState>, user: AuthUser) -> Res
             let rows = team::mentorships_of(conn, &ids)?;
             rows.into_iter()
                 .filter(|m| ids.contains(&m.mentee_id))
-                .map(|m| mentorship_dto(conn, m))
-                .collect::<Result<Vec<_>, _>>()
+                .map(|row| {
+                    let joint_visits = team::joint_visits(conn, &row)?;
+                    Ok(mentorship_dto(team::Mentorship { row, joint_visits }))
+                })
+                .collect::<Result<Vec<_>, ApiError>>()
         })
         .await?;
     Ok(HttpResponse::Ok().json(list))

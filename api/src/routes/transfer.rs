@@ -5,8 +5,7 @@
 use actix_web::{HttpResponse, post, web};
 use domain::org::Role;
 use domain::scope::DataScope;
-use persistence::Found;
-use persistence::{DbConn, customers, now_utc, users};
+use persistence::{DbConn, customers, now_utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -176,32 +175,17 @@ pub async fn transfer_user_customers(
             "say why the customers go back to the pool",
         ));
     }
+    let leaving = customers::Leaving {
+        from,
+        to: b.to_user_id,
+        keep_previous: b.keep_previous_owner,
+        release: b.release_customer_ids,
+        release_reason: reason,
+    };
+    let by = user.principal();
     let result = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let source = users::find(conn, from)
-                .found()?
-                .ok_or_else(|| ApiError::not_found("user"))?;
-            if let DataScope::Departments { departments, .. } = &scope
-                && !source.department_id.is_some_and(|d| departments.contains(&d))
-            {
-                return Err(ApiError::not_found("user"));
-            }
-            if from == b.to_user_id {
-                return Err(ApiError::invalid_field("to_user_id", "relation", "choose another user"));
-            }
-            let leaving = customers::Leaving {
-                from,
-                to: b.to_user_id,
-                keep_previous: b.keep_previous_owner,
-                release: b.release_customer_ids,
-                release_reason: reason,
-            };
-            let actor = customers::Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            let done = customers::hand_over_all(conn, &actor, &leaving, now_utc()).map_err(|e| match e {
+            let done = customers::hand_over_all(conn, &by, &leaving, now_utc()).map_err(|e| match e {
                 customers::CustomerWriteError::NoSuchOwner(id) => {
                     ApiError::invalid_field("to_user_id", "not_found", format!("there is no active user {id}"))
                 }
@@ -218,7 +202,7 @@ pub async fn transfer_user_customers(
                 released_customer_ids: done.released_ids,
                 lead_ids: done.lead_ids,
                 opportunity_ids: done.opportunity_ids,
-                to_user_id: b.to_user_id,
+                to_user_id: leaving.to,
             })
         })
         .await?;

@@ -125,14 +125,19 @@ fn target(conn: &mut DbConn, scope: &DataScope, on: On, now: DateTime<Utc>) -> R
     }
 }
 
-/// Records a follow-up `actor` logs at `now`.
+/// Records a follow-up the caller logs at `now` on a record in their scope.
 pub fn log(
     conn: &mut DbConn,
-    actor: &Actor<'_>,
+    by: &crate::scope::Principal,
     on: On,
     new: NewActivity,
     now: DateTime<Utc>,
 ) -> Result<Logged, ActivityError> {
+    let scope = by.scope(conn)?;
+    let actor = Actor {
+        user_id: by.user_id,
+        scope: &scope,
+    };
     let mut t = target(conn, actor.scope, on, now)?;
     let occurred = domain::leads::activity_time(new.occurred_at, now).ok_or(ActivityError::Future)?;
     if new.visit.is_some() && new.kind != ActivityKind::Visit {

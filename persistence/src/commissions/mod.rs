@@ -62,7 +62,36 @@ pub struct NewPlan {
     pub valid_from: NaiveDate,
 }
 
-pub fn create_plan(conn: &mut DbConn, new: &NewPlan, actor: i64, now: DateTime<Utc>) -> Result<PlanRow, RepoError> {
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("there is no department {0}")]
+    NoSuchDepartment(i64),
+    #[error("there is no user {0}")]
+    NoSuchUser(i64),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+impl From<diesel::result::Error> for PlanError {
+    fn from(e: diesel::result::Error) -> Self {
+        PlanError::Repo(e.into())
+    }
+}
+
+/// Adds a commission plan for an existing department or user (or everyone).
+pub fn create_plan(conn: &mut DbConn, new: &NewPlan, actor: i64, now: DateTime<Utc>) -> Result<PlanRow, PlanError> {
+    if let Some(d) = new.department_id
+        && !crate::departments::exists(conn, d)?
+    {
+        return Err(PlanError::NoSuchDepartment(d));
+    }
+    if let Some(u) = new.user_id {
+        match crate::users::find(conn, u) {
+            Ok(_) => {}
+            Err(RepoError::NotFound) => return Err(PlanError::NoSuchUser(u)),
+            Err(e) => return Err(e.into()),
+        }
+    }
     let tiers = serde_json::to_string(&new.plan.tiers).map_err(|e| RepoError::Corrupt(e.to_string()))?;
     let month = new.valid_from.with_day(1).unwrap_or(new.valid_from);
     let id: i64 = diesel::insert_into(cp::table)

@@ -16,9 +16,11 @@ use crate::{DbConn, RepoError, audit, naive, settings};
 
 mod approval;
 mod collections;
+mod manage;
 
 pub use approval::*;
 pub use collections::*;
+pub use manage::{ContractView, PlanInput, Step, advance, collect, open, plan, revise};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = k)]
@@ -118,6 +120,12 @@ pub enum ContractError {
     NoSuchDeal(i64),
     #[error("amounts are in {expected}, the organisation's currency")]
     Currency { expected: String },
+    /// Instalment `index` of a payment plan is not in the organisation's currency.
+    #[error("amounts are in {expected}, the organisation's currency")]
+    PlanCurrency { index: usize, expected: String },
+    /// Custom field values the definitions refuse, each naming its field.
+    #[error("custom field values refused")]
+    CustomFields(Vec<domain::custom_fields::Refusal>),
     #[error("a contract ends on or after the day it starts")]
     Dates,
     #[error("{}", .0.message())]

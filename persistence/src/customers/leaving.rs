@@ -5,12 +5,14 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use domain::scope::DataScope;
 use serde_json::json;
 
 use super::handover::{Selection, hand_over};
 use super::write::{Actor, CustomerWriteError, Result, check_assignable};
 use crate::schema::{customers, leads, opportunities};
-use crate::{DbConn, audit, naive, pool};
+use crate::scope::Principal;
+use crate::{DbConn, RepoError, audit, naive, pool, users};
 
 /// What a leaver hands over, and to whom.
 #[derive(Debug, Clone)]
@@ -33,9 +35,29 @@ pub struct HandedOverAll {
     pub opportunity_ids: Vec<i64>,
 }
 
-/// Hands over everything `l.from` holds. A customer to release that the
-/// leaver does not own is refused (nothing moves).
-pub fn hand_over_all(conn: &mut DbConn, actor: &Actor<'_>, l: &Leaving, now: DateTime<Utc>) -> Result<HandedOverAll> {
+/// Hands over everything `l.from` holds, for a caller who reaches the
+/// leaver (an admin, or a manager of the leaver's department subtree). A
+/// customer to release that the leaver does not own is refused (nothing moves).
+pub fn hand_over_all(conn: &mut DbConn, by: &Principal, l: &Leaving, now: DateTime<Utc>) -> Result<HandedOverAll> {
+    by.acting(conn, |conn, actor| {
+        let leaver = match users::find(conn, l.from) {
+            Ok(u) => u,
+            Err(RepoError::NotFound) => return Err(CustomerWriteError::NoSuchUser(l.from)),
+            Err(e) => return Err(e.into()),
+        };
+        if let DataScope::Departments { departments, .. } = actor.scope
+            && !leaver.department_id.is_some_and(|d| departments.contains(&d))
+        {
+            return Err(CustomerWriteError::NoSuchUser(l.from));
+        }
+        if l.from == l.to {
+            return Err(CustomerWriteError::SameUser);
+        }
+        hand_over_leaving(conn, actor, l, now)
+    })
+}
+
+fn hand_over_leaving(conn: &mut DbConn, actor: &Actor<'_>, l: &Leaving, now: DateTime<Utc>) -> Result<HandedOverAll> {
     check_assignable(conn, actor.scope, l.to)?;
     let mut release = l.release.clone();
     release.sort_unstable();

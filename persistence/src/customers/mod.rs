@@ -14,22 +14,26 @@ use crate::{DbConn, RepoError, naive};
 
 mod candidates;
 mod change;
+mod check;
 mod create;
 mod handover;
 mod leaving;
 mod lifecycle;
 mod listing;
+mod members;
 mod merge;
 mod ownership;
 mod write;
 
 pub use candidates::*;
 pub use change::{CustomerChange, Edited, edit, update as change};
+pub use check::{DuplicateKeys, Duplicates, ExactMatch, LeadDuplicate, duplicates};
 pub use create::{Created, create, create_and_compare};
 pub use handover::{HandedOver, Selection, hand_over};
 pub use leaving::{HandedOverAll, Leaving, OpenWork, hand_over_all, open_work};
 pub use lifecycle::{delete, merge_into, restore};
 pub use listing::*;
+pub use members::{Member, MemberError, share, team, unshare};
 pub use merge::*;
 pub use ownership::*;
 pub use write::{

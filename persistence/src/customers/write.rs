@@ -12,6 +12,7 @@ use domain::scope::DataScope;
 use serde_json::json;
 
 use super::{Candidate, CustomerRow, NewCustomerRow};
+pub use crate::dictionaries::UnknownCode;
 use crate::{Constraint, DbConn, RepoError, audit, dictionaries, naive, name_index, users};
 
 /// A customer to create: values already cleaned and keyed (domain rules).
@@ -70,14 +71,6 @@ pub struct Existing {
     pub by_credit_code: bool,
 }
 
-/// A picklist value that is not an active dictionary entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownCode {
-    /// The request field: `industry`, `region`, `size_band` or `source`.
-    pub field: &'static str,
-    pub code: String,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum CustomerWriteError {
     #[error("this company is already a customer (#{})", .0.row.id)]
@@ -100,6 +93,12 @@ pub enum CustomerWriteError {
     NotOwned(i64),
     #[error("the customer changed since you read it")]
     Stale,
+    /// A user to act on (a leaver) who is not in the caller's reach.
+    #[error("no such user in your reach")]
+    NoSuchUser(i64),
+    /// A hand-over to the user it is taken from.
+    #[error("choose another user")]
+    SameUser,
     /// Custom field values the definitions refuse, each naming its field.
     #[error("custom field values refused")]
     CustomFields(Vec<domain::custom_fields::Refusal>),
@@ -126,22 +125,12 @@ pub(super) type Result<T> = std::result::Result<T, CustomerWriteError>;
 
 /// Picklist fields and the dictionary each takes its codes from.
 pub(super) fn check_codes(conn: &mut DbConn, fields: [(&'static str, Option<&str>); 4]) -> Result<()> {
-    let wanted: Vec<(&str, &str)> = fields.iter().filter_map(|(f, c)| c.map(|c| (*f, c))).collect();
-    let unknown = dictionaries::unknown_codes(conn, &wanted)?;
-    if unknown.is_empty() {
-        return Ok(());
+    let list = dictionaries::unknown(conn, &fields)?;
+    if list.is_empty() {
+        Ok(())
+    } else {
+        Err(CustomerWriteError::UnknownCodes(list))
     }
-    let list = fields
-        .iter()
-        .filter_map(|(field, code)| {
-            let code = (*code)?;
-            unknown.contains(&(*field, code)).then(|| UnknownCode {
-                field,
-                code: code.to_owned(),
-            })
-        })
-        .collect();
-    Err(CustomerWriteError::UnknownCodes(list))
 }
 
 /// The live customer (other than `except`) holding this key or credit code.

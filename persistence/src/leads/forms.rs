@@ -43,6 +43,25 @@ pub fn insert_form(conn: &mut DbConn, new: &NewFormRow) -> Result<FormRow, RepoE
     Ok(lead_forms::table.find(id).select(FormRow::as_select()).first(conn)?)
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum FormError {
+    /// The default source is no active `source` dictionary entry.
+    #[error("`{0}` is not an active source")]
+    UnknownSource(String),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+/// Adds a web form whose default source, if any, is an active source.
+pub fn add_form(conn: &mut DbConn, new: &NewFormRow) -> Result<FormRow, FormError> {
+    if let Some(source) = &new.default_source
+        && !crate::dictionaries::unknown(conn, &[("source", Some(source))])?.is_empty()
+    {
+        return Err(FormError::UnknownSource(source.clone()));
+    }
+    Ok(insert_form(conn, new)?)
+}
+
 pub fn forms(conn: &mut DbConn) -> Result<Vec<FormRow>, RepoError> {
     Ok(lead_forms::table
         .select(FormRow::as_select())

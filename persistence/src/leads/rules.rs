@@ -78,6 +78,73 @@ pub fn insert_rule(conn: &mut DbConn, new: &NewRuleRow) -> Result<RuleRow, RepoE
     Ok(lead_rules::table.find(id).select(RuleRow::as_select()).first(conn)?)
 }
 
+/// An assignment rule to add: the codes it matches on, and exactly one
+/// target (a user, or a department whose reps take turns).
+#[derive(Debug, Clone)]
+pub struct NewRule {
+    /// Default: after the last rule.
+    pub position: Option<i32>,
+    pub name: String,
+    pub region: Option<String>,
+    pub industry: Option<String>,
+    pub source: Option<String>,
+    pub target_user_id: Option<i64>,
+    pub target_department_id: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    #[error("unknown dictionary values")]
+    UnknownCodes(Vec<crate::dictionaries::UnknownCode>),
+    #[error("there is no active user {0}")]
+    NoSuchUser(i64),
+    #[error("there is no department {0}")]
+    NoSuchDepartment(i64),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+/// Adds an assignment rule whose codes and target exist.
+pub fn add_rule(conn: &mut DbConn, new: NewRule, now: chrono::DateTime<chrono::Utc>) -> Result<RuleRow, RuleError> {
+    let fields = [
+        ("region", new.region.as_deref()),
+        ("industry", new.industry.as_deref()),
+        ("source", new.source.as_deref()),
+    ];
+    let unknown = crate::dictionaries::unknown(conn, &fields)?;
+    if !unknown.is_empty() {
+        return Err(RuleError::UnknownCodes(unknown));
+    }
+    if let Some(u) = new.target_user_id {
+        match crate::users::find(conn, u) {
+            Ok(user) if user.active => {}
+            Ok(_) | Err(RepoError::NotFound) => return Err(RuleError::NoSuchUser(u)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if let Some(d) = new.target_department_id
+        && !crate::departments::exists(conn, d)?
+    {
+        return Err(RuleError::NoSuchDepartment(d));
+    }
+    let position = match new.position {
+        Some(p) => p,
+        None => rules(conn, false)?.iter().map(|r| r.position).max().unwrap_or(0) + 10,
+    };
+    let row = NewRuleRow {
+        position,
+        name: new.name,
+        region: new.region,
+        industry: new.industry,
+        source: new.source,
+        target_user_id: new.target_user_id,
+        target_department_id: new.target_department_id,
+        created_at: crate::naive(now),
+        updated_at: crate::naive(now),
+    };
+    Ok(insert_rule(conn, &row)?)
+}
+
 pub fn delete_rule(conn: &mut DbConn, id: i64) -> Result<bool, RepoError> {
     Ok(diesel::delete(lead_rules::table.find(id)).execute(conn)? == 1)
 }

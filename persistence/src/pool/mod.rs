@@ -47,6 +47,29 @@ pub fn set_policy(
 }
 
 #[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// The changed rules break `PoolPolicy::check`, each naming its field.
+    #[error("the pool settings are inconsistent")]
+    Invalid(Vec<domain::pool::SettingError>),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+/// Reads the pool rules, applies `change`, checks and saves the result
+/// (audited, naming the admin) in one transaction; answers the new rules.
+pub fn change_policy(
+    conn: &mut DbConn,
+    change: impl FnOnce(PoolPolicy) -> PoolPolicy,
+    actor: i64,
+    now: DateTime<Utc>,
+) -> std::result::Result<PoolPolicy, PolicyError> {
+    let policy = change(policy(conn)?);
+    policy.check().map_err(PolicyError::Invalid)?;
+    set_policy(conn, &policy, actor, now)?;
+    Ok(policy)
+}
+
+#[derive(Debug, thiserror::Error)]
 pub enum PoolError {
     #[error("no such customer in your scope")]
     NotFound,

@@ -14,6 +14,9 @@ use crate::schema::{users, work_report_comments as comments, work_reports as wr}
 use crate::{DbConn, RepoError, audit, naive};
 
 pub mod figures;
+mod view;
+
+pub use view::{ReportView, complete, hand_in, revise, start, view};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = wr)]
@@ -85,7 +88,7 @@ impl From<diesel::result::Error> for WorkReportError {
     }
 }
 
-type Result<T> = std::result::Result<T, WorkReportError>;
+pub type Result<T> = std::result::Result<T, WorkReportError>;
 
 /// The rep's words.
 #[derive(Debug, Clone, Default)]

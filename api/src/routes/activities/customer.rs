@@ -3,7 +3,6 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use persistence::activities::{self, On};
-use persistence::customers::Actor;
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -41,18 +40,13 @@ pub async fn create_customer_activity(
     body: Json<CreateActivity>,
 ) -> Result<HttpResponse, ApiError> {
     let new = body.0.into_new();
-    let dto = state
+    let by = user.principal();
+    let logged = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            let logged = activities::log(conn, &actor, On::Customer(id.0), new, now_utc())
-                .map_err(|e| activity_error(e, "customer"))?;
-            to_dto(logged.row, logged.companions, logged.task_id)
+            activities::log(conn, &by, On::Customer(id.0), new, now_utc()).map_err(|e| activity_error(e, "customer"))
         })
         .await?;
+    let dto = to_dto(logged.row, logged.companions, logged.task_id)?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/activities/{}", dto.id)))
         .json(dto))

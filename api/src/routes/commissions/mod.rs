@@ -171,15 +171,15 @@ pub async fn create_plan(
     };
     let row = state
         .write(move |conn| {
-            if let Some(d) = new.department_id {
-                persistence::departments::find(conn, d)
-                    .map_err(|_| ApiError::invalid_field("department_id", "not_found", "no such department"))?;
-            }
-            if let Some(u) = new.user_id {
-                persistence::users::find(conn, u)
-                    .map_err(|_| ApiError::invalid_field("user_id", "not_found", "no such user"))?;
-            }
-            Ok(commissions::create_plan(conn, &new, admin.0.id, now_utc())?)
+            commissions::create_plan(conn, &new, admin.0.id, now_utc()).map_err(|e| match e {
+                commissions::PlanError::NoSuchDepartment(_) => {
+                    ApiError::invalid_field("department_id", "not_found", "no such department")
+                }
+                commissions::PlanError::NoSuchUser(_) => {
+                    ApiError::invalid_field("user_id", "not_found", "no such user")
+                }
+                commissions::PlanError::Repo(e) => e.into(),
+            })
         })
         .await?;
     Ok(HttpResponse::Created().json(plan_dto(row)?))

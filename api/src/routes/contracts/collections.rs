@@ -3,7 +3,6 @@
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::NaiveDate;
 use persistence::contracts::{self, ContractRow, NewPayment, PlanState, ReceivableFilter};
-use persistence::customers::Actor;
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -67,34 +66,19 @@ pub async fn set_payment_plans(
                 "an instalment is above zero",
             ));
         }
-        plans.push((p.due_on, p.amount.amount, p.amount.currency.trim().to_ascii_uppercase()));
+        plans.push(contracts::PlanInput {
+            due_on: p.due_on,
+            amount: p.amount.amount,
+            currency: p.amount.currency.trim().to_ascii_uppercase(),
+        });
     }
-    let out = state
+    let by = user.principal();
+    let (row, states) = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            let currency = contracts::policy(conn)?.currency;
-            if let Some(i) = plans.iter().position(|p| p.2 != currency) {
-                return Err(ApiError::invalid_field(
-                    &format!("plans.{i}.amount.currency"),
-                    "organisation_currency",
-                    format!("amounts are in {currency}, the organisation's currency"),
-                ));
-            }
-            let list: Vec<(NaiveDate, i64)> = plans.iter().map(|p| (p.0, p.1)).collect();
-            contracts::set_plans(conn, &actor, id.0, &list, now_utc()).map_err(|e| contract_error(e, "contract"))?;
-            let row = contracts::find_visible(conn, &scope, id.0)?.ok_or_else(|| ApiError::not_found("contract"))?;
-            let today = persistence::settings::today(conn, now_utc())?;
-            let (states, _) = contracts::collections_of(conn, &row, today)?;
-            Ok(states
-                .into_iter()
-                .map(|s| plan_dto(s, &row.currency))
-                .collect::<Vec<_>>())
+            contracts::plan(conn, &by, id.0, &plans, now_utc()).map_err(|e| contract_error(e, "contract"))
         })
         .await?;
+    let out: Vec<_> = states.into_iter().map(|s| plan_dto(s, &row.currency)).collect();
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -155,25 +139,13 @@ pub async fn create_payment(
         method: b.method,
         reference: b.reference,
     };
-    let dto = state
+    let by = user.principal();
+    let (row, expected) = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            let expected = contracts::policy(conn)?.currency;
-            if currency != expected {
-                return Err(ApiError::invalid_field(
-                    "amount.currency",
-                    "organisation_currency",
-                    format!("amounts are in {expected}, the organisation's currency"),
-                ));
-            }
-            let row = contracts::pay(conn, &actor, id.0, new, now_utc()).map_err(|e| contract_error(e, "contract"))?;
-            Ok(payment_dto(row, &expected))
+            contracts::collect(conn, &by, id.0, &currency, new, now_utc()).map_err(|e| contract_error(e, "contract"))
         })
         .await?;
+    let dto = payment_dto(row, &expected);
     Ok(HttpResponse::Created().json(dto))
 }
 

@@ -2,21 +2,18 @@
 
 use actix_web::{HttpResponse, patch, post, web};
 use chrono::NaiveDate;
-use persistence::contracts::{self, ContractChange, NewContract};
-use persistence::customers::Actor;
+use persistence::contracts::{self, ContractChange, NewContract, Step};
 use persistence::now_utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::{ContractDto, contract_error, full_dto, respond, with_custom};
+use super::{ContractDto, contract_error, respond, view_dto};
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{IfMatch, Json, PathId, double_option};
 use crate::routes::opportunities::Money;
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
-use domain::custom_fields::CustomEntity;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -89,20 +86,13 @@ pub async fn create_contract(
         starts_on: b.starts_on,
         ends_on: b.ends_on,
     };
-    let row = state
+    let by = user.principal();
+    let view = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            let values = crate::custom::check(conn, CustomEntity::Contract, custom.as_ref(), true)?;
-            let row = contracts::create(conn, &actor, new, now_utc()).map_err(|e| contract_error(e, "customer"))?;
-            persistence::custom_fields::save(conn, CustomEntity::Contract, row.id, &values)?;
-            with_custom(conn, row)
+            contracts::open(conn, &by, new, custom.as_ref(), now_utc()).map_err(|e| contract_error(e, "customer"))
         })
         .await?;
-    Ok(respond(actix_web::http::StatusCode::CREATED, full_dto(row)?))
+    Ok(respond(actix_web::http::StatusCode::CREATED, view_dto(view)?))
 }
 
 /// Fields of a draft to change; absent fields stay, `null` clears.
@@ -171,21 +161,14 @@ pub async fn update_contract(
         starts_on: b.starts_on,
         ends_on: b.ends_on,
     };
-    let row = state
+    let by = user.principal();
+    let view = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            let values = crate::custom::check(conn, CustomEntity::Contract, custom.as_ref(), false)?;
-            let row = contracts::change(conn, &actor, id.0, if_match.0, change, now_utc())
-                .map_err(|e| contract_error(e, "contract"))?;
-            persistence::custom_fields::save(conn, CustomEntity::Contract, row.id, &values)?;
-            with_custom(conn, row)
+            contracts::revise(conn, &by, id.0, if_match.0, change, custom.as_ref(), now_utc())
+                .map_err(|e| contract_error(e, "contract"))
         })
         .await?;
-    Ok(respond(actix_web::http::StatusCode::OK, full_dto(row)?))
+    Ok(respond(actix_web::http::StatusCode::OK, view_dto(view)?))
 }
 
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
@@ -206,14 +189,6 @@ pub struct Rejection {
     pub note: String,
 }
 
-#[derive(Clone, Copy)]
-enum Step {
-    Submit,
-    Approve,
-    Reject,
-    Cancel,
-}
-
 async fn step(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -221,25 +196,14 @@ async fn step(
     step: Step,
     note: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = state
+    let by = user.principal();
+    let view = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            let now = now_utc();
-            match step {
-                Step::Submit => contracts::submit(conn, &actor, id, now),
-                Step::Approve => contracts::decide(conn, &actor, id, true, note.as_deref(), now),
-                Step::Reject => contracts::decide(conn, &actor, id, false, note.as_deref(), now),
-                Step::Cancel => contracts::cancel(conn, &actor, id, now),
-            }
-            .map_err(|e| contract_error(e, "contract"))
-            .and_then(|row| with_custom(conn, row))
+            contracts::advance(conn, &by, id, step, note.as_deref(), now_utc())
+                .map_err(|e| contract_error(e, "contract"))
         })
         .await?;
-    Ok(respond(actix_web::http::StatusCode::OK, full_dto(row)?))
+    Ok(respond(actix_web::http::StatusCode::OK, view_dto(view)?))
 }
 
 /// Submits a draft: above the approval threshold it waits for a manager;

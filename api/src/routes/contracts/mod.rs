@@ -101,6 +101,11 @@ pub(crate) fn full_dto((row, custom_fields): WithCustom) -> Result<ContractDto, 
     })
 }
 
+/// The answer for a contract as an operation returned it.
+pub(crate) fn view_dto(v: persistence::contracts::ContractView) -> Result<ContractDto, ApiError> {
+    full_dto((v.row, v.custom_fields))
+}
+
 pub fn to_dto(r: ContractRow) -> Result<ContractDto, ApiError> {
     Ok(ContractDto {
         status: crate::words::stored::<domain::vocabulary::ContractStatus>(&r.status)?.into(),
@@ -206,6 +211,12 @@ pub fn contract_error(e: ContractError, what: &str) -> ApiError {
             "organisation_currency",
             format!("amounts are in {expected}, the organisation's currency"),
         ),
+        ContractError::PlanCurrency { index, expected } => ApiError::invalid_field(
+            &format!("plans.{index}.amount.currency"),
+            "organisation_currency",
+            format!("amounts are in {expected}, the organisation's currency"),
+        ),
+        ContractError::CustomFields(refusals) => ApiError::validation(crate::custom::field_errors(refusals)),
         ContractError::Dates => ApiError::invalid_field("ends_on", "range", "a contract ends on or after it starts"),
         ContractError::State(s) => ApiError::conflict(ErrorCode::ContractState, s.message()),
         ContractError::NotApprover => {

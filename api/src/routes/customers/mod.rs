@@ -7,14 +7,14 @@ use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 
 use domain::custom_fields::CustomEntity;
-use domain::scope::{Access, DataScope};
+use domain::scope::DataScope;
 use persistence::customers::{self, CustomerRow};
 use persistence::{DbConn, now_utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::error::{ApiError, ErrorCode};
 use crate::extract::etag;
 
 mod create;
@@ -200,20 +200,7 @@ pub fn write_error(e: customers::CustomerWriteError) -> ApiError {
     use customers::CustomerWriteError as E;
     match e {
         E::Exists(x) => exists_error(&x.row, x.owner_name, x.by_credit_code),
-        E::UnknownCodes(list) => ApiError::validation(
-            list.into_iter()
-                .map(|u| {
-                    FieldError::new(
-                        u.field,
-                        "not_found",
-                        format!(
-                            "`{}` is not an active {} (see GET /api/v1/dictionaries/{})",
-                            u.code, u.field, u.field
-                        ),
-                    )
-                })
-                .collect(),
-        ),
+        E::UnknownCodes(list) => crate::routes::dictionaries::unknown_codes_error(list),
         E::NoSuchOwner(id) => ApiError::invalid_field("owner_id", "not_found", format!("there is no active user {id}")),
         E::OwnerNotAllowed(id) => ApiError::forbidden(format!("you may not assign records to user {id}")),
         E::NotFound => ApiError::not_found("customer"),
@@ -229,6 +216,8 @@ pub fn write_error(e: customers::CustomerWriteError) -> ApiError {
             format!("customer {id} is not one of this user's live customers"),
         ),
         E::Stale => persistence::RepoError::Stale.into(),
+        E::NoSuchUser(_) => ApiError::not_found("user"),
+        E::SameUser => ApiError::invalid_field("to_user_id", "relation", "choose another user"),
         E::CustomFields(refusals) => ApiError::validation(crate::custom::field_errors(refusals)),
         E::Repo(e) => e.into(),
     }
@@ -261,14 +250,19 @@ pub fn stored_answer(conn: &mut DbConn, s: customers::Stored) -> Result<Customer
     })
 }
 
-/// Loads a customer the caller may see, or 404; with `write`, 404 also when
-/// the caller may only read it.
-pub fn visible(conn: &mut DbConn, scope: &DataScope, id: i64, write: bool) -> Result<CustomerRow, ApiError> {
-    match customers::find_visible(conn, id, scope, false, now_utc())? {
-        Some((row, level)) if !write || level == Access::Write => Ok(row),
-        Some(_) => Err(ApiError::forbidden("you may read this customer but not change it")),
-        None => Err(ApiError::not_found("customer")),
+/// The answer when a caller may not work on a customer's records: 404 when
+/// the customer is not in their scope, 403 when they may only read it.
+pub fn denied(e: customers::Denied) -> ApiError {
+    match e {
+        customers::Denied::NotFound => ApiError::not_found("customer"),
+        customers::Denied::ReadOnly => ApiError::forbidden("you may read this customer but not change it"),
+        customers::Denied::Repo(e) => e.into(),
     }
+}
+
+/// Loads a customer the caller may see (and, with `write`, change).
+pub fn visible(conn: &mut DbConn, scope: &DataScope, id: i64, write: bool) -> Result<CustomerRow, ApiError> {
+    customers::reach(conn, scope, id, write, now_utc()).map_err(denied)
 }
 
 fn respond(dto: CustomerDto) -> HttpResponse {

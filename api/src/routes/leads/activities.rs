@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use persistence::activities::{self, On};
-use persistence::customers::Actor;
 use persistence::now_utc;
 
 use crate::caller::AuthUser;
@@ -37,18 +36,13 @@ pub async fn create_lead_activity(
     body: Json<CreateActivity>,
 ) -> Result<HttpResponse, ApiError> {
     let new = body.0.into_new();
-    let activity = state
+    let by = user.principal();
+    let logged = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            let logged =
-                activities::log(conn, &actor, On::Lead(id.0), new, now_utc()).map_err(|e| activity_error(e, "lead"))?;
-            to_dto(logged.row, logged.companions, logged.task_id)
+            activities::log(conn, &by, On::Lead(id.0), new, now_utc()).map_err(|e| activity_error(e, "lead"))
         })
         .await?;
+    let activity = to_dto(logged.row, logged.companions, logged.task_id)?;
     Ok(HttpResponse::Created().json(activity))
 }
 

@@ -35,18 +35,13 @@ pub async fn create_opportunity_activity(
     body: Json<crate::routes::activities::CreateActivity>,
 ) -> Result<HttpResponse, ApiError> {
     let new = body.0.into_new();
-    let dto = state
+    let by = user.principal();
+    let logged = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = persistence::customers::Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            let logged = activities::log(conn, &actor, On::Deal(id.0), new, now_utc())
-                .map_err(|e| activity_error(e, "opportunity"))?;
-            to_dto(logged.row, logged.companions, logged.task_id)
+            activities::log(conn, &by, On::Deal(id.0), new, now_utc()).map_err(|e| activity_error(e, "opportunity"))
         })
         .await?;
+    let dto = to_dto(logged.row, logged.companions, logged.task_id)?;
     Ok(HttpResponse::Created().json(dto))
 }
 

@@ -172,17 +172,15 @@ pub async fn put_pool_settings(
     let change = body.0;
     let policy = state
         .write(move |conn| {
-            let policy = change.apply(pool::policy(conn)?);
-            policy.check().map_err(|errors| {
-                ApiError::validation(
+            pool::change_policy(conn, |p| change.apply(p), admin.0.id, now_utc()).map_err(|e| match e {
+                pool::PolicyError::Invalid(errors) => ApiError::validation(
                     errors
                         .into_iter()
                         .map(|e| FieldError::new(e.field, "range", e.message))
                         .collect(),
-                )
-            })?;
-            pool::set_policy(conn, &policy, admin.0.id, now_utc())?;
-            Ok(policy)
+                ),
+                pool::PolicyError::Repo(e) => e.into(),
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(PoolSettings::from(policy)))

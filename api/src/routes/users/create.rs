@@ -86,22 +86,26 @@ pub async fn create_user(
         .await?
         .map_err(ApiError::internal)?;
     let name = b.name.trim().to_owned();
+    let now = persistence::naive_now();
+    let new = users::NewUserRow {
+        email,
+        name,
+        password_hash: hash,
+        role: role.as_str().to_owned(),
+        department_id: b.department_id,
+        active: true,
+        max_customers: b.max_customers,
+        created_at: now,
+        updated_at: now,
+    };
     let row = state
         .write(move |conn| {
-            check_department(conn, b.department_id)?;
-            let now = persistence::naive_now();
-            let new = users::NewUserRow {
-                email,
-                name,
-                password_hash: hash,
-                role: role.as_str().to_owned(),
-                department_id: b.department_id,
-                active: true,
-                max_customers: b.max_customers,
-                created_at: now,
-                updated_at: now,
-            };
-            Ok(users::insert(conn, &new)?)
+            users::create(conn, &new).map_err(|e| match e {
+                users::NewUserError::NoSuchDepartment(id) => {
+                    ApiError::invalid_field("department_id", "not_found", format!("there is no department {id}"))
+                }
+                users::NewUserError::Repo(e) => e.into(),
+            })
         })
         .await?;
     Ok(with_etag(actix_web::http::StatusCode::CREATED, row.into()))

@@ -7,8 +7,8 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::reports::work::{WorkFigures, WorkReportRefusal};
 use domain::vocabulary::WorkReportKind;
+use persistence::now_utc;
 use persistence::work_reports::{self, CommentRow, Words, WorkReportError, WorkReportRow};
-use persistence::{DbConn, now_utc, settings};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -125,17 +125,9 @@ pub fn to_dto(
     })
 }
 
-/// A report with its figures (frozen, or built now for a draft) and comments.
-pub fn full(conn: &mut DbConn, r: WorkReportRow) -> Result<WorkReportDto, ApiError> {
-    let figures = match r.frozen()? {
-        Some(f) => f,
-        None => {
-            let tz = settings::zone(conn)?;
-            work_reports::figures::build(conn, r.user_id, r.dates(), r.dates().instants(tz))?
-        }
-    };
-    let comments = work_reports::comments_of(conn, r.id)?;
-    to_dto(r, Some(figures), comments)
+/// The answer for a report with its figures (frozen, or built now for a draft) and comments.
+pub fn answer(v: work_reports::ReportView) -> Result<WorkReportDto, ApiError> {
+    to_dto(v.row, Some(v.figures), v.comments)
 }
 
 fn error(e: WorkReportError) -> ApiError {
@@ -193,21 +185,16 @@ pub async fn create_work_report(
     body: Json<CreateWorkReport>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
-    let dto = state
-        .write(move |conn| {
-            let now = now_utc();
-            let day = settings::day_or_today(conn, b.date, now)?;
-            let kind: WorkReportKind = b.kind.into();
-            let words = Words {
-                summary: Some(b.summary),
-                problems: Some(b.problems),
-                plan: Some(b.plan),
-            };
-            let dates = domain::reports::work::period(kind, day);
-            let row = work_reports::create(conn, user.id, kind, dates, words, now).map_err(error)?;
-            full(conn, row)
-        })
+    let kind: WorkReportKind = b.kind.into();
+    let words = Words {
+        summary: Some(b.summary),
+        problems: Some(b.problems),
+        plan: Some(b.plan),
+    };
+    let view = state
+        .write(move |conn| work_reports::start(conn, user.id, kind, b.date, words, now_utc()).map_err(error))
         .await?;
+    let dto = answer(view)?;
     Ok(HttpResponse::Created().json(dto))
 }
 
@@ -224,14 +211,11 @@ pub async fn create_work_report(
 )]
 #[get("/work-reports/{id}")]
 pub async fn get_work_report(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
-    let dto = state
-        .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let row =
-                work_reports::find_visible(conn, &scope, id.0)?.ok_or_else(|| ApiError::not_found("work report"))?;
-            full(conn, row)
-        })
+    let by = user.principal();
+    let view = state
+        .read(move |conn| work_reports::view(conn, &by, id.0).map_err(error))
         .await?;
+    let dto = answer(view)?;
     Ok(HttpResponse::Ok().json(dto))
 }
 
@@ -276,18 +260,16 @@ pub async fn update_work_report(
     body: Json<ChangeWorkReport>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
-    let dto = state
-        .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let words = Words {
-                summary: b.summary,
-                problems: b.problems,
-                plan: b.plan,
-            };
-            let row = work_reports::update(conn, &scope, user.id, id.0, words, now_utc()).map_err(error)?;
-            full(conn, row)
-        })
+    let words = Words {
+        summary: b.summary,
+        problems: b.problems,
+        plan: b.plan,
+    };
+    let by = user.principal();
+    let view = state
+        .write(move |conn| work_reports::revise(conn, &by, id.0, words, now_utc()).map_err(error))
         .await?;
+    let dto = answer(view)?;
     Ok(HttpResponse::Ok().json(dto))
 }
 
@@ -310,17 +292,11 @@ pub async fn submit_work_report(
     user: AuthUser,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let dto = state
-        .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let tz = settings::zone(conn)?;
-            let row =
-                work_reports::find_visible(conn, &scope, id.0)?.ok_or_else(|| ApiError::not_found("work report"))?;
-            let row = work_reports::submit(conn, &scope, user.id, row.id, row.dates().instants(tz), now_utc())
-                .map_err(error)?;
-            full(conn, row)
-        })
+    let by = user.principal();
+    let view = state
+        .write(move |conn| work_reports::hand_in(conn, &by, id.0, now_utc()).map_err(error))
         .await?;
+    let dto = answer(view)?;
     Ok(HttpResponse::Ok().json(dto))
 }
 
