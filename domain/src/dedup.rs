@@ -164,6 +164,81 @@ pub fn fold_email(raw: &str) -> Option<String> {
     (!local.is_empty() && domain.contains('.') && !typed.chars().any(char::is_whitespace)).then_some(e)
 }
 
+/// A company name (公司名) as given, with its duplicate key and the key
+/// reversed (for look-ups by the key's end), built once: every place that
+/// stores or compares a customer's name takes them from here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanyName {
+    display: String,
+    key: String,
+    reversed: String,
+}
+
+impl CompanyName {
+    /// The name, trimmed, and its keys; `None` when it has no letters or
+    /// digits (nothing to tell two companies apart by).
+    pub fn parse(raw: &str, suffixes: &SuffixList) -> Option<CompanyName> {
+        let key = normalize_company_name(raw, suffixes);
+        (!key.is_empty()).then(|| CompanyName {
+            display: raw.trim().to_owned(),
+            reversed: reversed_key(&key),
+            key,
+        })
+    }
+
+    /// The name as shown.
+    pub fn display(&self) -> &str {
+        &self.display
+    }
+
+    /// The duplicate key: two names with one key are one company (撞单).
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The key reversed, for finding names that end alike.
+    pub fn reversed(&self) -> &str {
+        &self.reversed
+    }
+}
+
+/// Why a contact detail given in a request cannot be a duplicate key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error("a phone number has at least 5 digits")]
+    Phone,
+    #[error("not an e-mail address")]
+    Email,
+}
+
+impl KeyError {
+    /// The request field the value was given in.
+    pub fn field(self) -> &'static str {
+        match self {
+            KeyError::Phone => "phone",
+            KeyError::Email => "email",
+        }
+    }
+}
+
+/// The duplicate key of a phone number given in a request (customers,
+/// contacts and leads share it): `None` when nothing is given (absent or
+/// blank), an error for a value that is no phone number.
+pub fn phone_key(value: Option<&str>) -> Result<Option<String>, KeyError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => normalize_phone(v).map(Some).ok_or(KeyError::Phone),
+    }
+}
+
+/// The duplicate key of an e-mail address given in a request, as [`phone_key`].
+pub fn email_key(value: Option<&str>) -> Result<Option<String>, KeyError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => fold_email(v).map(Some).ok_or(KeyError::Email),
+    }
+}
+
 /// The characters of a unified social credit code, in value order (no I, O, S, V, Z).
 const CREDIT_CODE_CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 const CREDIT_CODE_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];

@@ -175,3 +175,32 @@ proptest! {
         prop_assert!(CreditCode::parse(&code).is_ok());
     }
 }
+
+#[test]
+fn request_keys_say_nothing_given_apart_from_a_bad_value() {
+    assert_eq!(phone_key(None), Ok(None));
+    assert_eq!(phone_key(Some("   ")), Ok(None));
+    assert_eq!(phone_key(Some("+86 138-0013-8000")), Ok(Some("13800138000".into())));
+    assert_eq!(phone_key(Some("12-34")), Err(KeyError::Phone));
+    assert_eq!(email_key(Some(" Li@Example.COM ")), Ok(Some("li@example.com".into())));
+    assert_eq!(email_key(Some("")), Ok(None));
+    assert_eq!(email_key(Some("not-an-address")), Err(KeyError::Email));
+    assert_eq!(KeyError::Phone.field(), "phone");
+    assert_eq!(KeyError::Email.field(), "email");
+}
+
+#[test]
+fn a_company_name_carries_its_keys() {
+    let Some(n) = CompanyName::parse("  北京字节跳动科技有限公司 ", &SuffixList::default()) else {
+        panic!("a name with letters parses");
+    };
+    assert_eq!(n.display(), "北京字节跳动科技有限公司");
+    assert_eq!(n.key(), key("北京字节跳动科技有限公司"));
+    assert_eq!(n.reversed(), reversed_key(n.key()));
+    assert_eq!(
+        CompanyName::parse("北京字节跳动科技（有限公司）", &SuffixList::default()).map(|m| m.key().to_owned()),
+        Some(n.key().to_owned())
+    );
+    assert_eq!(CompanyName::parse("（ · ）", &SuffixList::default()), None);
+    assert_eq!(CompanyName::parse("  ", &SuffixList::default()), None);
+}

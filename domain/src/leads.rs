@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 
 pub mod conversion;
+pub mod duplicate;
 
 /// What the rules look at.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

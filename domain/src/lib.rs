@@ -16,6 +16,7 @@ pub mod events;
 pub mod guard;
 pub mod leads;
 pub mod mask;
+pub mod merge;
 pub mod org;
 pub mod page;
 pub mod pipeline;

@@ -33,6 +33,7 @@ pub mod schema;
 pub mod scope;
 pub mod sessions;
 pub mod settings;
+pub mod sign_in;
 pub mod targets;
 pub mod tasks;
 pub mod team;

@@ -67,8 +67,14 @@ fn log(app: &TestApp, token: &str, customer: i64, body: Value) -> crm_tests::Res
 fn a_visit_logged_on_a_customer_moves_its_clock_and_keeps_it_from_the_pool() {
     let app = TestApp::spawn();
     let t = team(&app);
-    let visited = id(&CustomerBuilder::new("苏州工业园区制造公司").create(&app, &t.li.token));
-    let forgotten = id(&CustomerBuilder::new("宁波港口物流公司").create(&app, &t.li.token));
+    let visited = CustomerBuilder::new("苏州工业园区制造公司")
+        .create_dto(&app, &t.li.token)
+        .customer
+        .id;
+    let forgotten = CustomerBuilder::new("宁波港口物流公司")
+        .create_dto(&app, &t.li.token)
+        .customer
+        .id;
     let boss = app
         .post(&format!("/api/v1/customers/{visited}/contacts"))
         .bearer(&t.li.token)
@@ -151,9 +157,18 @@ fn a_call_logged_on_a_converted_lead_moves_its_customer_clock() {
 fn bad_activities_are_refused_naming_the_field() {
     let app = TestApp::spawn();
     let t = team(&app);
-    let mine = id(&CustomerBuilder::new("青岛啤酒经销商").create(&app, &t.li.token));
-    let other = id(&CustomerBuilder::new("大连海鲜批发市场").create(&app, &t.li.token));
-    let theirs = id(&CustomerBuilder::new("天津港务集团分公司").create(&app, &t.north.token));
+    let mine = CustomerBuilder::new("青岛啤酒经销商")
+        .create_dto(&app, &t.li.token)
+        .customer
+        .id;
+    let other = CustomerBuilder::new("大连海鲜批发市场")
+        .create_dto(&app, &t.li.token)
+        .customer
+        .id;
+    let theirs = CustomerBuilder::new("天津港务集团分公司")
+        .create_dto(&app, &t.north.token)
+        .customer
+        .id;
     let elsewhere = app
         .post(&format!("/api/v1/customers/{other}/contacts"))
         .bearer(&t.li.token)
@@ -191,9 +206,18 @@ fn bad_activities_are_refused_naming_the_field() {
 fn the_team_feed_is_scoped_filtered_paged_and_synced() {
     let app = TestApp::spawn();
     let t = team(&app);
-    let li_c = id(&CustomerBuilder::new("武汉光谷软件公司").create(&app, &t.li.token));
-    let wang_c = id(&CustomerBuilder::new("长沙岳麓电子公司").create(&app, &t.wang.token));
-    let north_c = id(&CustomerBuilder::new("石家庄制药公司").create(&app, &t.north.token));
+    let li_c = CustomerBuilder::new("武汉光谷软件公司")
+        .create_dto(&app, &t.li.token)
+        .customer
+        .id;
+    let wang_c = CustomerBuilder::new("长沙岳麓电子公司")
+        .create_dto(&app, &t.wang.token)
+        .customer
+        .id;
+    let north_c = CustomerBuilder::new("石家庄制药公司")
+        .create_dto(&app, &t.north.token)
+        .customer
+        .id;
     let li_call = id(&log(&app, &t.li.token, li_c, json!({"kind": "call"})).expect(201).json());
     let joint = id(&log(
         &app,
@@ -262,7 +286,10 @@ fn the_team_feed_is_scoped_filtered_paged_and_synced() {
 fn a_customer_timeline_merges_activities_stage_changes_and_ownership_newest_first() {
     let app = TestApp::spawn();
     let t = team(&app);
-    let c = id(&CustomerBuilder::new("珠海格力配套厂").create(&app, &t.li.token));
+    let c = CustomerBuilder::new("珠海格力配套厂")
+        .create_dto(&app, &t.li.token)
+        .customer
+        .id;
     log(&app, &t.li.token, c, json!({"kind": "call", "subject": "初次沟通"})).expect(201);
     let p = app
         .post("/api/v1/pipelines")

@@ -67,7 +67,7 @@ fn a_statement_pays_tiers_and_bonus_and_an_approved_month_stays_frozen() {
         .bearer(&admin)
         .json(&plan)
         .expect(201);
-    let c = id(&CustomerBuilder::new("提成客户").create(&app, &li.token));
+    let c = CustomerBuilder::new("提成客户").create_dto(&app, &li.token).customer.id;
     let k1 = contract(&app, &li, c, "HT-1", 60_000, "2026-11-05");
     contract(&app, &li, c, "HT-2", 70_000, "2026-11-20");
     app.post(&format!("/api/v1/contracts/{k1}/payments"))

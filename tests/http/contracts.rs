@@ -48,7 +48,10 @@ fn contract(app: &TestApp, token: &str, customer: i64, number: &str, amount: i64
 fn approval_by_the_owners_manager_wins_the_deal_and_deals_the_customer() {
     let app = TestApp::spawn();
     let t = team(&app);
-    let customer = id(&CustomerBuilder::new("常州智能装备公司").create(&app, &t.li.token));
+    let customer = CustomerBuilder::new("常州智能装备公司")
+        .create_dto(&app, &t.li.token)
+        .customer
+        .id;
     let deal = id(&app
         .post("/api/v1/opportunities")
         .bearer(&t.li.token)
@@ -165,7 +168,10 @@ fn approval_by_the_owners_manager_wins_the_deal_and_deals_the_customer() {
 fn plans_add_up_and_payments_never_exceed_the_contract() {
     let app = TestApp::spawn();
     let t = team(&app);
-    let customer = id(&CustomerBuilder::new("扬州漆器工艺厂").create(&app, &t.li.token));
+    let customer = CustomerBuilder::new("扬州漆器工艺厂")
+        .create_dto(&app, &t.li.token)
+        .customer
+        .id;
     let c = contract(&app, &t.li.token, customer, "HT-9", 5_000_000, None)
         .expect(201)
         .json();
@@ -266,7 +272,10 @@ fn transfers_and_merges_move_contracts_along() {
     let app = TestApp::spawn();
     let t = team(&app);
     let wang = app.user(&t.admin, "wang@example.com", "rep", None);
-    let customer = id(&CustomerBuilder::new("镇江香醋酿造厂").create(&app, &t.li.token));
+    let customer = CustomerBuilder::new("镇江香醋酿造厂")
+        .create_dto(&app, &t.li.token)
+        .customer
+        .id;
     let c = contract(&app, &t.li.token, customer, "HT-T1", 500_000, None)
         .expect(201)
         .json();
@@ -283,7 +292,10 @@ fn transfers_and_merges_move_contracts_along() {
     assert_eq!(moved["owner_id"], wang.id);
     assert_eq!(moved["department_id"], Value::Null);
     // merged away: the contract follows the survivor
-    let dup = id(&CustomerBuilder::new("镇江香醋酿造总厂").create(&app, &wang.token));
+    let dup = CustomerBuilder::new("镇江香醋酿造总厂")
+        .create_dto(&app, &wang.token)
+        .customer
+        .id;
     let c2 = contract(&app, &wang.token, dup, "HT-T2", 100, None).expect(201).json();
     app.post(&format!("/api/v1/customers/{customer}/merge"))
         .bearer(&t.admin)
@@ -320,7 +332,10 @@ fn products_price_the_lines_of_deals_and_draft_contracts() {
         .json(&json!({"code": "U", "name": "u", "list_price": {"amount": 1, "currency": "USD"}}))
         .problem(422, "validation_failed");
     assert_eq!(p["errors"][0]["field"], "list_price.currency");
-    let customer = id(&CustomerBuilder::new("无锡水泵制造厂").create(&app, &t.li.token));
+    let customer = CustomerBuilder::new("无锡水泵制造厂")
+        .create_dto(&app, &t.li.token)
+        .customer
+        .id;
     let deal = id(&app
         .post("/api/v1/opportunities")
         .bearer(&t.li.token)
@@ -417,7 +432,10 @@ fn due_dates_are_judged_in_the_organisation_time_zone() {
     assert_eq!(p["errors"][0]["field"], "zone");
     let west = domain::calendar::zone("Etc/GMT+12").unwrap();
     let due = domain::calendar::today(chrono::Utc::now(), west);
-    let customer = id(&CustomerBuilder::new("日界线贸易公司").create(&app, &t.li.token));
+    let customer = CustomerBuilder::new("日界线贸易公司")
+        .create_dto(&app, &t.li.token)
+        .customer
+        .id;
     let c = contract(&app, &t.li.token, customer, "HT-TZ", 1_000, None)
         .expect(201)
         .json();

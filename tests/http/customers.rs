@@ -1,5 +1,6 @@
 //! Customers: one central store where no two reps can work the same company.
 
+use api::routes::customers::CreatedCustomer;
 use crm_tests::{TestApp, password_of};
 use serde_json::{Value, json};
 
@@ -41,17 +42,19 @@ fn create(app: &TestApp, token: &str, body: Value) -> crm_tests::Res {
 fn the_same_company_under_another_spelling_is_409_naming_the_owner() {
     let app = TestApp::spawn();
     let t = team(&app);
-    let first = create(&app, &t.li, json!({"name": "华为技术有限公司"}))
+    let first: CreatedCustomer = create(&app, &t.li, json!({"name": "华为技术有限公司"}))
         .expect(201)
-        .json();
-    assert_eq!(first["owner"]["name"], "李雷");
+        .dto();
+    let owner = first.customer.owner.as_ref().expect("an owner");
+    assert_eq!((owner.id, owner.name.as_str()), (t.li_id, "李雷"));
+    assert!(!first.customer.in_pool && first.customer.version == 1, "{first:?}");
     let p = create(
         &app,
         &t.wang,
         json!({"name": "华为技术（有限公司）", "phone": "13800138000"}),
     )
     .problem(409, "customer_exists");
-    assert_eq!(p["context"]["existing"]["id"], first["id"]);
+    assert_eq!(p["context"]["existing"]["id"], first.customer.id);
     assert_eq!(p["context"]["existing"]["name"], "华为技术有限公司");
     assert_eq!(p["context"]["existing"]["owner"]["name"], "李雷");
     assert!(p["detail"].as_str().unwrap().contains("李雷"), "{p}");

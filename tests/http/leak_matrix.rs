@@ -39,7 +39,7 @@ fn id(v: &Value) -> i64 {
 /// One of each kind of team record, all the east rep's.
 fn records(app: &TestApp, li: &TestUser) -> HashMap<&'static str, i64> {
     let t = &li.token;
-    let c = id(&CustomerBuilder::new("华东机密客户").create(app, t));
+    let c = CustomerBuilder::new("华东机密客户").create_dto(app, t).customer.id;
     let post = |path: &str, body: Value| id(&app.post(path).bearer(t).json(&body).expect(201).json());
     let contact = post(&format!("/api/v1/customers/{c}/contacts"), json!({"name": "张经理"}));
     let lead = post(

@@ -27,7 +27,7 @@ fn id(v: &Value) -> i64 {
 
 /// A customer created by `owner` and released to the pool.
 fn pooled(app: &TestApp, owner: &TestUser, name: &str) -> i64 {
-    let c = id(&CustomerBuilder::new(name).create(app, &owner.token));
+    let c = CustomerBuilder::new(name).create_dto(app, &owner.token).customer.id;
     release(app, &owner.token, c).expect(200);
     c
 }
@@ -279,8 +279,14 @@ fn locks_are_capped_and_a_locked_customer_stays_out_of_the_sweep() {
     let t = team(&app);
     let li = rep(&app, &t, "li@example.com");
     settings(&app, &t.admin, json!({"max_locked": 1}));
-    let a = id(&CustomerBuilder::new("南京长江大桥建设公司").create(&app, &li.token));
-    let b = id(&CustomerBuilder::new("合肥科大讯飞代理商").create(&app, &li.token));
+    let a = CustomerBuilder::new("南京长江大桥建设公司")
+        .create_dto(&app, &li.token)
+        .customer
+        .id;
+    let b = CustomerBuilder::new("合肥科大讯飞代理商")
+        .create_dto(&app, &li.token)
+        .customer
+        .id;
     let locked = app
         .post(&format!("/api/v1/customers/{a}/lock"))
         .bearer(&li.token)
@@ -318,9 +324,18 @@ fn the_sweep_returns_the_neglected_warns_before_and_changes_nothing_twice() {
     let app = TestApp::spawn();
     let t = team(&app);
     let li = rep(&app, &t, "li@example.com");
-    let neglected = id(&CustomerBuilder::new("广州白云机场服务公司").create(&app, &li.token));
-    let locked = id(&CustomerBuilder::new("深圳南山科技园物业").create(&app, &li.token));
-    let dealt = id(&CustomerBuilder::new("东莞松山湖材料公司").create(&app, &li.token));
+    let neglected = CustomerBuilder::new("广州白云机场服务公司")
+        .create_dto(&app, &li.token)
+        .customer
+        .id;
+    let locked = CustomerBuilder::new("深圳南山科技园物业")
+        .create_dto(&app, &li.token)
+        .customer
+        .id;
+    let dealt = CustomerBuilder::new("东莞松山湖材料公司")
+        .create_dto(&app, &li.token)
+        .customer
+        .id;
     app.post(&format!("/api/v1/customers/{locked}/lock"))
         .bearer(&li.token)
         .send()
@@ -401,7 +416,10 @@ fn a_won_deal_marks_its_customer_dealt_and_the_no_deal_rule_stops() {
     let app = TestApp::spawn();
     let t = team(&app);
     let li = rep(&app, &t, "li@example.com");
-    let c = id(&CustomerBuilder::new("重庆火锅连锁集团").create(&app, &li.token));
+    let c = CustomerBuilder::new("重庆火锅连锁集团")
+        .create_dto(&app, &li.token)
+        .customer
+        .id;
     let p = app
         .post("/api/v1/pipelines")
         .bearer(&t.admin)
@@ -440,9 +458,18 @@ fn a_leaving_rep_hands_over_customers_leads_and_deals_or_releases_them_then_hold
     let t = team(&app);
     let li = rep(&app, &t, "li@example.com");
     let wang = rep(&app, &t, "wang@example.com");
-    let kept = id(&CustomerBuilder::new("西安古城文旅公司").create(&app, &li.token));
-    let dropped = id(&CustomerBuilder::new("兰州牛肉面连锁").create(&app, &li.token));
-    let wangs = id(&CustomerBuilder::new("银川枸杞贸易公司").create(&app, &wang.token));
+    let kept = CustomerBuilder::new("西安古城文旅公司")
+        .create_dto(&app, &li.token)
+        .customer
+        .id;
+    let dropped = CustomerBuilder::new("兰州牛肉面连锁")
+        .create_dto(&app, &li.token)
+        .customer
+        .id;
+    let wangs = CustomerBuilder::new("银川枸杞贸易公司")
+        .create_dto(&app, &wang.token)
+        .customer
+        .id;
     // li works a deal on wang's customer as a read-write member
     app.req("PUT", &format!("/api/v1/customers/{wangs}/members/{}", li.id))
         .bearer(&wang.token)

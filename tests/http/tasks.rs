@@ -21,8 +21,14 @@ fn tasks_and_appointments_follow_their_time_rules_and_fill_the_calendar() {
     let mgr = app.user(&admin, "mgr@example.com", "manager", Some(east));
     let li = app.user(&admin, "li@example.com", "rep", Some(east));
     let wang = app.user(&admin, "wang@example.com", "rep", Some(east));
-    let customer = id(&CustomerBuilder::new("温州眼镜制造公司").create(&app, &li.token));
-    let theirs = id(&CustomerBuilder::new("台州汽配有限公司").create(&app, &wang.token));
+    let customer = CustomerBuilder::new("温州眼镜制造公司")
+        .create_dto(&app, &li.token)
+        .customer
+        .id;
+    let theirs = CustomerBuilder::new("台州汽配有限公司")
+        .create_dto(&app, &wang.token)
+        .customer
+        .id;
 
     let due = at(30);
     let call = app
@@ -140,7 +146,10 @@ fn a_next_action_with_a_time_becomes_a_task_of_its_author() {
     let app = TestApp::spawn();
     let admin = app.admin_token();
     let li = app.user(&admin, "li@example.com", "rep", None);
-    let customer = id(&CustomerBuilder::new("泉州鞋业集团").create(&app, &li.token));
+    let customer = CustomerBuilder::new("泉州鞋业集团")
+        .create_dto(&app, &li.token)
+        .customer
+        .id;
     let next = at(48);
     let a = app
         .post(&format!("/api/v1/customers/{customer}/activities"))
@@ -176,7 +185,10 @@ fn a_complaint_runs_its_course_with_who_and_when() {
     let li = app.user(&admin, "li@example.com", "rep", Some(east));
     let mgr = app.user(&admin, "mgr@example.com", "manager", Some(east));
     let outsider = app.user(&admin, "zhao@example.com", "rep", Some(north));
-    let customer = id(&CustomerBuilder::new("嘉兴纺织品公司").create(&app, &li.token));
+    let customer = CustomerBuilder::new("嘉兴纺织品公司")
+        .create_dto(&app, &li.token)
+        .customer
+        .id;
     let boss = id(&app
         .post(&format!("/api/v1/customers/{customer}/contacts"))
         .bearer(&li.token)
@@ -258,8 +270,11 @@ fn reminders_gather_what_needs_the_rep_now() {
         .bearer(&wang.token)
         .json(&json!({"kind": "task", "title": "王的事", "due_at": at(1)}))
         .expect(201);
-    let fading = id(&CustomerBuilder::new("绍兴黄酒酿造公司").create(&app, &li.token));
-    id(&CustomerBuilder::new("湖州丝绸有限公司").create(&app, &li.token));
+    let fading = CustomerBuilder::new("绍兴黄酒酿造公司")
+        .create_dto(&app, &li.token)
+        .customer
+        .id;
+    CustomerBuilder::new("湖州丝绸有限公司").create_dto(&app, &li.token);
     let day28 = (Utc::now() - Duration::days(28))
         .naive_utc()
         .format("%Y-%m-%d %H:%M:%S");

@@ -72,8 +72,14 @@ fn a_manager_pairs_a_new_rep_with_a_mentor_and_joint_visits_are_counted() {
         .problem(409, "mentorship_exists");
     assert_eq!(p["context"]["id"], id(&m));
     // visits together count, whoever logged them; a call or a solo visit does not
-    let c = id(&CustomerBuilder::new("陪访客户").create(&app, &junior.token));
-    let theirs_c = id(&CustomerBuilder::new("老客户").create(&app, &senior.token));
+    let c = CustomerBuilder::new("陪访客户")
+        .create_dto(&app, &junior.token)
+        .customer
+        .id;
+    let theirs_c = CustomerBuilder::new("老客户")
+        .create_dto(&app, &senior.token)
+        .customer
+        .id;
     let log = |token: &str, body: Value, at: &str| {
         let c = if token == senior.token { theirs_c } else { c };
         let a = app
@@ -157,7 +163,7 @@ fn a_lost_deal_becomes_a_case_the_whole_organisation_reads() {
     let north = app.create_department(&admin, "华北", None);
     let li = app.user(&admin, "li@example.com", "rep", Some(east));
     let wang = app.user(&admin, "wang@example.com", "rep", Some(north));
-    let c = id(&CustomerBuilder::new("案例客户").create(&app, &li.token));
+    let c = CustomerBuilder::new("案例客户").create_dto(&app, &li.token).customer.id;
     let deal = id(&app
         .post("/api/v1/opportunities")
         .bearer(&li.token)

@@ -124,26 +124,10 @@ fn a_rolled_back_create_emits_nothing() {
                 role: domain::org::Role::Admin,
                 department_id: None,
             };
-            let new = persistence::customers::NewCustomer {
-                name: "回滚测试有限公司".into(),
-                name_key: "回滚测试".into(),
-                credit_code: None,
-                industry: None,
-                region: None,
-                size_band: None,
-                source: None,
-                grade: domain::customer::Grade::B,
-                owner_id: None,
-                website: None,
-                phone: None,
-                phone_key: None,
-                email: None,
-                email_key: None,
-                address: None,
-                notes: None,
-                next_follow_up_at: None,
-                tags: vec![],
-            };
+            let new = persistence::customers::NewCustomer::named(
+                domain::dedup::CompanyName::parse("回滚测试有限公司", &domain::dedup::SuffixList::default())
+                    .expect("a name"),
+            );
             persistence::customers::create(c, &caller, new, None, persistence::now_utc()).expect("created");
             assert_eq!(crm_tests_count(c), 1, "the event is in the transaction");
             Err(diesel::result::Error::RollbackTransaction)

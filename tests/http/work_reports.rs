@@ -46,7 +46,7 @@ fn a_weekly_report_covers_seven_days_and_freezes_on_submission() {
         .expect(200);
     // the week of Monday 16 November: a visit on Monday, a call on Sunday;
     // the next Monday's call is outside
-    let c = id(&CustomerBuilder::new("甲公司").create(&app, &li.token));
+    let c = CustomerBuilder::new("甲公司").create_dto(&app, &li.token).customer.id;
     app.sql(&format!(
         "UPDATE customers SET created_at = '2026-11-20 04:00:00' WHERE id = {c}"
     ));

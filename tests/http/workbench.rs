@@ -48,7 +48,10 @@ fn the_workbench_lists_a_users_day_in_one_call() {
     let today = domain::calendar::today(Utc::now(), zone);
 
     // a contract approved at once with one instalment overdue and one due today
-    let customer = id(&CustomerBuilder::new("苏州丝绸有限公司").create(&app, &li.token));
+    let customer = CustomerBuilder::new("苏州丝绸有限公司")
+        .create_dto(&app, &li.token)
+        .customer
+        .id;
     let k = contract(&app, &li, customer, "HT-1", 300_000);
     app.req("PUT", &format!("/api/v1/contracts/{k}/payment-plans"))
         .bearer(&li.token)
@@ -66,7 +69,10 @@ fn the_workbench_lists_a_users_day_in_one_call() {
         .send()
         .expect(200);
     // a customer owned 28 days and never contacted: due back in the pool in two days
-    let cold = id(&CustomerBuilder::new("无锡纺织厂").create(&app, &li.token));
+    let cold = CustomerBuilder::new("无锡纺织厂")
+        .create_dto(&app, &li.token)
+        .customer
+        .id;
     app.sql(&format!(
         "UPDATE customers SET owned_since = '{}', last_contacted_at = NULL WHERE id = {cold}",
         ago(28)

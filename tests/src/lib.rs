@@ -273,6 +273,15 @@ impl CustomerBuilder {
         self
     }
 
+    /// Creates it as `caller` (201 expected) and returns the answer, typed.
+    pub fn create_dto(self, app: &TestApp, caller_token: &str) -> api::routes::customers::CreatedCustomer {
+        app.post("/api/v1/customers")
+            .bearer(caller_token)
+            .json(&self.body)
+            .expect(201)
+            .dto()
+    }
+
     /// Creates it as `caller` (201 expected) and returns the answer.
     pub fn create(self, app: &TestApp, caller_token: &str) -> Value {
         app.post("/api/v1/customers")
@@ -470,6 +479,13 @@ impl Res {
     pub fn expect(self, status: u16) -> Res {
         assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
         self
+    }
+
+    /// The body read into one of the API's own answer types, so a test
+    /// breaks at compile time when the answer's shape changes.
+    #[track_caller]
+    pub fn dto<T: serde::de::DeserializeOwned>(&self) -> T {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not the documented answer ({e}): {}", self.body))
     }
 
     pub fn json(&self) -> Value {

@@ -246,11 +246,11 @@ attachment_routes!(
 )]
 #[get("/attachments/{id}")]
 pub async fn get_attachment(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
-    let row = visible(&state, user, id.0).await?;
+    let row = visible_attachment(&state, user, id.0).await?;
     Ok(HttpResponse::Ok().json(AttachmentDto::from(row)))
 }
 
-async fn visible(state: &AppState, user: AuthUser, id: i64) -> Result<AttachmentRow, ApiError> {
+async fn visible_attachment(state: &AppState, user: AuthUser, id: i64) -> Result<AttachmentRow, ApiError> {
     state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
@@ -280,7 +280,7 @@ pub async fn download_attachment(
     user: AuthUser,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let row = visible(&state, user, id.0).await?;
+    let row = visible_attachment(&state, user, id.0).await?;
     let blobs = state.blobs.clone();
     let key = row.storage_key.clone();
     let bytes = web::block(move || blobs.get(&key))

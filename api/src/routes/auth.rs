@@ -2,9 +2,7 @@
 //! logout.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use domain::auth::{RefreshDecision, decide_refresh};
-use domain::throttle::{self, Policy};
-use persistence::{DbConn, now_utc, sessions, users};
+use persistence::{now_utc, sign_in, users};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -53,17 +51,19 @@ fn client_address(req: &HttpRequest) -> String {
 }
 
 /// Creates a refresh token in `family` and an access token for `user`.
-fn issue_pair(state: &AppState, conn: &mut DbConn, user: &users::UserRow, family: &str) -> Result<TokenPair, ApiError> {
-    let now = now_utc();
-    let refresh_token = random_hex(32).map_err(ApiError::internal)?;
-    sessions::insert(
-        conn,
-        user.id,
-        family,
-        &sha256_hex(refresh_token.as_bytes()),
-        now + state.limits.refresh_ttl,
-        now,
-    )?;
+/// A new refresh token: handed out as is, stored as its hash.
+fn new_refresh(state: &AppState) -> Result<(String, sign_in::NewRefresh), ApiError> {
+    let token = random_hex(32).map_err(ApiError::internal)?;
+    let stored = sign_in::NewRefresh {
+        token_hash: sha256_hex(token.as_bytes()),
+        expires_at: now_utc() + state.limits.refresh_ttl,
+    };
+    Ok((token, stored))
+}
+
+/// The answer to a sign-in or refresh: a new access token beside the
+/// refresh token just stored.
+fn token_pair(state: &AppState, user: users::UserRow, refresh_token: String) -> Result<TokenPair, ApiError> {
     let access = state
         .jwt
         .issue(
@@ -71,7 +71,7 @@ fn issue_pair(state: &AppState, conn: &mut DbConn, user: &users::UserRow, family
             &user.role,
             user.department_id,
             user.token_version,
-            now,
+            now_utc(),
             state.limits.access_ttl,
         )
         .map_err(ApiError::internal)?;
@@ -81,7 +81,7 @@ fn issue_pair(state: &AppState, conn: &mut DbConn, user: &users::UserRow, family
         expires_in: state.limits.access_ttl.num_seconds(),
         refresh_token,
         refresh_expires_in: state.limits.refresh_ttl.num_seconds(),
-        user: UserDto::from(user.clone()),
+        user: UserDto::from(user),
     })
 }
 
@@ -115,27 +115,21 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { email, password } = body.0;
     let email = email.trim().to_lowercase();
-    let address = client_address(&req);
-    let account_key = format!("account:{email}");
-    let pair_key = format!("pair:{email}|{address}");
-    let address_key = format!("address:{address}");
-    let keys = [pair_key, address_key, account_key];
+    let keys = sign_in::ThrottleKeys::new(&email, &client_address(&req));
 
-    let (checked, lookup) = (keys.clone(), email.clone());
-    let user = state
-        .read(move |conn| {
-            let now = now_utc();
-            for key in &checked {
-                if let Err(locked) = throttle::check(persistence::throttle::get(conn, key)?.as_ref(), now) {
-                    return Err(ApiError::too_many(
-                        locked.retry_after_secs,
-                        "too many failed sign-ins; wait before trying again",
-                    ));
-                }
-            }
-            Ok(users::find_by_email(conn, &lookup)?)
-        })
+    let checked = keys.clone();
+    let lookup = state
+        .read(move |conn| Ok(sign_in::look_up(conn, &checked, &email, now_utc())?))
         .await?;
+    let user = match lookup {
+        sign_in::Lookup::Locked { retry_after_secs } => {
+            return Err(ApiError::too_many(
+                retry_after_secs,
+                "too many failed sign-ins; wait before trying again",
+            ));
+        }
+        sign_in::Lookup::Account(user) => user,
+    };
 
     let verified = web::block(move || match &user {
         Some(u) if verify_password(&password, &u.password_hash) => Some(u.clone()),
@@ -147,38 +141,17 @@ pub async fn login(
     })
     .await?;
 
-    let st = state.clone();
+    let family = random_hex(16).map_err(ApiError::internal)?;
+    let (refresh_token, stored) = new_refresh(&state)?;
     let outcome = state
-        .write(move |conn| {
-            let now = now_utc();
-            let Some(user) = verified else {
-                let [pair, address, account] = &keys;
-                for (key, policy) in [
-                    (pair, Policy::PAIR),
-                    (address, Policy::ADDRESS),
-                    (account, Policy::ACCOUNT),
-                ] {
-                    let next = throttle::record_failure(persistence::throttle::get(conn, key)?, now, policy);
-                    persistence::throttle::put(conn, key, &next)?;
-                }
-                return Ok(None);
-            };
-            if !user.active {
-                return Err(ApiError::forbidden("this account is deactivated"));
-            }
-            // the right password clears this pair and the account's slow-down
-            persistence::throttle::clear(conn, &keys[0])?;
-            persistence::throttle::clear(conn, &keys[2])?;
-            users::touch_login(conn, user.id, now)?;
-            let family = random_hex(16).map_err(ApiError::internal)?;
-            issue_pair(&st, conn, &user, &family).map(Some)
-        })
+        .write(move |conn| Ok(sign_in::record(conn, &keys, verified, &family, &stored, now_utc())?))
         .await?;
     match outcome {
-        Some(pair) => Ok(HttpResponse::Ok()
+        sign_in::SignIn::Done(user) => Ok(HttpResponse::Ok()
             .insert_header(("Cache-Control", "no-store"))
-            .json(pair)),
-        None => Err(invalid_credentials()),
+            .json(token_pair(&state, user, refresh_token)?)),
+        sign_in::SignIn::Inactive => Err(ApiError::forbidden("this account is deactivated")),
+        sign_in::SignIn::Refused => Err(invalid_credentials()),
     }
 }
 
@@ -198,56 +171,24 @@ pub async fn login(
 #[post("/auth/refresh")]
 pub async fn refresh(state: web::Data<AppState>, body: Json<RefreshRequest>) -> Result<HttpResponse, ApiError> {
     let hash = sha256_hex(body.0.refresh_token.trim().as_bytes());
-    let st = state.clone();
-    // Reuse must revoke the family even though the request fails, so the
-    // outcome is returned as a value and the transaction commits.
+    let (refresh_token, next) = new_refresh(&state)?;
     let outcome = state
-        .write(move |conn| {
-            let now = now_utc();
-            let Some(row) = sessions::find_by_hash(conn, &hash)? else {
-                return Ok(Err(ApiError::unauthorized(
-                    ErrorCode::InvalidRefreshToken,
-                    "the refresh token is unknown",
-                )));
-            };
-            match decide_refresh(row.facts(), now) {
-                RefreshDecision::Rotate if sessions::mark_rotated(conn, row.id, now)? => {}
-                RefreshDecision::Rotate | RefreshDecision::Reuse => {
-                    sessions::revoke_family(conn, &row.family, now)?;
-                    log::warn!("refresh token reuse for user {}: family revoked", row.user_id);
-                    return Ok(Err(ApiError::unauthorized(
-                        ErrorCode::RefreshTokenReused,
-                        "this refresh token was already used; every session from that sign-in is revoked",
-                    )));
-                }
-                RefreshDecision::Revoked => {
-                    return Ok(Err(ApiError::unauthorized(
-                        ErrorCode::InvalidRefreshToken,
-                        "the refresh token was revoked",
-                    )));
-                }
-                RefreshDecision::Expired => {
-                    return Ok(Err(ApiError::unauthorized(
-                        ErrorCode::InvalidRefreshToken,
-                        "the refresh token has expired",
-                    )));
-                }
-            }
-            let user = users::find(conn, row.user_id)?;
-            if !user.active {
-                sessions::revoke_family(conn, &row.family, now)?;
-                return Ok(Err(ApiError::unauthorized(
-                    ErrorCode::AccountInactive,
-                    "this account is deactivated",
-                )));
-            }
-            issue_pair(&st, conn, &user, &row.family).map(Ok)
-        })
+        .write(move |conn| Ok(sign_in::rotate(conn, &hash, &next, now_utc())?))
         .await?;
-    let pair = outcome?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(pair))
+    let refused = |code, detail| Err(ApiError::unauthorized(code, detail));
+    match outcome {
+        sign_in::Refreshed::Done(user) => Ok(HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .json(token_pair(&state, user, refresh_token)?)),
+        sign_in::Refreshed::Unknown => refused(ErrorCode::InvalidRefreshToken, "the refresh token is unknown"),
+        sign_in::Refreshed::Reused => refused(
+            ErrorCode::RefreshTokenReused,
+            "this refresh token was already used; every session from that sign-in is revoked",
+        ),
+        sign_in::Refreshed::Revoked => refused(ErrorCode::InvalidRefreshToken, "the refresh token was revoked"),
+        sign_in::Refreshed::Expired => refused(ErrorCode::InvalidRefreshToken, "the refresh token has expired"),
+        sign_in::Refreshed::Inactive => refused(ErrorCode::AccountInactive, "this account is deactivated"),
+    }
 }
 
 /// Ends the sign-in the refresh token belongs to (every token of its family).
@@ -265,12 +206,7 @@ pub async fn refresh(state: web::Data<AppState>, body: Json<RefreshRequest>) -> 
 pub async fn logout(state: web::Data<AppState>, body: Json<RefreshRequest>) -> Result<HttpResponse, ApiError> {
     let hash = sha256_hex(body.0.refresh_token.trim().as_bytes());
     state
-        .write(move |conn| {
-            if let Some(row) = sessions::find_by_hash(conn, &hash)? {
-                sessions::revoke_family(conn, &row.family, now_utc())?;
-            }
-            Ok(())
-        })
+        .write(move |conn| Ok(sign_in::sign_out(conn, &hash, now_utc())?))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

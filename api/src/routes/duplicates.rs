@@ -3,7 +3,7 @@
 //! the id, name and owner of a match are shown.
 
 use actix_web::{HttpResponse, post, web};
-use domain::dedup::{CreditCode, SuffixList, normalize_company_name};
+use domain::dedup::{CompanyName, CreditCode, SuffixList};
 use persistence::customers;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -31,7 +31,7 @@ pub struct DuplicateCheck {
     pub credit_code: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DuplicateMatch {
     pub customer_id: i64,
     pub name: String,
@@ -99,8 +99,8 @@ pub async fn check_duplicates(
     let name_key = b
         .name
         .as_deref()
-        .map(|n| normalize_company_name(n, &SuffixList::default()))
-        .filter(|k| !k.is_empty());
+        .and_then(|n| CompanyName::parse(n, &SuffixList::default()))
+        .map(|n| n.key().to_owned());
     // a phone, e-mail or credit code given is checked as a create checks it
     let mut errors = Vec::new();
     let credit = match b.credit_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {

@@ -6,9 +6,8 @@
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use domain::auth::ApiScope;
-use domain::custom_fields::CustomEntity;
 use domain::org::Role;
-use persistence::leads::Duplicate;
+use persistence::leads::{self, Duplicate, LeadRowOutcome, Origin};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -20,7 +19,6 @@ use crate::extract::Query;
 use crate::routes::lead_forms::LEAD_FIELDS;
 use crate::routes::leads::{Codes, DuplicateOf, LeadInput, prepare};
 use crate::state::AppState;
-use persistence::leads::{Incoming, Origin, Router, intake};
 
 pub use crate::bulk::{IMPORT_BODY_LIMIT, MAX_ROWS};
 
@@ -124,72 +122,60 @@ pub async fn import_leads(
         },
     };
     let sla = state.limits.first_contact_sla;
-    let result = state
-        .write(move |conn| {
-            let codes = Codes::load(conn)?;
-            let mut router = Router::load(conn, sla)?;
-            let now = now_utc();
-            let mut summary = ImportSummary {
-                total: rows.len(),
-                ..ImportSummary::default()
-            };
-            let mut out = Vec::with_capacity(rows.len());
-            let mut incoming = Vec::new();
-            let mut cells = Vec::new();
-            let defs = persistence::custom_fields::defs(conn, CustomEntity::Lead)?;
-            for (i, (input, raw)) in rows.into_iter().enumerate() {
-                let checked = input.and_then(|input| {
-                    let prepared = prepare(&input, &codes)?;
-                    Ok((
-                        prepared,
-                        crate::custom::import_cells(&defs, input.custom_fields, from_csv)?,
-                    ))
-                });
-                match checked {
-                    Err(errors) => {
-                        summary.invalid += 1;
-                        out.push(ImportRow {
-                            row: i + 1,
-                            status: RowStatus::Invalid,
-                            lead_id: None,
-                            duplicate_of: None,
-                            errors,
-                        });
-                    }
-                    Ok((prepared, c)) => {
-                        cells.push(c);
-                        out.push(ImportRow {
-                            row: i + 1,
-                            status: RowStatus::Created,
-                            lead_id: None,
-                            duplicate_of: None,
-                            errors: Vec::new(),
-                        });
-                        incoming.push(Incoming {
-                            row: prepared,
-                            raw_payload: Some(raw.to_string()),
-                        });
-                    }
+    let rows: Vec<_> = rows.into_iter().map(|(input, raw)| (input, raw.to_string())).collect();
+    let checker = move |codes, defs: Vec<_>| {
+        let codes = Codes::from_list(codes);
+        move |input: LeadInput| {
+            let prepared = prepare(&input, &codes)?;
+            Ok((
+                prepared,
+                crate::custom::import_cells(&defs, input.custom_fields, from_csv)?,
+            ))
+        }
+    };
+    let outcomes = state
+        .write(move |conn| Ok(leads::import_rows(conn, origin, rows, checker, sla, now_utc())?))
+        .await?;
+    let mut summary = ImportSummary {
+        total: outcomes.len(),
+        ..ImportSummary::default()
+    };
+    let rows = outcomes
+        .into_iter()
+        .enumerate()
+        .map(|(i, outcome)| match outcome {
+            LeadRowOutcome::Invalid(errors) => {
+                summary.invalid += 1;
+                ImportRow {
+                    row: i + 1,
+                    status: RowStatus::Invalid,
+                    lead_id: None,
+                    duplicate_of: None,
+                    errors,
                 }
             }
-            let stored = intake(conn, &mut router, incoming, origin, None, now)?;
-            let pending = out.iter_mut().filter(|r| r.status == RowStatus::Created);
-            for ((row, done), c) in pending.zip(stored).zip(cells) {
-                persistence::custom_fields::save(conn, CustomEntity::Lead, done.id, &c)?;
-                row.lead_id = Some(done.id);
-                row.duplicate_of = done.duplicate.map(|d| match d {
+            LeadRowOutcome::Stored { id, duplicate } => {
+                let duplicate_of = duplicate.map(|d| match d {
                     Duplicate::Customer { id, .. } => DuplicateOf { kind: "customer", id },
                     Duplicate::Lead { id, .. } => DuplicateOf { kind: "lead", id },
                 });
-                if row.duplicate_of.is_some() {
-                    row.status = RowStatus::Duplicate;
+                let status = if duplicate_of.is_some() {
                     summary.duplicates += 1;
+                    RowStatus::Duplicate
                 } else {
                     summary.created += 1;
+                    RowStatus::Created
+                };
+                ImportRow {
+                    row: i + 1,
+                    status,
+                    lead_id: Some(id),
+                    duplicate_of,
+                    errors: Vec::new(),
                 }
             }
-            Ok(ImportResult { summary, rows: out })
         })
-        .await?;
+        .collect();
+    let result = ImportResult { summary, rows };
     Ok(HttpResponse::Ok().json(result))
 }

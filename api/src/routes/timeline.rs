@@ -13,7 +13,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::extract::{PathId, Query};
 use crate::pagination;
 use crate::routes::activities::{ActivityDto, to_dtos};
-use crate::routes::customers::visible;
+use crate::routes::customers::visible_customer;
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
@@ -118,7 +118,7 @@ pub async fn customer_timeline(
     let page = state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
-            visible(conn, &scope, id.0, false)?;
+            visible_customer(conn, &scope, id.0, false)?;
             let entries = timeline::of_customer(conn, id.0, after, limit + 1)?;
             let (entries, next_cursor) = pagination::finish(entries, limit, &SORT, |(m, _)| mark_key(m));
             let activity_rows: Vec<_> = entries

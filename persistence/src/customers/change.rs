@@ -11,10 +11,12 @@ use super::CustomerChangeset;
 use super::write::{Actor, CustomerWriteError, Result, Stored, check_codes, existing, guarded, stored};
 use crate::{DbConn, audit};
 
-/// A change to a customer: the changeset plus, when given, the new tags.
+/// A change to a customer: the changeset plus, when given, a new name (its
+/// keys set the changeset's name, key and reversed key) and new tags.
 #[derive(Debug, Clone, Default)]
 pub struct CustomerChange {
     pub fields: CustomerChangeset,
+    pub name: Option<domain::dedup::CompanyName>,
     pub tags: Option<Vec<String>>,
 }
 
@@ -51,7 +53,11 @@ pub fn update(
             ("source", source.as_deref()),
         ],
     )?;
-    f.name_key_rev = f.name_key.as_deref().map(domain::dedup::reversed_key);
+    if let Some(name) = &change.name {
+        f.name = Some(name.display().to_owned());
+        f.name_key = Some(name.key().to_owned());
+        f.name_key_rev = Some(name.reversed().to_owned());
+    }
     let key = f.name_key.clone().unwrap_or_else(|| before.name_key.clone());
     let code = match &f.credit_code {
         Some(c) => c.clone(),

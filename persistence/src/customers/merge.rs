@@ -54,12 +54,10 @@ pub fn merge(
         .set(leads::duplicate_of_customer_id.eq(survivor.id))
         .execute(conn)?;
     let mut tags = tags_of(conn, &[survivor.id, loser.id])?;
-    let mut all = tags.remove(&survivor.id).unwrap_or_default();
-    for t in tags.remove(&loser.id).unwrap_or_default() {
-        if !all.contains(&t) {
-            all.push(t);
-        }
-    }
+    let all = domain::merge::tags(
+        tags.remove(&survivor.id).unwrap_or_default(),
+        tags.remove(&loser.id).unwrap_or_default(),
+    );
     diesel::delete(customer_tags::table.filter(customer_tags::customer_id.eq(loser.id))).execute(conn)?;
     set_tags(conn, survivor.id, &all)?;
     diesel::delete(customer_members::table.filter(customer_members::customer_id.eq(loser.id))).execute(conn)?;
@@ -71,57 +69,50 @@ pub fn merge(
             customers::updated_at.eq(naive(now)),
         ))
         .execute(conn)?;
+    let f = domain::merge::fill(&merge_facts(survivor), &merge_facts(loser));
+    // a detail to fill is set (`Some(Some(..))`); one not to touch stays absent
     let fill = CustomerChangeset {
-        credit_code: survivor
-            .credit_code
-            .is_none()
-            .then(|| loser.credit_code.clone())
-            .filter(Option::is_some),
-        phone: survivor
-            .phone
-            .is_none()
-            .then(|| loser.phone.clone())
-            .filter(Option::is_some),
-        phone_key: survivor
-            .phone_key
-            .is_none()
-            .then(|| loser.phone_key.clone())
-            .filter(Option::is_some),
-        email: survivor
-            .email
-            .is_none()
-            .then(|| loser.email.clone())
-            .filter(Option::is_some),
-        email_key: survivor
-            .email_key
-            .is_none()
-            .then(|| loser.email_key.clone())
-            .filter(Option::is_some),
-        dealt: (loser.dealt && !survivor.dealt).then_some(true),
+        credit_code: f.credit_code.map(Some),
+        phone: f.phone.map(Some),
+        phone_key: f.phone_key.map(Some),
+        email: f.email.map(Some),
+        email_key: f.email_key.map(Some),
+        dealt: f.dealt.then_some(true),
         ..CustomerChangeset::default()
     };
     update(conn, survivor.id, None, &fill, now)
 }
 
-/// The survivor keeps the earlier of the two first wins.
+fn merge_facts(c: &CustomerRow) -> domain::merge::MergeFacts {
+    domain::merge::MergeFacts {
+        credit_code: c.credit_code.clone(),
+        phone: c.phone.clone(),
+        phone_key: c.phone_key.clone(),
+        email: c.email.clone(),
+        email_key: c.email_key.clone(),
+        dealt: c.dealt,
+    }
+}
+
+/// The survivor keeps the earlier of the two first wins (`domain::merge::first_win`).
 fn merge_first_win(conn: &mut DbConn, survivor: i64, loser: i64) -> Result<(), RepoError> {
+    use domain::merge::FirstWin;
     let wins: Vec<(i64, chrono::NaiveDate)> = customer_wins::table
         .filter(customer_wins::customer_id.eq_any([survivor, loser]))
         .select((customer_wins::customer_id, customer_wins::won_on))
         .load(conn)?;
-    let (Some(l), s) = (
-        wins.iter().find(|w| w.0 == loser).map(|w| w.1),
-        wins.iter().find(|w| w.0 == survivor).map(|w| w.1),
-    ) else {
-        return Ok(());
-    };
-    if s.is_some_and(|s| s <= l) {
-        diesel::delete(customer_wins::table.find(loser)).execute(conn)?;
-    } else {
-        diesel::delete(customer_wins::table.find(survivor)).execute(conn)?;
-        diesel::update(customer_wins::table.find(loser))
-            .set(customer_wins::customer_id.eq(survivor))
-            .execute(conn)?;
+    let won_on = |id: i64| wins.iter().find(|w| w.0 == id).map(|w| w.1);
+    match domain::merge::first_win(won_on(survivor), won_on(loser)) {
+        FirstWin::Unchanged => {}
+        FirstWin::KeepSurvivors => {
+            diesel::delete(customer_wins::table.find(loser)).execute(conn)?;
+        }
+        FirstWin::TakeLosers => {
+            diesel::delete(customer_wins::table.find(survivor)).execute(conn)?;
+            diesel::update(customer_wins::table.find(loser))
+                .set(customer_wins::customer_id.eq(survivor))
+                .execute(conn)?;
+        }
     }
     Ok(())
 }

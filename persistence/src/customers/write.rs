@@ -16,10 +16,10 @@ pub use crate::dictionaries::UnknownCode;
 use crate::{Constraint, DbConn, RepoError, audit, dictionaries, naive, name_index, users};
 
 /// A customer to create: values already cleaned and keyed (domain rules).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NewCustomer {
-    pub name: String,
-    pub name_key: String,
+    /// The name with its duplicate keys.
+    pub name: domain::dedup::CompanyName,
     pub credit_code: Option<String>,
     pub industry: Option<String>,
     pub region: Option<String>,
@@ -37,6 +37,31 @@ pub struct NewCustomer {
     pub notes: Option<String>,
     pub next_follow_up_at: Option<DateTime<Utc>>,
     pub tags: Vec<String>,
+}
+
+impl NewCustomer {
+    /// A customer with only a name; the other values to be filled in.
+    pub fn named(name: domain::dedup::CompanyName) -> NewCustomer {
+        NewCustomer {
+            name,
+            credit_code: None,
+            industry: None,
+            region: None,
+            size_band: None,
+            source: None,
+            grade: Grade::default(),
+            owner_id: None,
+            website: None,
+            phone: None,
+            phone_key: None,
+            email: None,
+            email_key: None,
+            address: None,
+            notes: None,
+            next_follow_up_at: None,
+            tags: Vec::new(),
+        }
+    }
 }
 
 /// Who acts, and what they may see.
@@ -287,13 +312,13 @@ pub(crate) fn insert_checked(
     from_lead: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<CustomerRow> {
-    let (key, code) = (new.name_key.clone(), new.credit_code.clone());
+    let (key, code) = (new.name.key().to_owned(), new.credit_code.clone());
     if let Some(e) = existing(conn, &key, code.as_deref(), None)? {
         return Err(CustomerWriteError::Exists(Box::new(e)));
     }
     let row = NewCustomerRow {
-        name: new.name,
-        name_key_rev: domain::dedup::reversed_key(&key),
+        name_key_rev: new.name.reversed().to_owned(),
+        name: new.name.display().to_owned(),
         name_key: key.clone(),
         credit_code: code.clone(),
         industry: new.industry,

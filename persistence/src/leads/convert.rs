@@ -68,14 +68,14 @@ pub fn convert(
         lead.person_name.as_deref(),
     )
     .ok_or(ConvertError::NameRequired)?;
-    let key = domain::dedup::normalize_company_name(&name, &domain::dedup::SuffixList::default());
+    let name = domain::dedup::CompanyName::parse(&name, &domain::dedup::SuffixList::default())
+        .ok_or(ConvertError::NameRequired)?;
+    let key = name.key().to_owned();
     let owner = conversion::owner(lead.owner_id, actor.user_id, is_rep);
     let existing = customers::existing(conn, &key, None, None).map_err(ConvertError::Customer)?;
     let (customer, outcome) = match existing {
         None => {
             let new = NewCustomer {
-                name,
-                name_key: key,
                 industry: lead.industry.clone(),
                 region: lead.region.clone(),
                 source: lead.source.clone(),
@@ -85,7 +85,7 @@ pub fn convert(
                 email: lead.email.clone(),
                 email_key: lead.email_key.clone(),
                 notes: lead.notes.clone(),
-                ..NewCustomer::default()
+                ..NewCustomer::named(name)
             };
             let mut outbox = crate::events::Outbox::load(conn)?;
             let row = customers::insert_checked(conn, actor.user_id, &mut outbox, new, owner, Some(lead.id), now)

@@ -10,20 +10,7 @@ use crate::{DbConn, RepoError};
 
 use super::*;
 
-/// What an incoming lead duplicates, and who works it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Duplicate {
-    Customer { id: i64, owner_id: Option<i64> },
-    Lead { id: i64, owner_id: Option<i64> },
-}
-
-impl Duplicate {
-    pub fn owner_id(self) -> Option<i64> {
-        match self {
-            Duplicate::Customer { owner_id, .. } | Duplicate::Lead { owner_id, .. } => owner_id,
-        }
-    }
-}
+pub use domain::leads::duplicate::Duplicate;
 
 /// Keys of a batch of incoming leads, looked up in a few set queries instead
 /// of several queries a row: live customers (by name key, phone and e-mail,
@@ -133,16 +120,14 @@ impl DedupIndex {
         email_key: Option<&str>,
     ) -> Option<Duplicate> {
         let get = |map: &HashMap<String, (i64, Option<i64>)>, key: Option<&str>| key.and_then(|k| map.get(k)).copied();
-        get(&self.customer_name, company_key)
-            .or_else(|| get(&self.customer_phone, phone_key))
-            .or_else(|| get(&self.customer_email, email_key))
-            .map(|(id, owner_id)| Duplicate::Customer { id, owner_id })
-            .or_else(|| {
-                get(&self.lead_company, company_key)
-                    .or_else(|| get(&self.lead_phone, phone_key))
-                    .or_else(|| get(&self.lead_email, email_key))
-                    .map(|(id, owner_id)| Duplicate::Lead { id, owner_id })
-            })
+        domain::leads::duplicate::duplicate_of(&domain::leads::duplicate::Hits {
+            customer_name: get(&self.customer_name, company_key),
+            customer_phone: get(&self.customer_phone, phone_key),
+            customer_email: get(&self.customer_email, email_key),
+            lead_company: get(&self.lead_company, company_key),
+            lead_phone: get(&self.lead_phone, phone_key),
+            lead_email: get(&self.lead_email, email_key),
+        })
     }
 
     /// A lead just stored: later rows of the batch will find it.

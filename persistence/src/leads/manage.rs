@@ -109,3 +109,39 @@ pub fn assign(
     }
     with_values(conn, row)
 }
+
+/// Who enters a lead by hand or through the API.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Entering {
+    pub origin: super::Origin,
+    /// A rep entering a lead keeps it; anyone else's goes through the rules.
+    pub keep_for: Option<i64>,
+}
+
+/// Enters one lead: `prepare` checks the request against the active region,
+/// industry and source codes (`(kind, code)` pairs) and gives the row; the
+/// custom values are checked, then the lead is routed, stored (dedup, audit,
+/// event) with its values. An `E` carries both `prepare`'s refusals and this
+/// operation's.
+pub fn enter<E: From<LeadError>>(
+    conn: &mut DbConn,
+    who: Entering,
+    prepare: impl FnOnce(Vec<(String, String)>) -> std::result::Result<super::NewLeadRow, E>,
+    custom: Option<&Map<String, Value>>,
+    sla: Duration,
+    now: DateTime<Utc>,
+) -> std::result::Result<LeadView, E> {
+    let codes = crate::dictionaries::active_codes(conn, &["region", "industry", "source"]).map_err(LeadError::from)?;
+    let row = prepare(codes)?;
+    let cells = custom_fields::check(conn, LEAD, custom, true)
+        .map_err(LeadError::from)?
+        .map_err(LeadError::CustomFields)?;
+    let entered = (|| -> Result<LeadView> {
+        let mut router = super::Router::load(conn, sla)?;
+        let incoming = super::Incoming { row, raw_payload: None };
+        let (row, _) = super::intake_one(conn, &mut router, incoming, who.origin, who.keep_for, now)?;
+        custom_fields::save(conn, LEAD, row.id, &cells)?;
+        with_values(conn, row)
+    })();
+    Ok(entered?)
+}

@@ -12,6 +12,7 @@ use crate::{DbConn, RepoError, naive};
 mod convert;
 mod dedup;
 mod forms;
+mod importing;
 mod intake;
 mod manage;
 mod rules;
@@ -19,8 +20,9 @@ mod rules;
 pub use convert::*;
 pub use dedup::*;
 pub use forms::*;
+pub use importing::{CheckedLead, LeadRowOutcome, import_rows};
 pub use intake::*;
-pub use manage::{LeadError, LeadView, assign, edit};
+pub use manage::{Entering, LeadError, LeadView, assign, edit, enter};
 pub use rules::*;
 
 /// Statuses in which a lead still needs work.

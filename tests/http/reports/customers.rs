@@ -18,7 +18,7 @@ fn the_customer_analysis_gives_the_hand_computed_figures() {
         .expect(200);
     let li = &t.li.token;
     let new = |name: &str, industry: Option<&str>, source: Option<&str>, created: &str| {
-        let c = id(&CustomerBuilder::new(name).create(&app, li));
+        let c = CustomerBuilder::new(name).create_dto(&app, li).customer.id;
         let quote = |v: Option<&str>| v.map_or("NULL".to_owned(), |v| format!("'{v}'"));
         app.sql(&format!(
             "UPDATE customers SET industry = {}, source = {}, created_at = '{created}' WHERE id = {c}",

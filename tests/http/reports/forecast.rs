@@ -53,7 +53,7 @@ fn the_forecast_weighs_the_pipeline_beside_target_and_actuals() {
     open(li, "丁方", 999, None);
     open(&t.wang.token, "戊方", 70_000, Some(format!("{year}-03-01")));
     app.sql("UPDATE customers SET grade = CASE WHEN name = '甲方' THEN 'A' ELSE 'B' END");
-    let c = id(&CustomerBuilder::new("己方").create(&app, li));
+    let c = CustomerBuilder::new("己方").create_dto(&app, li).customer.id;
     approved_contract(&app, li, c, "HT-F1", 30_000, &format!("{year}-03-01"));
 
     let f = app

@@ -43,9 +43,9 @@ fn process_kpis_are_counted_from_the_records() {
         .expect(200)
         .json();
     assert_eq!(saved, json!({"visits_per_day": 4, "calls_per_day": null}));
-    let jia = id(&CustomerBuilder::new("甲").create(&app, li));
-    let yi = id(&CustomerBuilder::new("乙").create(&app, li));
-    let bing = id(&CustomerBuilder::new("丙").create(&app, li));
+    let jia = CustomerBuilder::new("甲").create_dto(&app, li).customer.id;
+    let yi = CustomerBuilder::new("乙").create_dto(&app, li).customer.id;
+    let bing = CustomerBuilder::new("丙").create_dto(&app, li).customer.id;
     app.sql(&format!(
         "UPDATE customers SET created_at = '{}' WHERE id IN ({jia}, {yi})",
         nov(17)
@@ -70,7 +70,7 @@ fn process_kpis_are_counted_from_the_records() {
     log(&app, li, bing, json!({"kind": "note", "content": "备忘"}), 18);
     // a visit the week after does not count
     log(&app, li, bing, json!({"kind": "visit"}), 24);
-    let wang_customer = id(&CustomerBuilder::new("丁").create(&app, &t.wang.token));
+    let wang_customer = CustomerBuilder::new("丁").create_dto(&app, &t.wang.token).customer.id;
     log(&app, &t.wang.token, wang_customer, json!({"kind": "call"}), 17);
     app.patch(&format!("/api/v1/customers/{jia}"))
         .bearer(li)

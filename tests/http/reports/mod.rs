@@ -59,7 +59,7 @@ pub fn pipeline(app: &TestApp, admin: &str) -> (i64, i64, i64, i64, i64) {
 }
 
 pub fn deal(app: &TestApp, token: &str, pipeline: i64, name: &str, amount: Option<i64>) -> i64 {
-    let customer = id(&CustomerBuilder::new(name).create(app, token));
+    let customer = CustomerBuilder::new(name).create_dto(app, token).customer.id;
     let mut body = json!({"customer_id": customer, "title": name, "pipeline_id": pipeline});
     if let Some(a) = amount {
         body["amount"] = json!({"amount": a, "currency": "CNY"});

@@ -14,8 +14,8 @@ fn rankings_order_reps_with_shared_places_within_scope() {
         .json(&json!({"currency": "CNY", "approval_above": 1_000_000}))
         .expect(200);
     let (li, wang) = (&t.li.token, &t.wang.token);
-    let c1 = id(&CustomerBuilder::new("东方电子").create(&app, li));
-    let c2 = id(&CustomerBuilder::new("北方重工").create(&app, wang));
+    let c1 = CustomerBuilder::new("东方电子").create_dto(&app, li).customer.id;
+    let c2 = CustomerBuilder::new("北方重工").create_dto(&app, wang).customer.id;
     let k1 = approved_contract(&app, li, c1, "HT-L1", 300_000, "2026-11-10");
     approved_contract(&app, wang, c2, "HT-W1", 500_000, "2026-11-05");
     app.post(&format!("/api/v1/contracts/{k1}/payments"))

@@ -4,7 +4,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use domain::dedup::{fold_email, normalize_phone};
 use persistence::contacts::{self, ContactChangeset, NewContactRow};
 use persistence::now_utc;
 
@@ -24,30 +23,22 @@ fn clean(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-/// The duplicate key of a phone number; a non-empty value that is no phone
-/// number adds a field error. Customers, contacts and leads share it.
+/// The duplicate key of a phone number (`domain::dedup::phone_key`); a
+/// value that is no phone number adds a field error.
 pub fn phone_key(value: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
-    let value = value.map(str::trim).filter(|v| !v.is_empty())?;
-    let key = normalize_phone(value);
-    if key.is_none() {
-        errors.push(FieldError::new(
-            "phone",
-            "phone",
-            "a phone number has at least 5 digits",
-        ));
-    }
-    key
+    domain::dedup::phone_key(value).unwrap_or_else(|e| {
+        errors.push(FieldError::new(e.field(), e.field(), e.to_string()));
+        None
+    })
 }
 
-/// The duplicate key of an e-mail address; a non-empty value that is no
-/// address adds a field error.
+/// The duplicate key of an e-mail address (`domain::dedup::email_key`); a
+/// value that is no address adds a field error.
 pub fn email_key(value: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
-    let value = value.map(str::trim).filter(|v| !v.is_empty())?;
-    let key = fold_email(value);
-    if key.is_none() {
-        errors.push(FieldError::new("email", "email", "not an e-mail address"));
-    }
-    key
+    domain::dedup::email_key(value).unwrap_or_else(|e| {
+        errors.push(FieldError::new(e.field(), e.field(), e.to_string()));
+        None
+    })
 }
 
 /// Phone and e-mail keys for duplicate detection; a value that cannot be one is 422.

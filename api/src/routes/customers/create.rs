@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, post, web};
 
 use chrono::{DateTime, Utc};
-use domain::dedup::{CreditCode, SuffixList, normalize_company_name};
+use domain::dedup::{CompanyName, CreditCode, SuffixList};
 use persistence::customers::{self};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
@@ -70,7 +70,7 @@ pub struct CreateCustomer {
 }
 
 /// A new customer, with look-alike customers to double-check (a warning, not a block).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CreatedCustomer {
     #[serde(flatten)]
     pub customer: CustomerDto,
@@ -88,9 +88,11 @@ pub(super) fn new_customer(b: CreateCustomer) -> Result<customers::NewCustomer, 
         Some(b.email.as_deref()),
         b.tags.as_deref(),
     )?;
+    let Some(name) = checked.name else {
+        return Err(ApiError::invalid_field("name", "required", "a customer has a name"));
+    };
     Ok(customers::NewCustomer {
-        name: b.name.trim().to_owned(),
-        name_key: checked.name_key.unwrap_or_default(),
+        name,
         credit_code: checked.credit_code.flatten(),
         industry: trimmed(b.industry),
         region: trimmed(b.region),
@@ -112,7 +114,7 @@ pub(super) fn new_customer(b: CreateCustomer) -> Result<customers::NewCustomer, 
 
 /// The cleaned, checked values of a create or update.
 pub(super) struct Checked {
-    pub(super) name_key: Option<String>,
+    pub(super) name: Option<CompanyName>,
     pub(super) credit_code: Option<Option<String>>,
     pub(super) phone_key: Option<Option<String>>,
     pub(super) email_key: Option<Option<String>>,
@@ -127,10 +129,13 @@ pub(super) fn check_fields(
     tags: Option<&[String]>,
 ) -> Result<Checked, ApiError> {
     let mut errors = Vec::new();
-    let name_key = name.map(|n| normalize_company_name(n, &SuffixList::default()));
-    if name_key.as_deref() == Some("") {
-        errors.push(FieldError::new("name", "required", "the name has no letters or digits"));
-    }
+    let name = name.and_then(|n| {
+        let parsed = CompanyName::parse(n, &SuffixList::default());
+        if parsed.is_none() {
+            errors.push(FieldError::new("name", "required", "the name has no letters or digits"));
+        }
+        parsed
+    });
     let credit_code = credit_code.map(|c| {
         c.map(str::trim)
             .filter(|c| !c.is_empty())
@@ -162,7 +167,7 @@ pub(super) fn check_fields(
     });
     if errors.is_empty() {
         Ok(Checked {
-            name_key,
+            name,
             credit_code,
             phone_key,
             email_key,

@@ -7,8 +7,7 @@
 //! replays the answer and creates nothing.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use domain::custom_fields::CustomEntity;
-use persistence::customers::{self, Imported};
+use persistence::customers::{self, RowOutcome};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -20,7 +19,6 @@ use crate::caller::{Acting, scope};
 use crate::error::{ApiError, FieldError};
 use crate::extract::Query;
 use crate::routes::lead_import::{ImportSummary, RowStatus};
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 use super::*;
@@ -151,79 +149,61 @@ pub async fn import_customers(
         .into_iter()
         .map(|(fields, _raw)| prepare(fields))
         .collect();
-    let result = state
-        .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = customers::Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            let mut summary = ImportSummary {
-                total: parsed.len(),
-                ..ImportSummary::default()
-            };
-            let mut rows = Vec::with_capacity(parsed.len());
-            let mut valid = Vec::new();
-            let mut cells = Vec::new();
-            let defs = persistence::custom_fields::defs(conn, CustomEntity::Customer)?;
-            for (i, p) in parsed.into_iter().enumerate() {
-                let checked =
-                    p.and_then(|(new, custom)| Ok((new, crate::custom::import_cells(&defs, custom, from_csv)?)));
-                let (status, errors) = match checked {
-                    Ok((new, c)) => {
-                        valid.push(new);
-                        cells.push(c);
-                        (RowStatus::Created, Vec::new())
-                    }
-                    Err(errors) => (RowStatus::Invalid, errors),
-                };
-                rows.push(CustomerImportRow {
-                    row: i + 1,
-                    status,
-                    customer_id: None,
-                    duplicate_of: None,
-                    errors,
-                });
-            }
-            let outcomes = customers::import(conn, &actor, valid, now_utc())?;
-            let pending = rows.iter_mut().filter(|r| r.status == RowStatus::Created);
-            for ((row, outcome), c) in pending.zip(outcomes).zip(cells) {
-                match outcome {
-                    Imported::Created(id) => {
-                        persistence::custom_fields::save(conn, CustomEntity::Customer, id, &c)?;
-                        row.customer_id = Some(id);
-                    }
-                    Imported::Duplicate(e) => {
-                        row.status = RowStatus::Duplicate;
-                        row.duplicate_of = Some(ExistingCustomer {
-                            id: e.row.id,
-                            name: e.row.name.clone(),
-                            in_pool: e.row.owner_id.is_none(),
-                            owner_id: e.row.owner_id,
-                            owner_name: e.owner_name,
-                            by_credit_code: e.by_credit_code,
-                        });
-                    }
-                    Imported::Refused(e) => {
-                        let refused = write_error(e);
-                        row.status = RowStatus::Invalid;
-                        row.errors = if refused.errors.is_empty() {
-                            vec![FieldError::new("owner_id", "not_allowed", refused.detail.clone())]
-                        } else {
-                            refused.errors.clone()
-                        };
-                    }
-                }
-            }
-            for r in &rows {
-                match r.status {
-                    RowStatus::Created => summary.created += 1,
-                    RowStatus::Duplicate => summary.duplicates += 1,
-                    RowStatus::Invalid => summary.invalid += 1,
-                }
-            }
-            Ok(CustomerImportResult { summary, rows })
-        })
+    let by = user.principal();
+    let cells_of = move |defs: &[_], custom| crate::custom::import_cells(defs, custom, from_csv);
+    let outcomes = state
+        .write(move |conn| Ok(customers::import_rows(conn, &by, parsed, cells_of, now_utc())?))
         .await?;
+    let mut summary = ImportSummary {
+        total: outcomes.len(),
+        ..ImportSummary::default()
+    };
+    let rows: Vec<CustomerImportRow> = outcomes
+        .into_iter()
+        .enumerate()
+        .map(|(i, outcome)| {
+            let mut row = CustomerImportRow {
+                row: i + 1,
+                status: RowStatus::Created,
+                customer_id: None,
+                duplicate_of: None,
+                errors: Vec::new(),
+            };
+            match outcome {
+                RowOutcome::Created(id) => row.customer_id = Some(id),
+                RowOutcome::Duplicate(e) => {
+                    row.status = RowStatus::Duplicate;
+                    row.duplicate_of = Some(ExistingCustomer {
+                        id: e.row.id,
+                        name: e.row.name.clone(),
+                        in_pool: e.row.owner_id.is_none(),
+                        owner_id: e.row.owner_id,
+                        owner_name: e.owner_name,
+                        by_credit_code: e.by_credit_code,
+                    });
+                }
+                RowOutcome::Invalid(errors) => {
+                    row.status = RowStatus::Invalid;
+                    row.errors = errors;
+                }
+                RowOutcome::Refused(e) => {
+                    let refused = write_error(e);
+                    row.status = RowStatus::Invalid;
+                    row.errors = if refused.errors.is_empty() {
+                        vec![FieldError::new("owner_id", "not_allowed", refused.detail.clone())]
+                    } else {
+                        refused.errors.clone()
+                    };
+                }
+            }
+            match row.status {
+                RowStatus::Created => summary.created += 1,
+                RowStatus::Duplicate => summary.duplicates += 1,
+                RowStatus::Invalid => summary.invalid += 1,
+            }
+            row
+        })
+        .collect();
+    let result = CustomerImportResult { summary, rows };
     Ok(HttpResponse::Ok().json(result))
 }

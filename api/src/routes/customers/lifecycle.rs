@@ -171,7 +171,7 @@ pub async fn list_customer_audit(
     let events = state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
-            visible(conn, &scope, id.0, false)?;
+            visible_customer(conn, &scope, id.0, false)?;
             Ok(audit::for_entity(conn, "customer", id.0)?)
         })
         .await?;

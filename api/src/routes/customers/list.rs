@@ -183,7 +183,7 @@ pub async fn get_customer(
     let capped = user.role != domain::org::Role::Admin;
     let load = move |conn: &mut persistence::DbConn| {
         let scope = scope_of(conn, &user)?;
-        let row = visible(conn, &scope, id.0, false)?;
+        let row = visible_customer(conn, &scope, id.0, false)?;
         if capped {
             // counted only when the record is one the caller may see
             crate::caps::take_one(conn, &user, domain::guard::Counted::DetailRead, now_utc())?;

@@ -66,13 +66,13 @@ impl Grade {
 }
 
 /// A user named on a record.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct UserRef {
     pub id: i64,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CustomerDto {
     pub id: i64,
     #[schema(example = "华为技术有限公司")]
@@ -261,7 +261,7 @@ pub fn denied(e: customers::Denied) -> ApiError {
 }
 
 /// Loads a customer the caller may see (and, with `write`, change).
-pub fn visible(conn: &mut DbConn, scope: &DataScope, id: i64, write: bool) -> Result<CustomerRow, ApiError> {
+pub fn visible_customer(conn: &mut DbConn, scope: &DataScope, id: i64, write: bool) -> Result<CustomerRow, ApiError> {
     customers::reach(conn, scope, id, write, now_utc()).map_err(denied)
 }
 

@@ -115,9 +115,10 @@ pub async fn update_customer(
     )?;
     let change = customers::CustomerChange {
         fields: CustomerChangeset {
-            name: b.name.as_ref().map(|n| n.trim().to_owned()),
-            name_key: checked.name_key,
-            name_key_rev: None, // derived from the key by the operation
+            // set from `name` below by the operation
+            name: None,
+            name_key: None,
+            name_key_rev: None,
             credit_code: checked.credit_code,
             industry: b.industry.map(trimmed),
             region: b.region.map(trimmed),
@@ -135,6 +136,7 @@ pub async fn update_customer(
             notes: b.notes,
             next_follow_up_at: b.next_follow_up_at.map(|t| t.map(|t| t.naive_utc())),
         },
+        name: checked.name,
         tags: checked.tags,
     };
     let by = user.principal();

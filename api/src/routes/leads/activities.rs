@@ -66,7 +66,7 @@ pub async fn list_lead_activities(
     let list = state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
-            visible(conn, &scope, id.0)?;
+            visible_lead(conn, &scope, id.0)?;
             let rows = activities::activities_of_lead(conn, id.0)?;
             to_dtos(conn, rows)
         })

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use domain::dedup::{SuffixList, normalize_company_name};
+use domain::dedup::{CompanyName, SuffixList};
 use domain::leads::missing_lead_fields;
 use persistence::leads::NewLeadRow;
 use persistence::{DbConn, dictionaries};
@@ -61,6 +61,11 @@ impl Codes {
                 .into_iter()
                 .collect(),
         ))
+    }
+
+    /// The codes as `(kind, code)` pairs, as `leads::enter` reads them.
+    pub fn from_list(codes: Vec<(String, String)>) -> Codes {
+        Codes(codes.into_iter().collect())
     }
 
     fn has(&self, kind: &str, code: &str) -> bool {
@@ -131,8 +136,8 @@ pub fn prepare(input: &LeadInput, codes: &Codes) -> Result<NewLeadRow, Vec<Field
     }
     let company_key = company
         .as_deref()
-        .map(|c| normalize_company_name(c, &SuffixList::default()))
-        .filter(|k| !k.is_empty());
+        .and_then(|c| CompanyName::parse(c, &SuffixList::default()))
+        .map(|c| c.key().to_owned());
     Ok(NewLeadRow {
         person_name: person,
         company,

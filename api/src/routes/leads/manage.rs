@@ -19,7 +19,7 @@ use crate::state::AppState;
 use domain::custom_fields::CustomEntity;
 
 use super::*;
-use persistence::leads::{Incoming, Origin, Router, intake_one};
+use persistence::leads::Origin;
 
 /// Creates one lead (a user, or a key with `leads:write`). A lead matching a
 /// customer or an open lead is kept and linked (`duplicate_of`) and goes to
@@ -46,42 +46,29 @@ pub async fn create_lead(
     caller.require_user_or_scope(ApiScope::LeadsWrite)?;
     let input = body.0;
     let sla = state.limits.first_contact_sla;
-    let row = state
-        .write(move |conn| {
-            let codes = Codes::load(conn)?;
-            let prepared = prepare(&input, &codes).map_err(ApiError::validation)?;
-            let values = crate::custom::check(conn, CustomEntity::Lead, input.custom_fields.as_ref(), true)?;
-            let mut router = Router::load(conn, sla)?;
-            let origin = match &caller {
-                Caller::User(u) => Origin {
-                    created_by: Some(u.id),
-                    ..Origin::default()
-                },
-                Caller::Key(k) => Origin {
-                    api_key_id: Some(k.key_id),
-                    ..Origin::default()
-                },
-            };
+    let who = match &caller {
+        Caller::User(u) => leads::Entering {
+            origin: Origin {
+                created_by: Some(u.id),
+                ..Origin::default()
+            },
             // a rep entering a lead keeps it; anyone else's goes through the rules
-            let own = match &caller {
-                Caller::User(u) if u.role == Role::Rep => Some(u.id),
-                _ => None,
-            };
-            let (row, _) = intake_one(
-                conn,
-                &mut router,
-                Incoming {
-                    row: prepared,
-                    raw_payload: None,
-                },
-                origin,
-                own,
-                now_utc(),
-            )?;
-            persistence::custom_fields::save(conn, CustomEntity::Lead, row.id, &values)?;
-            with_custom(conn, row)
-        })
+            keep_for: (u.role == Role::Rep).then_some(u.id),
+        },
+        Caller::Key(k) => leads::Entering {
+            origin: Origin {
+                api_key_id: Some(k.key_id),
+                ..Origin::default()
+            },
+            keep_for: None,
+        },
+    };
+    let custom = input.custom_fields.clone();
+    let check = move |codes| prepare(&input, &Codes::from_list(codes)).map_err(ApiError::validation);
+    let view = state
+        .write(move |conn| leads::enter(conn, who, check, custom.as_ref(), sla, now_utc()))
         .await?;
+    let row = (view.row, view.custom_fields);
     respond(actix_web::http::StatusCode::CREATED, row)
 }
 
@@ -217,7 +204,7 @@ pub async fn get_lead(state: web::Data<AppState>, caller: Caller, id: PathId) ->
     let row = state
         .read(move |conn| {
             let scope = lead_scope(conn, &caller)?;
-            let row = visible(conn, &scope, id.0)?;
+            let row = visible_lead(conn, &scope, id.0)?;
             with_custom(conn, row)
         })
         .await?;

@@ -134,6 +134,12 @@ pub fn with_custom(conn: &mut DbConn, row: LeadRow) -> Result<WithCustom, ApiErr
     Ok((row, custom))
 }
 
+impl From<leads::LeadError> for ApiError {
+    fn from(e: leads::LeadError) -> Self {
+        lead_error(e)
+    }
+}
+
 /// The answer to a refused lead operation, in HTTP words.
 pub fn lead_error(e: leads::LeadError) -> ApiError {
     use leads::LeadError as E;
@@ -160,7 +166,7 @@ fn lead_scope(conn: &mut DbConn, caller: &Caller) -> Result<DataScope, ApiError>
     }
 }
 
-pub fn visible(conn: &mut DbConn, scope: &DataScope, id: i64) -> Result<LeadRow, ApiError> {
+pub fn visible_lead(conn: &mut DbConn, scope: &DataScope, id: i64) -> Result<LeadRow, ApiError> {
     leads::find_visible(conn, id, scope)?.ok_or_else(|| ApiError::not_found("lead"))
 }
 

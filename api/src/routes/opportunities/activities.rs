@@ -65,7 +65,7 @@ pub async fn list_opportunity_activities(
     let rows = state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
-            visible(conn, &scope, id.0)?;
+            visible_deal(conn, &scope, id.0)?;
             let rows = activities::activities_of_opportunity(conn, id.0)?;
             to_dtos(conn, rows)
         })

@@ -217,7 +217,7 @@ pub async fn get_opportunity(state: web::Data<AppState>, user: AuthUser, id: Pat
     let row = state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
-            let row = visible(conn, &scope, id.0)?;
+            let row = visible_deal(conn, &scope, id.0)?;
             with_custom(conn, row)
         })
         .await?;

@@ -172,6 +172,6 @@ fn check_money(m: &Money) -> Result<String, ApiError> {
     Ok(c)
 }
 
-fn visible(conn: &mut DbConn, scope: &DataScope, id: i64) -> Result<OpportunityRow, ApiError> {
+fn visible_deal(conn: &mut DbConn, scope: &DataScope, id: i64) -> Result<OpportunityRow, ApiError> {
     opportunities::find_visible(conn, id, scope)?.ok_or_else(|| ApiError::not_found("opportunity"))
 }

@@ -103,7 +103,7 @@ pub async fn opportunity_history(
     let rows = state
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
-            visible(conn, &scope, id.0)?;
+            visible_deal(conn, &scope, id.0)?;
             Ok(opportunities::history(conn, id.0)?)
         })
         .await?;
