@@ -23,7 +23,8 @@ pub struct Config {
     pub admin_email: String,
     /// `CRM_ADMIN_PASSWORD`: that admin's password; else one is generated and printed once.
     pub admin_password: Option<String>,
-    /// `CRM_DB_POOL`: connections in the pool (default 8 for SQLite, 16 for PostgreSQL).
+    /// `CRM_DB_POOL`: connections in the pool (default 8 for SQLite; for
+    /// PostgreSQL 4 per core, 4 to 32: `startup::default_pg_pool`).
     pub pool_size: Option<u32>,
     /// `CRM_WORKERS`: HTTP worker threads (default: one per core).
     pub workers: Option<usize>,

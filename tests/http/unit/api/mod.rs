@@ -16,5 +16,6 @@ mod pagination;
 mod params;
 mod security;
 mod shape;
+mod startup;
 mod storage;
 mod words;
