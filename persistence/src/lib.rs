@@ -39,6 +39,7 @@ pub mod tasks;
 pub mod team;
 pub mod throttle;
 pub mod timeline;
+pub mod user_change;
 pub mod users;
 pub mod work_reports;
 

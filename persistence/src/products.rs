@@ -170,6 +170,21 @@ pub fn lines_of(conn: &mut DbConn, of: Of) -> Result<Vec<LineRow>, RepoError> {
     Ok(q.order(li::position.asc()).select(LineRow::as_select()).load(conn)?)
 }
 
+/// Replaces the line items of a deal or contract in the caller's scope
+/// ([`set_lines`]); answers them, their sum, and the organisation's
+/// currency the sum is in.
+pub fn replace_lines(
+    conn: &mut DbConn,
+    by: &crate::scope::Principal,
+    of: Of,
+    lines: &[LineInput],
+    now: DateTime<Utc>,
+) -> Result<(Vec<LineRow>, i64, String), LinesError> {
+    let scope = by.scope(conn)?;
+    let (rows, amount) = set_lines(conn, &scope, of, lines, now)?;
+    Ok((rows, amount, crate::contracts::policy(conn)?.currency))
+}
+
 /// Replaces the lines of a deal (any the caller may see) or of a draft
 /// contract; their sum becomes its amount. Returns the lines and the amount.
 pub fn set_lines(

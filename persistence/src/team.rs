@@ -220,8 +220,9 @@ pub struct Mentorship {
     pub joint_visits: i64,
 }
 
-/// The reps the caller reaches, and whether they may pair and end mentorships.
-fn reach(conn: &mut DbConn, by: &crate::scope::Principal) -> Result<(Vec<i64>, bool), RepoError> {
+/// The reps the caller reaches (their team records: training, mentorships),
+/// and whether they may write them (managers and admins).
+pub fn reach(conn: &mut DbConn, by: &crate::scope::Principal) -> Result<(Vec<i64>, bool), RepoError> {
     let scope = by.scope(conn)?;
     let writes = !matches!(scope, domain::scope::DataScope::Own { .. });
     let reps = crate::reports::rankings::reps(conn, &scope)?;

@@ -22,7 +22,6 @@ use crate::extract::Json;
 use crate::routes::leads::{Codes, LeadInput, prepare};
 use crate::security::random_hex;
 use crate::state::AppState;
-use persistence::leads::{Incoming, Origin, Router, intake_one};
 
 /// Lead fields a form field may map to.
 pub const LEAD_FIELDS: [&str; 9] = [
@@ -281,54 +280,27 @@ async fn submit(state: &AppState, req: &HttpRequest, body: web::Payload) -> Resu
     let (fields, html_form) = fields_of(req, &bytes)?;
     let address = crate::client::client_ip(req).map(|a| a.to_string());
     let (per_hour, sla) = (state.limits.form_submissions_per_hour, state.limits.first_contact_sla);
-    let outcome = state
+    let submission = leads::Submission {
+        key,
+        fields,
+        address,
+        per_hour,
+    };
+    let prepare = |form: &_, fields: &_, codes| prepare(&to_input(form, fields), &Codes::from_list(codes));
+    let (form, taken) = state
         .write(move |conn| {
-            let now = now_utc();
-            let form = leads::form_by_key(conn, &key)?.ok_or_else(|| ApiError::not_found("form"))?;
-            if let Some(a) = &address
-                && leads::submissions_from(conn, a, now - chrono::Duration::hours(1))? >= per_hour
-            {
-                return Err(ApiError::too_many(
-                    3600,
-                    "too many submissions from this address; try again later",
-                ));
-            }
-            let payload = serde_json::to_string(&fields).unwrap_or_default();
-            let spam = form
-                .honeypot_field
-                .as_ref()
-                .is_some_and(|h| fields.get(h).is_some_and(|v| !v.trim().is_empty()));
-            if spam {
-                leads::record_submission(conn, form.id, &payload, address.as_deref(), "spam", None, now)?;
-                return Ok((form, Ok(())));
-            }
-            let codes = Codes::load(conn)?;
-            let input = to_input(&form, &fields);
-            match prepare(&input, &codes) {
-                Err(errors) => {
-                    leads::record_submission(conn, form.id, &payload, address.as_deref(), "invalid", None, now)?;
-                    Ok((form, Err(ApiError::validation(errors))))
+            leads::submit(conn, submission, prepare, sla, now_utc()).map_err(|e| match e {
+                leads::SubmitError::NoSuchForm => ApiError::not_found("form"),
+                leads::SubmitError::TooMany => {
+                    ApiError::too_many(3600, "too many submissions from this address; try again later")
                 }
-                Ok(prepared) => {
-                    let mut router = Router::load(conn, sla)?;
-                    let origin = Origin {
-                        form_id: Some(form.id),
-                        ..Origin::default()
-                    };
-                    let incoming = Incoming {
-                        row: prepared,
-                        raw_payload: Some(payload.clone()),
-                    };
-                    let (lead, duplicate) = intake_one(conn, &mut router, incoming, origin, None, now)?;
-                    let outcome = if duplicate.is_some() { "duplicate" } else { "created" };
-                    leads::record_submission(conn, form.id, &payload, address.as_deref(), outcome, Some(lead.id), now)?;
-                    Ok((form, Ok(())))
-                }
-            }
+                leads::SubmitError::Repo(e) => e.into(),
+            })
         })
         .await?;
-    let (form, result) = outcome;
-    result?;
+    if let leads::Taken::Invalid(errors) = taken {
+        return Err(ApiError::validation(errors));
+    }
     match (&form.redirect_url, html_form) {
         (Some(url), true) => Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, url.as_str()))

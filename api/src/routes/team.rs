@@ -5,9 +5,8 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::scope::DataScope;
+use persistence::now_utc;
 use persistence::team::{self, MentorshipError, NewTraining, TrainingRow};
-use persistence::{DbConn, now_utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -15,19 +14,8 @@ use validator::Validate;
 use crate::caller::AuthUser;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{Json, PathId, Query};
-use crate::routes::reports::{check_managed, team_reps};
-use crate::routes::scope::scope_of;
+use crate::routes::reports::check_managed;
 use crate::state::AppState;
-
-/// The users the caller may see team records of, and whether they may write them.
-fn reach(conn: &mut DbConn, user: &AuthUser) -> Result<(Vec<i64>, bool), ApiError> {
-    let scope = scope_of(conn, user)?;
-    let writes = !matches!(scope, DataScope::Own { .. });
-    Ok((
-        team_reps(conn, &scope, None)?.into_iter().map(|r| r.id).collect(),
-        writes,
-    ))
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -148,7 +136,7 @@ pub async fn list_training(
     let only = query.0.user_id;
     let rows = state
         .read(move |conn| {
-            let (mut ids, _) = reach(conn, &user)?;
+            let (mut ids, _) = team::reach(conn, &user.principal())?;
             ids.retain(|id| only.is_none_or(|o| o == *id));
             Ok(team::training_of(conn, &ids)?)
         })
@@ -296,7 +284,7 @@ pub async fn end_mentorship(
 pub async fn list_mentorships(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let list = state
         .read(move |conn| {
-            let (ids, _) = reach(conn, &user)?;
+            let (ids, _) = team::reach(conn, &user.principal())?;
             let rows = team::mentorships_of(conn, &ids)?;
             rows.into_iter()
                 .filter(|m| ids.contains(&m.mentee_id))

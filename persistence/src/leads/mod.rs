@@ -16,6 +16,7 @@ mod importing;
 mod intake;
 mod manage;
 mod rules;
+mod submit;
 
 pub use convert::*;
 pub use dedup::*;
@@ -24,6 +25,7 @@ pub use importing::{CheckedLead, LeadRowOutcome, import_rows};
 pub use intake::*;
 pub use manage::{Entering, LeadError, LeadView, assign, edit, enter};
 pub use rules::*;
+pub use submit::{Submission, SubmitError, Taken, submit};
 
 /// Statuses in which a lead still needs work.
 pub const OPEN: [&str; 3] = ["new", "contacted", "qualified"];

@@ -110,13 +110,9 @@ async fn set(state: web::Data<AppState>, user: AuthUser, of: Of, body: SetLineIt
             discount_bp: l.discount_bp,
         })
         .collect();
+    let by = user.principal();
     let (rows, amount, cur) = state
-        .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let (rows, amount) =
-                products::set_lines(conn, &scope, of, &lines, now_utc()).map_err(|e| lines_error(e, what))?;
-            Ok((rows, amount, persistence::contracts::policy(conn)?.currency))
-        })
+        .write(move |conn| products::replace_lines(conn, &by, of, &lines, now_utc()).map_err(|e| lines_error(e, what)))
         .await?;
     Ok(HttpResponse::Ok().json(LineItems {
         lines: rows.into_iter().map(line_dto).collect(),

@@ -1,10 +1,10 @@
 //! Changing and deactivating a user (admin); ending sessions with them.
 
 use actix_web::{HttpResponse, patch, post, web};
-use domain::org::{Role, UserFacts, check_user_change};
-use persistence::Found;
-use persistence::users::{self, UserChangeset, UserRow};
-use persistence::{now_utc, sessions};
+use domain::org::Role;
+use persistence::now_utc;
+use persistence::user_change;
+use persistence::users::UserRow;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
@@ -48,55 +48,37 @@ async fn change_user(
 ) -> Result<UserRow, ApiError> {
     let password = change.password.clone();
     let hash = web::block(move || password_hash_of(password)).await??;
+    let change = user_change::UserChange {
+        name: change.name.map(|n| n.trim().to_owned()),
+        role: change.role.map(Role::from),
+        department_id: change.department_id,
+        active: change.active,
+        max_customers: change.max_customers,
+        password_hash: hash,
+    };
     state
         .write(move |conn| {
-            let before = users::find(conn, id)
-                .found()?
-                .ok_or_else(|| ApiError::not_found("user"))?;
-            let after = UserFacts {
-                id,
-                role: change.role.map_or_else(|| role_of(&before), Role::from),
-                active: change.active.unwrap_or(before.active),
-                department_id: change.department_id.unwrap_or(before.department_id),
-            };
-            check_user_change(actor, Some(&facts(&before)), &after, users::count_active_admins(conn)?)
-                .map_err(rule_error)?;
-            if change.department_id.is_some() {
-                check_department(conn, after.department_id)?;
-            }
-            if before.active && !after.active {
-                let open = persistence::customers::open_work(conn, id)?;
-                if !open.is_empty() {
-                    return Err(ApiError::conflict(
-                        ErrorCode::UserOwnsCustomers,
-                        format!(
-                            "{} still holds {} customers, {} open leads and {} open deals: hand them over first \
-                             (POST /api/v1/users/{id}/transfer-customers)",
-                            before.name, open.customers, open.leads, open.opportunities
-                        ),
-                    )
-                    .with_context(serde_json::json!({
-                        "customers": open.customers,
-                        "leads": open.leads,
-                        "opportunities": open.opportunities,
-                    })));
+            user_change::change(conn, actor, id, version, change, now_utc()).map_err(|e| match e {
+                user_change::UserChangeError::NotFound => ApiError::not_found("user"),
+                user_change::UserChangeError::Rule(e) => rule_error(e),
+                user_change::UserChangeError::NoSuchDepartment(d) => {
+                    ApiError::invalid_field("department_id", "not_found", format!("there is no department {d}"))
                 }
-            }
-            let revoke = (before.active && !after.active) || hash.is_some();
-            let changes = UserChangeset {
-                name: change.name.map(|n| n.trim().to_owned()),
-                role: change.role.map(|r| Role::from(r).as_str().to_owned()),
-                department_id: change.department_id,
-                active: change.active,
-                max_customers: change.max_customers,
-                password_hash: hash,
-            };
-            let now = now_utc();
-            let row = users::update(conn, id, version, &changes, now)?;
-            if revoke {
-                sessions::revoke_user(conn, id, now)?;
-            }
-            Ok(row)
+                user_change::UserChangeError::HoldsWork { name, open } => ApiError::conflict(
+                    ErrorCode::UserOwnsCustomers,
+                    format!(
+                        "{name} still holds {} customers, {} open leads and {} open deals: hand them over first \
+                         (POST /api/v1/users/{id}/transfer-customers)",
+                        open.customers, open.leads, open.opportunities
+                    ),
+                )
+                .with_context(serde_json::json!({
+                    "customers": open.customers,
+                    "leads": open.leads,
+                    "opportunities": open.opportunities,
+                })),
+                user_change::UserChangeError::Repo(e) => e.into(),
+            })
         })
         .await
         .inspect(|_| state.auth_cache.forget(id))

@@ -3,9 +3,9 @@
 
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
-use domain::org::{Role, UserFacts, check_password_policy};
+use domain::org::{Role, check_password_policy};
+use persistence::DbConn;
 use persistence::users::UserRow;
-use persistence::{DbConn, departments};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -108,15 +108,6 @@ impl From<UserRow> for UserDto {
     }
 }
 
-fn facts(r: &UserRow) -> UserFacts {
-    UserFacts {
-        id: r.id,
-        role: role_of(r),
-        active: r.active,
-        department_id: r.department_id,
-    }
-}
-
 fn with_etag(status: actix_web::http::StatusCode, user: UserDto) -> HttpResponse {
     let mut res = HttpResponse::build(status);
     res.insert_header(("ETag", etag(user.version)));
@@ -130,17 +121,6 @@ fn password_hash_of(password: Option<String>) -> Result<Option<String>, ApiError
     let Some(p) = password else { return Ok(None) };
     check_password_policy(&p).map_err(|e| ApiError::invalid_field("password", "password_policy", e.to_string()))?;
     hash_password(&p).map(Some).map_err(ApiError::internal)
-}
-
-fn check_department(conn: &mut DbConn, department_id: Option<i64>) -> Result<(), ApiError> {
-    match department_id {
-        Some(id) if !departments::exists(conn, id)? => Err(ApiError::invalid_field(
-            "department_id",
-            "not_found",
-            format!("there is no department {id}"),
-        )),
-        _ => Ok(()),
-    }
 }
 
 fn rule_error(e: domain::org::UserRuleError) -> ApiError {

@@ -1,0 +1,99 @@
+//! Changing a user (admin) as one operation: the user rules checked against
+//! the user as stored and the active admins, a new department that exists,
+//! no open work left behind by a deactivation, then the change, with every
+//! session revoked when the user is deactivated or given a new password.
+
+use chrono::{DateTime, Utc};
+use domain::org::{Role, UserFacts, UserRuleError, check_user_change};
+
+use crate::customers::{OpenWork, open_work};
+use crate::users::{self, UserChangeset, UserRow};
+use crate::{DbConn, RepoError, departments, sessions};
+
+/// What an admin changes; absent fields stay.
+#[derive(Debug, Clone, Default)]
+pub struct UserChange {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub department_id: Option<Option<i64>>,
+    pub active: Option<bool>,
+    pub max_customers: Option<Option<i32>>,
+    /// A new password's hash (made by the caller, outside the transaction).
+    pub password_hash: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UserChangeError {
+    #[error("no such user")]
+    NotFound,
+    #[error(transparent)]
+    Rule(UserRuleError),
+    #[error("there is no department {0}")]
+    NoSuchDepartment(i64),
+    /// A deactivation of a user who still holds work: hand it over first.
+    #[error("{name} still holds open work")]
+    HoldsWork { name: String, open: OpenWork },
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+fn facts(r: &UserRow) -> UserFacts {
+    UserFacts {
+        id: r.id,
+        role: r.role.parse().unwrap_or(Role::Rep),
+        active: r.active,
+        department_id: r.department_id,
+    }
+}
+
+/// Applies `change` to user `id` for admin `actor`, if still at `version`.
+pub fn change(
+    conn: &mut DbConn,
+    actor: i64,
+    id: i64,
+    version: Option<i64>,
+    change: UserChange,
+    now: DateTime<Utc>,
+) -> Result<UserRow, UserChangeError> {
+    let before = match users::find(conn, id) {
+        Err(RepoError::NotFound) => return Err(UserChangeError::NotFound),
+        other => other?,
+    };
+    let was = facts(&before);
+    let after = UserFacts {
+        id,
+        role: change.role.unwrap_or(was.role),
+        active: change.active.unwrap_or(before.active),
+        department_id: change.department_id.unwrap_or(before.department_id),
+    };
+    check_user_change(actor, Some(&was), &after, users::count_active_admins(conn)?).map_err(UserChangeError::Rule)?;
+    if change.department_id.is_some()
+        && let Some(d) = after.department_id
+        && !departments::exists(conn, d)?
+    {
+        return Err(UserChangeError::NoSuchDepartment(d));
+    }
+    if before.active && !after.active {
+        let open = open_work(conn, id)?;
+        if !open.is_empty() {
+            return Err(UserChangeError::HoldsWork {
+                name: before.name,
+                open,
+            });
+        }
+    }
+    let revoke = (before.active && !after.active) || change.password_hash.is_some();
+    let changes = UserChangeset {
+        name: change.name,
+        role: change.role.map(|r| r.as_str().to_owned()),
+        department_id: change.department_id,
+        active: change.active,
+        max_customers: change.max_customers,
+        password_hash: change.password_hash,
+    };
+    let row = users::update(conn, id, version, &changes, now)?;
+    if revoke {
+        sessions::revoke_user(conn, id, now)?;
+    }
+    Ok(row)
+}
