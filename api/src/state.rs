@@ -85,7 +85,7 @@ impl AppState {
     /// a moment behind the primary, its load off the primary.
     pub async fn report<T: Send + 'static>(&self, f: impl Job<T>) -> Result<T, ApiError> {
         let db = self.reports.clone();
-        actix_web::web::block(move || db.run(f)).await?
+        actix_web::web::block(move || db.run_report(f)).await?
     }
 
     /// Runs an operation that opens its own transactions on the primary

@@ -34,6 +34,7 @@ pub mod scope;
 pub mod sessions;
 pub mod settings;
 pub mod sign_in;
+pub mod stamp;
 pub mod targets;
 pub mod tasks;
 pub mod team;

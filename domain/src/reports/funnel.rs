@@ -6,7 +6,7 @@
 //! stage, or won), at any time since. A deal that re-enters a stage counts
 //! once. Time in stage is measured on the stays that ended in the period.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
@@ -116,7 +116,7 @@ pub fn rate_bp(part: u64, whole: u64) -> Option<u32> {
     (whole > 0).then(|| u32::try_from(u128::from(part) * 10_000 / u128::from(whole)).unwrap_or(u32::MAX))
 }
 
-fn days(seconds: f64) -> f64 {
+pub(crate) fn days(seconds: f64) -> f64 {
     (seconds / 86_400.0 * 100.0).round() / 100.0
 }
 
@@ -139,152 +139,247 @@ pub fn median_and_mean_days(mut seconds: Vec<i64>) -> (Option<f64>, Option<f64>)
 /// The funnel of `facts` over `[from, to)`; `negotiation` is the stage whose
 /// activities count as negotiation rounds.
 pub fn funnel(facts: &FunnelFacts, from: DateTime<Utc>, to: DateTime<Utc>, negotiation: Option<i64>) -> Funnel {
-    let in_period = |t: DateTime<Utc>| from <= t && t < to;
-    let mut stages: Vec<&StageFact> = facts.stages.iter().filter(|s| s.kind != StageKind::Lost).collect();
-    stages.sort_by_key(|s| (s.position, s.id));
-    let position: HashMap<i64, (i32, StageKind)> = facts.stages.iter().map(|s| (s.id, (s.position, s.kind))).collect();
-    let mut moves_of: HashMap<i64, Vec<&MoveFact>> = HashMap::new();
-    for m in &facts.moves {
-        moves_of.entry(m.deal_id).or_default().push(m);
+    let mut tally = FunnelTally::new(&facts.stages, from, to, negotiation);
+    for d in &facts.deals {
+        if d.status == DealStatus::Open {
+            tally.open(d.stage_id, 1, d.amount.unwrap_or(0));
+        } else {
+            tally.closed(d.clone());
+        }
     }
-    for list in moves_of.values_mut() {
-        list.sort_by_key(|m| m.at);
+    let mut moves: Vec<&MoveFact> = facts.moves.iter().collect();
+    moves.sort_by_key(|m| (m.deal_id, m.at));
+    let moves: Vec<MoveFact> = moves.into_iter().cloned().collect();
+    for deal in moves.chunk_by(|a, b| a.deal_id == b.deal_id) {
+        tally.moves(deal);
     }
-    let figures = stages
-        .iter()
-        .map(|stage| {
-            let mut entered = 0;
-            let mut advanced = 0;
-            for moves in moves_of.values() {
-                let Some(first) = moves.iter().find(|m| m.to == stage.id && in_period(m.at)) else {
-                    continue;
-                };
-                entered += 1;
-                let later = moves.iter().any(|m| {
-                    m.at >= first.at
-                        && position
-                            .get(&m.to)
-                            .is_some_and(|(p, k)| *k != StageKind::Lost && *p > stage.position)
-                });
-                if later {
-                    advanced += 1;
+    for (deal, at) in &facts.activities {
+        tally.activity(*deal, *at);
+    }
+    tally.finish()
+}
+
+/// The funnel computed in one pass over facts fed deal by deal, so a
+/// report over a million deals holds one deal's history at a time:
+/// first `open` and `closed`, then `moves` once per deal, then `activity`.
+#[derive(Debug, Clone)]
+pub struct FunnelTally {
+    /// Open stages and the won stage, in pipeline order.
+    stages: Vec<StageFact>,
+    /// Every stage of the pipeline (lost ones too): id, position, kind.
+    all: Vec<(i64, i32, StageKind)>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    negotiation: Option<i64>,
+    /// Per stage of `all`: entered, advanced, the seconds of the stays that ended.
+    entered: Vec<(u64, u64)>,
+    stays: Vec<Vec<i64>>,
+    /// Per stage: open deals and their amount.
+    open: HashMap<i64, (u64, i64)>,
+    open_deals: u64,
+    /// Deals won or lost in the period.
+    closed: HashMap<i64, DealFact>,
+    /// Stays of closed deals in the negotiation stage, and the activities in them.
+    negotiating: HashMap<i64, Vec<Stay>>,
+    rounds: HashMap<i64, u32>,
+}
+
+impl FunnelTally {
+    pub fn new(stages: &[StageFact], from: DateTime<Utc>, to: DateTime<Utc>, negotiation: Option<i64>) -> Self {
+        let mut shown: Vec<StageFact> = stages.iter().filter(|s| s.kind != StageKind::Lost).cloned().collect();
+        shown.sort_by_key(|s| (s.position, s.id));
+        FunnelTally {
+            stages: shown,
+            all: stages.iter().map(|s| (s.id, s.position, s.kind)).collect(),
+            from,
+            to,
+            negotiation,
+            entered: vec![(0, 0); stages.len()],
+            stays: vec![Vec::new(); stages.len()],
+            open: HashMap::new(),
+            open_deals: 0,
+            closed: HashMap::new(),
+            negotiating: HashMap::new(),
+            rounds: HashMap::new(),
+        }
+    }
+
+    fn in_period(&self, t: DateTime<Utc>) -> bool {
+        self.from <= t && t < self.to
+    }
+
+    /// `count` open deals in `stage`, with `amount` in the report's currency.
+    pub fn open(&mut self, stage: i64, count: u64, amount: i64) {
+        let slot = self.open.entry(stage).or_default();
+        slot.0 += count;
+        slot.1 = slot.1.saturating_add(amount);
+        self.open_deals += count;
+    }
+
+    /// A deal won or lost; counted when it closed in the period.
+    pub fn closed(&mut self, deal: DealFact) {
+        let closed = matches!(deal.status, DealStatus::Won | DealStatus::Lost);
+        if closed && deal.closed_at.is_some_and(|c| self.in_period(c)) {
+            self.closed.insert(deal.id, deal);
+        }
+    }
+
+    /// Where `stage` is in `all` (a pipeline has a handful of stages: a
+    /// scan beats hashing).
+    fn index(&self, stage: i64) -> Option<usize> {
+        self.all.iter().position(|(id, ..)| *id == stage)
+    }
+
+    /// Index and position of a stage that is not a lost one.
+    fn rank(&self, stage: i64) -> Option<(usize, i32)> {
+        let i = self.index(stage)?;
+        let (_, position, kind) = self.all[i];
+        (kind != StageKind::Lost).then_some((i, position))
+    }
+
+    /// One deal's moves since the period's start, oldest first.
+    pub fn moves(&mut self, moves: &[MoveFact]) {
+        let Some(deal) = moves.first().map(|m| m.deal_id) else {
+            return;
+        };
+        let ranks: Vec<Option<(usize, i32)>> = moves.iter().map(|m| self.rank(m.to)).collect();
+        let mut seen: Vec<i64> = Vec::new();
+        let (from, to) = (self.from, self.to);
+        for (m, rank) in moves.iter().zip(&ranks) {
+            if !(from <= m.at && m.at < to) {
+                continue;
+            }
+            if let Some(i) = m.from.and_then(|f| self.index(f)) {
+                self.stays[i].push(m.seconds_in_from);
+            }
+            let Some((index, position)) = *rank else {
+                continue;
+            };
+            if seen.contains(&m.to) {
+                continue;
+            }
+            seen.push(m.to);
+            let advanced = moves
+                .iter()
+                .zip(&ranks)
+                .any(|(n, r)| n.at >= m.at && r.is_some_and(|(_, p)| p > position));
+            let slot = &mut self.entered[index];
+            slot.0 += 1;
+            slot.1 += u64::from(advanced);
+        }
+        if let Some(stage) = self.negotiation
+            && moves.iter().any(|m| m.to == stage)
+            && self.closed.contains_key(&deal)
+        {
+            for (i, m) in moves.iter().enumerate().filter(|(_, m)| m.to == stage) {
+                self.negotiating
+                    .entry(deal)
+                    .or_default()
+                    .push((m.at, moves.get(i + 1).map(|n| n.at)));
+            }
+        }
+    }
+
+    /// The deals closed in the period that were in the negotiation stage
+    /// since its start, in id order: whose activities `activity` counts.
+    pub fn negotiating_deals(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self.negotiating.keys().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// An activity logged on a deal at `at`.
+    pub fn activity(&mut self, deal: i64, at: DateTime<Utc>) {
+        let inside = self
+            .negotiating
+            .get(&deal)
+            .is_some_and(|s| s.iter().any(|(a, b)| *a <= at && b.is_none_or(|b| at < b)));
+        if inside {
+            *self.rounds.entry(deal).or_default() += 1;
+        }
+    }
+
+    pub fn finish(mut self) -> Funnel {
+        let stages = std::mem::take(&mut self.stages);
+        let figures = stages
+            .iter()
+            .map(|stage| {
+                let i = self.index(stage.id);
+                let (entered, advanced) = i.map(|i| self.entered[i]).unwrap_or_default();
+                let conversion_bp = rate_bp(advanced, entered);
+                let (open_count, open_amount) = self.open.get(&stage.id).copied().unwrap_or_default();
+                let stays = i.map(|i| std::mem::take(&mut self.stays[i])).unwrap_or_default();
+                let count = stays.len() as u64;
+                let (median_days, mean_days) = median_and_mean_days(stays);
+                StageFigures {
+                    stage_id: stage.id,
+                    entered,
+                    advanced,
+                    conversion_bp: if stage.kind == StageKind::Won {
+                        None
+                    } else {
+                        conversion_bp
+                    },
+                    below_target: stage.kind != StageKind::Won
+                        && matches!((conversion_bp, stage.target_bp), (Some(c), Some(t)) if c < t),
+                    open_count,
+                    open_amount,
+                    weighted_amount: i64::try_from(i128::from(open_amount) * i128::from(stage.probability) / 100)
+                        .unwrap_or(i64::MAX),
+                    stays: count,
+                    median_days,
+                    mean_days,
                 }
+            })
+            .collect();
+        let won: Vec<&DealFact> = self.closed.values().filter(|d| d.status == DealStatus::Won).collect();
+        let won_count = won.len() as u64;
+        let lost = self.closed.len() as u64 - won_count;
+        let won_amount: i64 = won.iter().filter_map(|d| d.amount).sum();
+        let cycle_seconds: i64 = won
+            .iter()
+            .map(|d| d.closed_at.map_or(0, |c| (c - d.created_at).num_seconds().max(0)))
+            .sum();
+        let open_deals = self.open_deals;
+        let velocity_per_day = (won_count > 0).then(|| {
+            // open x (won amount / won) x (won / closed) / (cycle seconds / won / 86400)
+            let num = i128::from(open_deals) * i128::from(won_amount) * i128::from(won_count) * 86_400;
+            let den = i128::from(won_count + lost) * i128::from(cycle_seconds.max(1));
+            i64::try_from(num / den).unwrap_or(i64::MAX)
+        });
+        let by_negotiation_rounds = if self.negotiation.is_some() {
+            let mut buckets: BTreeMap<u32, (u64, u64)> = (0..=MAX_ROUNDS).map(|r| (r, (0, 0))).collect();
+            for d in self.closed.values() {
+                let r = self.rounds.get(&d.id).copied().unwrap_or(0).min(MAX_ROUNDS);
+                let slot = buckets.entry(r).or_default();
+                slot.0 += 1;
+                slot.1 += u64::from(d.status == DealStatus::Won);
             }
-            let conversion_bp = rate_bp(advanced, entered);
-            let open: Vec<&DealFact> = facts
-                .deals
-                .iter()
-                .filter(|d| d.status == DealStatus::Open && d.stage_id == stage.id)
-                .collect();
-            let open_amount: i64 = open.iter().filter_map(|d| d.amount).sum();
-            let stays: Vec<i64> = facts
-                .moves
-                .iter()
-                .filter(|m| m.from == Some(stage.id) && in_period(m.at))
-                .map(|m| m.seconds_in_from)
-                .collect();
-            let (median_days, mean_days) = median_and_mean_days(stays.clone());
-            StageFigures {
-                stage_id: stage.id,
-                entered,
-                advanced,
-                conversion_bp: if stage.kind == StageKind::Won {
-                    None
-                } else {
-                    conversion_bp
-                },
-                below_target: stage.kind != StageKind::Won
-                    && matches!((conversion_bp, stage.target_bp), (Some(c), Some(t)) if c < t),
-                open_count: open.len() as u64,
-                open_amount,
-                weighted_amount: i64::try_from(i128::from(open_amount) * i128::from(stage.probability) / 100)
-                    .unwrap_or(i64::MAX),
-                stays: stays.len() as u64,
-                median_days,
-                mean_days,
-            }
-        })
-        .collect();
-    let closed: Vec<&DealFact> = facts
-        .deals
-        .iter()
-        .filter(|d| matches!(d.status, DealStatus::Won | DealStatus::Lost) && d.closed_at.is_some_and(in_period))
-        .collect();
-    let won: Vec<&DealFact> = closed.iter().copied().filter(|d| d.status == DealStatus::Won).collect();
-    let won_count = won.len() as u64;
-    let lost = closed.len() as u64 - won_count;
-    let won_amount: i64 = won.iter().filter_map(|d| d.amount).sum();
-    let cycle_seconds: i64 = won
-        .iter()
-        .map(|d| d.closed_at.map_or(0, |c| (c - d.created_at).num_seconds().max(0)))
-        .sum();
-    let open_deals = facts.deals.iter().filter(|d| d.status == DealStatus::Open).count() as u64;
-    let velocity_per_day = (won_count > 0).then(|| {
-        // open x (won amount / won) x (won / closed) / (cycle seconds / won / 86400)
-        let num = i128::from(open_deals) * i128::from(won_amount) * i128::from(won_count) * 86_400;
-        let den = i128::from(won_count + lost) * i128::from(cycle_seconds.max(1));
-        i64::try_from(num / den).unwrap_or(i64::MAX)
-    });
-    Funnel {
-        stages: figures,
-        won: won_count,
-        lost,
-        won_amount,
-        win_rate_bp: rate_bp(won_count, won_count + lost),
-        average_cycle_days: (won_count > 0).then(|| days(cycle_seconds as f64 / won_count as f64)),
-        open_deals,
-        velocity_per_day,
-        by_negotiation_rounds: rounds(&closed, &moves_of, &facts.activities, negotiation),
+            buckets
+                .into_iter()
+                .map(|(rounds, (closed, won))| RoundsFigures {
+                    rounds,
+                    closed,
+                    won,
+                    close_rate_bp: rate_bp(won, closed),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Funnel {
+            stages: figures,
+            won: won_count,
+            lost,
+            won_amount,
+            win_rate_bp: rate_bp(won_count, won_count + lost),
+            average_cycle_days: (won_count > 0).then(|| days(cycle_seconds as f64 / won_count as f64)),
+            open_deals,
+            velocity_per_day,
+            by_negotiation_rounds,
+        }
     }
 }
 
 /// A stay in a stage: entered, and left (`None`: still there).
 type Stay = (DateTime<Utc>, Option<DateTime<Utc>>);
-
-/// Activities logged on each closed deal while it was in `stage`.
-fn rounds(
-    closed: &[&DealFact],
-    moves_of: &HashMap<i64, Vec<&MoveFact>>,
-    activities: &[(i64, DateTime<Utc>)],
-    stage: Option<i64>,
-) -> Vec<RoundsFigures> {
-    let Some(stage) = stage else { return Vec::new() };
-    let closed_ids: HashSet<i64> = closed.iter().map(|d| d.id).collect();
-    // the stays of each closed deal in the negotiation stage: [entered, left)
-    let mut stays: HashMap<i64, Vec<Stay>> = HashMap::new();
-    for (deal, moves) in moves_of.iter().filter(|(d, _)| closed_ids.contains(d)) {
-        for (i, m) in moves.iter().enumerate().filter(|(_, m)| m.to == stage) {
-            stays
-                .entry(*deal)
-                .or_default()
-                .push((m.at, moves.get(i + 1).map(|n| n.at)));
-        }
-    }
-    let mut count: HashMap<i64, u32> = HashMap::new();
-    for (deal, at) in activities {
-        let inside = stays
-            .get(deal)
-            .is_some_and(|s| s.iter().any(|(a, b)| *a <= *at && b.is_none_or(|b| *at < b)));
-        if inside {
-            *count.entry(*deal).or_default() += 1;
-        }
-    }
-    let mut buckets: BTreeMap<u32, (u64, u64)> = (0..=MAX_ROUNDS).map(|r| (r, (0, 0))).collect();
-    for d in closed {
-        let r = count.get(&d.id).copied().unwrap_or(0).min(MAX_ROUNDS);
-        let slot = buckets.entry(r).or_default();
-        slot.0 += 1;
-        if d.status == DealStatus::Won {
-            slot.1 += 1;
-        }
-    }
-    buckets
-        .into_iter()
-        .map(|(rounds, (closed, won))| RoundsFigures {
-            rounds,
-            closed,
-            won,
-            close_rate_bp: rate_bp(won, closed),
-        })
-        .collect()
-}

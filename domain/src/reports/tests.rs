@@ -1,9 +1,163 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 
+use std::collections::{BTreeMap, HashMap, HashSet};
+
 use super::funnel::*;
 use crate::pipeline::StageKind;
 use crate::vocabulary::DealStatus;
+
+/// The funnel as first written, deal facts and moves all in memory: the
+/// oracle `FunnelTally` is checked against.
+fn reference(facts: &FunnelFacts, from: DateTime<Utc>, to: DateTime<Utc>, negotiation: Option<i64>) -> Funnel {
+    let in_period = |t: DateTime<Utc>| from <= t && t < to;
+    let mut stages: Vec<&StageFact> = facts.stages.iter().filter(|s| s.kind != StageKind::Lost).collect();
+    stages.sort_by_key(|s| (s.position, s.id));
+    let position: HashMap<i64, (i32, StageKind)> = facts.stages.iter().map(|s| (s.id, (s.position, s.kind))).collect();
+    let mut moves_of: HashMap<i64, Vec<&MoveFact>> = HashMap::new();
+    for m in &facts.moves {
+        moves_of.entry(m.deal_id).or_default().push(m);
+    }
+    for list in moves_of.values_mut() {
+        list.sort_by_key(|m| m.at);
+    }
+    let figures = stages
+        .iter()
+        .map(|stage| {
+            let mut entered = 0;
+            let mut advanced = 0;
+            for moves in moves_of.values() {
+                let Some(first) = moves.iter().find(|m| m.to == stage.id && in_period(m.at)) else {
+                    continue;
+                };
+                entered += 1;
+                let later = moves.iter().any(|m| {
+                    m.at >= first.at
+                        && position
+                            .get(&m.to)
+                            .is_some_and(|(p, k)| *k != StageKind::Lost && *p > stage.position)
+                });
+                if later {
+                    advanced += 1;
+                }
+            }
+            let conversion_bp = rate_bp(advanced, entered);
+            let open: Vec<&DealFact> = facts
+                .deals
+                .iter()
+                .filter(|d| d.status == DealStatus::Open && d.stage_id == stage.id)
+                .collect();
+            let open_amount: i64 = open.iter().filter_map(|d| d.amount).sum();
+            let stays: Vec<i64> = facts
+                .moves
+                .iter()
+                .filter(|m| m.from == Some(stage.id) && in_period(m.at))
+                .map(|m| m.seconds_in_from)
+                .collect();
+            let (median_days, mean_days) = median_and_mean_days(stays.clone());
+            StageFigures {
+                stage_id: stage.id,
+                entered,
+                advanced,
+                conversion_bp: if stage.kind == StageKind::Won {
+                    None
+                } else {
+                    conversion_bp
+                },
+                below_target: stage.kind != StageKind::Won
+                    && matches!((conversion_bp, stage.target_bp), (Some(c), Some(t)) if c < t),
+                open_count: open.len() as u64,
+                open_amount,
+                weighted_amount: i64::try_from(i128::from(open_amount) * i128::from(stage.probability) / 100)
+                    .unwrap_or(i64::MAX),
+                stays: stays.len() as u64,
+                median_days,
+                mean_days,
+            }
+        })
+        .collect();
+    let closed: Vec<&DealFact> = facts
+        .deals
+        .iter()
+        .filter(|d| matches!(d.status, DealStatus::Won | DealStatus::Lost) && d.closed_at.is_some_and(in_period))
+        .collect();
+    let won: Vec<&DealFact> = closed.iter().copied().filter(|d| d.status == DealStatus::Won).collect();
+    let won_count = won.len() as u64;
+    let lost = closed.len() as u64 - won_count;
+    let won_amount: i64 = won.iter().filter_map(|d| d.amount).sum();
+    let cycle_seconds: i64 = won
+        .iter()
+        .map(|d| d.closed_at.map_or(0, |c| (c - d.created_at).num_seconds().max(0)))
+        .sum();
+    let open_deals = facts.deals.iter().filter(|d| d.status == DealStatus::Open).count() as u64;
+    let velocity_per_day = (won_count > 0).then(|| {
+        // open x (won amount / won) x (won / closed) / (cycle seconds / won / 86400)
+        let num = i128::from(open_deals) * i128::from(won_amount) * i128::from(won_count) * 86_400;
+        let den = i128::from(won_count + lost) * i128::from(cycle_seconds.max(1));
+        i64::try_from(num / den).unwrap_or(i64::MAX)
+    });
+    Funnel {
+        stages: figures,
+        won: won_count,
+        lost,
+        won_amount,
+        win_rate_bp: rate_bp(won_count, won_count + lost),
+        average_cycle_days: (won_count > 0).then(|| days(cycle_seconds as f64 / won_count as f64)),
+        open_deals,
+        velocity_per_day,
+        by_negotiation_rounds: reference_rounds(&closed, &moves_of, &facts.activities, negotiation),
+    }
+}
+
+type Stay = (DateTime<Utc>, Option<DateTime<Utc>>);
+
+/// Activities logged on each closed deal while it was in `stage`.
+fn reference_rounds(
+    closed: &[&DealFact],
+    moves_of: &HashMap<i64, Vec<&MoveFact>>,
+    activities: &[(i64, DateTime<Utc>)],
+    stage: Option<i64>,
+) -> Vec<RoundsFigures> {
+    let Some(stage) = stage else { return Vec::new() };
+    let closed_ids: HashSet<i64> = closed.iter().map(|d| d.id).collect();
+    // the stays of each closed deal in the negotiation stage: [entered, left)
+    let mut stays: HashMap<i64, Vec<Stay>> = HashMap::new();
+    for (deal, moves) in moves_of.iter().filter(|(d, _)| closed_ids.contains(d)) {
+        for (i, m) in moves.iter().enumerate().filter(|(_, m)| m.to == stage) {
+            stays
+                .entry(*deal)
+                .or_default()
+                .push((m.at, moves.get(i + 1).map(|n| n.at)));
+        }
+    }
+    let mut count: HashMap<i64, u32> = HashMap::new();
+    for (deal, at) in activities {
+        let inside = stays
+            .get(deal)
+            .is_some_and(|s| s.iter().any(|(a, b)| *a <= *at && b.is_none_or(|b| *at < b)));
+        if inside {
+            *count.entry(*deal).or_default() += 1;
+        }
+    }
+    let mut buckets: BTreeMap<u32, (u64, u64)> = (0..=MAX_ROUNDS).map(|r| (r, (0, 0))).collect();
+    for d in closed {
+        let r = count.get(&d.id).copied().unwrap_or(0).min(MAX_ROUNDS);
+        let slot = buckets.entry(r).or_default();
+        slot.0 += 1;
+        if d.status == DealStatus::Won {
+            slot.1 += 1;
+        }
+    }
+    buckets
+        .into_iter()
+        .map(|(rounds, (closed, won))| RoundsFigures {
+            rounds,
+            closed,
+            won,
+            close_rate_bp: rate_bp(won, closed),
+        })
+        .collect()
+}
 
 fn nov(day: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, day, 0, 0, 0).single().expect("a date")
@@ -189,6 +343,7 @@ proptest! {
         }
         facts.activities = acts.into_iter().map(|(d, day)| (d, nov(1) + Duration::days(day - 5))).collect();
         let f = funnel(&facts, nov(1), nov(1) + Duration::days(30), Some(2));
+        prop_assert_eq!(&f, &reference(&facts, nov(1), nov(1) + Duration::days(30), Some(2)));
         for s in &f.stages {
             prop_assert!(s.advanced <= s.entered);
             prop_assert!(s.conversion_bp.is_none_or(|c| c <= 10_000));

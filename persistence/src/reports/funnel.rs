@@ -1,54 +1,91 @@
-//! The facts of a pipeline's funnel over a period.
+//! The sales funnel of a pipeline over a period, read in one pass.
 
 use chrono::{DateTime, Utc};
+use diesel::connection::DefaultLoadingMode;
+use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable};
 use domain::pipeline::StageKind;
-use domain::reports::funnel::{DealFact, FunnelFacts, MoveFact, StageFact};
+use domain::reports::funnel::{DealFact, Funnel, FunnelTally, MoveFact, StageFact};
 use domain::scope::DataScope;
 use domain::vocabulary::DealStatus;
 
-use super::{ReportFilter, filter_deals};
-use crate::opportunities::{self, StageRow};
+use super::{ReportFilter, deal_filter};
+use crate::db::MultiBackend;
+use crate::opportunities::{self, StageRow, deal_scope};
 use crate::schema::{activities, opportunities as deals, pipelines, stage_changes};
+use crate::stamp::Stamp;
 use crate::{DbConn, RepoError, naive};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FunnelError {
     #[error("no such pipeline")]
     NoPipeline,
+    #[error("not a stage of this pipeline")]
+    NotAStage,
     #[error(transparent)]
     Repo(#[from] RepoError),
 }
 
-type DealRow = (
-    i64,
-    i64,
-    String,
-    Option<i64>,
-    String,
-    chrono::NaiveDateTime,
-    Option<chrono::NaiveDateTime>,
-);
+/// The funnel's question: which pipeline (`None`: the default one), whose
+/// deals, and the stage whose activities count as negotiation rounds
+/// (`None`: the last open stage).
+#[derive(Debug, Clone, Default)]
+pub struct FunnelQuery {
+    pub pipeline: Option<i64>,
+    pub negotiation: Option<i64>,
+    pub filter: ReportFilter,
+}
+
+/// A funnel and what it was computed over.
+#[derive(Debug, Clone)]
+pub struct FunnelAnswer {
+    pub pipeline_id: i64,
+    pub stages: Vec<StageRow>,
+    /// The stage whose activities counted as negotiation rounds.
+    pub negotiation: Option<i64>,
+    pub funnel: Funnel,
+}
+
+type ClosedRow = (i64, String, Option<i64>, String, Stamp, Option<Stamp>);
+type MoveRow = (i64, Option<i64>, i64, Stamp, i64);
 
 /// Ids per query, well under SQLite's and PostgreSQL's bind limits.
 const CHUNK: usize = 10_000;
+/// Up to this many deals, their histories are looked up deal by deal; past
+/// it, the histories since the period's start are read in one pass.
+const LOOKUP_LIMIT: usize = 50_000;
+/// Deals per range read in one pass.
+const WINDOW: usize = 100_000;
 
-/// The pipeline (`None`: the default one), its stages and the facts of the
-/// deals the caller may see with `filter` for the period `[from, to)`: every
-/// open deal, every deal closed since `from`, and every deal that moved
-/// since `from`, with those moves; and the activities on deals closed in the
-/// period. Amounts in another currency than `currency` are left out of sums
-/// (the deals still count).
-pub fn funnel_facts(
+/// The funnel of the deals the caller may see with `q.filter` over the
+/// period `[from, to)`. Amounts in
+/// another currency than `currency` are left out of sums (the deals still
+/// count). Open deals are summed in SQL; the stage histories since `from`
+/// stream through a `FunnelTally` one deal at a time, read from a covering
+/// index in deal order, so memory stays flat however many deals there are.
+pub fn funnel(
     conn: &mut DbConn,
     scope: &DataScope,
-    pipeline: Option<i64>,
-    filter: &ReportFilter,
+    q: &FunnelQuery,
     currency: &str,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<(i64, Vec<StageRow>, FunnelFacts), FunnelError> {
-    let pipeline_id = match pipeline {
+    period: (DateTime<Utc>, DateTime<Utc>),
+) -> Result<FunnelAnswer, FunnelError> {
+    funnel_with(conn, scope, q, currency, period, LOOKUP_LIMIT)
+}
+
+/// `funnel`, looking histories up deal by deal up to `lookup_limit` deals
+/// and reading them in one pass past it; both give the same answer (the
+/// tests hold them to it).
+pub fn funnel_with(
+    conn: &mut DbConn,
+    scope: &DataScope,
+    q: &FunnelQuery,
+    currency: &str,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    lookup_limit: usize,
+) -> Result<FunnelAnswer, FunnelError> {
+    let pipeline_id = match q.pipeline {
         Some(id) => pipelines::table
             .find(id)
             .select(pipelines::id)
@@ -64,72 +101,82 @@ pub fn funnel_facts(
     }
     .ok_or(FunnelError::NoPipeline)?;
     let stage_rows = opportunities::stages_of(conn, &[pipeline_id])?;
-    let q = opportunities::scoped(
-        deals::table.filter(deals::pipeline_id.eq(pipeline_id)).into_boxed(),
-        scope,
-    );
-    // a correlated EXISTS, not `id IN (moves since from)`: inside an OR,
-    // PostgreSQL cannot make the IN a join and, past work_mem, runs the
-    // subquery once per deal (a one-rep month at 1M deals timed out)
-    let moved = diesel::dsl::exists(
-        stage_changes::table
-            .filter(stage_changes::opportunity_id.eq(deals::id))
-            .filter(stage_changes::changed_at.ge(naive(from))),
-    );
-    let q = filter_deals(conn, q, filter)?.filter(
-        deals::status
-            .eq(DealStatus::Open.as_str())
-            .or(deals::closed_at.ge(naive(from)))
-            .or(moved),
-    );
-    let rows: Vec<DealRow> = q
+    let negotiation = match q.negotiation {
+        Some(id) if stage_rows.iter().any(|s| s.id == id) => Some(id),
+        Some(_) => return Err(FunnelError::NotAStage),
+        None => last_open_stage(&stage_rows),
+    };
+    let stages: Vec<StageFact> = stage_rows
+        .iter()
+        .map(|s| StageFact {
+            id: s.id,
+            position: s.position,
+            kind: s.kind(),
+            probability: s.probability,
+            target_bp: s.target_conversion_bp.and_then(|t| u32::try_from(t).ok()),
+        })
+        .collect();
+    let mut tally = FunnelTally::new(&stages, from, to, negotiation);
+    let same = |c: &str| c.trim().eq_ignore_ascii_case(currency);
+    let open = deals::table
+        .filter(deals::pipeline_id.eq(pipeline_id))
+        .filter(deals::status.eq(DealStatus::Open.as_str()))
+        .group_by((deals::stage_id, deals::currency))
+        .select((
+            deals::stage_id,
+            deals::currency,
+            count_star(),
+            sql::<Nullable<BigInt>>("CAST(SUM(opportunities.amount) AS BIGINT)"),
+        ))
+        .into_boxed::<MultiBackend>();
+    let open: Vec<(i64, String, i64, Option<i64>)> = deal_filter!(conn, deal_scope!(open, scope), &q.filter)
+        .load(conn)
+        .map_err(RepoError::from)?;
+    for (stage, c, n, amount) in open {
+        let amount = if same(&c) { amount.unwrap_or(0) } else { 0 };
+        tally.open(stage, u64::try_from(n).unwrap_or(0), amount);
+    }
+    let closed = deals::table
+        .filter(deals::pipeline_id.eq(pipeline_id))
+        .filter(deals::status.ne(DealStatus::Open.as_str()))
+        .filter(deals::closed_at.ge(naive(from)))
+        .filter(deals::closed_at.lt(naive(to)))
         .select((
             deals::id,
-            deals::stage_id,
             deals::status,
             deals::amount,
             deals::currency,
             deals::created_at,
             deals::closed_at,
         ))
+        .into_boxed::<MultiBackend>();
+    let closed: Vec<ClosedRow> = deal_filter!(conn, deal_scope!(closed, scope), &q.filter)
         .load(conn)
         .map_err(RepoError::from)?;
-    let mut facts = FunnelFacts {
-        stages: stage_rows
-            .iter()
-            .map(|s| StageFact {
-                id: s.id,
-                position: s.position,
-                kind: s.kind(),
-                probability: s.probability,
-                target_bp: s.target_conversion_bp.and_then(|t| u32::try_from(t).ok()),
-            })
-            .collect(),
-        ..FunnelFacts::default()
-    };
-    for (id, stage_id, status, amount, deal_currency, created, closed) in rows {
+    for (id, status, amount, c, created, closed) in closed {
         let status = status
             .parse::<DealStatus>()
             .map_err(|e| RepoError::Corrupt(e.to_string()))?;
-        facts.deals.push(DealFact {
+        tally.closed(DealFact {
             id,
-            stage_id,
+            stage_id: 0,
             status,
-            amount: amount.filter(|_| deal_currency.trim().eq_ignore_ascii_case(currency)),
-            created_at: created.and_utc(),
-            closed_at: closed.map(|c| c.and_utc()),
+            amount: amount.filter(|_| same(&c)),
+            created_at: created.utc(),
+            closed_at: closed.map(Stamp::utc),
         });
     }
-    let ids: Vec<i64> = facts.deals.iter().map(|d| d.id).collect();
-    let closed_in_period: Vec<i64> = facts
-        .deals
-        .iter()
-        .filter(|d| d.status != DealStatus::Open && d.closed_at.is_some_and(|c| from <= c && c < to))
-        .map(|d| d.id)
-        .collect();
-    for chunk in ids.chunks(CHUNK) {
-        let moves: Vec<(i64, Option<i64>, i64, chrono::NaiveDateTime, i64)> = stage_changes::table
-            .filter(stage_changes::opportunity_id.eq_any(chunk))
+    let ids = deals::table
+        .filter(deals::pipeline_id.eq(pipeline_id))
+        .select(deals::id)
+        .into_boxed::<MultiBackend>();
+    // sorted here: `ORDER BY id` made SQLite read the table, not an index
+    let mut ids: Vec<i64> = deal_filter!(conn, deal_scope!(ids, scope), &q.filter)
+        .load(conn)
+        .map_err(RepoError::from)?;
+    ids.sort_unstable();
+    let history = || {
+        stage_changes::table
             .filter(stage_changes::changed_at.ge(naive(from)))
             .select((
                 stage_changes::opportunity_id,
@@ -138,30 +185,76 @@ pub fn funnel_facts(
                 stage_changes::changed_at,
                 stage_changes::seconds_in_from,
             ))
-            .load(conn)
-            .map_err(RepoError::from)?;
-        facts
-            .moves
-            .extend(moves.into_iter().map(|(deal_id, from, to, at, secs)| MoveFact {
-                deal_id,
-                from,
-                to,
-                at: at.and_utc(),
-                seconds_in_from: secs,
-            }));
+            .order((stage_changes::opportunity_id, stage_changes::changed_at))
+    };
+    let mut deal: Vec<MoveFact> = Vec::new();
+    let mut feed = |tally: &mut FunnelTally, row: MoveRow| {
+        let (deal_id, from, to, at, seconds_in_from) = row;
+        if deal.last().is_some_and(|m| m.deal_id != deal_id) {
+            tally.moves(&deal);
+            deal.clear();
+        }
+        deal.push(MoveFact {
+            deal_id,
+            from,
+            to,
+            at: at.utc(),
+            seconds_in_from,
+        });
+    };
+    if ids.len() <= lookup_limit {
+        for chunk in ids.chunks(CHUNK) {
+            let rows = history()
+                .filter(stage_changes::opportunity_id.eq_any(chunk))
+                .load_iter::<MoveRow, DefaultLoadingMode>(conn)
+                .map_err(RepoError::from)?;
+            for row in rows {
+                feed(&mut tally, row.map_err(RepoError::from)?);
+            }
+        }
+    } else {
+        // a range of deal ids at a time: in deal order from the covering
+        // index, and a bounded result (PostgreSQL buffers a whole one)
+        for window in ids.chunks(WINDOW) {
+            let (Some(first), Some(last)) = (window.first(), window.last()) else {
+                continue;
+            };
+            let rows = history()
+                .filter(stage_changes::opportunity_id.between(*first, *last))
+                .load_iter::<MoveRow, DefaultLoadingMode>(conn)
+                .map_err(RepoError::from)?;
+            for row in rows {
+                let row = row.map_err(RepoError::from)?;
+                if window.binary_search(&row.0).is_ok() {
+                    feed(&mut tally, row);
+                }
+            }
+        }
     }
-    for chunk in closed_in_period.chunks(CHUNK) {
-        let acts: Vec<(Option<i64>, chrono::NaiveDateTime)> = activities::table
+    if !deal.is_empty() {
+        tally.moves(&deal);
+    }
+    let negotiating = tally.negotiating_deals();
+    for chunk in negotiating.chunks(CHUNK) {
+        let acts: Vec<(Option<i64>, Stamp)> = activities::table
             .filter(activities::opportunity_id.eq_any(chunk))
+            .filter(activities::occurred_at.ge(naive(from)))
             .filter(activities::deleted_at.is_null())
             .select((activities::opportunity_id, activities::occurred_at))
             .load(conn)
             .map_err(RepoError::from)?;
-        facts
-            .activities
-            .extend(acts.into_iter().filter_map(|(d, at)| d.map(|d| (d, at.and_utc()))));
+        for (d, at) in acts {
+            if let Some(d) = d {
+                tally.activity(d, at.utc());
+            }
+        }
     }
-    Ok((pipeline_id, stage_rows, facts))
+    Ok(FunnelAnswer {
+        pipeline_id,
+        stages: stage_rows,
+        negotiation,
+        funnel: tally.finish(),
+    })
 }
 
 /// The negotiation stage (商务谈判) by default: the last open stage.

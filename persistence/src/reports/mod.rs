@@ -4,8 +4,7 @@
 
 use diesel::prelude::*;
 
-use crate::db::MultiBackend;
-use crate::schema::{opportunities, users};
+use crate::schema::users;
 use crate::{DbConn, RepoError, departments};
 
 pub mod customer_analysis;
@@ -15,7 +14,7 @@ pub mod kpi;
 pub mod rankings;
 pub mod workbench;
 
-pub use funnel::{FunnelError, funnel_facts};
+pub use funnel::{FunnelAnswer, FunnelError, FunnelQuery, funnel, funnel_with};
 
 /// Who and what a report covers, beyond the caller's scope.
 #[derive(Debug, Clone, Default)]
@@ -39,8 +38,6 @@ pub(crate) fn members(conn: &mut DbConn, department: i64) -> Result<Vec<i64>, Re
         .select(users::id)
         .load(conn)?)
 }
-
-type Deals<'a> = opportunities::BoxedQuery<'a, MultiBackend>;
 
 /// Narrows `$q`, a boxed query whose FROM holds `opportunities` (alone or
 /// joined), to the report filter's owners; `?` returns a `RepoError`. A
@@ -81,8 +78,3 @@ macro_rules! deal_filter {
 
 pub(crate) use deal_filter;
 pub(crate) use deal_owner_filter;
-
-/// `q` narrowed to the filter's owners and customer attributes.
-fn filter_deals<'a>(conn: &mut DbConn, q: Deals<'a>, f: &ReportFilter) -> Result<Deals<'a>, RepoError> {
-    Ok(deal_filter!(conn, q, f))
-}

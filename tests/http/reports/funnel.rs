@@ -112,6 +112,27 @@ fn the_funnel_gives_the_hand_computed_figures() {
         .expect(200)
         .json();
     assert_eq!(same["stages"], f["stages"]);
+    // histories looked up deal by deal, or read in one pass: the same funnel
+    let (from, to) = (
+        "2026-10-31T16:00:00Z".parse().unwrap(),
+        "2026-11-30T16:00:00Z".parse().unwrap(),
+    );
+    let question = persistence::reports::FunnelQuery {
+        pipeline: Some(p),
+        ..Default::default()
+    };
+    for scope in [
+        domain::scope::DataScope::All,
+        domain::scope::DataScope::Own { user_id: t.li.id },
+    ] {
+        let [looked_up, read] = [usize::MAX, 0].map(|limit| {
+            app.db(|conn| persistence::reports::funnel_with(conn, &scope, &question, "CNY", (from, to), limit))
+                .unwrap()
+                .funnel
+        });
+        assert_eq!((read.stages[0].entered, read.stages[0].advanced), (4, 2));
+        assert_eq!(looked_up, read, "{scope:?}");
+    }
     // another team's rep sees none of it; December saw no entries
     let theirs = app.get(&url).bearer(&t.wang.token).send().expect(200).json();
     assert_eq!(

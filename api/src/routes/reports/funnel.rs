@@ -2,7 +2,7 @@
 //! win rate, cycle, velocity and close rate by negotiation rounds.
 
 use actix_web::{HttpResponse, get, web};
-use domain::reports::funnel::{self as rules, RoundsFigures, StageFigures};
+use domain::reports::funnel::{RoundsFigures, StageFigures};
 use persistence::reports::{self, FunnelError};
 use persistence::{contracts, now_utc, settings};
 use serde::Serialize;
@@ -109,27 +109,27 @@ pub async fn funnel_report(
             let dates = period.dates(domain::calendar::today(now_utc(), tz))?;
             let (from, to) = dates.instants(tz);
             let currency = contracts::policy(conn)?.currency;
-            let (pipeline_id, stages, facts) =
-                reports::funnel_facts(conn, &scope, query.pipeline_id, &filter, &currency, from, to).map_err(|e| {
-                    match e {
-                        FunnelError::NoPipeline => {
-                            ApiError::validation(vec![FieldError::new("pipeline_id", "not_found", "no such pipeline")])
-                        }
-                        FunnelError::Repo(e) => e.into(),
-                    }
-                })?;
-            let negotiation = match query.negotiation_stage_id {
-                Some(id) if stages.iter().any(|s| s.id == id) => Some(id),
-                Some(_) => {
-                    return Err(ApiError::validation(vec![FieldError::new(
-                        "negotiation_stage_id",
-                        "not_found",
-                        "not a stage of this pipeline",
-                    )]));
-                }
-                None => reports::funnel::last_open_stage(&stages),
+            let question = reports::FunnelQuery {
+                pipeline: query.pipeline_id,
+                negotiation: query.negotiation_stage_id,
+                filter,
             };
-            let f = rules::funnel(&facts, from, to, negotiation);
+            let reports::FunnelAnswer {
+                pipeline_id,
+                stages,
+                negotiation,
+                funnel: f,
+            } = reports::funnel(conn, &scope, &question, &currency, (from, to)).map_err(|e| match e {
+                FunnelError::NoPipeline => {
+                    ApiError::validation(vec![FieldError::new("pipeline_id", "not_found", "no such pipeline")])
+                }
+                FunnelError::NotAStage => ApiError::validation(vec![FieldError::new(
+                    "negotiation_stage_id",
+                    "not_found",
+                    "not a stage of this pipeline",
+                )]),
+                FunnelError::Repo(e) => e.into(),
+            })?;
             let money = |amount: i64| Money {
                 amount,
                 currency: currency.clone(),

@@ -40,3 +40,32 @@ fn passwords_never_reach_messages() {
     let err = Backend::from_url("mysql://root:hunter2@h/db").err().unwrap_or_default();
     assert!(!err.contains("hunter2"), "{err}");
 }
+
+#[test]
+fn a_report_grows_the_sqlite_page_cache_and_gives_it_back() {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Size {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        cache_size: i64,
+    }
+    let size = |conn: &mut DbConn| -> Result<i64, persistence::RepoError> {
+        Ok(diesel::sql_query("PRAGMA cache_size")
+            .get_result::<Size>(conn)?
+            .cache_size)
+    };
+    let dir = std::env::temp_dir().join(format!("crm-cache-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("cache.db");
+    let db = Db::open(Backend::Sqlite { path: path.clone() }, 1).unwrap();
+    assert_eq!(db.run(size).unwrap(), -SQLITE_CACHE_KIB);
+    assert_eq!(db.run_report(size).unwrap(), -REPORT_CACHE_KIB);
+    // the one pooled connection is back to the default, after an error too
+    assert_eq!(db.run(size).unwrap(), -SQLITE_CACHE_KIB);
+    let failed: Result<(), persistence::RepoError> =
+        db.run_report(|_| Err(persistence::RepoError::Corrupt("a failing report".into())));
+    assert!(failed.is_err());
+    assert_eq!(db.run(size).unwrap(), -SQLITE_CACHE_KIB);
+    drop(db);
+    let _ = std::fs::remove_dir_all(dir);
+}

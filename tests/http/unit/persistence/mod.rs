@@ -4,3 +4,4 @@ mod db;
 mod error;
 mod group_commit;
 mod name_index;
+mod stamp;

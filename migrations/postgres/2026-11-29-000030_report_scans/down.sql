@@ -1,0 +1,11 @@
+DROP INDEX contracts_signed;
+CREATE INDEX contracts_signed ON contracts (status, signed_on);
+DROP INDEX customers_held;
+DROP INDEX customers_created;
+DROP INDEX customers_profile;
+DROP INDEX activities_opportunity;
+CREATE INDEX activities_opportunity ON activities (opportunity_id, occurred_at);
+DROP INDEX opportunities_pipeline_closed;
+CREATE INDEX opportunities_pipeline_closed ON opportunities (pipeline_id, closed_at);
+DROP INDEX opportunities_pipeline_open;
+DROP INDEX stage_changes_history;
