@@ -1,3 +1,4 @@
+DROP INDEX opportunities_forecast;
 DROP INDEX contracts_signed;
 CREATE INDEX contracts_signed ON contracts (status, signed_on);
 DROP INDEX customers_held;

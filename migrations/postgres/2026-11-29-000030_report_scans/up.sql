@@ -16,3 +16,6 @@ CREATE INDEX customers_created ON customers (created_at, owner_id) WHERE deleted
 CREATE INDEX customers_held ON customers (owner_id) WHERE deleted_at IS NULL AND merged_into IS NULL;
 DROP INDEX contracts_signed;
 CREATE INDEX contracts_signed ON contracts (status, signed_on, customer_id, amount);
+-- The forecast: open deals by expected close date with what it sums, so only
+-- the customer's grade is looked up.
+CREATE INDEX opportunities_forecast ON opportunities (status, expected_close_date, customer_id, stage_id, currency, amount);
