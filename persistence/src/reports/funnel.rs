@@ -59,11 +59,11 @@ const LOOKUP_LIMIT: usize = 50_000;
 const WINDOW: usize = 100_000;
 
 /// The funnel of the deals the caller may see with `q.filter` over the
-/// period `[from, to)`. Amounts in
-/// another currency than `currency` are left out of sums (the deals still
-/// count). Open deals are summed in SQL; the stage histories since `from`
-/// stream through a `FunnelTally` one deal at a time, read from a covering
-/// index in deal order, so memory stays flat however many deals there are.
+/// period `[from, to)`. Amounts in another currency than `currency` are left
+/// out of sums (the deals still count). Open deals are summed in SQL; the
+/// stage histories since `from` stream through a `FunnelTally` one deal at a
+/// time, read in deal order from a covering index, so no more than one
+/// deal's history is held at once.
 pub fn funnel(
     conn: &mut DbConn,
     scope: &DataScope,
