@@ -34,6 +34,16 @@ pub struct DealFact {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
+/// A deal won or lost, as the tally counts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosedDeal {
+    pub id: i64,
+    pub status: DealStatus,
+    pub amount: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
 /// One row of stage history: the deal entered `to` at `at`, after
 /// `seconds_in_from` seconds in `from`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,7 +154,13 @@ pub fn funnel(facts: &FunnelFacts, from: DateTime<Utc>, to: DateTime<Utc>, negot
         if d.status == DealStatus::Open {
             tally.open(d.stage_id, 1, d.amount.unwrap_or(0));
         } else {
-            tally.closed(d.clone());
+            tally.closed(ClosedDeal {
+                id: d.id,
+                status: d.status,
+                amount: d.amount,
+                created_at: d.created_at,
+                closed_at: d.closed_at,
+            });
         }
     }
     let mut moves: Vec<&MoveFact> = facts.moves.iter().collect();
@@ -178,7 +194,7 @@ pub struct FunnelTally {
     open: HashMap<i64, (u64, i64)>,
     open_deals: u64,
     /// Deals won or lost in the period.
-    closed: HashMap<i64, DealFact>,
+    closed: HashMap<i64, ClosedDeal>,
     /// Stays of closed deals in the negotiation stage, and the activities in them.
     negotiating: HashMap<i64, Vec<Stay>>,
     rounds: HashMap<i64, u32>,
@@ -217,7 +233,7 @@ impl FunnelTally {
     }
 
     /// A deal won or lost; counted when it closed in the period.
-    pub fn closed(&mut self, deal: DealFact) {
+    pub fn closed(&mut self, deal: ClosedDeal) {
         let closed = matches!(deal.status, DealStatus::Won | DealStatus::Lost);
         if closed && deal.closed_at.is_some_and(|c| self.in_period(c)) {
             self.closed.insert(deal.id, deal);
@@ -332,7 +348,7 @@ impl FunnelTally {
                 }
             })
             .collect();
-        let won: Vec<&DealFact> = self.closed.values().filter(|d| d.status == DealStatus::Won).collect();
+        let won: Vec<&ClosedDeal> = self.closed.values().filter(|d| d.status == DealStatus::Won).collect();
         let won_count = won.len() as u64;
         let lost = self.closed.len() as u64 - won_count;
         let won_amount: i64 = won.iter().filter_map(|d| d.amount).sum();

@@ -6,7 +6,7 @@ use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable};
 use domain::pipeline::StageKind;
-use domain::reports::funnel::{DealFact, Funnel, FunnelTally, MoveFact, StageFact};
+use domain::reports::funnel::{ClosedDeal, Funnel, FunnelTally, MoveFact, StageFact};
 use domain::scope::DataScope;
 use domain::vocabulary::DealStatus;
 
@@ -157,9 +157,8 @@ pub fn funnel_with(
         let status = status
             .parse::<DealStatus>()
             .map_err(|e| RepoError::Corrupt(e.to_string()))?;
-        tally.closed(DealFact {
+        tally.closed(ClosedDeal {
             id,
-            stage_id: 0,
             status,
             amount: amount.filter(|_| same(&c)),
             created_at: created.utc(),
