@@ -303,6 +303,7 @@ fn reminders_gather_what_needs_the_rep_now() {
     let tasks: Vec<i64> = r["tasks"].as_array().unwrap().iter().map(id).collect();
     assert_eq!(tasks, [id(&late)]);
     assert_eq!(r["pool_returns"].as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(r["pool_returns_total"], 1, "{r}");
     assert_eq!(r["pool_returns"][0]["customer_id"], fading);
     assert_eq!(r["pool_returns"][0]["customer_name"], "绍兴黄酒酿造公司");
     assert_eq!(r["pool_returns"][0]["reason"], "no_follow_up");
@@ -323,4 +324,57 @@ fn reminders_gather_what_needs_the_rep_now() {
         .expect(200)
         .json();
     assert!(r["pool_returns"].as_array().unwrap().is_empty(), "{r}");
+}
+
+#[test]
+fn a_large_book_lists_the_soonest_pool_returns_and_counts_them_all() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let li = app.user(&admin, "li@example.com", "rep", None);
+    let mut csv = String::from("公司名称\n");
+    for n in 0..203 {
+        csv.push_str(&format!("第{n}号测试商贸公司\n"));
+    }
+    let mapping = json!({"公司名称": "name"}).to_string();
+    let url = format!(
+        "/api/v1/customers/import?mapping={}",
+        form_urlencoded::byte_serialize(mapping.as_bytes()).collect::<String>()
+    );
+    let imported = app
+        .post(&url)
+        .bearer(&li.token)
+        .body("text/csv", &csv)
+        .expect(200)
+        .json();
+    assert_eq!(imported["summary"]["created"], 203, "{imported}");
+    let days_ago = |d: i64| (Utc::now() - Duration::days(d)).naive_utc().format("%Y-%m-%d %H:%M:%S");
+    app.sql(&format!("UPDATE customers SET owned_since = '{}'", days_ago(28)));
+    let soonest = CustomerBuilder::new("最早回公海的客户公司")
+        .create_dto(&app, &li.token)
+        .customer
+        .id;
+    app.sql(&format!(
+        "UPDATE customers SET owned_since = '{}' WHERE id = {soonest}",
+        days_ago(29)
+    ));
+
+    let r = app
+        .get("/api/v1/me/reminders")
+        .bearer(&li.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(r["pool_returns_total"], 204, "{r}");
+    let returns = r["pool_returns"].as_array().unwrap();
+    assert_eq!(returns.len(), 200);
+    assert_eq!(returns[0]["customer_id"], soonest);
+    let times: Vec<&str> = returns.iter().map(|w| w["returns_at"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "soonest first");
+    let wb = app
+        .get("/api/v1/me/workbench")
+        .bearer(&li.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(wb["pool_returns_total"], 204, "{wb}");
 }

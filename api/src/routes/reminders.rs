@@ -18,6 +18,9 @@ use crate::routes::complaints::ComplaintDto;
 use crate::routes::tasks::TaskDto;
 use crate::state::AppState;
 
+/// The longest list of each kind.
+const LIST: u32 = 200;
+
 /// A customer that returns to the pool unless followed up.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PoolReturn {
@@ -42,8 +45,10 @@ pub struct LeadWaiting {
 pub struct Reminders {
     /// Open tasks due, and appointments starting, before this time tomorrow (overdue ones too), soonest first.
     pub tasks: Vec<TaskDto>,
-    /// Customers the caller owns that return to the pool within the warning days.
+    /// Customers the caller owns that return to the pool within the warning days, soonest first (at most 200).
     pub pool_returns: Vec<PoolReturn>,
+    /// How many customers the caller owns return to the pool within the warning days, listed or not.
+    pub pool_returns_total: u64,
     pub leads_awaiting_first_contact: Vec<LeadWaiting>,
     /// Complaints assigned to the caller and not yet closed.
     pub open_complaints: Vec<ComplaintDto>,
@@ -83,24 +88,25 @@ pub fn load(
         before: Some(tasks_before),
         ..TaskFilter::default()
     };
-    let mut task_rows = tasks::list(conn, &own, &due, None, 200)?;
+    let mut task_rows = tasks::list(conn, &own, &due, None, LIST)?;
     task_rows.sort_by_key(|t| (t.due_at.or(t.starts_at), t.id));
     let policy = pool::policy(conn)?;
-    let soon = pool::returning_soon(conn, &policy, me, now)?;
+    let (soon, pool_returns_total) = pool::returning_soon(conn, &policy, me, now, LIST as usize)?;
     let ids: Vec<i64> = soon.iter().map(|w| w.customer_id).collect();
     let names = customers::names(conn, &ids)?;
-    let lead_rows = leads::awaiting_first_contact(conn, me, 200)?;
+    let lead_rows = leads::awaiting_first_contact(conn, me, i64::from(LIST))?;
     let open = ComplaintFilter {
         assignee_id: Some(me),
         unclosed: true,
         ..ComplaintFilter::default()
     };
-    let complaint_rows = complaints::list(conn, &DataScope::All, &open, None, 200)?;
+    let complaint_rows = complaints::list(conn, &DataScope::All, &open, None, LIST)?;
     Ok(Reminders {
         tasks: task_rows
             .into_iter()
             .map(crate::routes::tasks::to_dto)
             .collect::<Result<_, _>>()?,
+        pool_returns_total: u64::try_from(pool_returns_total).unwrap_or(u64::MAX),
         pool_returns: soon
             .into_iter()
             .map(|w| PoolReturn {

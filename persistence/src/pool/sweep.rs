@@ -182,16 +182,20 @@ fn warn(conn: &mut DbConn, policy: &PoolPolicy, now: DateTime<Utc>) -> Result<Ve
 }
 
 /// The customers `owner` holds that return to the pool within the warning
-/// days unless followed up, soonest first (for their reminders).
+/// days unless followed up, soonest first (for their reminders): the first
+/// `limit`, and how many there are in all.
 pub fn returning_soon(
     conn: &mut DbConn,
     policy: &PoolPolicy,
     owner: i64,
     now: DateTime<Utc>,
-) -> Result<Vec<Warned>, RepoError> {
+    limit: usize,
+) -> Result<(Vec<Warned>, usize), RepoError> {
     let mut soon = due_within(conn, policy, now, Some(owner), false)?;
-    soon.sort_by_key(|w| (w.due_at, w.customer_id));
-    Ok(soon)
+    let total = soon.len();
+    soon.sort_unstable_by_key(|w| (w.due_at, w.customer_id));
+    soon.truncate(limit);
+    Ok((soon, total))
 }
 
 /// Owned customers due within the warning days (of `owner`, or everyone's;
