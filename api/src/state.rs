@@ -88,6 +88,16 @@ impl AppState {
         actix_web::web::block(move || db.run_report(f)).await?
     }
 
+    /// `report`, with a second connection when one is free (see
+    /// [`Db::run_report_split`]).
+    pub async fn report_split<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn, Option<&mut DbConn>) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let db = self.reports.clone();
+        actix_web::web::block(move || db.run_report_split(f)).await?
+    }
+
     /// Runs an operation that opens its own transactions on the primary
     /// (e.g. a write, then a read after its commit).
     pub async fn operate<T: Send + 'static>(

@@ -308,6 +308,20 @@ impl Db {
         out
     }
 
+    /// [`Db::run_report`], with a second pooled connection when one is free
+    /// (`None` when not), for a report that reads part of its rows on
+    /// another thread. The second keeps the default cache: it reads once
+    /// through an index, and does not come back to its pages.
+    pub fn run_report_split<T, E: From<RepoError>>(
+        &self,
+        f: impl FnOnce(&mut DbConn, Option<&mut DbConn>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.run_report(|conn| {
+            let mut helper = self.pool.try_get();
+            f(conn, helper.as_deref_mut())
+        })
+    }
+
     /// Runs `f` in a write transaction: on PostgreSQL its own, on a pooled
     /// connection; on SQLite a savepoint in the writer connection's open
     /// transaction, committed with the writers queued behind it

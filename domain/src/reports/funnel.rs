@@ -151,17 +151,7 @@ pub fn median_and_mean_days(mut seconds: Vec<i64>) -> (Option<f64>, Option<f64>)
 pub fn funnel(facts: &FunnelFacts, from: DateTime<Utc>, to: DateTime<Utc>, negotiation: Option<i64>) -> Funnel {
     let mut tally = FunnelTally::new(&facts.stages, from, to, negotiation);
     for d in &facts.deals {
-        if d.status == DealStatus::Open {
-            tally.open(d.stage_id, 1, d.amount.unwrap_or(0));
-        } else {
-            tally.closed(ClosedDeal {
-                id: d.id,
-                status: d.status,
-                amount: d.amount,
-                created_at: d.created_at,
-                closed_at: d.closed_at,
-            });
-        }
+        tally.deal(d);
     }
     let mut moves: Vec<&MoveFact> = facts.moves.iter().collect();
     moves.sort_by_key(|m| (m.deal_id, m.at));
@@ -232,6 +222,21 @@ impl FunnelTally {
         self.open_deals += count;
     }
 
+    /// One deal, open or closed (`open` or `closed` for one).
+    pub fn deal(&mut self, d: &DealFact) {
+        if d.status == DealStatus::Open {
+            self.open(d.stage_id, 1, d.amount.unwrap_or(0));
+        } else {
+            self.closed(ClosedDeal {
+                id: d.id,
+                status: d.status,
+                amount: d.amount,
+                created_at: d.created_at,
+                closed_at: d.closed_at,
+            });
+        }
+    }
+
     /// A deal won or lost; counted when it closed in the period.
     pub fn closed(&mut self, deal: ClosedDeal) {
         let closed = matches!(deal.status, DealStatus::Won | DealStatus::Lost);
@@ -293,6 +298,37 @@ impl FunnelTally {
                     .or_default()
                     .push((m.at, moves.get(i + 1).map(|n| n.at)));
             }
+        }
+    }
+
+    /// A tally for another share of the deals' histories (say, on another
+    /// thread): the same stages, period, open and closed deals, with no
+    /// moves yet. [`FunnelTally::merge`] adds what it tallied back.
+    pub fn share(&self) -> Self {
+        FunnelTally {
+            entered: vec![(0, 0); self.all.len()],
+            stays: vec![Vec::new(); self.all.len()],
+            negotiating: HashMap::new(),
+            rounds: HashMap::new(),
+            ..self.clone()
+        }
+    }
+
+    /// Adds what a [`FunnelTally::share`] of this tally was fed (moves, then
+    /// activities), for deals this one was not fed.
+    pub fn merge(&mut self, other: FunnelTally) {
+        for (mine, theirs) in self.entered.iter_mut().zip(other.entered) {
+            mine.0 += theirs.0;
+            mine.1 += theirs.1;
+        }
+        for (mine, theirs) in self.stays.iter_mut().zip(other.stays) {
+            mine.extend(theirs);
+        }
+        for (deal, stays) in other.negotiating {
+            self.negotiating.entry(deal).or_default().extend(stays);
+        }
+        for (deal, rounds) in other.rounds {
+            *self.rounds.entry(deal).or_default() += rounds;
         }
     }
 

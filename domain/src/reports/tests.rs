@@ -313,6 +313,40 @@ fn medians_of_even_and_odd_counts() {
     assert_eq!(rate_bp(0, 0), None);
 }
 
+/// `funnel`, with the deals below `split_at` (their moves and activities)
+/// tallied by a share of the tally and merged back, as two threads would.
+fn split(
+    facts: &FunnelFacts,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    negotiation: Option<i64>,
+    split_at: i64,
+) -> Funnel {
+    let mut tally = FunnelTally::new(&facts.stages, from, to, negotiation);
+    for d in &facts.deals {
+        tally.deal(d);
+    }
+    let mut low = tally.share();
+    let mut moves: Vec<MoveFact> = facts.moves.clone();
+    moves.sort_by_key(|m| (m.deal_id, m.at));
+    for deal in moves.chunk_by(|a, b| a.deal_id == b.deal_id) {
+        if deal[0].deal_id < split_at {
+            low.moves(deal);
+        } else {
+            tally.moves(deal);
+        }
+    }
+    for (deal, at) in &facts.activities {
+        if *deal < split_at {
+            low.activity(*deal, *at);
+        } else {
+            tally.activity(*deal, *at);
+        }
+    }
+    tally.merge(low);
+    tally.finish()
+}
+
 proptest! {
     /// Whatever the history: no more advance than enter, conversion within
     /// 0-100 %, weighted never above the amount, and every closed deal in
@@ -322,6 +356,7 @@ proptest! {
         hist in proptest::collection::vec((0i64..20, 1i64..5, 0i64..40), 0..80),
         amounts in proptest::collection::vec(proptest::option::of(0i64..1_000_000), 20),
         acts in proptest::collection::vec((0i64..20, 0i64..40), 0..40),
+        split_at in 0i64..21,
     ) {
         let mut facts = november();
         facts.deals.clear();
@@ -344,6 +379,7 @@ proptest! {
         facts.activities = acts.into_iter().map(|(d, day)| (d, nov(1) + Duration::days(day - 5))).collect();
         let f = funnel(&facts, nov(1), nov(1) + Duration::days(30), Some(2));
         prop_assert_eq!(&f, &reference(&facts, nov(1), nov(1) + Duration::days(30), Some(2)));
+        prop_assert_eq!(&f, &split(&facts, nov(1), nov(1) + Duration::days(30), Some(2), split_at));
         for s in &f.stages {
             prop_assert!(s.advanced <= s.entered);
             prop_assert!(s.conversion_bp.is_none_or(|c| c <= 10_000));

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::connection::DefaultLoadingMode;
 use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable};
+use diesel::sql_types::{BigInt, Bool, Nullable, Timestamp};
 use domain::pipeline::StageKind;
 use domain::reports::funnel::{ClosedDeal, Funnel, FunnelTally, MoveFact, StageFact};
 use domain::scope::DataScope;
@@ -57,33 +57,56 @@ const CHUNK: usize = 10_000;
 const LOOKUP_LIMIT: usize = 50_000;
 /// Deals per range read in one pass.
 const WINDOW: usize = 100_000;
+/// From this many deals on, a second connection (when one is free) reads
+/// half of the histories on another thread.
+const SPLIT_FROM: usize = 20_000;
+
+/// How `funnel_with` reads the stage histories: deal by deal up to
+/// `lookup_limit` deals (else in id ranges), and on two threads from
+/// `split_from` deals when it has a second connection. Each way gives the
+/// same funnel (the tests hold them to it).
+#[derive(Debug, Clone, Copy)]
+pub struct Reading {
+    pub lookup_limit: usize,
+    pub split_from: usize,
+}
+
+impl Default for Reading {
+    fn default() -> Self {
+        Reading {
+            lookup_limit: LOOKUP_LIMIT,
+            split_from: SPLIT_FROM,
+        }
+    }
+}
 
 /// The funnel of the deals the caller may see with `q.filter` over the
 /// period `[from, to)`. Amounts in another currency than `currency` are left
 /// out of sums (the deals still count). Open deals are summed in SQL; the
 /// stage histories since `from` stream through a `FunnelTally` one deal at a
 /// time, read in deal order from a covering index, so no more than one
-/// deal's history is held at once.
+/// deal's history is held at once. With a `helper` connection, a large
+/// funnel reads half of the histories on it, on another thread.
 pub fn funnel(
     conn: &mut DbConn,
+    helper: Option<&mut DbConn>,
     scope: &DataScope,
     q: &FunnelQuery,
     currency: &str,
     period: (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<FunnelAnswer, FunnelError> {
-    funnel_with(conn, scope, q, currency, period, LOOKUP_LIMIT)
+    funnel_with(conn, helper, scope, q, currency, period, Reading::default())
 }
 
-/// `funnel`, looking histories up deal by deal up to `lookup_limit` deals
-/// and reading them in one pass past it; both give the same answer (the
-/// tests hold them to it).
+/// `funnel`, reading the histories as `reading` says.
 pub fn funnel_with(
     conn: &mut DbConn,
+    helper: Option<&mut DbConn>,
     scope: &DataScope,
     q: &FunnelQuery,
     currency: &str,
     (from, to): (DateTime<Utc>, DateTime<Utc>),
-    lookup_limit: usize,
+    reading: Reading,
 ) -> Result<FunnelAnswer, FunnelError> {
     let pipeline_id = match q.pipeline {
         Some(id) => pipelines::table
@@ -174,9 +197,68 @@ pub fn funnel_with(
         .load(conn)
         .map_err(RepoError::from)?;
     ids.sort_unstable();
+    ids.dedup();
+    let by_deal = ids.len() <= reading.lookup_limit;
+    match helper {
+        Some(other) if ids.len() >= reading.split_from.max(2) => {
+            let (low, high) = ids.split_at(ids.len() / 2);
+            let mut share = tally.share();
+            let (mine, theirs) = std::thread::scope(|s| {
+                let theirs = s.spawn(|| deals_read(other, high, from, by_deal, &mut share));
+                let mine = deals_read(conn, low, from, by_deal, &mut tally);
+                (mine, theirs.join())
+            });
+            mine?;
+            theirs.map_err(|_| RepoError::Corrupt("the funnel's second reader failed".into()))??;
+            tally.merge(share);
+        }
+        _ => deals_read(conn, &ids, from, by_deal, &mut tally)?,
+    }
+    Ok(FunnelAnswer {
+        pipeline_id,
+        stages: stage_rows,
+        negotiation,
+        funnel: tally.finish(),
+    })
+}
+
+/// Feeds the deals `ids` (sorted) to `tally`: their stage histories since
+/// `from`, then the activities since `from` of those in negotiation.
+fn deals_read(
+    conn: &mut DbConn,
+    ids: &[i64],
+    from: DateTime<Utc>,
+    by_deal: bool,
+    tally: &mut FunnelTally,
+) -> Result<(), RepoError> {
+    histories(conn, ids, from, by_deal, tally)?;
+    for chunk in tally.negotiating_deals().chunks(CHUNK) {
+        let acts = activities::table
+            .filter(activities::opportunity_id.eq_any(chunk))
+            .filter(activities::occurred_at.ge(naive(from)))
+            .filter(activities::deleted_at.is_null())
+            .select((activities::opportunity_id, activities::occurred_at))
+            .load_iter::<(Option<i64>, Stamp), DefaultLoadingMode>(conn)?;
+        for row in acts {
+            if let (Some(deal), at) = row? {
+                tally.activity(deal, at.utc());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Feeds the stage histories since `from` of the deals `ids` (sorted) to
+/// `tally`, one deal at a time: looked up `by_deal`, or read in id ranges.
+fn histories(
+    conn: &mut DbConn,
+    ids: &[i64],
+    from: DateTime<Utc>,
+    by_deal: bool,
+    tally: &mut FunnelTally,
+) -> Result<(), RepoError> {
     let history = || {
         stage_changes::table
-            .filter(stage_changes::changed_at.ge(naive(from)))
             .select((
                 stage_changes::opportunity_id,
                 stage_changes::from_stage_id,
@@ -185,9 +267,11 @@ pub fn funnel_with(
                 stage_changes::seconds_in_from,
             ))
             .order((stage_changes::opportunity_id, stage_changes::changed_at))
+            .into_boxed::<MultiBackend>()
     };
+    let since = stage_changes::changed_at.ge(naive(from));
     let mut deal: Vec<MoveFact> = Vec::new();
-    let mut feed = |tally: &mut FunnelTally, row: MoveRow| {
+    let mut feed = |row: MoveRow| {
         let (deal_id, from, to, at, seconds_in_from) = row;
         if deal.last().is_some_and(|m| m.deal_id != deal_id) {
             tally.moves(&deal);
@@ -201,31 +285,41 @@ pub fn funnel_with(
             seconds_in_from,
         });
     };
-    if ids.len() <= lookup_limit {
+    if by_deal {
         for chunk in ids.chunks(CHUNK) {
             let rows = history()
+                .filter(since)
                 .filter(stage_changes::opportunity_id.eq_any(chunk))
-                .load_iter::<MoveRow, DefaultLoadingMode>(conn)
-                .map_err(RepoError::from)?;
+                .load_iter::<MoveRow, DefaultLoadingMode>(conn)?;
             for row in rows {
-                feed(&mut tally, row.map_err(RepoError::from)?);
+                feed(row?);
             }
         }
     } else {
         // a range of deal ids at a time: in deal order from the covering
         // index, and a bounded result (PostgreSQL buffers a whole one)
+        let sqlite = matches!(conn, DbConn::Sqlite(_));
         for window in ids.chunks(WINDOW) {
             let (Some(first), Some(last)) = (window.first(), window.last()) else {
                 continue;
             };
-            let rows = history()
-                .filter(stage_changes::opportunity_id.between(*first, *last))
-                .load_iter::<MoveRow, DefaultLoadingMode>(conn)
-                .map_err(RepoError::from)?;
+            let mut rows = history().filter(stage_changes::opportunity_id.between(*first, *last));
+            rows = if sqlite {
+                // `+` takes the column's NUMERIC affinity off the comparison:
+                // with it SQLite tried to read the bound text as a number on
+                // every row (sqlite3AtoF), a third of the scan's time. The
+                // index leads with the deal id, so it never served this test.
+                rows.filter(sql::<Bool>("+stage_changes.changed_at >= ").bind::<Timestamp, _>(naive(from)))
+            } else {
+                rows.filter(since)
+            };
+            let rows = rows.load_iter::<MoveRow, DefaultLoadingMode>(conn)?;
+            // every id of the range in the window (no deal left out): no search
+            let whole = usize::try_from(*last - *first).is_ok_and(|span| span + 1 == window.len());
             for row in rows {
-                let row = row.map_err(RepoError::from)?;
-                if window.binary_search(&row.0).is_ok() {
-                    feed(&mut tally, row);
+                let row = row?;
+                if whole || window.binary_search(&row.0).is_ok() {
+                    feed(row);
                 }
             }
         }
@@ -233,27 +327,7 @@ pub fn funnel_with(
     if !deal.is_empty() {
         tally.moves(&deal);
     }
-    let negotiating = tally.negotiating_deals();
-    for chunk in negotiating.chunks(CHUNK) {
-        let acts: Vec<(Option<i64>, Stamp)> = activities::table
-            .filter(activities::opportunity_id.eq_any(chunk))
-            .filter(activities::occurred_at.ge(naive(from)))
-            .filter(activities::deleted_at.is_null())
-            .select((activities::opportunity_id, activities::occurred_at))
-            .load(conn)
-            .map_err(RepoError::from)?;
-        for (d, at) in acts {
-            if let Some(d) = d {
-                tally.activity(d, at.utc());
-            }
-        }
-    }
-    Ok(FunnelAnswer {
-        pipeline_id,
-        stages: stage_rows,
-        negotiation,
-        funnel: tally.finish(),
-    })
+    Ok(())
 }
 
 /// The negotiation stage (商务谈判) by default: the last open stage.

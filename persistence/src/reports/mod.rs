@@ -14,7 +14,7 @@ pub mod kpi;
 pub mod rankings;
 pub mod workbench;
 
-pub use funnel::{FunnelAnswer, FunnelError, FunnelQuery, funnel, funnel_with};
+pub use funnel::{FunnelAnswer, FunnelError, FunnelQuery, Reading, funnel, funnel_with};
 
 /// Who and what a report covers, beyond the caller's scope.
 #[derive(Debug, Clone, Default)]

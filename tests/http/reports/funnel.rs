@@ -125,13 +125,27 @@ fn the_funnel_gives_the_hand_computed_figures() {
         domain::scope::DataScope::All,
         domain::scope::DataScope::Own { user_id: t.li.id },
     ] {
-        let [looked_up, read] = [usize::MAX, 0].map(|limit| {
-            app.db(|conn| persistence::reports::funnel_with(conn, &scope, &question, "CNY", (from, to), limit))
-                .unwrap()
-                .funnel
-        });
+        let funnel = |lookup_limit: usize, split: bool| {
+            let reading = persistence::reports::Reading {
+                lookup_limit,
+                split_from: 0,
+            };
+            app.db(|conn| {
+                app.db(|other| {
+                    let helper = split.then_some(other);
+                    persistence::reports::funnel_with(conn, helper, &scope, &question, "CNY", (from, to), reading)
+                })
+            })
+            .unwrap()
+            .funnel
+        };
+        let looked_up = funnel(usize::MAX, false);
+        let read = funnel(0, false);
         assert_eq!((read.stages[0].entered, read.stages[0].advanced), (4, 2));
         assert_eq!(looked_up, read, "{scope:?}");
+        // half of the deals read on a second connection, on another thread
+        assert_eq!(funnel(usize::MAX, true), read, "{scope:?}");
+        assert_eq!(funnel(0, true), read, "{scope:?}");
     }
     // another team's rep sees none of it; December saw no entries
     let theirs = app.get(&url).bearer(&t.wang.token).send().expect(200).json();

@@ -103,7 +103,7 @@ pub async fn funnel_report(
     let query = query.0;
     let (period, filter) = (query.period(), query.filter());
     let report = state
-        .report(move |conn| {
+        .report_split(move |conn, helper| {
             let scope = scope_of(conn, &user)?;
             let tz = settings::zone(conn)?;
             let dates = period.dates(domain::calendar::today(now_utc(), tz))?;
@@ -119,7 +119,7 @@ pub async fn funnel_report(
                 stages,
                 negotiation,
                 funnel: f,
-            } = reports::funnel(conn, &scope, &question, &currency, (from, to)).map_err(|e| match e {
+            } = reports::funnel(conn, helper, &scope, &question, &currency, (from, to)).map_err(|e| match e {
                 FunnelError::NoPipeline => {
                     ApiError::validation(vec![FieldError::new("pipeline_id", "not_found", "no such pipeline")])
                 }
