@@ -17,6 +17,7 @@ use serde_json::json;
 
 use super::event;
 use crate::schema::{customers as c, pool_events};
+use crate::stamp::Stamp;
 use crate::{DbConn, RepoError, audit, naive};
 
 /// A customer the sweep put back in the pool.
@@ -98,6 +99,8 @@ macro_rules! owned_of_grade {
         c::table
             .filter(c::owner_id.is_not_null())
             .filter(c::deleted_at.is_null())
+            // implied (a merged customer is deleted); lets `customers_held` serve
+            .filter(c::merged_into.is_null())
             .filter(c::grade.eq($grade.as_str()))
             .filter(c::locked.eq(false).or(locked_ok.into_sql::<Bool>()))
             .filter(c::dealt.eq(false).or(dealt_ok.into_sql::<Bool>()))
@@ -160,7 +163,7 @@ fn return_dealless(
     Ok(return_to_pool!(conn, due, ReturnReason::NoDeal, now))
 }
 
-type HoldingRow = (i64, i64, NaiveDateTime, Option<NaiveDateTime>, bool, bool);
+type HoldingRow = (i64, i64, Stamp, Option<Stamp>, bool, bool);
 
 /// Warns the owners of customers due within the warning days, once per
 /// clock: not again until a follow-up or a new owner restarts it.
@@ -259,8 +262,8 @@ fn due_within(
         for (id, owner, owned_since, contacted, locked, dealt) in found.into_values() {
             let holding = Holding {
                 grade,
-                owned_since: owned_since.and_utc(),
-                last_contacted_at: contacted.map(|t| t.and_utc()),
+                owned_since: owned_since.utc(),
+                last_contacted_at: contacted.map(Stamp::utc),
                 locked,
                 dealt,
             };
