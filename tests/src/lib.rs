@@ -68,6 +68,8 @@ impl Store {
             }
             Store::Sqlite(path) => {
                 let mut c = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+                // wait for the server's own short writes (its timers) rather than fail at once
+                diesel::connection::SimpleConnection::batch_execute(&mut c, "PRAGMA busy_timeout = 60000").unwrap();
                 diesel::sql_query(statement).execute(&mut c).unwrap();
             }
         }

@@ -14,16 +14,27 @@ struct Count {
     n: i64,
 }
 
-fn fresh(name: &str) -> Backend {
-    let path = std::env::temp_dir().join(format!("crm-group-commit-{name}-{}.db", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+/// A scratch database file, removed with its WAL files when dropped.
+struct Scratch(std::path::PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
     }
+}
+
+fn fresh(name: &str) -> (Backend, Scratch) {
+    let path = std::env::temp_dir().join(format!("crm-group-commit-{name}-{}.db", std::process::id()));
+    // dropping the guard first removes what an interrupted run left
+    drop(Scratch(path.clone()));
+    let scratch = Scratch(path.clone());
     let backend = Backend::Sqlite { path };
     let mut conn = backend.connect().unwrap();
     conn.batch_execute("CREATE TABLE t (n INTEGER NOT NULL UNIQUE)")
         .unwrap();
-    backend
+    (backend, scratch)
 }
 
 fn insert(conn: &mut DbConn, n: i64) -> Result<(), RepoError> {
@@ -44,7 +55,7 @@ fn stored(backend: &Backend) -> Vec<i64> {
 
 #[test]
 fn concurrent_writers_share_commits_and_keep_their_own_outcome() {
-    let backend = fresh("share");
+    let (backend, _scratch) = fresh("share");
     let writer = Arc::new(GroupCommit::default());
     let threads: Vec<_> = (0..12_i64)
         .map(|t| {
@@ -86,7 +97,7 @@ fn concurrent_writers_share_commits_and_keep_their_own_outcome() {
 
 #[test]
 fn a_refused_statement_leaves_the_rest_of_the_operation() {
-    let backend = fresh("refused");
+    let (backend, _scratch) = fresh("refused");
     let writer = GroupCommit::default();
     writer.write(&backend, |conn| insert(conn, 1)).unwrap();
     let duplicate = writer.write(&backend, |conn| {
@@ -109,7 +120,7 @@ fn a_refused_statement_leaves_the_rest_of_the_operation() {
 
 #[test]
 fn a_panicking_operation_stores_nothing_and_the_next_write_works() {
-    let backend = fresh("panic");
+    let (backend, _scratch) = fresh("panic");
     let writer = Arc::new(GroupCommit::default());
     let w = writer.clone();
     let b = backend.clone();
