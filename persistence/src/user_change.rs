@@ -37,13 +37,17 @@ pub enum UserChangeError {
     Repo(#[from] RepoError),
 }
 
-fn facts(r: &UserRow) -> UserFacts {
-    UserFacts {
+/// The user as the rules see them; an unknown stored role is corrupt data, never a rep.
+fn facts(r: &UserRow) -> Result<UserFacts, RepoError> {
+    Ok(UserFacts {
         id: r.id,
-        role: r.role.parse().unwrap_or(Role::Rep),
+        role: r
+            .role
+            .parse()
+            .map_err(|e| RepoError::Corrupt(format!("users.role: {e}")))?,
         active: r.active,
         department_id: r.department_id,
-    }
+    })
 }
 
 /// Applies `change` to user `id` for admin `actor`, if still at `version`.
@@ -59,7 +63,7 @@ pub fn change(
         Err(RepoError::NotFound) => return Err(UserChangeError::NotFound),
         other => other?,
     };
-    let was = facts(&before);
+    let was = facts(&before)?;
     let after = UserFacts {
         id,
         role: change.role.unwrap_or(was.role),

@@ -81,7 +81,7 @@ fn token_pair(state: &AppState, user: users::UserRow, refresh_token: String) -> 
         expires_in: state.limits.access_ttl.num_seconds(),
         refresh_token,
         refresh_expires_in: state.limits.refresh_ttl.num_seconds(),
-        user: UserDto::from(user),
+        user: UserDto::try_from(user)?,
     })
 }
 

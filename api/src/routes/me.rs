@@ -36,5 +36,5 @@ pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("ETag", etag(row.version)))
-        .json(UserDto::from(row)))
+        .json(UserDto::try_from(row)?))
 }

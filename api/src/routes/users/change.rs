@@ -114,7 +114,7 @@ pub async fn update_user(
     body: Json<UpdateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let row = change_user(&state, admin.0.id, id.0, if_match.0, body.0).await?;
-    Ok(with_etag(actix_web::http::StatusCode::OK, row.into()))
+    Ok(with_etag(actix_web::http::StatusCode::OK, row.try_into()?))
 }
 
 /// Deactivates a user (admin): they can no longer sign in and their sessions end.
@@ -146,5 +146,5 @@ pub async fn deactivate_user(
         ..UpdateUser::default()
     };
     let row = change_user(&state, admin.0.id, id.0, if_match.0, change).await?;
-    Ok(with_etag(actix_web::http::StatusCode::OK, row.into()))
+    Ok(with_etag(actix_web::http::StatusCode::OK, row.try_into()?))
 }

@@ -108,5 +108,5 @@ pub async fn create_user(
             })
         })
         .await?;
-    Ok(with_etag(actix_web::http::StatusCode::CREATED, row.into()))
+    Ok(with_etag(actix_web::http::StatusCode::CREATED, row.try_into()?))
 }

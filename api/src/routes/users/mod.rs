@@ -72,10 +72,6 @@ pub struct UserDto {
     pub version: i64,
 }
 
-fn role_of(row: &UserRow) -> Role {
-    row.role.parse().unwrap_or(Role::Rep)
-}
-
 impl UserDto {
     /// Hides contact details and activity the caller may not see.
     pub fn for_viewer(self, viewer: Option<&domain::scope::DataScope>) -> UserDto {
@@ -90,10 +86,17 @@ impl UserDto {
     }
 }
 
-impl From<UserRow> for UserDto {
-    fn from(r: UserRow) -> UserDto {
-        UserDto {
-            role: role_of(&r).into(),
+impl TryFrom<UserRow> for UserDto {
+    type Error = ApiError;
+
+    /// An unknown stored role is a fault of ours (a logged 500), never a rep.
+    fn try_from(r: UserRow) -> Result<UserDto, ApiError> {
+        Ok(UserDto {
+            role: r
+                .role
+                .parse::<Role>()
+                .map_err(|e| ApiError::internal(format!("stored role: {e}")))?
+                .into(),
             id: r.id,
             email: Some(r.email),
             name: r.name,
@@ -104,7 +107,7 @@ impl From<UserRow> for UserDto {
             created_at: r.created_at.and_utc(),
             updated_at: r.updated_at.and_utc(),
             version: r.version,
-        }
+        })
     }
 }
 

@@ -118,8 +118,8 @@ pub async fn list_users(
     Ok(HttpResponse::Ok().json(UserPage {
         data: rows
             .into_iter()
-            .map(|r| UserDto::from(r).for_viewer(viewer.as_ref()))
-            .collect(),
+            .map(|r| UserDto::try_from(r).map(|u| u.for_viewer(viewer.as_ref())))
+            .collect::<Result<_, _>>()?,
         next_cursor,
     }))
 }
@@ -149,6 +149,6 @@ pub async fn get_user(state: web::Data<AppState>, caller: Caller, id: PathId) ->
             Ok((row, viewer))
         })
         .await?;
-    let dto = UserDto::from(row).for_viewer(viewer.as_ref());
+    let dto = UserDto::try_from(row)?.for_viewer(viewer.as_ref());
     Ok(with_etag(actix_web::http::StatusCode::OK, dto))
 }
