@@ -209,7 +209,8 @@ pub fn funnel_with(
                 (mine, theirs.join())
             });
             mine?;
-            theirs.map_err(|_| RepoError::Corrupt("the funnel's second reader failed".into()))??;
+            // a panic on the second reader goes on as if it happened here
+            theirs.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
             tally.merge(share);
         }
         _ => deals_read(conn, &ids, from, by_deal, &mut tally)?,
