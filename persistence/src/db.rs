@@ -197,6 +197,37 @@ impl r2d2::ManageConnection for Manager {
 pub const SQLITE_CACHE_KIB: i64 = 2_000;
 /// SQLite's page cache of a connection while it runs a report.
 pub const REPORT_CACHE_KIB: i64 = 65_536;
+/// The most of the database file a report maps into memory (SQLite caps it
+/// at its compile-time limit, 2 GiB by default).
+pub const REPORT_MMAP_BYTES: i64 = 1 << 31;
+
+/// Puts an SQLite connection in report mode (`on`) or back (a no-op on
+/// PostgreSQL). In report mode its page cache grows to
+/// [`REPORT_CACHE_KIB`]: a whole-company report joins a million rows to
+/// another table, and the default 2 MiB cache evicted the b-tree pages it
+/// came back to, so each lookup became a read from the file (the forecast
+/// over 1M deals: 5.2 s, 2.5 s with 64 MiB). And it reads the database file
+/// through a memory map of up to [`REPORT_MMAP_BYTES`] instead of copying
+/// each page out of the kernel's cache (`pread`): in the `sqlite3` shell
+/// over the 1M data set, half of the funnel's history scan went from 0.18 s
+/// to 0.11 s and the customer analysis's buyers from 0.25 s to 0.18 s. The
+/// map is dropped when the report ends, so the pages it touched do not stay
+/// in the server's resident memory.
+fn report_mode(conn: &mut DbConn, on: bool) -> Result<(), RepoError> {
+    if !matches!(conn, DbConn::Sqlite(_)) {
+        return Ok(());
+    }
+    let (kib, mmap) = if on {
+        (REPORT_CACHE_KIB, REPORT_MMAP_BYTES)
+    } else {
+        (SQLITE_CACHE_KIB, 0)
+    };
+    diesel::connection::SimpleConnection::batch_execute(
+        conn,
+        &format!("PRAGMA cache_size = -{kib}; PRAGMA mmap_size = {mmap};"),
+    )
+    .map_err(RepoError::from)
+}
 
 /// The connection pool; cheap to clone.
 #[derive(Clone)]
@@ -287,38 +318,34 @@ impl Db {
         f(&mut conn)
     }
 
-    /// Runs a report's reads. On SQLite the connection's page cache grows to
-    /// [`REPORT_CACHE_KIB`] while they run: a whole-company report joins a
-    /// million rows to another table, and the default 2 MiB cache evicts the
-    /// b-tree pages it comes back to, so each lookup became a read from the
-    /// file (the forecast over 1M deals: 5.2 s, 2.5 s with 64 MiB). The
-    /// cache is shrunk back afterwards, so idle connections stay small.
+    /// Runs a report's reads. On SQLite the connection is in report mode
+    /// while they run ([`report_mode`]), and back to its everyday settings
+    /// afterwards, so idle connections stay small.
     pub fn run_report<T, E: From<RepoError>>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E> {
         let mut conn = self.pool.get().map_err(RepoError::from)?;
-        if !matches!(*conn, DbConn::Sqlite(_)) {
-            return f(&mut conn);
-        }
-        let cache = |conn: &mut DbConn, kib: i64| {
-            diesel::connection::SimpleConnection::batch_execute(conn, &format!("PRAGMA cache_size = -{kib}"))
-                .map_err(RepoError::from)
-        };
-        cache(&mut conn, REPORT_CACHE_KIB)?;
+        report_mode(&mut conn, true)?;
         let out = f(&mut conn);
-        cache(&mut conn, SQLITE_CACHE_KIB)?;
+        report_mode(&mut conn, false)?;
         out
     }
 
     /// [`Db::run_report`], with a second pooled connection when one is free
     /// (`None` when not), for a report that reads part of its rows on
-    /// another thread. The second keeps the default cache: it reads once
-    /// through an index, and does not come back to its pages.
+    /// another thread; it is in report mode too.
     pub fn run_report_split<T, E: From<RepoError>>(
         &self,
         f: impl FnOnce(&mut DbConn, Option<&mut DbConn>) -> Result<T, E>,
     ) -> Result<T, E> {
         self.run_report(|conn| {
             let mut helper = self.pool.try_get();
-            f(conn, helper.as_deref_mut())
+            if let Some(h) = helper.as_deref_mut() {
+                report_mode(h, true)?;
+            }
+            let out = f(conn, helper.as_deref_mut());
+            if let Some(h) = helper.as_deref_mut() {
+                report_mode(h, false)?;
+            }
+            out
         })
     }
 

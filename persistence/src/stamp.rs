@@ -52,16 +52,21 @@ pub fn parse(text: &str) -> Option<NaiveDateTime> {
     Some(date.and_time(time))
 }
 
+/// A timestamp as SQLite stores it: [`parse`], else the other forms diesel
+/// reads (an offset, a `T`).
+pub fn parse_stored(text: &str) -> Option<NaiveDateTime> {
+    parse(text).or_else(|| {
+        ["%F %T%.f", "%F %T%.f%:z", "%FT%T%.f", "%FT%T%.f%:z"]
+            .iter()
+            .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    })
+}
+
 impl FromSql<Timestamp, Sqlite> for Stamp {
     fn from_sql(mut value: <Sqlite as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
         // read in place: no String per value
         let text = value.read_text();
-        if let Some(t) = parse(text) {
-            return Ok(Stamp(t));
-        }
-        ["%F %T%.f", "%F %T%.f%:z", "%FT%T%.f", "%FT%T%.f%:z"]
-            .iter()
-            .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+        parse_stored(text)
             .map(Stamp)
             .ok_or_else(|| format!("invalid timestamp {text}").into())
     }

@@ -4,6 +4,7 @@
 pub mod customers;
 pub mod forecast;
 pub mod funnel;
+pub mod ids;
 pub mod kpi;
 pub mod rankings;
 pub mod work;

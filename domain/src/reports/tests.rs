@@ -348,6 +348,23 @@ fn split(
 }
 
 proptest! {
+    /// The median found by selection is the one of the sorted values: the
+    /// middle one, or the mean of the two middle ones.
+    #[test]
+    fn the_median_is_the_sorted_middle(seconds in proptest::collection::vec(-5i64..2_000_000, 1..60)) {
+        let mut sorted = seconds.clone();
+        sorted.sort_unstable();
+        let n = sorted.len();
+        let median = if n % 2 == 1 {
+            sorted[n / 2] as f64
+        } else {
+            (sorted[n / 2 - 1] as f64 + sorted[n / 2] as f64) / 2.0
+        };
+        let mean = sorted.iter().sum::<i64>() as f64 / n as f64;
+        let day = |s: f64| (s / 86_400.0 * 100.0).round() / 100.0;
+        prop_assert_eq!(median_and_mean_days(seconds), (Some(day(median)), Some(day(mean))));
+    }
+
     /// Whatever the history: no more advance than enter, conversion within
     /// 0-100 %, weighted never above the amount, and every closed deal in
     /// exactly one rounds bucket.

@@ -141,15 +141,46 @@ fn fact(
 
 /// The facts for the days `[start, end)`, whose instants are `[from, to)`:
 /// customers counted per profile and buyers summed in SQL, so the server
-/// never loads every customer.
+/// never loads every customer. With a `helper` connection, the buyers are
+/// read on it, on another thread, beside the rest.
 pub fn customer_facts(
     conn: &mut DbConn,
+    helper: Option<&mut DbConn>,
     scope: &DataScope,
     f: &ReportFilter,
     (start, end): (NaiveDate, NaiveDate),
     (from, to): (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<CustomerFacts, RepoError> {
     let owners = owners(conn, scope, f)?;
+    let (bought, rest) = match helper {
+        Some(other) => std::thread::scope(|s| {
+            let bought = s.spawn(|| buyers(other, &owners, f, (start, end)));
+            let rest = the_rest(conn, &owners, f, (from, to));
+            (
+                bought.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                rest,
+            )
+        }),
+        None => (
+            buyers(conn, &owners, f, (start, end)),
+            the_rest(conn, &owners, f, (from, to)),
+        ),
+    };
+    let (bought, mut out) = (bought?, rest?);
+    out.amounts = bought.amounts;
+    out.contracts_in_period = bought.contracts_in_period;
+    out.buyers = bought.buyers;
+    out.bought_before = bought.bought_before;
+    Ok(out)
+}
+
+/// Everything but the buyers.
+fn the_rest(
+    conn: &mut DbConn,
+    owners: &Option<Vec<i64>>,
+    f: &ReportFilter,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<CustomerFacts, RepoError> {
     let profiles = customers::table
         .group_by((
             customers::industry,
@@ -169,7 +200,7 @@ pub fn customer_facts(
             diesel::dsl::count_star(),
         ))
         .into_boxed::<MultiBackend>();
-    let profiles: Vec<Profile> = live_customers!(profiles, &owners, f).load(conn)?;
+    let profiles: Vec<Profile> = live_customers!(profiles, owners, f).load(conn)?;
     let mut out = CustomerFacts {
         profiles: profiles
             .into_iter()
@@ -187,7 +218,29 @@ pub fn customer_facts(
         .filter(customers::created_at.lt(naive(to)))
         .count()
         .into_boxed::<MultiBackend>();
-    out.new_customers = u64::try_from(live_customers!(created, &owners, f).get_result::<i64>(conn)?).unwrap_or(0);
+    out.new_customers = u64::try_from(live_customers!(created, owners, f).get_result::<i64>(conn)?).unwrap_or(0);
+    let mut returned = pool_events::table
+        .filter(pool_events::kind.eq_any(["returned", "released"]))
+        .filter(pool_events::at.ge(naive(from)))
+        .filter(pool_events::at.lt(naive(to)))
+        .into_boxed();
+    if let Some(o) = owners {
+        returned = returned.filter(pool_events::user_id.eq_any(o.clone()));
+    }
+    out.returned_to_pool = u64::try_from(returned.count().get_result::<i64>(conn)?).unwrap_or(0);
+    out.sources = sources(conn, owners.as_deref(), f, (from, to))?;
+    Ok(out)
+}
+
+/// Customers with an approved contract signed in `[start, end)`: what they
+/// bought then, and whether they had bought before.
+fn buyers(
+    conn: &mut DbConn,
+    owners: &Option<Vec<i64>>,
+    f: &ReportFilter,
+    (start, end): (NaiveDate, NaiveDate),
+) -> Result<CustomerFacts, RepoError> {
+    let mut out = CustomerFacts::default();
     let buyers = contracts::table
         .inner_join(customers::table.on(customers::id.eq(contracts::customer_id)))
         .filter(contracts::status.eq(ContractStatus::Approved.as_str()))
@@ -206,7 +259,7 @@ pub fn customer_facts(
             sql::<Nullable<BigInt>>("CAST(SUM(contracts.amount) AS BIGINT)"),
         ))
         .into_boxed::<MultiBackend>();
-    let buyers: Vec<Buyer> = live_customers!(buyers, &owners, f).load(conn)?;
+    let buyers: Vec<Buyer> = live_customers!(buyers, owners, f).load(conn)?;
     for (id, industry, region, source, size_band, grade, dealt, n, amount) in buyers {
         let amount = amount.unwrap_or(0);
         out.amounts.insert(id, amount);
@@ -230,16 +283,6 @@ pub fn customer_facts(
     before.sort_unstable();
     before.dedup();
     out.bought_before = before;
-    let mut returned = pool_events::table
-        .filter(pool_events::kind.eq_any(["returned", "released"]))
-        .filter(pool_events::at.ge(naive(from)))
-        .filter(pool_events::at.lt(naive(to)))
-        .into_boxed();
-    if let Some(o) = &owners {
-        returned = returned.filter(pool_events::user_id.eq_any(o.clone()));
-    }
-    out.returned_to_pool = u64::try_from(returned.count().get_result::<i64>(conn)?).unwrap_or(0);
-    out.sources = sources(conn, owners.as_deref(), f, (from, to))?;
     Ok(out)
 }
 

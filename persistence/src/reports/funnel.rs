@@ -4,16 +4,16 @@ use chrono::{DateTime, Utc};
 use diesel::connection::DefaultLoadingMode;
 use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Nullable, Timestamp};
+use diesel::sql_types::{BigInt, Nullable};
 use domain::pipeline::StageKind;
-use domain::reports::funnel::{ClosedDeal, Funnel, FunnelTally, MoveFact, StageFact};
+use domain::reports::funnel::{ClosedDeal, Funnel, FunnelTally, StageFact};
 use domain::scope::DataScope;
 use domain::vocabulary::DealStatus;
 
 use super::{ReportFilter, deal_filter};
 use crate::db::MultiBackend;
 use crate::opportunities::{self, StageRow, deal_scope};
-use crate::schema::{activities, opportunities as deals, pipelines, stage_changes};
+use crate::schema::{activities, opportunities as deals, pipelines};
 use crate::stamp::Stamp;
 use crate::{DbConn, RepoError, naive};
 
@@ -48,15 +48,12 @@ pub struct FunnelAnswer {
 }
 
 type ClosedRow = (i64, String, Option<i64>, String, Stamp, Option<Stamp>);
-type MoveRow = (i64, Option<i64>, i64, Stamp, i64);
 
 /// Ids per query, well under SQLite's and PostgreSQL's bind limits.
-const CHUNK: usize = 10_000;
+pub(super) const CHUNK: usize = 10_000;
 /// Up to this many deals, their histories are looked up deal by deal; past
 /// it, the histories since the period's start are read in one pass.
 const LOOKUP_LIMIT: usize = 50_000;
-/// Deals per range read in one pass.
-const WINDOW: usize = 100_000;
 /// From this many deals on, a second connection (when one is free) reads
 /// half of the histories on another thread.
 const SPLIT_FROM: usize = 20_000;
@@ -69,6 +66,9 @@ const SPLIT_FROM: usize = 20_000;
 pub struct Reading {
     pub lookup_limit: usize,
     pub split_from: usize,
+    /// Each deal's history from its row of `deal_paths` (the default), or
+    /// from its rows of `stage_changes`, the record that table is kept from.
+    pub from_paths: bool,
 }
 
 impl Default for Reading {
@@ -76,6 +76,7 @@ impl Default for Reading {
         Reading {
             lookup_limit: LOOKUP_LIMIT,
             split_from: SPLIT_FROM,
+            from_paths: true,
         }
     }
 }
@@ -140,72 +141,43 @@ pub fn funnel_with(
         })
         .collect();
     let mut tally = FunnelTally::new(&stages, from, to, negotiation);
-    let same = |c: &str| c.trim().eq_ignore_ascii_case(currency);
-    let open = deals::table
-        .filter(deals::pipeline_id.eq(pipeline_id))
-        .filter(deals::status.eq(DealStatus::Open.as_str()))
-        .group_by((deals::stage_id, deals::currency))
-        .select((
-            deals::stage_id,
-            deals::currency,
-            count_star(),
-            sql::<Nullable<BigInt>>("CAST(SUM(opportunities.amount) AS BIGINT)"),
-        ))
-        .into_boxed::<MultiBackend>();
-    let open: Vec<(i64, String, i64, Option<i64>)> = deal_filter!(conn, deal_scope!(open, scope), &q.filter)
-        .load(conn)
-        .map_err(RepoError::from)?;
-    for (stage, c, n, amount) in open {
-        let amount = if same(&c) { amount.unwrap_or(0) } else { 0 };
-        tally.open(stage, u64::try_from(n).unwrap_or(0), amount);
+    let deals = Deals {
+        pipeline_id,
+        scope,
+        filter: &q.filter,
+        currency,
+        period: (from, to),
+    };
+    // the deals closed in the period are read beside the rest on the
+    // second connection, when there is one
+    let mut helper = helper;
+    let (closed, prefix) = match helper.as_deref_mut() {
+        Some(other) => std::thread::scope(|s| {
+            let closed = s.spawn(|| deals.closed(other));
+            let prefix = deals.open_and_ids(conn);
+            (
+                closed.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                prefix,
+            )
+        }),
+        None => (deals.closed(conn), deals.open_and_ids(conn)),
+    };
+    let (open, ids) = prefix?;
+    for (stage, n, amount) in open {
+        tally.open(stage, n, amount);
     }
-    let closed = deals::table
-        .filter(deals::pipeline_id.eq(pipeline_id))
-        .filter(deals::status.ne(DealStatus::Open.as_str()))
-        .filter(deals::closed_at.ge(naive(from)))
-        .filter(deals::closed_at.lt(naive(to)))
-        .select((
-            deals::id,
-            deals::status,
-            deals::amount,
-            deals::currency,
-            deals::created_at,
-            deals::closed_at,
-        ))
-        .into_boxed::<MultiBackend>();
-    let closed: Vec<ClosedRow> = deal_filter!(conn, deal_scope!(closed, scope), &q.filter)
-        .load(conn)
-        .map_err(RepoError::from)?;
-    for (id, status, amount, c, created, closed) in closed {
-        let status = status
-            .parse::<DealStatus>()
-            .map_err(|e| RepoError::Corrupt(e.to_string()))?;
-        tally.closed(ClosedDeal {
-            id,
-            status,
-            amount: amount.filter(|_| same(&c)),
-            created_at: created.utc(),
-            closed_at: closed.map(Stamp::utc),
-        });
+    for deal in closed? {
+        tally.closed(deal);
     }
-    let ids = deals::table
-        .filter(deals::pipeline_id.eq(pipeline_id))
-        .select(deals::id)
-        .into_boxed::<MultiBackend>();
-    // sorted here: `ORDER BY id` made SQLite read the table, not an index
-    let mut ids: Vec<i64> = deal_filter!(conn, deal_scope!(ids, scope), &q.filter)
-        .load(conn)
-        .map_err(RepoError::from)?;
-    ids.sort_unstable();
-    ids.dedup();
     let by_deal = ids.len() <= reading.lookup_limit;
+    let paths = reading.from_paths;
     match helper {
         Some(other) if ids.len() >= reading.split_from.max(2) => {
             let (low, high) = ids.split_at(ids.len() / 2);
             let mut share = tally.share();
             let (mine, theirs) = std::thread::scope(|s| {
-                let theirs = s.spawn(|| deals_read(other, high, from, by_deal, &mut share));
-                let mine = deals_read(conn, low, from, by_deal, &mut tally);
+                let theirs = s.spawn(|| deals_read(other, high, from, (by_deal, paths), &mut share));
+                let mine = deals_read(conn, low, from, (by_deal, paths), &mut tally);
                 (mine, theirs.join())
             });
             mine?;
@@ -213,7 +185,7 @@ pub fn funnel_with(
             theirs.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
             tally.merge(share);
         }
-        _ => deals_read(conn, &ids, from, by_deal, &mut tally)?,
+        _ => deals_read(conn, &ids, from, (by_deal, paths), &mut tally)?,
     }
     Ok(FunnelAnswer {
         pipeline_id,
@@ -223,16 +195,108 @@ pub fn funnel_with(
     })
 }
 
+/// Which deals a funnel covers, and what it reads of them before their
+/// histories.
+struct Deals<'a> {
+    pipeline_id: i64,
+    scope: &'a DataScope,
+    filter: &'a ReportFilter,
+    currency: &'a str,
+    period: (DateTime<Utc>, DateTime<Utc>),
+}
+
+impl Deals<'_> {
+    fn same(&self, c: &str) -> bool {
+        c.trim().eq_ignore_ascii_case(self.currency)
+    }
+
+    /// Open deals per stage (count, and amount in the report's currency),
+    /// summed in SQL; and the ids of every deal, sorted.
+    fn open_and_ids(&self, conn: &mut DbConn) -> Result<(OpenSums, Vec<i64>), RepoError> {
+        let open = deals::table
+            .filter(deals::pipeline_id.eq(self.pipeline_id))
+            .filter(deals::status.eq(DealStatus::Open.as_str()))
+            .group_by((deals::stage_id, deals::currency))
+            .select((
+                deals::stage_id,
+                deals::currency,
+                count_star(),
+                sql::<Nullable<BigInt>>("CAST(SUM(opportunities.amount) AS BIGINT)"),
+            ))
+            .into_boxed::<MultiBackend>();
+        let open: Vec<(i64, String, i64, Option<i64>)> =
+            deal_filter!(conn, deal_scope!(open, self.scope), self.filter).load(conn)?;
+        let open = open
+            .into_iter()
+            .map(|(stage, c, n, amount)| {
+                let amount = if self.same(&c) { amount.unwrap_or(0) } else { 0 };
+                (stage, u64::try_from(n).unwrap_or(0), amount)
+            })
+            .collect();
+        let ids = deals::table
+            .filter(deals::pipeline_id.eq(self.pipeline_id))
+            .select(deals::id)
+            .into_boxed::<MultiBackend>();
+        // sorted here: `ORDER BY id` made SQLite read the table, not an index
+        let mut ids: Vec<i64> = deal_filter!(conn, deal_scope!(ids, self.scope), self.filter).load(conn)?;
+        ids.sort_unstable();
+        ids.dedup();
+        Ok((open, ids))
+    }
+
+    /// The deals won or lost in the period.
+    fn closed(&self, conn: &mut DbConn) -> Result<Vec<ClosedDeal>, RepoError> {
+        let (from, to) = self.period;
+        let closed = deals::table
+            .filter(deals::pipeline_id.eq(self.pipeline_id))
+            .filter(deals::status.ne(DealStatus::Open.as_str()))
+            .filter(deals::closed_at.ge(naive(from)))
+            .filter(deals::closed_at.lt(naive(to)))
+            .select((
+                deals::id,
+                deals::status,
+                deals::amount,
+                deals::currency,
+                deals::created_at,
+                deals::closed_at,
+            ))
+            .into_boxed::<MultiBackend>();
+        let closed: Vec<ClosedRow> = deal_filter!(conn, deal_scope!(closed, self.scope), self.filter).load(conn)?;
+        closed
+            .into_iter()
+            .map(|(id, status, amount, c, created, closed)| {
+                Ok(ClosedDeal {
+                    id,
+                    status: status
+                        .parse::<DealStatus>()
+                        .map_err(|e| RepoError::Corrupt(e.to_string()))?,
+                    amount: amount.filter(|_| self.same(&c)),
+                    created_at: created.utc(),
+                    closed_at: closed.map(Stamp::utc),
+                })
+            })
+            .collect()
+    }
+}
+
+type OpenSums = Vec<(i64, u64, i64)>;
+
 /// Feeds the deals `ids` (sorted) to `tally`: their stage histories since
-/// `from`, then the activities since `from` of those in negotiation.
+/// `from` (looked up `by_deal` or read in ranges, from `deal_paths` or
+/// `stage_changes`), then the activities since `from` of those in
+/// negotiation.
 fn deals_read(
     conn: &mut DbConn,
     ids: &[i64],
     from: DateTime<Utc>,
-    by_deal: bool,
+    (by_deal, paths): (bool, bool),
     tally: &mut FunnelTally,
 ) -> Result<(), RepoError> {
-    histories(conn, ids, from, by_deal, tally)?;
+    if paths {
+        super::histories::paths(conn, ids, from, by_deal, tally)?;
+    } else {
+        super::histories::changes(conn, ids, from, by_deal, tally)?;
+    }
     for chunk in tally.negotiating_deals().chunks(CHUNK) {
         let acts = activities::table
             .filter(activities::opportunity_id.eq_any(chunk))
@@ -245,88 +309,6 @@ fn deals_read(
                 tally.activity(deal, at.utc());
             }
         }
-    }
-    Ok(())
-}
-
-/// Feeds the stage histories since `from` of the deals `ids` (sorted) to
-/// `tally`, one deal at a time: looked up `by_deal`, or read in id ranges.
-fn histories(
-    conn: &mut DbConn,
-    ids: &[i64],
-    from: DateTime<Utc>,
-    by_deal: bool,
-    tally: &mut FunnelTally,
-) -> Result<(), RepoError> {
-    let history = || {
-        stage_changes::table
-            .select((
-                stage_changes::opportunity_id,
-                stage_changes::from_stage_id,
-                stage_changes::to_stage_id,
-                stage_changes::changed_at,
-                stage_changes::seconds_in_from,
-            ))
-            .order((stage_changes::opportunity_id, stage_changes::changed_at))
-            .into_boxed::<MultiBackend>()
-    };
-    let since = stage_changes::changed_at.ge(naive(from));
-    let mut deal: Vec<MoveFact> = Vec::new();
-    let mut feed = |row: MoveRow| {
-        let (deal_id, from, to, at, seconds_in_from) = row;
-        if deal.last().is_some_and(|m| m.deal_id != deal_id) {
-            tally.moves(&deal);
-            deal.clear();
-        }
-        deal.push(MoveFact {
-            deal_id,
-            from,
-            to,
-            at: at.utc(),
-            seconds_in_from,
-        });
-    };
-    if by_deal {
-        for chunk in ids.chunks(CHUNK) {
-            let rows = history()
-                .filter(since)
-                .filter(stage_changes::opportunity_id.eq_any(chunk))
-                .load_iter::<MoveRow, DefaultLoadingMode>(conn)?;
-            for row in rows {
-                feed(row?);
-            }
-        }
-    } else {
-        // a range of deal ids at a time: in deal order from the covering
-        // index, and a bounded result (PostgreSQL buffers a whole one)
-        let sqlite = matches!(conn, DbConn::Sqlite(_));
-        for window in ids.chunks(WINDOW) {
-            let (Some(first), Some(last)) = (window.first(), window.last()) else {
-                continue;
-            };
-            let mut rows = history().filter(stage_changes::opportunity_id.between(*first, *last));
-            rows = if sqlite {
-                // `+` takes the column's NUMERIC affinity off the comparison:
-                // with it SQLite tried to read the bound text as a number on
-                // every row (sqlite3AtoF), a third of the scan's time. The
-                // index leads with the deal id, so it never served this test.
-                rows.filter(sql::<Bool>("+stage_changes.changed_at >= ").bind::<Timestamp, _>(naive(from)))
-            } else {
-                rows.filter(since)
-            };
-            let rows = rows.load_iter::<MoveRow, DefaultLoadingMode>(conn)?;
-            // every id of the range in the window (no deal left out): no search
-            let whole = usize::try_from(*last - *first).is_ok_and(|span| span + 1 == window.len());
-            for row in rows {
-                let row = row?;
-                if whole || window.binary_search(&row.0).is_ok() {
-                    feed(row);
-                }
-            }
-        }
-    }
-    if !deal.is_empty() {
-        tally.moves(&deal);
     }
     Ok(())
 }

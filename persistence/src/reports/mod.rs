@@ -10,6 +10,7 @@ use crate::{DbConn, RepoError, departments};
 pub mod customer_analysis;
 pub mod forecast;
 pub mod funnel;
+pub mod histories;
 pub mod kpi;
 pub mod rankings;
 pub mod workbench;

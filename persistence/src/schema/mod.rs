@@ -39,6 +39,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     stages,
     opportunities,
     stage_changes,
+    deal_paths,
     activities,
     activity_companions,
     tasks,

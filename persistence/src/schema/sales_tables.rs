@@ -152,6 +152,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Each deal's stage history on one row (kept by a trigger on
+    /// stage_changes): `to,from,changed_at,seconds_in_from` joined by `;`.
+    deal_paths (opportunity_id) {
+        opportunity_id -> BigInt,
+        path -> Text,
+    }
+}
+
+diesel::table! {
     activities (id) {
         id -> BigInt,
         lead_id -> Nullable<BigInt>,

@@ -112,7 +112,7 @@ fn the_funnel_gives_the_hand_computed_figures() {
         .expect(200)
         .json();
     assert_eq!(same["stages"], f["stages"]);
-    // histories looked up deal by deal, or read in one pass: the same funnel
+    // every way of reading the histories gives the same funnel
     let (from, to) = (
         "2026-10-31T16:00:00Z".parse().unwrap(),
         "2026-11-30T16:00:00Z".parse().unwrap(),
@@ -125,10 +125,11 @@ fn the_funnel_gives_the_hand_computed_figures() {
         domain::scope::DataScope::All,
         domain::scope::DataScope::Own { user_id: t.li.id },
     ] {
-        let funnel = |lookup_limit: usize, split: bool| {
+        let funnel = |lookup_limit: usize, split: bool, from_paths: bool| {
             let reading = persistence::reports::Reading {
                 lookup_limit,
                 split_from: 0,
+                from_paths,
             };
             app.db(|conn| {
                 app.db(|other| {
@@ -139,13 +140,19 @@ fn the_funnel_gives_the_hand_computed_figures() {
             .unwrap()
             .funnel
         };
-        let looked_up = funnel(usize::MAX, false);
-        let read = funnel(0, false);
+        // the oracle: each deal's stage_changes, read in one pass
+        let read = funnel(0, false, false);
         assert_eq!((read.stages[0].entered, read.stages[0].advanced), (4, 2));
-        assert_eq!(looked_up, read, "{scope:?}");
-        // half of the deals read on a second connection, on another thread
-        assert_eq!(funnel(usize::MAX, true), read, "{scope:?}");
-        assert_eq!(funnel(0, true), read, "{scope:?}");
+        // looked up deal by deal, or half of the deals read on a second
+        // connection, on another thread; from stage_changes or from each
+        // deal's path (kept by triggers, here through the backdating
+        // UPDATEs of the setup too)
+        for from_paths in [false, true] {
+            for (lookup_limit, split) in [(usize::MAX, false), (0, false), (usize::MAX, true), (0, true)] {
+                let other = funnel(lookup_limit, split, from_paths);
+                assert_eq!(other, read, "{scope:?} {lookup_limit} {split} {from_paths}");
+            }
+        }
     }
     // another team's rep sees none of it; December saw no entries
     let theirs = app.get(&url).bearer(&t.wang.token).send().expect(200).json();
@@ -186,4 +193,66 @@ fn the_funnel_gives_the_hand_computed_figures() {
         .send()
         .problem(400, "invalid_query");
     assert_eq!(p["errors"][0]["field"], "colour");
+}
+
+/// Each deal's path (the funnel's copy of its stage history) follows what is
+/// stored in stage_changes: a move appends to it, and an edit or a delete of
+/// a stored change (never made by the server) rebuilds it in time order.
+#[test]
+fn a_deals_path_follows_its_stage_changes() {
+    use diesel::prelude::*;
+    use persistence::schema::{deal_paths, stage_changes};
+    let app = TestApp::spawn();
+    let t = team(&app);
+    let li = &t.li.token;
+    let (p, s1, s2, won, _) = pipeline(&app, &t.admin);
+    let a = deal(&app, li, p, "路径公司", Some(1000));
+    go(&app, li, a, s2, json!({}));
+    go(&app, li, a, s1, json!({}));
+    go(&app, li, a, s2, json!({}));
+    go(&app, li, a, won, json!({}));
+    // the path's stages, in its order, beside the stored changes' by time
+    let read = || {
+        app.db(|conn| {
+            let path: String = deal_paths::table.find(a).select(deal_paths::path).first(conn).unwrap();
+            let stored: Vec<(i64, Option<i64>, i64)> = stage_changes::table
+                .filter(stage_changes::opportunity_id.eq(a))
+                .order((stage_changes::changed_at, stage_changes::id))
+                .select((
+                    stage_changes::to_stage_id,
+                    stage_changes::from_stage_id,
+                    stage_changes::seconds_in_from,
+                ))
+                .load(conn)
+                .unwrap();
+            let steps: Vec<(i64, Option<i64>, i64)> = path
+                .split(';')
+                .map(|step| {
+                    let f: Vec<&str> = step.split(',').collect();
+                    assert_eq!(f.len(), 4, "{path}");
+                    (f[0].parse().unwrap(), f[1].parse().ok(), f[3].parse().unwrap())
+                })
+                .collect();
+            (steps, stored)
+        })
+    };
+    let (steps, stored) = read();
+    assert_eq!(steps, stored);
+    assert_eq!(steps.iter().map(|s| s.0).collect::<Vec<_>>(), vec![s1, s2, s1, s2, won]);
+    // the first move into 2 dated last: the rebuilt path puts it last
+    app.sql(&format!(
+        "UPDATE stage_changes SET changed_at = '2030-01-01 00:00:00', seconds_in_from = 7 \
+         WHERE id = (SELECT MIN(id) FROM stage_changes WHERE opportunity_id = {a} AND to_stage_id = {s2})"
+    ));
+    let (steps, stored) = read();
+    assert_eq!(steps, stored);
+    assert_eq!(steps.last(), Some(&(s2, Some(s1), 7)));
+    // the win deleted: gone from the path
+    app.sql(&format!(
+        "DELETE FROM stage_changes WHERE opportunity_id = {a} AND to_stage_id = {won}"
+    ));
+    let (steps, stored) = read();
+    assert_eq!(steps, stored);
+    assert_eq!(steps.len(), 4);
+    assert!(steps.iter().all(|s| s.0 != won), "{steps:?}");
 }

@@ -114,13 +114,19 @@ pub async fn customers_report(
     let q = query.0;
     let (period, filter) = (q.period(), q.filter());
     let report = state
-        .report(move |conn| {
+        .report_split(move |conn, helper| {
             let scope = scope_of(conn, &user)?;
             let tz = settings::zone(conn)?;
             let dates = period.dates(domain::calendar::today(now_utc(), tz))?;
             let currency = contracts::policy(conn)?.currency;
-            let facts =
-                customer_analysis::customer_facts(conn, &scope, &filter, (dates.start, dates.end), dates.instants(tz))?;
+            let facts = customer_analysis::customer_facts(
+                conn,
+                helper,
+                &scope,
+                &filter,
+                (dates.start, dates.end),
+                dates.instants(tz),
+            )?;
             let pareto = rules::pareto(&facts.amounts);
             let top_ids: Vec<i64> = pareto.top.iter().map(|(c, _)| *c).collect();
             let names = customers::names(conn, &top_ids)?;

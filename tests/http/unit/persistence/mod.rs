@@ -3,5 +3,6 @@
 mod db;
 mod error;
 mod group_commit;
+mod histories;
 mod name_index;
 mod stamp;
