@@ -31,9 +31,12 @@ type LineSums = (i64, Option<NaiveDate>, String, i64, Option<i64>, Option<i64>);
 
 /// Open deals the caller may see with `filter`, in `currency` (deals in
 /// another currency count with no amount), and their lines, summed. With a
-/// `helper` connection, the deals of half of the customers are summed on it,
-/// on another thread: the sums look up each deal's customer (its grade),
-/// and over a million deals those lookups were most of the time.
+/// `helper` connection on SQLite, the deals of half of the customers are
+/// summed on it, on another thread: SQLite looks up each deal's customer
+/// (its grade) in the table, and over a million deals those lookups were
+/// most of the time. PostgreSQL hashes the customers for the join instead,
+/// and each half would hash all of them again (the whole-company forecast
+/// over 1M deals: 783 ms with halves, 393 ms without).
 pub fn forecast_facts(
     conn: &mut DbConn,
     helper: Option<&mut DbConn>,
@@ -43,7 +46,7 @@ pub fn forecast_facts(
 ) -> Result<ForecastFacts, RepoError> {
     let same = |c: &str| c.trim().eq_ignore_ascii_case(currency);
     let sums: Vec<DealSums> = match helper {
-        Some(other) => {
+        Some(other) if matches!(conn, DbConn::Sqlite(_)) => {
             let (theirs, mine) = std::thread::scope(|s| {
                 let theirs = s.spawn(|| deal_sums(other, scope, filter, Some(0)));
                 let mine = deal_sums(conn, scope, filter, Some(1));
@@ -56,7 +59,7 @@ pub fn forecast_facts(
             sums.extend(mine?);
             sums
         }
-        None => deal_sums(conn, scope, filter, None)?,
+        _ => deal_sums(conn, scope, filter, None)?,
     };
     let mut out = ForecastFacts {
         deals: sums
