@@ -99,7 +99,7 @@ fn the_customer_analysis_gives_the_hand_computed_figures() {
     );
     // the top fifth of 3 buyers is 1: 甲 with 800 of 1100
     let p = &r["pareto"];
-    assert_eq!(p["buyers"], 3);
+    assert_eq!((p["buyers"].as_u64(), p["top_count"].as_u64()), (Some(3), Some(1)));
     assert_eq!(p["top"].as_array().unwrap().len(), 1);
     assert_eq!(p["top"][0]["name"], "甲");
     assert_eq!(p["top_amount"]["amount"], 800);
@@ -129,4 +129,23 @@ fn the_customer_analysis_gives_the_hand_computed_figures() {
         (Some(0), Some(0))
     );
     assert!(theirs["lead_sources"].as_array().unwrap().is_empty());
+    // the list of top customers is bounded, and the bound is checked
+    for (bad, status) in [("0", 422), ("1001", 422), ("x", 400)] {
+        let problem = app
+            .get(&format!(
+                "/api/v1/reports/customers?period=month&date=2026-11-15&top_limit={bad}"
+            ))
+            .bearer(&t.admin)
+            .send()
+            .expect(status)
+            .json();
+        assert!(problem.to_string().contains("top_limit"), "{bad}: {problem}");
+    }
+    let one = app
+        .get("/api/v1/reports/customers?period=month&date=2026-11-15&top_limit=1")
+        .bearer(&t.admin)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(one["pareto"]["top"], r["pareto"]["top"]);
 }

@@ -16,7 +16,17 @@ use crate::routes::opportunities::Money;
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
-super::report_query!(CustomersQuery {});
+super::report_query!(CustomersQuery {
+    /// How many of the top fifth of buyers to list in `pareto.top`, largest
+    /// first (1-1000, default 100); its count, amount and share cover the
+    /// whole top fifth.
+    top_limit: Option<u32>,
+});
+
+/// Top customers listed unless `top_limit` says otherwise.
+const TOP_LISTED: u32 = 100;
+/// The most `top_limit` allows.
+const TOP_LIMIT_MAX: u32 = 1_000;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GroupRow {
@@ -49,6 +59,9 @@ pub struct TopCustomer {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ParetoDto {
     pub buyers: u64,
+    /// Customers in the top fifth of buyers (rounded up).
+    pub top_count: u64,
+    /// The first `top_limit` of them, largest first.
     pub top: Vec<TopCustomer>,
     pub top_amount: Money,
     pub total_amount: Money,
@@ -112,6 +125,14 @@ pub async fn customers_report(
     query: Query<CustomersQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
+    let listed = q.top_limit.unwrap_or(TOP_LISTED);
+    if !(1..=TOP_LIMIT_MAX).contains(&listed) {
+        return Err(ApiError::invalid_field(
+            "top_limit",
+            "range",
+            format!("from 1 to {TOP_LIMIT_MAX}"),
+        ));
+    }
     let (period, filter) = (q.period(), q.filter());
     let report = state
         .report_split(move |conn, helper| {
@@ -127,7 +148,7 @@ pub async fn customers_report(
                 (dates.start, dates.end),
                 dates.instants(tz),
             )?;
-            let pareto = rules::pareto(&facts.amounts);
+            let pareto = rules::pareto(&facts.amounts, usize::try_from(listed).unwrap_or(usize::MAX));
             let top_ids: Vec<i64> = pareto.top.iter().map(|(c, _)| *c).collect();
             let names = customers::names(conn, &top_ids)?;
             let money = |amount: i64| Money {
@@ -165,6 +186,7 @@ pub async fn customers_report(
                 },
                 pareto: ParetoDto {
                     buyers: pareto.buyers,
+                    top_count: pareto.top_count,
                     top: pareto
                         .top
                         .iter()
