@@ -20,6 +20,7 @@ super::report_query!(CustomersQuery {
     /// How many of the top fifth of buyers to list in `pareto.top`, largest
     /// first (1-1000, default 100); its count, amount and share cover the
     /// whole top fifth.
+    #[param(minimum = 1, maximum = 1000)]
     top_limit: Option<u32>,
 });
 
