@@ -43,10 +43,19 @@ pub(super) fn paths(
         tally.moves(&deal);
         Ok(())
     };
+    // only deals whose stage changed since `from`: the others have nothing
+    // to tell this funnel (on SQLite, `+` keeps the column's NUMERIC
+    // affinity off the comparison, as in `changes`)
+    let sqlite = matches!(conn, DbConn::Sqlite(_));
     let read = || {
-        deal_paths::table
+        let q = deal_paths::table
             .select((deal_paths::opportunity_id, deal_paths::path))
-            .into_boxed::<MultiBackend>()
+            .into_boxed::<MultiBackend>();
+        if sqlite {
+            q.filter(sql::<Bool>("+deal_paths.last_at >= ").bind::<Timestamp, _>(naive(from)))
+        } else {
+            q.filter(deal_paths::last_at.ge(naive(from)))
+        }
     };
     if by_deal {
         for chunk in ids.chunks(CHUNK) {

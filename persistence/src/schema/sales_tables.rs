@@ -152,11 +152,13 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Each deal's stage history on one row (kept by a trigger on
-    /// stage_changes): `to,from,changed_at,seconds_in_from` joined by `;`.
+    /// Each deal's stage history on one row (kept by triggers on
+    /// stage_changes): `to,from,changed_at,seconds_in_from` joined by `;`,
+    /// and when it last changed.
     deal_paths (opportunity_id) {
         opportunity_id -> BigInt,
         path -> Text,
+        last_at -> Timestamp,
     }
 }
 

@@ -214,7 +214,17 @@ fn a_deals_path_follows_its_stage_changes() {
     // the path's stages, in its order, beside the stored changes' by time
     let read = || {
         app.db(|conn| {
-            let path: String = deal_paths::table.find(a).select(deal_paths::path).first(conn).unwrap();
+            let (path, last_at): (String, chrono::NaiveDateTime) = deal_paths::table
+                .find(a)
+                .select((deal_paths::path, deal_paths::last_at))
+                .first(conn)
+                .unwrap();
+            let latest: Option<chrono::NaiveDateTime> = stage_changes::table
+                .filter(stage_changes::opportunity_id.eq(a))
+                .select(diesel::dsl::max(stage_changes::changed_at))
+                .first(conn)
+                .unwrap();
+            assert_eq!(Some(last_at), latest, "the path's last change is the latest stored");
             let stored: Vec<(i64, Option<i64>, i64)> = stage_changes::table
                 .filter(stage_changes::opportunity_id.eq(a))
                 .order((stage_changes::changed_at, stage_changes::id))
@@ -255,4 +265,45 @@ fn a_deals_path_follows_its_stage_changes() {
     assert_eq!(steps, stored);
     assert_eq!(steps.len(), 4);
     assert!(steps.iter().all(|s| s.0 != won), "{steps:?}");
+    // a deal that last moved in 2025: left out of the paths read for a
+    // later period (by `last_at`), and the funnels agree with the record
+    let b = deal(&app, li, p, "旧路径公司", Some(500));
+    go(&app, li, b, s2, json!({}));
+    app.sql(&format!(
+        "UPDATE stage_changes SET changed_at = '2025-06-01 00:00:00' WHERE opportunity_id = {b}"
+    ));
+    let question = persistence::reports::FunnelQuery {
+        pipeline: Some(p),
+        ..Default::default()
+    };
+    for (from, to, entered) in [
+        ("2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z", 1),
+        ("2026-01-01T00:00:00Z", "2031-01-01T00:00:00Z", 1),
+    ] {
+        let period = (from.parse().unwrap(), to.parse().unwrap());
+        let funnel = |raw: bool, lookup_limit: usize| {
+            let reading = persistence::reports::Reading {
+                lookup_limit,
+                split_from: usize::MAX,
+                from_paths: !raw,
+            };
+            app.db(|conn| {
+                persistence::reports::funnel_with(
+                    conn,
+                    None,
+                    &domain::scope::DataScope::All,
+                    &question,
+                    "CNY",
+                    period,
+                    reading,
+                )
+            })
+            .unwrap()
+            .funnel
+        };
+        let record = funnel(true, 0);
+        assert_eq!(record.stages[1].entered, entered, "{from}");
+        assert_eq!(funnel(false, 0), record, "{from}");
+        assert_eq!(funnel(false, usize::MAX), record, "{from}");
+    }
 }
