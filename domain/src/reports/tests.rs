@@ -302,6 +302,14 @@ fn a_re_entry_counts_once_and_a_period_without_wins_has_no_velocity() {
 }
 
 #[test]
+fn amounts_count_in_the_report_currency_by_code() {
+    assert!(super::same_currency("CNY", "CNY"));
+    assert!(super::same_currency(" cny ", "CNY"));
+    assert!(!super::same_currency("USD", "CNY"));
+    assert!(!super::same_currency("", "CNY"));
+}
+
+#[test]
 fn medians_of_even_and_odd_counts() {
     assert_eq!(median_and_mean_days(vec![]), (None, None));
     assert_eq!(median_and_mean_days(vec![86_400]), (Some(1.0), Some(1.0)));

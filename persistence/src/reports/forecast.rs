@@ -44,7 +44,7 @@ pub fn forecast_facts(
     filter: &ReportFilter,
     currency: &str,
 ) -> Result<ForecastFacts, RepoError> {
-    let same = |c: &str| c.trim().eq_ignore_ascii_case(currency);
+    let same = |c: &str| domain::reports::same_currency(c, currency);
     let sums: Vec<DealSums> = match helper {
         Some(other) if matches!(conn, DbConn::Sqlite(_)) => {
             let (theirs, mine) = std::thread::scope(|s| {

@@ -207,7 +207,7 @@ struct Deals<'a> {
 
 impl Deals<'_> {
     fn same(&self, c: &str) -> bool {
-        c.trim().eq_ignore_ascii_case(self.currency)
+        domain::reports::same_currency(c, self.currency)
     }
 
     /// Open deals per stage (count, and amount in the report's currency),
