@@ -556,4 +556,35 @@ fn an_import_links_repeats_within_its_own_batch_and_routes_them_together() {
         );
     }
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM leads"), 1500);
+    // the batch reserved its ids: a lead entered alone and the next batch
+    // take fresh ones
+    let mut ids: Vec<i64> = rows.iter().map(|r| r["lead_id"].as_i64().unwrap()).collect();
+    let one = app
+        .post("/api/v1/leads")
+        .bearer(&admin)
+        .json(&json!({"person_name": "单条", "phone": "13799990000"}))
+        .expect(201)
+        .json();
+    ids.push(one["id"].as_i64().unwrap());
+    let next = app
+        .post("/api/v1/leads/import")
+        .bearer(&admin)
+        .json(&json!([
+            {"person_name": "下一批1", "phone": "13799990001"},
+            {"person_name": "下一批2", "phone": "13799990002"}
+        ]))
+        .expect(200)
+        .json();
+    ids.extend(
+        next["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["lead_id"].as_i64().unwrap()),
+    );
+    let before = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), before, "every lead has its own id");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM leads"), 1503);
 }

@@ -29,6 +29,8 @@ pub struct DedupIndex {
 
 /// Keys per `IN (...)` list, well under SQLite's and PostgreSQL's parameter limits.
 const CHUNK: usize = 900;
+/// PostgreSQL takes a list as one array parameter (`= ANY($1)`).
+const PG_CHUNK: usize = 10_000;
 
 fn keep_first(map: &mut HashMap<String, (i64, Option<i64>)>, rows: Vec<(Option<String>, i64, Option<i64>)>) {
     for (key, id, owner) in rows {
@@ -49,7 +51,11 @@ impl DedupIndex {
         email_keys: &[String],
     ) -> Result<DedupIndex, RepoError> {
         let mut index = DedupIndex::default();
-        for chunk in company_keys.chunks(CHUNK) {
+        let chunk_size = match conn {
+            DbConn::Pg(_) => PG_CHUNK,
+            DbConn::Sqlite(_) => CHUNK,
+        };
+        for chunk in company_keys.chunks(chunk_size) {
             let rows: Vec<(String, i64, Option<i64>)> = customers::table
                 .filter(customers::deleted_at.is_null())
                 .filter(customers::name_key.eq_any(chunk))
@@ -69,7 +75,7 @@ impl DedupIndex {
         // customers and their contacts, then open leads, by one kind of key
         macro_rules! by_contact_key {
             ($keys:expr, $customer_col:expr, $contact_col:expr, $lead_col:expr, $customer_map:expr, $lead_map:expr) => {
-                for chunk in $keys.chunks(CHUNK) {
+                for chunk in $keys.chunks(chunk_size) {
                     let rows = customers::table
                         .filter(customers::deleted_at.is_null())
                         .filter($customer_col.eq_any(chunk))

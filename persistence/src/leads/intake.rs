@@ -76,9 +76,8 @@ pub struct Intaken {
 /// customer or an open lead, earlier leads of the same batch included) and
 /// routed to that record's active owner; otherwise it goes to `default_owner`
 /// (a rep entering their own lead) or the assignment rules place it. Duplicate
-/// lookups are a few set queries for the whole batch; on PostgreSQL the batch
-/// takes its ids from the sequence first and is stored in multi-row INSERTs,
-/// on SQLite one insert a lead.
+/// lookups are a few set queries for the whole batch; the batch reserves its
+/// ids first, so it is stored in a few statements at the end.
 pub fn intake(
     conn: &mut DbConn,
     router: &mut Router,
@@ -99,10 +98,10 @@ pub fn intake(
     let mut cursors: HashMap<i64, i64> = HashMap::new();
     let mut out = Vec::with_capacity(incoming.len());
     let reserved = match incoming.len() {
-        0 | 1 => None,
+        0 => Vec::new(),
         n => super::reserve_ids(conn, n)?,
     };
-    let mut pending: Vec<(i64, NewLeadRow)> = Vec::new();
+    let mut pending: Vec<NewLeadRow> = Vec::with_capacity(incoming.len());
     let mut outbox = crate::events::Outbox::load(conn)?;
     let mut events = Vec::new();
     let (keep_created, keep_assigned) = (
@@ -157,10 +156,10 @@ pub fn intake(
         row.raw_payload = item.raw_payload;
         row.created_at = now.naive_utc();
         row.updated_at = now.naive_utc();
-        let id = match reserved.as_ref().and_then(|ids| ids.get(i)) {
-            Some(id) => *id,
-            None => super::insert(conn, &row)?,
-        };
+        let id = *reserved
+            .get(i)
+            .ok_or_else(|| RepoError::Corrupt("fewer lead ids reserved than leads".into()))?;
+        row.id = id;
         index.add_lead(
             id,
             row.owner_id,
@@ -187,9 +186,7 @@ pub fn intake(
                 origin.created_by,
             ));
         }
-        if reserved.is_some() {
-            pending.push((id, row));
-        }
+        pending.push(row);
         out.push(Intaken { id, duplicate });
     }
     super::insert_reserved(conn, &pending)?;

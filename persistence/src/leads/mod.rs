@@ -66,9 +66,13 @@ pub struct LeadRow {
     pub updated_at: NaiveDateTime,
 }
 
+/// Every `None` is stored as NULL (no column here has another default), so
+/// SQLite can take many rows in one INSERT and PostgreSQL a batch in one COPY.
 #[derive(Debug, Clone, Default, Insertable)]
-#[diesel(table_name = leads)]
+#[diesel(table_name = leads, treat_none_as_default_value = false)]
 pub struct NewLeadRow {
+    /// 0 until [`intake`] gives the lead an id from [`reserve_ids`].
+    pub id: i64,
     pub person_name: Option<String>,
     pub company: Option<String>,
     pub company_key: Option<String>,
@@ -148,50 +152,54 @@ fn scoped<'a>(q: Boxed<'a>, scope: &DataScope) -> Boxed<'a> {
     }
 }
 
-/// Stores a lead; returns its id.
-pub fn insert(conn: &mut DbConn, new: &NewLeadRow) -> Result<i64, RepoError> {
-    Ok(diesel::insert_into(leads::table)
-        .values(new)
-        .returning(leads::id)
-        .get_result(conn)?)
-}
+/// Rows per multi-row INSERT on SQLite (26 columns each, far below its
+/// 32,766 parameters).
+const SQLITE_INSERT_CHUNK: usize = 500;
 
-/// Rows per multi-row INSERT (26 columns each, far below PostgreSQL's 65,535
-/// parameters).
-const INSERT_CHUNK: usize = 1_000;
-
-/// On PostgreSQL, `n` fresh lead ids taken from the identity sequence, so a
-/// batch can link its own repeats before one multi-row INSERT stores it. On
-/// SQLite (one writer, rows inserted one by one at memory speed) `None`.
-pub fn reserve_ids(conn: &mut DbConn, n: usize) -> Result<Option<Vec<i64>>, RepoError> {
+/// `n` fresh lead ids, so a batch can link its own repeats before it is
+/// stored in a few statements: on PostgreSQL taken from the identity sequence; on
+/// SQLite the ids after the highest one, which nobody else can take while
+/// this transaction holds the database's one writer lock (`BEGIN
+/// IMMEDIATE`; were it not held, the INSERTs would fail on the primary key,
+/// never store a lead twice).
+pub fn reserve_ids(conn: &mut DbConn, n: usize) -> Result<Vec<i64>, RepoError> {
     #[derive(QueryableByName)]
     struct Id {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         id: i64,
     }
-    let DbConn::Pg(c) = conn else {
-        return Ok(None);
-    };
     let count = i64::try_from(n).unwrap_or(i64::MAX);
+    let c = match conn {
+        DbConn::Pg(c) => c,
+        DbConn::Sqlite(c) => {
+            let top: Option<i64> = leads::table.select(diesel::dsl::max(leads::id)).first(c)?;
+            let top = top.unwrap_or(0);
+            return Ok((1..=count).map(|i| top + i).collect());
+        }
+    };
     let ids = diesel::sql_query(
         "SELECT nextval(pg_get_serial_sequence('leads', 'id')) AS id FROM generate_series(1, $1) ORDER BY 1",
     )
     .bind::<diesel::sql_types::BigInt, _>(count)
     .load::<Id>(c)?;
-    Ok(Some(ids.into_iter().map(|r| r.id).collect()))
+    Ok(ids.into_iter().map(|r| r.id).collect())
 }
 
-/// Stores leads whose ids were reserved (PostgreSQL), in multi-row INSERTs.
-pub fn insert_reserved(conn: &mut DbConn, rows: &[(i64, NewLeadRow)]) -> Result<(), RepoError> {
-    let DbConn::Pg(c) = conn else {
-        for (_, row) in rows {
-            insert(conn, row)?;
+/// Stores leads whose ids were reserved with [`reserve_ids`]: on SQLite in
+/// multi-row INSERTs, on PostgreSQL in one binary COPY.
+pub fn insert_reserved(conn: &mut DbConn, rows: &[NewLeadRow]) -> Result<(), RepoError> {
+    if rows.iter().any(|r| r.id <= 0) {
+        return Err(RepoError::Corrupt("a lead to store has no reserved id".into()));
+    }
+    match conn {
+        DbConn::Pg(c) => {
+            diesel::copy_from(leads::table).from_insertable(rows).execute(c)?;
         }
-        return Ok(());
-    };
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        let values: Vec<_> = chunk.iter().map(|(id, row)| (leads::id.eq(*id), row)).collect();
-        diesel::insert_into(leads::table).values(values).execute(c)?;
+        DbConn::Sqlite(c) => {
+            for chunk in rows.chunks(SQLITE_INSERT_CHUNK) {
+                diesel::insert_into(leads::table).values(chunk).execute(c)?;
+            }
+        }
     }
     Ok(())
 }
