@@ -239,7 +239,7 @@ pub fn load(conn: &mut DbConn, entity: CustomEntity, ids: &[i64]) -> Result<Hash
     }
     let rows: Vec<(i64, i64, Option<String>, Option<f64>)> = v::table
         .filter(v::entity.eq(entity.as_str()))
-        .filter(v::record_id.eq_any(ids))
+        .filter(crate::among::among(v::record_id, ids))
         .order(v::id.asc())
         .select((v::record_id, v::field_id, v::text_value, v::number_value))
         .load(conn)?;

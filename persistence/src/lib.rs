@@ -3,6 +3,7 @@
 //! group whose free functions take `&mut DbConn` and return [`RepoError`].
 
 pub mod activities;
+pub mod among;
 pub mod announce;
 pub mod api_keys;
 pub mod attachments;

@@ -333,7 +333,7 @@ pub fn owner_names(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, String
     wanted.sort_unstable();
     wanted.dedup();
     let pairs: Vec<(i64, String)> = users::table
-        .filter(users::id.eq_any(wanted))
+        .filter(crate::among::among(users::id, &wanted))
         .select((users::id, users::name))
         .load(conn)?;
     Ok(pairs.into_iter().collect())
@@ -342,7 +342,7 @@ pub fn owner_names(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, String
 /// Tags of many customers, in one query.
 pub fn tags_of(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>, RepoError> {
     let pairs: Vec<(i64, String)> = customer_tags::table
-        .filter(customer_tags::customer_id.eq_any(ids.to_vec()))
+        .filter(crate::among::among(customer_tags::customer_id, ids))
         .order((customer_tags::customer_id, customer_tags::tag))
         .select((customer_tags::customer_id, customer_tags::tag))
         .load(conn)?;

@@ -1,5 +1,6 @@
 //! Unit tests of the persistence crate's helpers.
 
+mod among;
 mod db;
 mod error;
 mod group_commit;
