@@ -27,7 +27,7 @@ pub struct DedupIndex {
     lead_email: HashMap<String, (i64, Option<i64>)>,
 }
 
-/// Keys per `IN (...)` list, well under SQLite's and PostgreSQL's parameter limits.
+/// Keys per `IN (...)` list on SQLite (one parameter a key, well under its limit).
 const CHUNK: usize = 900;
 /// PostgreSQL takes a list as one array parameter (`= ANY($1)`).
 const PG_CHUNK: usize = 10_000;
