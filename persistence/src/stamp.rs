@@ -6,9 +6,10 @@
 //! goes through diesel as before.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::pg::Pg;
-use diesel::sql_types::Timestamp;
+use diesel::sql_types::{Nullable, Timestamp};
 use diesel::sqlite::Sqlite;
 
 use crate::db::MultiBackend;
@@ -20,6 +21,41 @@ pub struct Stamp(pub NaiveDateTime);
 impl Stamp {
     pub fn utc(self) -> DateTime<Utc> {
         self.0.and_utc()
+    }
+}
+
+/// For rows whose fields stay `NaiveDateTime`: `#[diesel(deserialize_as = Stamp)]`.
+impl From<Stamp> for NaiveDateTime {
+    fn from(s: Stamp) -> NaiveDateTime {
+        s.0
+    }
+}
+
+/// A stored timestamp that may be NULL, read like [`Stamp`], for rows whose
+/// fields stay `Option<NaiveDateTime>`: `#[diesel(deserialize_as = MaybeStamp)]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromSqlRow)]
+pub struct MaybeStamp(pub Option<NaiveDateTime>);
+
+impl From<MaybeStamp> for Option<NaiveDateTime> {
+    fn from(s: MaybeStamp) -> Option<NaiveDateTime> {
+        s.0
+    }
+}
+
+impl<DB> FromSql<Nullable<Timestamp>, DB> for MaybeStamp
+where
+    DB: Backend,
+    Stamp: FromSql<Timestamp, DB>,
+{
+    fn from_sql(value: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        Stamp::from_sql(value).map(|s| MaybeStamp(Some(s.0)))
+    }
+
+    fn from_nullable_sql(value: Option<DB::RawValue<'_>>) -> deserialize::Result<Self> {
+        match value {
+            Some(v) => Self::from_sql(v),
+            None => Ok(MaybeStamp(None)),
+        }
     }
 }
 

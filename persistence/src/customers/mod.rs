@@ -44,7 +44,10 @@ pub use write::{
 };
 pub(crate) use write::{existing, insert_checked};
 
-/// All columns, in table order.
+use crate::stamp::{MaybeStamp, Stamp};
+
+/// All columns, in table order. Timestamps are read with the hand parser
+/// ([`Stamp`]); diesel's tries chrono formats one by one for each value.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = customers)]
 pub struct CustomerRow {
@@ -60,6 +63,7 @@ pub struct CustomerRow {
     pub grade: String,
     pub owner_id: Option<i64>,
     pub previous_owner_id: Option<i64>,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub owned_since: Option<NaiveDateTime>,
     pub locked: bool,
     pub dealt: bool,
@@ -70,15 +74,21 @@ pub struct CustomerRow {
     pub email_key: Option<String>,
     pub address: Option<String>,
     pub notes: Option<String>,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub last_contacted_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub next_follow_up_at: Option<NaiveDateTime>,
     pub merged_into: Option<i64>,
     pub created_by: Option<i64>,
     pub version: i64,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub deleted_at: Option<NaiveDateTime>,
     /// When it entered the pool (公海), while it is there.
+    #[diesel(deserialize_as = MaybeStamp)]
     pub pooled_at: Option<NaiveDateTime>,
     /// Why it entered the pool: `no_follow_up`, `no_deal`, or the releaser's words.
     pub pool_reason: Option<String>,
