@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use domain::scope::{Access, DataScope, RecordAccess, access};
+use domain::scope::DataScope;
 
 use crate::db::MultiBackend;
 use crate::schema::{customer_members, customer_tags, customers, users};
@@ -24,6 +24,7 @@ mod listing;
 mod members;
 mod merge;
 mod ownership;
+mod visible;
 mod write;
 
 pub use candidates::*;
@@ -38,6 +39,7 @@ pub use listing::*;
 pub use members::{Member, MemberError, share, team, unshare};
 pub use merge::*;
 pub use ownership::*;
+pub use visible::{Denied, Visible, find_visible, find_visible_named, reach, reach_named};
 pub use write::{
     Actor, CustomerWriteError, Existing, Imported, LookAlike, NewCustomer, Stored, UnknownCode, import, load_stored,
     look_alikes,
@@ -235,80 +237,6 @@ pub fn insert(conn: &mut DbConn, new: &NewCustomerRow) -> Result<CustomerRow, Re
 /// Any customer by id, live or deleted, regardless of scope.
 pub fn find(conn: &mut DbConn, id: i64) -> Result<CustomerRow, RepoError> {
     Ok(customers::table.find(id).first(conn)?)
-}
-
-/// Why a caller may not work on a customer's records.
-#[derive(Debug, thiserror::Error)]
-pub enum Denied {
-    /// Not live, or not in the caller's scope.
-    #[error("no such customer in your scope")]
-    NotFound,
-    #[error("you may read this customer but not change it")]
-    ReadOnly,
-    #[error(transparent)]
-    Repo(#[from] RepoError),
-}
-
-/// The live customer `id` if the caller's scope sees it and, with `write`,
-/// may change it (and so add contacts, deals and other records to it).
-pub fn reach(
-    conn: &mut DbConn,
-    scope: &DataScope,
-    id: i64,
-    write: bool,
-    now: DateTime<Utc>,
-) -> Result<CustomerRow, Denied> {
-    match find_visible(conn, id, scope, false, now)? {
-        Some((row, level)) if !write || level == Access::Write => Ok(row),
-        Some(_) => Err(Denied::ReadOnly),
-        None => Err(Denied::NotFound),
-    }
-}
-
-/// A live (or, with `deleted`, a deleted) customer the scope can see, and what the caller may do with it.
-pub fn find_visible(
-    conn: &mut DbConn,
-    id: i64,
-    scope: &DataScope,
-    deleted: bool,
-    now: DateTime<Utc>,
-) -> Result<Option<(CustomerRow, Access)>, RepoError> {
-    let mut q = customers::table.filter(customers::id.eq(id)).into_boxed();
-    q = if deleted {
-        q.filter(customers::deleted_at.is_not_null())
-    } else {
-        q.filter(customers::deleted_at.is_null())
-    };
-    let Some(row) = q.first::<CustomerRow>(conn).optional()? else {
-        return Ok(None);
-    };
-    let owner_department = match row.owner_id {
-        Some(owner) => users::table.find(owner).select(users::department_id).first(conn)?,
-        None => None,
-    };
-    let member_can_write = match scope {
-        DataScope::Own { user_id } => customer_members::table
-            .find((id, *user_id))
-            .filter(
-                customer_members::expires_at
-                    .is_null()
-                    .or(customer_members::expires_at.gt(naive(now))),
-            )
-            .select(customer_members::access)
-            .first::<String>(conn)
-            .optional()?
-            .map(|a| a == "read_write"),
-        _ => None,
-    };
-    let level = access(
-        scope,
-        &RecordAccess {
-            owner_id: row.owner_id,
-            owner_department,
-            member_can_write,
-        },
-    );
-    Ok((level > Access::None).then_some((row, level)))
 }
 
 /// The live customer holding a name key or a credit code, with its owner's name.

@@ -183,12 +183,12 @@ pub async fn get_customer(
     let capped = user.role != domain::org::Role::Admin;
     let load = move |conn: &mut persistence::DbConn| {
         let scope = scope_of(conn, &user)?;
-        let row = visible_customer(conn, &scope, id.0, false)?;
+        let found = visible_named(conn, &scope, id.0, false)?;
         if capped {
             // counted only when the record is one the caller may see
             crate::caps::take_one(conn, &user, domain::guard::Counted::DetailRead, now_utc())?;
         }
-        Ok(dto_for(conn, row)?.masked_for(&scope))
+        Ok(dto_named(conn, found.row, found.owner_name)?.masked_for(&scope))
     };
     let dto = if capped {
         state.write(load).await?

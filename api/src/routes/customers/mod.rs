@@ -159,6 +159,11 @@ pub fn dto_for(conn: &mut DbConn, row: CustomerRow) -> Result<CustomerDto, ApiEr
         Some(o) => customers::owner_names(conn, &[o])?.remove(&o),
         None => None,
     };
+    dto_named(conn, row, owner)
+}
+
+/// Loads the tags and custom fields for one row whose owner's name is known.
+pub fn dto_named(conn: &mut DbConn, row: CustomerRow, owner: Option<String>) -> Result<CustomerDto, ApiError> {
     let tags = customers::tags_of(conn, &[row.id])?.remove(&row.id).unwrap_or_default();
     let custom = crate::custom::values_of(conn, CustomEntity::Customer, row.id)?;
     Ok(CustomerDto {
@@ -263,6 +268,16 @@ pub fn denied(e: customers::Denied) -> ApiError {
 /// Loads a customer the caller may see (and, with `write`, change).
 pub fn visible_customer(conn: &mut DbConn, scope: &DataScope, id: i64, write: bool) -> Result<CustomerRow, ApiError> {
     customers::reach(conn, scope, id, write, now_utc()).map_err(denied)
+}
+
+/// [`visible_customer`], with its owner's name.
+pub fn visible_named(
+    conn: &mut DbConn,
+    scope: &DataScope,
+    id: i64,
+    write: bool,
+) -> Result<customers::Visible, ApiError> {
+    customers::reach_named(conn, scope, id, write, now_utc()).map_err(denied)
 }
 
 fn respond(dto: CustomerDto) -> HttpResponse {
