@@ -69,3 +69,41 @@ fn a_report_grows_the_sqlite_page_cache_and_gives_it_back() {
     drop(db);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The bundled SQLite is built as `.cargo/config.toml` says. Above all with
+/// the query planner stability guarantee (QPSG): SQLite 3.53 otherwise reads
+/// a bound `LIMIT ?` as a constant while planning, so every statement with a
+/// LIMIT (each `.first()`) was compiled again on each run, because diesel
+/// binds the value anew (a third of the CPU of `GET /customers/{id}`).
+#[test]
+fn the_bundled_sqlite_keeps_its_plans_and_has_no_per_call_mutexes() {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Option_ {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        compile_options: String,
+    }
+    let dir = std::env::temp_dir().join(format!("crm-options-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = Db::open(
+        Backend::Sqlite {
+            path: dir.join("options.db"),
+        },
+        1,
+    )
+    .unwrap();
+    let options: Vec<String> = db
+        .run(|conn| -> Result<_, persistence::RepoError> {
+            Ok(diesel::sql_query("PRAGMA compile_options").load::<Option_>(conn)?)
+        })
+        .unwrap()
+        .into_iter()
+        .map(|o| o.compile_options)
+        .collect();
+    for wanted in ["ENABLE_QPSG", "THREADSAFE=2", "DEFAULT_MEMSTATUS=0"] {
+        assert!(options.iter().any(|o| o == wanted), "{wanted} missing from {options:?}");
+    }
+    assert!(!options.iter().any(|o| o == "ENABLE_STAT4"), "{options:?}");
+    drop(db);
+    let _ = std::fs::remove_dir_all(dir);
+}
