@@ -267,7 +267,7 @@ pub fn denied(e: customers::Denied) -> ApiError {
 
 /// Loads a customer the caller may see (and, with `write`, change).
 pub fn visible_customer(conn: &mut DbConn, scope: &DataScope, id: i64, write: bool) -> Result<CustomerRow, ApiError> {
-    customers::reach(conn, scope, id, write, now_utc()).map_err(denied)
+    visible_named(conn, scope, id, write).map(|v| v.row)
 }
 
 /// [`visible_customer`], with its owner's name.
