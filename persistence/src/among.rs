@@ -55,10 +55,11 @@ impl<C: ValidGrouping<GB>, GB> ValidGrouping<GB> for Among<C> {
     type IsAggregate = C::IsAggregate;
 }
 
-/// Cached by its SQL text, which does not depend on the ids.
-impl<C> QueryId for Among<C> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
+/// The SQL text does not depend on the ids, so the statement is cached by
+/// the column alone (on a concrete connection, see `crate::db::direct`).
+impl<C: QueryId> QueryId for Among<C> {
+    type QueryId = Among<C::QueryId>;
+    const HAS_STATIC_QUERY_ID: bool = C::HAS_STATIC_QUERY_ID;
 }
 
 impl<C: QueryFragment<Sqlite>> QueryFragment<Sqlite> for Among<C> {

@@ -237,12 +237,13 @@ pub fn load(conn: &mut DbConn, entity: CustomEntity, ids: &[i64]) -> Result<Hash
     if ids.is_empty() {
         return Ok(out);
     }
-    let rows: Vec<(i64, i64, Option<String>, Option<f64>)> = v::table
+    let among = crate::among::among(v::record_id, ids);
+    let rows: Vec<(i64, i64, Option<String>, Option<f64>)> = crate::db::direct!(conn, |c| v::table
         .filter(v::entity.eq(entity.as_str()))
-        .filter(crate::among::among(v::record_id, ids))
+        .filter(among)
         .order(v::id.asc())
         .select((v::record_id, v::field_id, v::text_value, v::number_value))
-        .load(conn)?;
+        .load(c))?;
     for (record, field_id, text, number) in rows {
         out.entry(record).or_default().push(Cell { field_id, text, number });
     }

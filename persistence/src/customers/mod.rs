@@ -270,20 +270,22 @@ pub fn owner_names(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, String
     let mut wanted = ids.to_vec();
     wanted.sort_unstable();
     wanted.dedup();
-    let pairs: Vec<(i64, String)> = users::table
-        .filter(crate::among::among(users::id, &wanted))
+    let among = crate::among::among(users::id, &wanted);
+    let pairs: Vec<(i64, String)> = crate::db::direct!(conn, |c| users::table
+        .filter(among)
         .select((users::id, users::name))
-        .load(conn)?;
+        .load(c))?;
     Ok(pairs.into_iter().collect())
 }
 
 /// Tags of many customers, in one query.
 pub fn tags_of(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>, RepoError> {
-    let pairs: Vec<(i64, String)> = customer_tags::table
-        .filter(crate::among::among(customer_tags::customer_id, ids))
+    let among = crate::among::among(customer_tags::customer_id, ids);
+    let pairs: Vec<(i64, String)> = crate::db::direct!(conn, |c| customer_tags::table
+        .filter(among)
         .order((customer_tags::customer_id, customer_tags::tag))
         .select((customer_tags::customer_id, customer_tags::tag))
-        .load(conn)?;
+        .load(c))?;
     let mut map: HashMap<i64, Vec<String>> = HashMap::new();
     for (id, tag) in pairs {
         map.entry(id).or_default().push(tag);

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use domain::scope::{Access, DataScope, RecordAccess, access};
 
 use super::CustomerRow;
+use crate::db::direct;
 use crate::schema::{customer_members, customers, users};
 use crate::{DbConn, RepoError, naive};
 
@@ -83,7 +84,9 @@ pub fn find_visible_named(
         DataScope::Own { user_id } => *user_id,
         _ => 0,
     };
-    let mut q = customers::table
+    let now = naive(now);
+    type Found = (CustomerRow, Option<i64>, Option<String>, Option<String>);
+    let found: Option<Found> = direct!(conn, |c| customers::table
         .left_join(users::table.on(customers::owner_id.eq(users::id.nullable())))
         .left_join(
             customer_members::table.on(customer_members::customer_id
@@ -92,24 +95,20 @@ pub fn find_visible_named(
                 .and(
                     customer_members::expires_at
                         .is_null()
-                        .or(customer_members::expires_at.gt(naive(now))),
+                        .or(customer_members::expires_at.gt(now)),
                 )),
         )
         .filter(customers::id.eq(id))
+        .filter(customers::deleted_at.is_not_null().eq(deleted))
         .select((
             CustomerRow::as_select(),
             users::department_id.nullable(),
             users::name.nullable(),
             customer_members::access.nullable(),
         ))
-        .into_boxed();
-    q = if deleted {
-        q.filter(customers::deleted_at.is_not_null())
-    } else {
-        q.filter(customers::deleted_at.is_null())
-    };
-    type Found = (CustomerRow, Option<i64>, Option<String>, Option<String>);
-    let Some((row, owner_department, owner_name, membership)) = q.first::<Found>(conn).optional()? else {
+        .first::<Found>(c)
+        .optional())?;
+    let Some((row, owner_department, owner_name, membership)) = found else {
         return Ok(None);
     };
     let member_can_write = match scope {
