@@ -138,6 +138,9 @@ fn send(agent: &ureq::Agent, due: &Due, zone: domain::calendar::Tz, now: DateTim
 /// Leases and sends what is due; returns how many were sent.
 fn run_once(state: &AppState, agent: &ureq::Agent, token: &str) -> Result<usize, persistence::RepoError> {
     let now = persistence::now_utc();
+    if !state.db.run(|conn| webhooks::any_due(conn, now))? {
+        return Ok(0);
+    }
     let due = state
         .db
         .write(|conn| webhooks::claim_due(conn, token, BATCH, chrono::Duration::seconds(LEASE_SECS), now))?;

@@ -394,3 +394,53 @@ fn managers_read_their_teams_feed() {
         .json();
     assert_eq!(count["unread"], 1);
 }
+
+#[test]
+fn the_poll_finds_only_what_is_due_unleased_and_active() {
+    use diesel::prelude::*;
+    use persistence::events::webhooks::any_due;
+    use persistence::schema::{webhook_deliveries as d, webhook_subscriptions as s};
+
+    let app = app_with_fast_retries(5);
+    let admin = app.admin_token();
+    let now = chrono::Utc::now();
+    assert!(!app.db(|c| any_due(c, now).unwrap()), "nothing queued");
+    let receiver = Receiver::start(vec![200], "{}");
+    subscribe(
+        &app,
+        &admin,
+        json!({"name": "poll", "url": receiver.url, "events": ["customer.created"]}),
+    );
+    CustomerBuilder::new("轮询判定科技有限公司").create(&app, &admin);
+    receiver.wait_for(1, WAIT);
+    assert!(!app.db(|c| any_due(c, chrono::Utc::now()).unwrap()), "delivered");
+
+    // queued again for tomorrow: not due now, due the day after
+    let (tomorrow, later) = (now + chrono::Duration::days(1), now + chrono::Duration::days(2));
+    let set = |status: &str, lease: Option<chrono::DateTime<chrono::Utc>>, active: bool| {
+        app.db(|c| {
+            diesel::update(d::table)
+                .set((
+                    d::status.eq(status),
+                    d::next_attempt_at.eq(tomorrow.naive_utc()),
+                    d::lease_until.eq(lease.map(|l| l.naive_utc())),
+                ))
+                .execute(c)
+                .unwrap();
+            diesel::update(s::table).set(s::active.eq(active)).execute(c).unwrap();
+        })
+    };
+    set("pending", None, true);
+    assert!(!app.db(|c| any_due(c, now).unwrap()), "not yet due");
+    assert!(app.db(|c| any_due(c, later).unwrap()), "due");
+    // leased by a node until after `later`: not for this poll; lease expired: due
+    set("pending", Some(later + chrono::Duration::minutes(1)), true);
+    assert!(!app.db(|c| any_due(c, later).unwrap()), "leased");
+    set("pending", Some(tomorrow), true);
+    assert!(app.db(|c| any_due(c, later).unwrap()), "lease expired");
+    // a paused subscription or a settled delivery is never due
+    set("pending", None, false);
+    assert!(!app.db(|c| any_due(c, later).unwrap()), "subscription paused");
+    set("delivered", None, true);
+    assert!(!app.db(|c| any_due(c, later).unwrap()), "delivered");
+}

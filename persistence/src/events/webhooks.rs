@@ -274,6 +274,34 @@ pub struct Due {
     pub event: EventRow,
 }
 
+/// Pending deliveries of active subscriptions whose next attempt is due at
+/// `$at` and that no node holds a live lease on.
+macro_rules! due_deliveries {
+    ($at:expr) => {{
+        let at = $at;
+        webhook_deliveries::table
+            .inner_join(webhook_subscriptions::table)
+            .filter(webhook_deliveries::status.eq("pending"))
+            .filter(webhook_deliveries::next_attempt_at.le(at))
+            .filter(webhook_subscriptions::active.eq(true))
+            .filter(
+                webhook_deliveries::lease_until
+                    .is_null()
+                    .or(webhook_deliveries::lease_until.lt(at)),
+            )
+    }};
+}
+
+/// Whether any delivery is due: the poll's first step, a read, so an idle
+/// node takes no write lock (on SQLite, a turn in the one writer's queue).
+pub fn any_due(conn: &mut DbConn, now: DateTime<Utc>) -> Result<bool, RepoError> {
+    let first: Option<i64> = due_deliveries!(naive(now))
+        .select(webhook_deliveries::id)
+        .first(conn)
+        .optional()?;
+    Ok(first.is_some())
+}
+
 /// Leases up to `limit` due deliveries of active subscriptions for `lease`.
 /// The conditional update makes the lease exclusive: of several nodes that
 /// pick the same delivery, one updates it and the others see it leased.
@@ -288,12 +316,7 @@ pub fn claim_due(
     let free = webhook_deliveries::lease_until
         .is_null()
         .or(webhook_deliveries::lease_until.lt(at));
-    let ids: Vec<i64> = webhook_deliveries::table
-        .inner_join(webhook_subscriptions::table)
-        .filter(webhook_deliveries::status.eq("pending"))
-        .filter(webhook_deliveries::next_attempt_at.le(at))
-        .filter(webhook_subscriptions::active.eq(true))
-        .filter(free)
+    let ids: Vec<i64> = due_deliveries!(at)
         .order(webhook_deliveries::next_attempt_at.asc())
         .limit(limit)
         .select(webhook_deliveries::id)
