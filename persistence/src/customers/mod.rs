@@ -192,36 +192,46 @@ pub struct CustomerPageRequest {
 
 pub(super) type Boxed<'a> = customers::BoxedQuery<'a, MultiBackend>;
 
+/// [`scoped`] for a boxed customers query of any backend (the list builds
+/// its query once per backend, see `crate::db::direct`).
+macro_rules! scope_filter {
+    ($q:expr, $scope:expr, $now:expr) => {{
+        let (q, scope, now) = ($q, $scope, $now);
+        match scope {
+            DataScope::All => q,
+            DataScope::Departments { user_id, departments } => q.filter(
+                customers::owner_id
+                    .is_null()
+                    .or(customers::owner_id.eq(*user_id))
+                    .or(customers::owner_id.eq_any(
+                        users::table
+                            .filter(users::department_id.eq_any(departments.clone()))
+                            .select(users::id.nullable()),
+                    )),
+            ),
+            DataScope::Own { user_id } => q.filter(
+                customers::owner_id
+                    .is_null()
+                    .or(customers::owner_id.eq(*user_id))
+                    .or(customers::id.eq_any(
+                        customer_members::table
+                            .filter(customer_members::user_id.eq(*user_id))
+                            .filter(
+                                customer_members::expires_at
+                                    .is_null()
+                                    .or(customer_members::expires_at.gt(now)),
+                            )
+                            .select(customer_members::customer_id),
+                    )),
+            ),
+        }
+    }};
+}
+pub(super) use scope_filter;
+
 /// Restricts a query to the customers `scope` may see.
 pub(super) fn scoped<'a>(q: Boxed<'a>, scope: &DataScope, now: NaiveDateTime) -> Boxed<'a> {
-    match scope {
-        DataScope::All => q,
-        DataScope::Departments { user_id, departments } => q.filter(
-            customers::owner_id
-                .is_null()
-                .or(customers::owner_id.eq(*user_id))
-                .or(customers::owner_id.eq_any(
-                    users::table
-                        .filter(users::department_id.eq_any(departments.clone()))
-                        .select(users::id.nullable()),
-                )),
-        ),
-        DataScope::Own { user_id } => q.filter(
-            customers::owner_id
-                .is_null()
-                .or(customers::owner_id.eq(*user_id))
-                .or(customers::id.eq_any(
-                    customer_members::table
-                        .filter(customer_members::user_id.eq(*user_id))
-                        .filter(
-                            customer_members::expires_at
-                                .is_null()
-                                .or(customer_members::expires_at.gt(now)),
-                        )
-                        .select(customer_members::customer_id),
-                )),
-        ),
-    }
+    scope_filter!(q, scope, now)
 }
 
 /// Inserts a customer and indexes its name for look-alike searches.
