@@ -80,6 +80,31 @@ pub fn rank_similar<'a>(
     list
 }
 
+/// The keys that start with `prefix` as a range `[prefix, end)` in code
+/// point order (SQLite's BINARY collation, PostgreSQL's C and C.UTF-8):
+/// `end` is `prefix` with its last character replaced by the next one, or
+/// `None` (no upper bound) when no character follows it. A range is what an
+/// index can seek, where `LIKE 'prefix%'` is case-insensitive on SQLite and
+/// collation-bound on PostgreSQL and so scans.
+pub fn prefix_range(prefix: &str) -> (String, Option<String>) {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    let end = loop {
+        let Some(last) = chars.pop() else {
+            break None;
+        };
+        let next = match u32::from(last) + 1 {
+            0xD800 => Some('\u{E000}'), // past the surrogates
+            n => char::from_u32(n),
+        };
+        if let Some(next) = next {
+            chars.push(next);
+            break Some(chars.into_iter().collect());
+        }
+        // the last possible character: the range ends where the shorter prefix's does
+    };
+    (prefix.to_owned(), end)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,7 +181,28 @@ mod tests {
         assert_eq!(grams_to_count("字节跳动"), name_grams("字节跳动"));
     }
 
+    #[test]
+    fn a_prefix_range_ends_at_the_next_character() {
+        assert_eq!(prefix_range("压测"), ("压测".to_owned(), Some("压浌".to_owned())));
+        assert_eq!(prefix_range("ab"), ("ab".to_owned(), Some("ac".to_owned())));
+        assert_eq!(prefix_range("a\u{D7FF}").1, Some("a\u{E000}".to_owned()));
+        assert_eq!(prefix_range("a\u{10FFFF}").1, Some("b".to_owned()));
+        assert_eq!(prefix_range("\u{10FFFF}").1, None);
+        assert_eq!(prefix_range("").1, None);
+    }
+
     proptest! {
+        #[test]
+        fn a_key_is_in_a_prefix_range_exactly_when_it_starts_with_the_prefix(
+            prefix in "[a-c\u{4e00}-\u{4e02}\u{D7FF}\u{E000}\u{10FFFF}]{1,3}",
+            key in "[a-c\u{4e00}-\u{4e02}\u{D7FF}\u{E000}\u{10FFFF}]{0,5}",
+        ) {
+            let (start, end) = prefix_range(&prefix);
+            // byte order of UTF-8 is code point order
+            let inside = key.as_str() >= start.as_str() && end.as_deref().is_none_or(|e| key.as_str() < e);
+            prop_assert_eq!(inside, key.starts_with(&prefix), "{:?} in [{:?}, {:?})", key, start, end);
+        }
+
         #[test]
         fn every_gram_occurs_in_the_key(s in "[a-z0-9\u{4e00}-\u{4e20}]{0,30}") {
             let grams = name_grams(&s);

@@ -10,59 +10,84 @@ use diesel::QueryResult;
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::serialize::ToSql;
 use diesel::sql_types::{Array, BigInt, Bool, Text};
 use diesel::sqlite::Sqlite;
 
 use crate::db::MultiBackend;
 
-/// `column` is one of `ids`: on SQLite `column IN (SELECT value FROM
-/// json_each(?))` with the ids as one JSON array, on PostgreSQL
+/// `column` is one of `items`: on SQLite `column IN (SELECT value FROM
+/// json_each(?))` with the items as one JSON array, on PostgreSQL
 /// `column = ANY(?)` with one array.
 #[derive(Debug, Clone)]
-pub struct Among<C> {
+pub struct Among<C, T = i64> {
     column: C,
-    ids: Vec<i64>,
+    items: Vec<T>,
     json: String,
 }
 
-/// `column` is one of `ids` (see [`Among`]).
-pub fn among<C>(column: C, ids: &[i64]) -> Among<C> {
-    use std::fmt::Write;
-    let mut json = String::with_capacity(ids.len() * 8 + 2);
-    json.push('[');
-    for (i, id) in ids.iter().enumerate() {
-        let comma = if i > 0 { "," } else { "" };
+/// What [`among`] can list: ids and texts.
+pub trait Item: Clone {
+    /// The SQL type of one item.
+    type Sql: diesel::sql_types::SqlType + diesel::sql_types::SingleValue;
+    /// Appends the item as a JSON value.
+    fn write_json(&self, out: &mut String);
+}
+
+impl Item for i64 {
+    type Sql = BigInt;
+    fn write_json(&self, out: &mut String) {
+        use std::fmt::Write;
         // writing to a String cannot fail
-        let _ = write!(json, "{comma}{id}");
+        let _ = write!(out, "{self}");
+    }
+}
+
+impl Item for String {
+    type Sql = Text;
+    fn write_json(&self, out: &mut String) {
+        crate::name_index::push_json_string(out, self);
+    }
+}
+
+/// `column` is one of `items` (see [`Among`]).
+pub fn among<C, T: Item>(column: C, items: &[T]) -> Among<C, T> {
+    let mut json = String::with_capacity(items.len() * 8 + 2);
+    json.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        item.write_json(&mut json);
     }
     json.push(']');
     Among {
         column,
-        ids: ids.to_vec(),
+        items: items.to_vec(),
         json,
     }
 }
 
-impl<C: Expression> Expression for Among<C> {
+impl<C: Expression, T> Expression for Among<C, T> {
     type SqlType = Bool;
 }
 
-impl<C: AppearsOnTable<QS>, QS> AppearsOnTable<QS> for Among<C> {}
+impl<C: AppearsOnTable<QS>, QS, T> AppearsOnTable<QS> for Among<C, T> {}
 
-impl<C: SelectableExpression<QS>, QS> SelectableExpression<QS> for Among<C> {}
+impl<C: SelectableExpression<QS>, QS, T> SelectableExpression<QS> for Among<C, T> {}
 
-impl<C: ValidGrouping<GB>, GB> ValidGrouping<GB> for Among<C> {
+impl<C: ValidGrouping<GB>, GB, T> ValidGrouping<GB> for Among<C, T> {
     type IsAggregate = C::IsAggregate;
 }
 
-/// The SQL text does not depend on the ids, so the statement is cached by
+/// The SQL text does not depend on the items, so the statement is cached by
 /// the column alone (on a concrete connection, see `crate::db::direct`).
-impl<C: QueryId> QueryId for Among<C> {
-    type QueryId = Among<C::QueryId>;
+impl<C: QueryId, T: 'static> QueryId for Among<C, T> {
+    type QueryId = Among<C::QueryId, T>;
     const HAS_STATIC_QUERY_ID: bool = C::HAS_STATIC_QUERY_ID;
 }
 
-impl<C: QueryFragment<Sqlite>> QueryFragment<Sqlite> for Among<C> {
+impl<C: QueryFragment<Sqlite>, T> QueryFragment<Sqlite> for Among<C, T> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
         self.column.walk_ast(out.reborrow())?;
         out.push_sql(" IN (SELECT value FROM json_each(");
@@ -72,19 +97,24 @@ impl<C: QueryFragment<Sqlite>> QueryFragment<Sqlite> for Among<C> {
     }
 }
 
-impl<C: QueryFragment<Pg>> QueryFragment<Pg> for Among<C> {
+impl<C: QueryFragment<Pg>, T> QueryFragment<Pg> for Among<C, T>
+where
+    T: Item,
+    Pg: diesel::sql_types::HasSqlType<T::Sql>,
+    Vec<T>: ToSql<Array<T::Sql>, Pg>,
+{
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         self.column.walk_ast(out.reborrow())?;
         out.push_sql(" = ANY(");
-        out.push_bind_param::<Array<BigInt>, _>(&self.ids)?;
+        out.push_bind_param::<Array<T::Sql>, _>(&self.items)?;
         out.push_sql(")");
         Ok(())
     }
 }
 
-impl<C> QueryFragment<MultiBackend> for Among<C>
+impl<C, T> QueryFragment<MultiBackend> for Among<C, T>
 where
-    C: QueryFragment<Sqlite> + QueryFragment<Pg>,
+    Self: QueryFragment<Sqlite> + QueryFragment<Pg>,
 {
     fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
         MultiBackend::walk_variant_ast(self, pass)

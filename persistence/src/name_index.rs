@@ -5,10 +5,11 @@
 //! "common"), then load the customers sharing the most of the rare ones.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Nullable, Text};
 use domain::similar::{self, CANDIDATES, COMMON_GRAM};
 
 use crate::customers::{CANDIDATE, Candidate, to_candidates};
+use crate::db::direct;
 use crate::schema::{customer_name_grams, customers, settings};
 use crate::{DbConn, RepoError, write_tx};
 
@@ -117,9 +118,8 @@ fn gram_counts(conn: &mut DbConn, grams: &[String]) -> Result<Vec<(String, i64)>
              WHERE g.gram = p.value LIMIT {cap})) AS n FROM json_each(?) AS p"
         ),
     };
-    let counts = diesel::sql_query(sql)
-        .bind::<Text, _>(json_array(grams))
-        .load::<GramCount>(conn)?;
+    let json = json_array(grams);
+    let counts: Vec<GramCount> = direct!(conn, |c| diesel::sql_query(sql).bind::<Text, _>(json).load(c))?;
     Ok(counts.into_iter().map(|c| (c.gram, c.n)).collect())
 }
 
@@ -132,17 +132,22 @@ pub fn similar_candidates(conn: &mut DbConn, name_key: &str) -> Result<Vec<Candi
     if probe.is_empty() {
         return by_prefix_or_suffix(conn, name_key);
     }
-    let best = customer_name_grams::table
-        .filter(customer_name_grams::gram.eq_any(probe))
-        .group_by(customer_name_grams::customer_id)
-        .select(customer_name_grams::customer_id)
-        .order((diesel::dsl::count_star().desc(), customer_name_grams::customer_id.asc()))
-        .limit(CANDIDATES);
-    let rows = customers::table
-        .filter(customers::id.eq_any(best))
+    // one cached statement whatever the number of probe grams
+    let grams = crate::among::among(customer_name_grams::gram, &probe);
+    let rows = direct!(conn, |c| customers::table
+        .filter(
+            customers::id.eq_any(
+                customer_name_grams::table
+                    .filter(grams)
+                    .group_by(customer_name_grams::customer_id)
+                    .select(customer_name_grams::customer_id)
+                    .order((diesel::dsl::count_star().desc(), customer_name_grams::customer_id.asc()))
+                    .limit(CANDIDATES)
+            )
+        )
         .filter(customers::deleted_at.is_null())
         .select(CANDIDATE)
-        .load(conn)?;
+        .load(c))?;
     Ok(to_candidates(rows))
 }
 
@@ -153,41 +158,120 @@ pub fn json_array(items: &[String]) -> String {
         if i > 0 {
             out.push(',');
         }
-        out.push('"');
-        for ch in item.chars() {
-            match ch {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-                c => out.push(c),
-            }
-        }
-        out.push('"');
+        push_json_string(&mut out, item);
     }
     out.push(']');
     out
 }
 
-/// Keys starting or ending with the same two characters (index prefix scans
-/// on the key and on the reversed key): the fallback for a key made only of
-/// common grams.
+/// Appends `text` as a JSON string.
+pub fn push_json_string(out: &mut String, text: &str) {
+    out.push('"');
+    for ch in text.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// A candidate read by [`by_prefix_or_suffix`]'s SQL.
+#[derive(QueryableByName)]
+struct Neighbour {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    name_key: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    owner_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    credit_code: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    phone_key: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    email_key: Option<String>,
+}
+
+/// The fallback for a key made only of common grams: the live keys nearest
+/// to it in sort order among those starting with its first two characters,
+/// and the same on the reversed key for its last two (sorted-neighbourhood
+/// blocking; a near twin sorts next to the name it resembles):
+/// `CANDIDATES / 4` on each side of each, as many in all as the gram
+/// look-up scores.
+///
+/// Index range seeks, the index named on SQLite: `LIKE 'xy%'` could use no
+/// index on either backend, and SQLite without statistics (nothing runs
+/// `ANALYZE` on an install) plans `deleted_at IS NULL` on
+/// `customers_deleted`, a walk of every live customer. The `LIKE` scan this
+/// replaces read customers in id order until 50 matched: 12-21 ms a create
+/// once every match was among the newest of 116,000 customers.
 fn by_prefix_or_suffix(conn: &mut DbConn, name_key: &str) -> Result<Vec<Candidate>, RepoError> {
     let head: String = name_key.chars().take(2).collect();
     let tail: String = name_key.chars().rev().take(2).collect();
     if head.chars().count() < 2 {
         return Ok(Vec::new());
     }
-    let prefix = |p: &str| format!("{}%", crate::like_pattern(p).trim_matches('%'));
-    let rows = customers::table
-        .filter(customers::deleted_at.is_null())
-        .filter(
-            customers::name_key
-                .like(prefix(&head))
-                .escape('\\')
-                .or(customers::name_key_rev.like(prefix(&tail)).escape('\\')),
+    let reversed: String = name_key.chars().rev().collect();
+    // no character follows the prefix's last one: past any stored key
+    let end = |prefix: &str| {
+        similar::prefix_range(prefix)
+            .1
+            .unwrap_or_else(|| char::MAX.to_string().repeat(3))
+    };
+    let side = CANDIDATES / 4;
+    let sql = neighbours_sql(matches!(conn, DbConn::Sqlite(_)), side);
+    let rows: Vec<Neighbour> = direct!(conn, |c| diesel::sql_query(sql)
+        .bind::<Text, _>(name_key)
+        .bind::<Text, _>(end(&head))
+        .bind::<Text, _>(&head)
+        .bind::<Text, _>(&reversed)
+        .bind::<Text, _>(end(&tail))
+        .bind::<Text, _>(&tail)
+        .load(c))?;
+    Ok(rows
+        .into_iter()
+        .map(|n| Candidate {
+            id: n.id,
+            name: n.name,
+            name_key: n.name_key,
+            owner_id: n.owner_id,
+            credit_code: n.credit_code,
+            phone_key: n.phone_key,
+            email_key: n.email_key,
+        })
+        .collect())
+}
+
+/// Four index range reads in one statement. Parameters: the key, the end
+/// and start of its prefix range, the reversed key, the end and start of its
+/// range.
+fn neighbours_sql(sqlite: bool, side: i64) -> String {
+    let cols = "id, name, name_key, owner_id, credit_code, phone_key, email_key";
+    let (p, by_key, by_rev) = if sqlite {
+        (
+            ["?1", "?2", "?3", "?4", "?5", "?6"],
+            "customers INDEXED BY customers_name_key_live",
+            "customers INDEXED BY customers_name_key_rev",
         )
-        .select(CANDIDATE)
-        .limit(CANDIDATES)
-        .load(conn)?;
-    Ok(to_candidates(rows))
+    } else {
+        (["$1", "$2", "$3", "$4", "$5", "$6"], "customers", "customers")
+    };
+    let part = |table: &str, column: &str, cmp: &str, from: &str, bound: &str, order: &str| {
+        format!(
+            "SELECT * FROM (SELECT {cols} FROM {table} WHERE deleted_at IS NULL AND {column} {cmp} {from} \
+             AND {column} {bound} ORDER BY {column} {order} LIMIT {side}) AS n"
+        )
+    };
+    [
+        part(by_key, "name_key", ">=", p[0], &format!("< {}", p[1]), "ASC"),
+        part(by_key, "name_key", "<", p[0], &format!(">= {}", p[2]), "DESC"),
+        part(by_rev, "name_key_rev", ">=", p[3], &format!("< {}", p[4]), "ASC"),
+        part(by_rev, "name_key_rev", "<", p[3], &format!(">= {}", p[5]), "DESC"),
+    ]
+    .join(" UNION ALL ")
 }

@@ -42,3 +42,40 @@ fn among_finds_exactly_the_listed_ids_and_its_statement_does_not_depend_on_how_m
     assert!(one.0.contains("json_each(?)"), "{}", one.0);
     assert!(one.1.contains("= ANY($1)"), "{}", one.1);
 }
+
+#[test]
+fn among_texts_finds_exactly_the_listed_texts_whatever_they_hold() {
+    use diesel::query_builder::QueryId;
+    use persistence::schema::customer_name_grams as g;
+
+    let app = TestApp::spawn();
+    let texts = ["公司", "a\"b", "back\\slash", "tab\there", "plain"];
+    app.db(|conn| {
+        for (i, t) in texts.iter().enumerate() {
+            diesel::insert_into(g::table)
+                .values((g::gram.eq(*t), g::customer_id.eq(i as i64 + 1)))
+                .execute(conn)
+                .unwrap();
+        }
+    });
+    let found = |wanted: &[&str]| -> Vec<i64> {
+        let wanted: Vec<String> = wanted.iter().map(|s| (*s).to_owned()).collect();
+        app.db(|conn| {
+            g::table
+                .filter(among(g::gram, &wanted))
+                .order(g::customer_id)
+                .select(g::customer_id)
+                .load::<i64>(conn)
+                .unwrap()
+        })
+    };
+    assert_eq!(found(&[]), Vec::<i64>::new());
+    assert_eq!(found(&["公司"]), vec![1]);
+    assert_eq!(found(&["a\"b", "back\\slash", "tab\there", "absent"]), vec![2, 3, 4]);
+    assert_eq!(found(&texts), vec![1, 2, 3, 4, 5]);
+    // cached by the column's type: the statement text never depends on the items
+    const {
+        assert!(<persistence::among::Among<g::gram, String> as QueryId>::HAS_STATIC_QUERY_ID);
+        assert!(<persistence::among::Among<users::id> as QueryId>::HAS_STATIC_QUERY_ID);
+    }
+}

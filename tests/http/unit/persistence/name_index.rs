@@ -14,3 +14,66 @@ fn gram_lists_are_json() {
     assert_eq!(json_array(&items), r#"["字节","a\"b","c\\d","\u0001"]"#);
     assert_eq!(json_array(&[]), "[]");
 }
+
+/// A key made only of common grams falls back to its neighbours in key
+/// order: the near twin written last is found, where the first 50 customers
+/// sharing its first two characters (in id order) held no look-alike.
+#[test]
+fn a_key_of_common_grams_finds_its_sorted_neighbour() {
+    use diesel::prelude::*;
+
+    let app = crm_tests::TestApp::spawn();
+    let target = app.db(|conn| {
+        for (name, key, rev) in [
+            (
+                "'甲乙' || (i + 1000) || '丙丁'",
+                "'甲乙' || (i + 1000) || '丙丁'",
+                "'丁丙' || (i + 1000) || '乙甲'",
+            ),
+            (
+                "'丁乙丙' || (i + 1000)",
+                "'丁乙丙' || (i + 1000)",
+                "(i + 1000) || '丙乙丁'",
+            ),
+        ] {
+            diesel::sql_query(format!(
+                "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 310) \
+                 INSERT INTO customers (name, name_key, name_key_rev, created_at, updated_at) \
+                 SELECT {name}, {key}, {rev}, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM seq"
+            ))
+            .execute(conn)
+            .unwrap();
+        }
+        diesel::sql_query(
+            "INSERT INTO customers (name, name_key, name_key_rev, created_at, updated_at) \
+             VALUES ('甲乙丙丁', '甲乙丙丁', '丁丙乙甲', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        )
+        .execute(conn)
+        .unwrap();
+        diesel::sql_query("DELETE FROM settings WHERE name = 'name_grams_built'")
+            .execute(conn)
+            .unwrap();
+        assert!(build_if_needed(conn).unwrap() >= 621);
+        use persistence::schema::customers;
+        customers::table
+            .filter(customers::name_key.eq("甲乙丙丁"))
+            .select(customers::id)
+            .first::<i64>(conn)
+            .unwrap()
+    });
+    // 甲乙, 乙丙 and 丙丁 are each held by 311 customers, 丁丁 by none
+    let found = app.db(|conn| similar_candidates(conn, "甲乙丙丁丁").unwrap());
+    assert!(
+        found.iter().any(|c| c.id == target),
+        "{:?}",
+        found.iter().map(|c| &c.name_key).collect::<Vec<_>>()
+    );
+    assert!(found.len() <= 50, "{}", found.len());
+    // the reversed key's neighbours: a probe ending like the target
+    let found = app.db(|conn| similar_candidates(conn, "乙甲乙丙丁").unwrap());
+    assert!(
+        found.iter().any(|c| c.id == target),
+        "{:?}",
+        found.iter().map(|c| &c.name_key).collect::<Vec<_>>()
+    );
+}
