@@ -2,6 +2,7 @@
 //! fanned out at once to the webhook subscriptions that want them. The
 //! delivery side is in [`webhooks`]; the managers' feed in [`feed`].
 
+pub mod dispatch;
 pub mod feed;
 pub mod webhooks;
 
