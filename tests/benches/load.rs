@@ -13,7 +13,8 @@
 //! profile of the server during each scenario (`<folder>/<backend>-<n>.data`,
 //! read with `perf report -i`), and `CRM_BENCH_BACKENDS=sqlite` (or
 //! `postgres`) runs one backend. A profiled run slows the server, so it does
-//! not write docs/benchmarks.md.
+//! not write docs/benchmarks.md. To compare two builds of the server on one
+//! data set: `CRM_BENCH_AB=<program a>,<program b>` (load/ab.rs).
 
 #![allow(clippy::unwrap_used)]
 
@@ -26,6 +27,9 @@ use std::time::{Duration, Instant};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use crm_tests::child::ChildServer;
 use serde_json::{Value, json};
+
+#[path = "load/ab.rs"]
+mod ab;
 
 const CONNECTIONS: usize = 32;
 const DURATION: Duration = Duration::from_secs(8);
@@ -299,71 +303,73 @@ fn run(postgres: bool, base: &Baseline, lines: &mut Vec<String>, verdicts: &mut 
         .as_i64()
         .unwrap();
 
-    let mut profiled = 0;
-    let mut scenario =
-        |label: &str, expect: u16, baseline: Option<f64>, request: Box<dyn Fn(usize, u64) -> Vec<u8> + Send + Sync>| {
-            let before = statements(&server);
-            profiled += 1;
-            let perf = perf_record(pid, &format!("{}-{profiled}", backend.to_lowercase()));
-            let m = load(port, expect, request);
-            if let Some(mut p) = perf {
-                let _ = p.wait();
-            }
-            let per = (statements(&server) - before) as f64 / m.sent.max(1) as f64;
-            let ratio = baseline.map(|b| m.rate / b);
-            let (rss, _) = rss_mb(pid);
-            let line = row(label, backend, &m, Some(per), ratio, rss);
-            println!("{line}");
-            lines.push(line);
-            (m, ratio, rss)
-        };
-    let t = token.clone();
-    let (_, list_ratio, _) = scenario(
-        "customer list, grade A, page of 50",
-        200,
-        Some(base.list),
-        Box::new(move |_, _| get("/api/v1/customers?limit=50&grade=A", Some(&t))),
+    let (t, u, v, w, x) = (
+        token.clone(),
+        token.clone(),
+        token.clone(),
+        token.clone(),
+        token.clone(),
     );
-    let t = token.clone();
-    let (_, one_ratio, _) = scenario(
-        "one customer",
-        200,
-        Some(base.row),
-        Box::new(move |_, _| get(&format!("/api/v1/customers/{some_id}"), Some(&t))),
-    );
-    let t = token.clone();
-    let (creates, _, _) = scenario(
-        "customer create (dedup, audit, look-alikes)",
-        201,
-        None,
-        Box::new(move |thread, n| {
-            post(
-                "/api/v1/customers",
-                &t,
-                &json!({"name": format!("压测新建{thread}号{n}科技有限公司")}),
-            )
-        }),
-    );
-    let t = token.clone();
-    scenario(
-        "duplicate check",
-        200,
-        None,
-        Box::new(move |_, n| {
-            post(
-                "/api/v1/customers/duplicate-check",
-                &t,
-                &json!({"name": format!("北京字节跳动{}科技有限公司", n % 1000)}),
-            )
-        }),
-    );
-    let t = token.clone();
-    scenario(
-        "workbench (admin)",
-        200,
-        None,
-        Box::new(move |_, _| get("/api/v1/me/workbench", Some(&t))),
-    );
+    let scenarios: Vec<ab::Scenario> = vec![
+        (
+            "customer list, grade A, page of 50",
+            200,
+            Arc::new(move |_, _| get("/api/v1/customers?limit=50&grade=A", Some(&t))),
+        ),
+        (
+            "one customer",
+            200,
+            Arc::new(move |_, _| get(&format!("/api/v1/customers/{some_id}"), Some(&u))),
+        ),
+        (
+            "customer create (dedup, audit, look-alikes)",
+            201,
+            Arc::new(move |thread, _| {
+                // unique across runs of the scenario (load/ab.rs runs it again)
+                static NEXT: AtomicU64 = AtomicU64::new(0);
+                let n = NEXT.fetch_add(1, Ordering::Relaxed);
+                let name = format!("压测新建{thread}号{n}科技有限公司");
+                post("/api/v1/customers", &v, &json!({ "name": name }))
+            }),
+        ),
+        (
+            "duplicate check",
+            200,
+            Arc::new(move |_, n| {
+                let name = format!("北京字节跳动{}科技有限公司", n % 1000);
+                post("/api/v1/customers/duplicate-check", &w, &json!({ "name": name }))
+            }),
+        ),
+        (
+            "workbench (admin)",
+            200,
+            Arc::new(move |_, _| get("/api/v1/me/workbench", Some(&x))),
+        ),
+    ];
+    if let Some(programs) = ab::programs() {
+        // the workbench reads every customer: left out of the comparison
+        ab::compare(&mut server, &programs, &scenarios[..4]);
+        return;
+    }
+    let baselines = [Some(base.list), Some(base.row), None, None, None];
+    let mut measured = Vec::new();
+    for (i, ((label, expect, request), baseline)) in scenarios.iter().zip(baselines).enumerate() {
+        let before = statements(&server);
+        let perf = perf_record(pid, &format!("{}-{}", backend.to_lowercase(), i + 1));
+        let request = request.clone();
+        let m = load(port, *expect, move |t, n| request(t, n));
+        if let Some(mut p) = perf {
+            let _ = p.wait();
+        }
+        let per = (statements(&server) - before) as f64 / m.sent.max(1) as f64;
+        let ratio = baseline.map(|b| m.rate / b);
+        let (rss, _) = rss_mb(pid);
+        let line = row(label, backend, &m, Some(per), ratio, rss);
+        println!("{line}");
+        lines.push(line);
+        measured.push((m.rate, ratio));
+    }
+    let (list_ratio, one_ratio, creates) = (measured[0].1, measured[1].1, measured[2].0);
     let (_, peak) = rss_mb(pid);
     lines.push(format!(
         "| peak resident memory of the server | {backend} | | | | | | {peak:.0} MB |"
@@ -393,7 +399,7 @@ fn run(postgres: bool, base: &Baseline, lines: &mut Vec<String>, verdicts: &mut 
             "",
             true,
         ));
-        verdicts.push(judge("creates a second", creates.rate, AIM_CREATES, "", true));
+        verdicts.push(judge("creates a second", creates, AIM_CREATES, "", true));
         verdicts.push(judge("peak resident memory", peak, AIM_RSS_MB, " MB", false));
     }
 }

@@ -131,6 +131,11 @@ impl ChildServer {
         url
     }
 
+    /// Runs `program` from the next start on (a benchmark comparing builds).
+    pub fn set_program(&mut self, program: &str) {
+        program.clone_into(&mut self.program);
+    }
+
     /// Sets an environment variable for the next start.
     pub fn set_env(&mut self, name: &str, value: &str) {
         self.env.retain(|(k, _)| k != name);
