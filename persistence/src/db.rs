@@ -141,13 +141,24 @@ fn count_statements(event: diesel::connection::InstrumentationEvent<'_>) {
 fn open_pg(url: &str) -> Result<PgConnection, String> {
     let mut conn = PgConnection::establish(url).map_err(|e| e.to_string())?;
     conn.set_instrumentation(count_statements);
-    // Plan each statement for its parameters: a generic plan cached while a
-    // table was small (e.g. a seq scan for `key = ANY($1)`) would otherwise
-    // stay in use as the table grows (600 rows/s on a lead import; see
-    // docs/benchmarks.md).
-    conn.batch_execute("SET plan_cache_mode = force_custom_plan")
-        .map_err(|e| e.to_string())?;
     Ok(conn)
+}
+
+/// On PostgreSQL, plans each statement of the rest of the transaction for
+/// its parameters (`SET LOCAL plan_cache_mode = force_custom_plan`); a
+/// no-op on SQLite. For imports: a table an import fills grows faster than
+/// autovacuum's ANALYZE follows, and a generic plan cached while it was
+/// small (a seq scan for `key = ANY($1)`) would stay in use as it grows
+/// (600 rows/s on a lead import; docs/benchmarks.md). Everywhere else the
+/// connection keeps PostgreSQL's default (`auto`), which reuses a generic
+/// plan for a statement that keeps getting the same one: planning each
+/// statement every time halved the rate of `GET /customers/{id}`
+/// (docs/benchmarks.md).
+pub fn plan_each_statement(conn: &mut DbConn) -> Result<(), RepoError> {
+    if let DbConn::Pg(c) = conn {
+        c.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan")?;
+    }
+    Ok(())
 }
 
 fn open_sqlite(path: &Path) -> Result<SqliteConnection, String> {
