@@ -446,8 +446,10 @@ fn main() {
     lines.extend(verdicts);
     let text = lines.join("\n");
     println!("{text}");
-    if std::env::var_os("CRM_BENCH_PERF").is_some() {
-        return; // the profiler slowed the server: these figures are not the benchmark's
+    if std::env::var_os("CRM_BENCH_PERF").is_some() || ab::programs().is_some() {
+        // the profiler slowed the server, or two builds were compared: these
+        // figures are not the benchmark's
+        return;
     }
     crm_tests::write_bench_section(
         "load",
