@@ -297,6 +297,9 @@ fn deals_read(
     } else {
         super::histories::changes(conn, ids, from, by_deal, tally)?;
     }
+    // a deal's activities come together (the index leads with the deal):
+    // handed over per deal, one look-up each
+    let mut deal: (i64, Vec<DateTime<Utc>>) = (0, Vec::new());
     for chunk in tally.negotiating_deals().chunks(CHUNK) {
         let acts = activities::table
             .filter(activities::opportunity_id.eq_any(chunk))
@@ -305,10 +308,18 @@ fn deals_read(
             .select((activities::opportunity_id, activities::occurred_at))
             .load_iter::<(Option<i64>, Stamp), DefaultLoadingMode>(conn)?;
         for row in acts {
-            if let (Some(deal), at) = row? {
-                tally.activity(deal, at.utc());
+            if let (Some(id), at) = row? {
+                if id != deal.0 && !deal.1.is_empty() {
+                    tally.activities(deal.0, &deal.1);
+                    deal.1.clear();
+                }
+                deal.0 = id;
+                deal.1.push(at.utc());
             }
         }
+    }
+    if !deal.1.is_empty() {
+        tally.activities(deal.0, &deal.1);
     }
     Ok(())
 }

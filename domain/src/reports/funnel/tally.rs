@@ -10,7 +10,7 @@ use super::{
     median_and_mean_days, rate_bp,
 };
 use crate::pipeline::StageKind;
-use crate::reports::ids::IdMap;
+use crate::reports::ids::{IdMap, IdSet};
 use crate::vocabulary::DealStatus;
 
 /// The funnel computed in one pass over facts fed deal by deal, so a
@@ -31,8 +31,10 @@ pub struct FunnelTally {
     /// Per stage: open deals and their amount.
     open: IdMap<(u64, i64)>,
     open_deals: u64,
-    /// Deals won or lost in the period.
+    /// Deals won or lost in the period, and their ids for `moves` to test
+    /// (made at its first call).
     closed: IdMap<ClosedDeal>,
+    closed_ids: Option<IdSet>,
     /// Stays of closed deals in the negotiation stage, and the activities in them.
     negotiating: IdMap<Vec<Stay>>,
     rounds: IdMap<u32>,
@@ -57,6 +59,7 @@ impl FunnelTally {
             open: IdMap::default(),
             open_deals: 0,
             closed: IdMap::default(),
+            closed_ids: None,
             negotiating: IdMap::default(),
             rounds: IdMap::default(),
             ranks: Vec::new(),
@@ -96,6 +99,7 @@ impl FunnelTally {
         let closed = matches!(deal.status, DealStatus::Won | DealStatus::Lost);
         if closed && deal.closed_at.is_some_and(|c| self.in_period(c)) {
             self.closed.insert(deal.id, deal);
+            self.closed_ids = None;
         }
     }
 
@@ -149,7 +153,10 @@ impl FunnelTally {
         self.seen = seen;
         if let Some(stage) = self.negotiation
             && moves.iter().any(|m| m.to == stage)
-            && self.closed.contains_key(&deal)
+            && self
+                .closed_ids
+                .get_or_insert_with(|| IdSet::of(&self.closed.keys().copied().collect::<Vec<i64>>()))
+                .contains(deal)
         {
             for (i, m) in moves.iter().enumerate().filter(|(_, m)| m.to == stage) {
                 self.negotiating
@@ -201,12 +208,20 @@ impl FunnelTally {
 
     /// An activity logged on a deal at `at`.
     pub fn activity(&mut self, deal: i64, at: DateTime<Utc>) {
-        let inside = self
-            .negotiating
-            .get(&deal)
-            .is_some_and(|s| s.iter().any(|(a, b)| *a <= at && b.is_none_or(|b| at < b)));
-        if inside {
-            *self.rounds.entry(deal).or_default() += 1;
+        self.activities(deal, &[at]);
+    }
+
+    /// Activities logged on one deal at `ats`: one look-up for them all.
+    pub fn activities(&mut self, deal: i64, ats: &[DateTime<Utc>]) {
+        let Some(stays) = self.negotiating.get(&deal) else {
+            return;
+        };
+        let inside = ats
+            .iter()
+            .filter(|at| stays.iter().any(|(a, b)| *a <= **at && b.is_none_or(|b| **at < b)))
+            .count();
+        if inside > 0 {
+            *self.rounds.entry(deal).or_default() += u32::try_from(inside).unwrap_or(u32::MAX);
         }
     }
 
