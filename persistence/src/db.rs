@@ -267,12 +267,20 @@ pub struct Db {
     /// in growing steps, so under load a writer could wait out the 5 s
     /// timeout and fail with "database is locked"), and commit together.
     writer: std::sync::Arc<crate::group_commit::GroupCommit>,
+    /// The name grams known to be common in this database.
+    common_grams: std::sync::Arc<crate::name_index::CommonGrams>,
 }
 
 impl Db {
     /// Connections the pool holds at most.
     pub fn pool_size(&self) -> u32 {
         self.pool.max_size()
+    }
+
+    /// The name grams known to be common in this database, for look-alike
+    /// searches (`name_index::CommonGrams`).
+    pub fn common_grams(&self) -> &crate::name_index::CommonGrams {
+        &self.common_grams
     }
 }
 
@@ -333,6 +341,7 @@ impl Db {
             pool,
             backend,
             writer: Default::default(),
+            common_grams: Default::default(),
         }
     }
 

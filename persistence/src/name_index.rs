@@ -4,6 +4,10 @@
 //! number of customers: count the probe's grams (each count stops just past
 //! "common"), then load the customers sharing the most of the rare ones.
 
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use domain::similar::{self, CANDIDATES, COMMON_GRAM};
@@ -19,6 +23,66 @@ const INSERT_CHUNK: usize = 500;
 const BUILD_CHUNK: i64 = 5_000;
 /// The setting that records the index was built for existing customers.
 const BUILT: &str = "name_grams_built";
+
+/// How long a gram found common is taken as common without counting it.
+const REMEMBER: Duration = Duration::from_secs(300);
+/// Grams remembered at most (a few MB); past it, what is known is forgotten.
+const MAX_KNOWN: usize = 100_000;
+
+/// The grams of one database known to be common (held by more than
+/// `COMMON_GRAM` customers), so a look-up counts only the others: counting
+/// the common ones (北京, 科技, 公司) was most of the counting statement's
+/// work, each one `COMMON_GRAM + 1` index entries. Kept with the pool
+/// (`Db::common_grams`), not process-wide: one process may serve several
+/// databases. A gram becomes common as customers are added and stays so; a
+/// delete or merge can make one rare again, so what is known is forgotten
+/// every `REMEMBER`. Until then such a gram is only left out of the probes,
+/// as a common gram is.
+#[derive(Debug, Default)]
+pub struct CommonGrams(Mutex<Known>);
+
+#[derive(Debug, Default)]
+struct Known {
+    since: Option<Instant>,
+    grams: HashSet<String>,
+}
+
+impl CommonGrams {
+    /// `grams` less those known to be common.
+    fn unknown(&self, grams: Vec<String>) -> Vec<String> {
+        let Ok(mut known) = self.0.lock() else {
+            return grams;
+        };
+        if known.since.is_some_and(|t| t.elapsed() >= REMEMBER) {
+            *known = Known::default();
+        }
+        if known.grams.is_empty() {
+            return grams;
+        }
+        grams.into_iter().filter(|g| !known.grams.contains(g)).collect()
+    }
+
+    /// How many grams are known to be common.
+    pub fn known(&self) -> usize {
+        self.0.lock().map_or(0, |k| k.grams.len())
+    }
+
+    /// Remembers the grams `counts` found common.
+    fn learn(&self, counts: &[(String, i64)]) {
+        let mut common = counts.iter().filter(|(_, n)| *n > COMMON_GRAM).peekable();
+        if common.peek().is_none() {
+            return;
+        }
+        let Ok(mut known) = self.0.lock() else {
+            return;
+        };
+        if known.grams.len() >= MAX_KNOWN {
+            *known = Known::default();
+        }
+        known.since.get_or_insert_with(Instant::now);
+        known.grams.extend(common.map(|(g, _)| g.clone()));
+    }
+}
 
 /// Replaces the indexed grams of one customer (after a create or a rename).
 pub fn index(conn: &mut DbConn, customer_id: i64, name_key: &str) -> Result<(), RepoError> {
@@ -125,9 +189,16 @@ fn gram_counts(conn: &mut DbConn, grams: &[String]) -> Result<Vec<(String, i64)>
 
 /// Live customers whose names may look like `name_key`: those sharing the
 /// most of its rare grams (two statements), or, when all its grams are
-/// common, those whose key starts or ends like it.
-pub fn similar_candidates(conn: &mut DbConn, name_key: &str) -> Result<Vec<Candidate>, RepoError> {
-    let counts = gram_counts(conn, &similar::grams_to_count(name_key))?;
+/// common, those whose key starts or ends like it. `common` saves counting
+/// the grams already known to be common.
+pub fn similar_candidates(
+    conn: &mut DbConn,
+    name_key: &str,
+    common: &CommonGrams,
+) -> Result<Vec<Candidate>, RepoError> {
+    // the grams known to be common would never be probes: not counted
+    let counts = gram_counts(conn, &common.unknown(similar::grams_to_count(name_key)))?;
+    common.learn(&counts);
     let probe = similar::probe_grams(&counts);
     if probe.is_empty() {
         return by_prefix_or_suffix(conn, name_key);

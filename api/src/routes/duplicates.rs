@@ -135,7 +135,10 @@ pub async fn check_duplicates(
         phone_key: phone,
         email_key: email,
     };
-    let found = state.read(move |conn| Ok(customers::duplicates(conn, &keys)?)).await?;
+    let db = state.db.clone();
+    let found = state
+        .read(move |conn| Ok(customers::duplicates(conn, &keys, db.common_grams())?))
+        .await?;
     let report = DuplicateReport {
         leads: found
             .leads

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{Candidate, LookAlike, exact_candidates, look_alikes, owner_names};
+use crate::name_index::CommonGrams;
 use crate::{DbConn, RepoError, leads};
 
 /// The keys to look for (each already normalised; absent: not asked).
@@ -44,8 +45,9 @@ pub struct Duplicates {
     pub leads: Vec<LeadDuplicate>,
 }
 
-/// Finds the customers and open leads that `keys` match.
-pub fn duplicates(conn: &mut DbConn, keys: &DuplicateKeys) -> Result<Duplicates, RepoError> {
+/// Finds the customers and open leads that `keys` match (`common`: the
+/// database's grams known to be common, `Db::common_grams`).
+pub fn duplicates(conn: &mut DbConn, keys: &DuplicateKeys, common: &CommonGrams) -> Result<Duplicates, RepoError> {
     let (name, phone, email) = (
         keys.name_key.as_deref(),
         keys.phone_key.as_deref(),
@@ -70,7 +72,7 @@ pub fn duplicates(conn: &mut DbConn, keys: &DuplicateKeys) -> Result<Duplicates,
     }
     let exclude: Vec<i64> = by_id.keys().copied().collect();
     let similar = match name {
-        Some(k) => look_alikes(conn, k, &exclude)?,
+        Some(k) => look_alikes(conn, k, &exclude, common)?,
         None => Vec::new(),
     };
     let mut leads: Vec<LeadDuplicate> = Vec::new();

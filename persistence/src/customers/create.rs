@@ -60,6 +60,6 @@ pub fn create_and_compare(
 ) -> Result<(Created, Vec<LookAlike>), CustomerWriteError> {
     let created = db.write(|conn| create(conn, by, new, custom, now))?;
     let (key, id) = (&created.customer.row.name_key, created.customer.row.id);
-    let similar = db.run(|conn| look_alikes(conn, key, &[id]))?;
+    let similar = db.run(|conn| look_alikes(conn, key, &[id], db.common_grams()))?;
     Ok((created, similar))
 }

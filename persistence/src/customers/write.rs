@@ -223,8 +223,13 @@ pub(super) fn check_assignable(conn: &mut DbConn, scope: &DataScope, target: i64
 }
 
 /// Look-alikes of a name key among live customers other than `exclude`.
-pub fn look_alikes(conn: &mut DbConn, key: &str, exclude: &[i64]) -> std::result::Result<Vec<LookAlike>, RepoError> {
-    let candidates = name_index::similar_candidates(conn, key)?;
+pub fn look_alikes(
+    conn: &mut DbConn,
+    key: &str,
+    exclude: &[i64],
+    common: &name_index::CommonGrams,
+) -> std::result::Result<Vec<LookAlike>, RepoError> {
+    let candidates = name_index::similar_candidates(conn, key, common)?;
     let ranked = domain::similar::rank_similar(key, candidates.iter().map(|c| (c.id, c.name_key.as_str())), exclude);
     let owner_ids: Vec<i64> = candidates.iter().filter_map(|c| c.owner_id).collect();
     let owners = super::owner_names(conn, &owner_ids)?;

@@ -62,15 +62,24 @@ fn a_key_of_common_grams_finds_its_sorted_neighbour() {
             .unwrap()
     });
     // 甲乙, 乙丙 and 丙丁 are each held by 311 customers, 丁丁 by none
-    let found = app.db(|conn| similar_candidates(conn, "甲乙丙丁丁").unwrap());
+    let common = CommonGrams::default();
+    let found = app.db(|conn| similar_candidates(conn, "甲乙丙丁丁", &common).unwrap());
     assert!(
         found.iter().any(|c| c.id == target),
         "{:?}",
         found.iter().map(|c| &c.name_key).collect::<Vec<_>>()
     );
     assert!(found.len() <= 50, "{}", found.len());
+    // the three common grams are remembered, and the next look-up, which
+    // counts only 丁丁, finds the same
+    assert_eq!(common.known(), 3);
+    let again = app.db(|conn| similar_candidates(conn, "甲乙丙丁丁", &common).unwrap());
+    assert_eq!(
+        again.iter().map(|c| c.id).collect::<Vec<_>>(),
+        found.iter().map(|c| c.id).collect::<Vec<_>>()
+    );
     // the reversed key's neighbours: a probe ending like the target
-    let found = app.db(|conn| similar_candidates(conn, "乙甲乙丙丁").unwrap());
+    let found = app.db(|conn| similar_candidates(conn, "乙甲乙丙丁", &common).unwrap());
     assert!(
         found.iter().any(|c| c.id == target),
         "{:?}",
