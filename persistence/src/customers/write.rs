@@ -202,12 +202,17 @@ pub(super) fn stored(conn: &mut DbConn, row: CustomerRow) -> Result<Stored> {
     Ok(load_stored(conn, row)?)
 }
 
-/// A stored customer with its owner's name and tags (two queries).
-pub fn load_stored(conn: &mut DbConn, row: CustomerRow) -> std::result::Result<Stored, RepoError> {
-    let owner_name = match row.owner_id {
+/// The name of a customer's owner (one query), if it has one.
+pub(super) fn owner_name(conn: &mut DbConn, owner: Option<i64>) -> std::result::Result<Option<String>, RepoError> {
+    Ok(match owner {
         Some(o) => super::owner_names(conn, &[o])?.remove(&o),
         None => None,
-    };
+    })
+}
+
+/// A stored customer with its owner's name and tags (two queries).
+pub fn load_stored(conn: &mut DbConn, row: CustomerRow) -> std::result::Result<Stored, RepoError> {
+    let owner_name = owner_name(conn, row.owner_id)?;
     let tags = super::tags_of(conn, &[row.id])?.remove(&row.id).unwrap_or_default();
     Ok(Stored { row, owner_name, tags })
 }
