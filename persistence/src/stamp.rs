@@ -62,7 +62,11 @@ where
 /// `YYYY-MM-DD HH:MM:SS` (or `T` between), then optionally `.` and 1-9
 /// digits of fraction; `None` for anything else.
 pub fn parse(text: &str) -> Option<NaiveDateTime> {
-    let b = text.as_bytes();
+    parse_bytes(text.as_bytes())
+}
+
+/// [`parse`] over bytes, as read out of a longer text.
+pub fn parse_bytes(b: &[u8]) -> Option<NaiveDateTime> {
     if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b' ' | b'T') || b[13] != b':' || b[16] != b':' {
         return None;
     }
@@ -100,8 +104,13 @@ pub fn parse_stored(text: &str) -> Option<NaiveDateTime> {
 
 impl FromSql<Timestamp, Sqlite> for Stamp {
     fn from_sql(mut value: <Sqlite as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-        // read in place: no String per value
-        let text = value.read_text();
+        // read in place: no String per value, and as bytes (`read_text`
+        // checks that the text is UTF-8, twice; the usual form is ASCII)
+        let bytes = value.read_blob();
+        if let Some(t) = parse_bytes(bytes) {
+            return Ok(Stamp(t));
+        }
+        let text = std::str::from_utf8(bytes)?;
         parse_stored(text)
             .map(Stamp)
             .ok_or_else(|| format!("invalid timestamp {text}").into())

@@ -3,7 +3,8 @@
 //! the migration `deal_paths`), a year over a million deals decodes a
 //! million rows of two columns instead of three million of five; those rows
 //! need no order, each holds a whole deal. Or read from `stage_changes`,
-//! the record the paths are kept from (the tests' oracle).
+//! the record the paths are kept from (the tests' oracle). A path is parsed
+//! where the database holds its text ([`Path`]).
 
 use chrono::{DateTime, Utc};
 use diesel::connection::DefaultLoadingMode;
@@ -13,10 +14,11 @@ use diesel::sql_types::{Bool, Timestamp};
 use domain::reports::funnel::{FunnelTally, MoveFact};
 
 use super::funnel::CHUNK;
+use super::stage_path::Path;
 use crate::db::MultiBackend;
 use crate::schema::{deal_paths, stage_changes};
 use crate::stamp::Stamp;
-use crate::{DbConn, RepoError, naive, stamp};
+use crate::{DbConn, RepoError, naive};
 
 type MoveRow = (i64, Option<i64>, i64, Stamp, i64);
 
@@ -32,16 +34,13 @@ pub(super) fn paths(
     by_deal: bool,
     tally: &mut FunnelTally,
 ) -> Result<(), RepoError> {
-    let mut deal: Vec<MoveFact> = Vec::new();
-    let mut feed = |(id, path): (i64, String)| -> Result<(), RepoError> {
-        deal.clear();
-        steps(id, &path, &mut deal).ok_or_else(|| RepoError::Corrupt(format!("stage path of deal {id}: {path}")))?;
+    let mut feed = |(id, path): (i64, Path)| {
+        let mut deal = path.of(id);
         deal.retain(|m| m.at >= from);
         // stored in the order the changes were; a stable sort keeps it for
         // changes of the same instant
         deal.sort_by_key(|m| m.at);
         tally.moves(&deal);
-        Ok(())
     };
     // only deals whose stage changed since `from`: the others have nothing
     // to tell this funnel (on SQLite, `+` keeps the column's NUMERIC
@@ -61,9 +60,9 @@ pub(super) fn paths(
         for chunk in ids.chunks(CHUNK) {
             let rows = read()
                 .filter(deal_paths::opportunity_id.eq_any(chunk))
-                .load_iter::<(i64, String), DefaultLoadingMode>(conn)?;
+                .load_iter::<(i64, Path), DefaultLoadingMode>(conn)?;
             for row in rows {
-                feed(row?)?;
+                feed(row?);
             }
         }
         return Ok(());
@@ -71,11 +70,11 @@ pub(super) fn paths(
     for window in windows(ids) {
         let rows = read()
             .filter(deal_paths::opportunity_id.between(window.first, window.last))
-            .load_iter::<(i64, String), DefaultLoadingMode>(conn)?;
+            .load_iter::<(i64, Path), DefaultLoadingMode>(conn)?;
         for row in rows {
             let row = row?;
             if window.holds(row.0) {
-                feed(row)?;
+                feed(row);
             }
         }
     }
@@ -109,32 +108,6 @@ fn windows(ids: &[i64]) -> impl Iterator<Item = Window<'_>> {
             whole,
         })
     })
-}
-
-/// Appends the steps of `path` (`to,from,changed_at,seconds_in_from`
-/// joined by `;`) of deal `deal` to `out`; `None` when it does not read.
-pub fn steps(deal: i64, path: &str, out: &mut Vec<MoveFact>) -> Option<()> {
-    for step in path.split(';') {
-        let mut fields = step.split(',');
-        let to = fields.next()?.parse().ok()?;
-        let from = match fields.next()? {
-            "" => None,
-            id => Some(id.parse().ok()?),
-        };
-        let at = stamp::parse_stored(fields.next()?)?.and_utc();
-        let seconds_in_from = fields.next()?.parse().ok()?;
-        if fields.next().is_some() {
-            return None;
-        }
-        out.push(MoveFact {
-            deal_id: deal,
-            from,
-            to,
-            at,
-            seconds_in_from,
-        });
-    }
-    Some(())
 }
 
 /// Feeds the stage histories since `from` of the deals `ids` (sorted) to

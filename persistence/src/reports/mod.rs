@@ -13,6 +13,7 @@ pub mod funnel;
 pub mod histories;
 pub mod kpi;
 pub mod rankings;
+pub mod stage_path;
 pub mod workbench;
 
 pub use funnel::{FunnelAnswer, FunnelError, FunnelQuery, Reading, funnel, funnel_with};
