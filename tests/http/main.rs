@@ -23,6 +23,7 @@ mod hostile_input;
 mod idempotency;
 mod leads;
 mod leak_matrix;
+mod malloc;
 mod nodes;
 mod opportunities;
 mod org;
