@@ -33,6 +33,7 @@ mod schema_contract;
 mod similar_names;
 mod slow_clients;
 mod spec;
+mod statements;
 mod targets;
 mod tasks;
 mod team;
