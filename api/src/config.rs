@@ -121,6 +121,9 @@ impl Config {
                 body_timeout: number::<u64>("CRM_BODY_TIMEOUT_SECS", get("CRM_BODY_TIMEOUT_SECS"))?
                     .filter(|s| *s > 0)
                     .map_or(d.limits.body_timeout, std::time::Duration::from_secs),
+                head_timeout: number::<u64>("CRM_HEAD_TIMEOUT_SECS", get("CRM_HEAD_TIMEOUT_SECS"))?
+                    .filter(|s| *s > 0)
+                    .map_or(d.limits.head_timeout, std::time::Duration::from_secs),
                 requests_per_address: number::<usize>(
                     "CRM_MAX_REQUESTS_PER_ADDRESS",
                     get("CRM_MAX_REQUESTS_PER_ADDRESS"),

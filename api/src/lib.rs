@@ -25,6 +25,7 @@ pub mod shape;
 pub mod startup;
 pub mod state;
 pub mod storage;
+pub mod wire;
 pub mod words;
 
 pub use config::Config;

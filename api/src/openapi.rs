@@ -65,7 +65,9 @@ problem_response!(Unavailable, "The database does not answer.");
         title = "CRM sales-management API",
         description = "Customers, leads, pipelines, targets and collections for sales teams. \
             Errors are RFC 9457 problem+json; lists use keyset pagination (`limit`, `cursor`, `next_cursor`); \
-            writes accept `If-Match` (412 when stale) and POSTs accept `Idempotency-Key`.",
+            writes accept `If-Match` (412 when stale) and POSTs accept `Idempotency-Key`. \
+            Any request may also get 400 (a head that is not HTTP/1.1), 408 (a head or body that stalls) \
+            or 431 (a head of more than 96 header fields or 128 KiB), as problem+json, and the connection closes.",
         license(name = "MIT")
     ),
     components(

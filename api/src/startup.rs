@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServerHandle, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Logger, from_fn};
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpResponse, web};
 use domain::org::{Role, check_password_policy, normalize_login_email};
 use persistence::{Backend, Db, settings, users};
 use utoipa::OpenApi;
@@ -179,7 +179,24 @@ impl Application {
         let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let factory_state = state.clone();
-        let mut server = HttpServer::new(move || {
+        let workers = config
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .max(1);
+        // Database calls run on each worker's blocking pool; more threads than
+        // pooled connections only wait, and each idle thread keeps its malloc
+        // arena (actix's default allows 512 / workers): bound them to what the
+        // connection pool can serve.
+        let blocking = (usize::try_from(pool_size).unwrap_or(8) / workers + 2).max(4);
+        let serving = crate::wire::Serving {
+            workers,
+            blocking_threads: blocking,
+            // the cap is per worker in actix; keep the total under the file handles
+            connections: (config.limits.max_connections / workers).max(1),
+            head_timeout: config.limits.head_timeout,
+            shutdown_timeout: 10,
+        };
+        let server = crate::wire::serve(listener, serving, move || {
             app_parts()
                 .0
                 .app_data(factory_state.clone())
@@ -211,23 +228,7 @@ impl Application {
                 .wrap(from_fn(crate::edge::cors))
                 .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
         })
-        .shutdown_timeout(10);
-        let workers = config
-            .workers
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-            .max(1);
-        // the cap is per worker in actix; keep the total under the file handles
-        // Database calls run on each worker's blocking pool; more threads than
-        // pooled connections only wait, and each idle thread keeps its malloc
-        // arena (actix's default allows 512 / workers): bound them to what the
-        // connection pool can serve.
-        let blocking = (usize::try_from(pool_size).unwrap_or(8) / workers + 2).max(4);
-        server = server
-            .workers(workers)
-            .worker_max_blocking_threads(blocking)
-            .max_connections((config.limits.max_connections / workers).max(1))
-            .client_request_timeout(std::time::Duration::from_secs(5));
-        let server = server.listen(listener).map_err(|e| e.to_string())?.run();
+        .map_err(|e| e.to_string())?;
         crate::delivery::spawn(state.clone());
         spawn_housekeeping(state.clone());
         spawn_announcements(state);

@@ -22,6 +22,8 @@ pub struct Limits {
     pub reassign_overdue_leads: bool,
     /// Time a client has to send a request body once its headers arrived.
     pub body_timeout: std::time::Duration,
+    /// Time a client has to send a request head (line and headers).
+    pub head_timeout: std::time::Duration,
     /// Requests one client address may have in progress at once.
     pub requests_per_address: usize,
     /// Open connections the server keeps at most (all workers together).
@@ -47,6 +49,7 @@ impl Default for Limits {
             form_submissions_per_hour: 30,
             reassign_overdue_leads: false,
             body_timeout: std::time::Duration::from_secs(30),
+            head_timeout: std::time::Duration::from_secs(5),
             requests_per_address: 64,
             max_connections: 4_096,
             housekeeping_every: std::time::Duration::from_secs(3600),

@@ -29,6 +29,7 @@ mod opportunities;
 mod org;
 mod pool;
 mod reports;
+mod request_heads;
 mod schema_contract;
 mod similar_names;
 mod slow_clients;

@@ -133,6 +133,8 @@ error_codes! {
     DailyCapReached = "daily_cap_reached",
     /// The body did not arrive in time (a stalled client); the connection closes.
     RequestTimeout = "request_timeout",
+    /// The request head (request line and headers) is over the server's limits.
+    HeadTooLarge = "head_too_large",
     /// The server failed; the cause is logged, never sent.
     InternalError = "internal_error",
     /// The database is not answering; retry shortly.

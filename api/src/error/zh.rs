@@ -83,6 +83,7 @@ pub fn detail(code: ErrorCode) -> &'static str {
         TooManyRequests => "请求过于频繁，请在 Retry-After 秒后重试。",
         DailyCapReached => "今日查看客户详情或导出数据的上限已用完，明天零点重置，或请管理员调整。",
         RequestTimeout => "请求体未按时到达，连接将关闭。",
+        HeadTooLarge => "请求头（请求行与头字段）超过服务器的限制。",
         InternalError => "服务器出错，原因已记录。",
         Unavailable => "数据库暂无响应，请稍后重试。",
         Error => "请求失败。",

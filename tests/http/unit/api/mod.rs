@@ -18,4 +18,5 @@ mod security;
 mod shape;
 mod startup;
 mod storage;
+mod wire;
 mod words;
