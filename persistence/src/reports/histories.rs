@@ -34,13 +34,14 @@ pub(super) fn paths(
     by_deal: bool,
     tally: &mut FunnelTally,
 ) -> Result<(), RepoError> {
-    let mut feed = |(id, path): (i64, Path)| {
-        let mut deal = path.of(id);
+    let mut feed = |(id, path): (i64, Path)| -> Result<(), RepoError> {
+        let mut deal = path.of(id)?;
         deal.retain(|m| m.at >= from);
         // stored in the order the changes were; a stable sort keeps it for
         // changes of the same instant
         deal.sort_by_key(|m| m.at);
         tally.moves(&deal);
+        Ok(())
     };
     // only deals whose stage changed since `from`: the others have nothing
     // to tell this funnel (on SQLite, `+` keeps the column's NUMERIC
@@ -62,7 +63,7 @@ pub(super) fn paths(
                 .filter(deal_paths::opportunity_id.eq_any(chunk))
                 .load_iter::<(i64, Path), DefaultLoadingMode>(conn)?;
             for row in rows {
-                feed(row?);
+                feed(row?)?;
             }
         }
         return Ok(());
@@ -74,7 +75,7 @@ pub(super) fn paths(
         for row in rows {
             let row = row?;
             if window.holds(row.0) {
-                feed(row);
+                feed(row)?;
             }
         }
     }

@@ -16,27 +16,36 @@ use diesel::sqlite::Sqlite;
 use domain::reports::funnel::MoveFact;
 
 use crate::db::MultiBackend;
-use crate::stamp;
+use crate::{RepoError, stamp};
 
-/// A path's steps in the order stored, with a `deal_id` of 0 (the row's
-/// other column says whose they are: [`Path::of`]).
-#[derive(Debug, Clone, Default, FromSqlRow)]
-pub struct Path(pub Vec<MoveFact>);
+/// A path's steps in the order stored, with a `deal_id` of 0, or its text
+/// when it does not read (the row's other column says whose they are:
+/// [`Path::of`], which names the deal in the error).
+#[derive(Debug, Clone, FromSqlRow)]
+pub struct Path(Result<Vec<MoveFact>, String>);
 
 impl Path {
     /// The steps, as deal `deal`'s.
-    pub fn of(mut self, deal: i64) -> Vec<MoveFact> {
-        for step in &mut self.0 {
+    pub fn of(self, deal: i64) -> Result<Vec<MoveFact>, RepoError> {
+        let mut steps = self
+            .0
+            .map_err(|text| RepoError::Corrupt(format!("stage path of deal {deal}: {text}")))?;
+        for step in &mut steps {
             step.deal_id = deal;
         }
-        self.0
+        Ok(steps)
+    }
+
+    /// The path stored as `text`.
+    fn read(text: &[u8]) -> Path {
+        Path(Path::parse(text).ok_or_else(|| String::from_utf8_lossy(text).into_owned()))
     }
 
     /// The steps of `text`; `None` when it does not read.
-    pub fn parse(text: &[u8]) -> Option<Path> {
+    pub fn parse(text: &[u8]) -> Option<Vec<MoveFact>> {
         // one allocation: a step per `;`, and one more
         let steps = text.iter().filter(|b| **b == b';').count() + 1;
-        let mut path = Path(Vec::with_capacity(steps));
+        let mut path = Vec::with_capacity(steps);
         let mut rest = text;
         loop {
             let (to, r) = int(rest)?;
@@ -55,7 +64,7 @@ impl Path {
                 .or_else(|| stamp::parse_stored(std::str::from_utf8(at).ok()?))?
                 .and_utc();
             let (seconds_in_from, r) = int(&rest[end + 1..])?;
-            path.0.push(MoveFact {
+            path.push(MoveFact {
                 deal_id: 0,
                 to,
                 from,
@@ -89,27 +98,21 @@ fn int(b: &[u8]) -> Option<(i64, &[u8])> {
 /// Appends the steps of `path` of deal `deal` to `out`; `None` (and nothing
 /// appended) when it does not read.
 pub fn steps(deal: i64, path: &str, out: &mut Vec<MoveFact>) -> Option<()> {
-    out.extend(Path::parse(path.as_bytes())?.of(deal));
+    out.extend(Path::read(path.as_bytes()).of(deal).ok()?);
     Some(())
-}
-
-fn unreadable(text: &[u8]) -> Box<dyn std::error::Error + Send + Sync> {
-    format!("stage path does not read: {}", String::from_utf8_lossy(text)).into()
 }
 
 impl FromSql<Text, Sqlite> for Path {
     fn from_sql(mut value: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
         // read in place: no String per row, and as bytes (`read_text` checks
         // that the whole text is UTF-8, twice; the parser reads ASCII only)
-        let text = value.read_blob();
-        Path::parse(text).ok_or_else(|| unreadable(text))
+        Ok(Path::read(value.read_blob()))
     }
 }
 
 impl FromSql<Text, Pg> for Path {
     fn from_sql(value: <Pg as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-        let text = value.as_bytes();
-        Path::parse(text).ok_or_else(|| unreadable(text))
+        Ok(Path::read(value.as_bytes()))
     }
 }
 

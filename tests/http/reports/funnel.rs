@@ -276,34 +276,52 @@ fn a_deals_path_follows_its_stage_changes() {
         pipeline: Some(p),
         ..Default::default()
     };
+    // the funnel over `period`, its histories read from the record (`raw`)
+    // or the paths, looked up deal by deal up to `lookup_limit` deals
+    let funnel = |period, raw: bool, lookup_limit: usize| {
+        let reading = persistence::reports::Reading {
+            lookup_limit,
+            split_from: usize::MAX,
+            from_paths: !raw,
+        };
+        app.db(|conn| {
+            persistence::reports::funnel_with(
+                conn,
+                None,
+                &domain::scope::DataScope::All,
+                &question,
+                "CNY",
+                period,
+                reading,
+            )
+        })
+    };
     for (from, to, entered) in [
         ("2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z", 1),
         ("2026-01-01T00:00:00Z", "2031-01-01T00:00:00Z", 1),
     ] {
         let period = (from.parse().unwrap(), to.parse().unwrap());
-        let funnel = |raw: bool, lookup_limit: usize| {
-            let reading = persistence::reports::Reading {
-                lookup_limit,
-                split_from: usize::MAX,
-                from_paths: !raw,
-            };
-            app.db(|conn| {
-                persistence::reports::funnel_with(
-                    conn,
-                    None,
-                    &domain::scope::DataScope::All,
-                    &question,
-                    "CNY",
-                    period,
-                    reading,
-                )
-            })
-            .unwrap()
-            .funnel
-        };
+        let funnel = |raw, lookup_limit| funnel(period, raw, lookup_limit).unwrap().funnel;
         let record = funnel(true, 0);
         assert_eq!(record.stages[1].entered, entered, "{from}");
         assert_eq!(funnel(false, 0), record, "{from}");
         assert_eq!(funnel(false, usize::MAX), record, "{from}");
+    }
+    // a path that does not read (edited by hand) fails naming its deal,
+    // looked up or read by range
+    app.sql(&format!(
+        "UPDATE deal_paths SET path = '{s2},x' WHERE opportunity_id = {b}"
+    ));
+    let period = (
+        "2025-01-01T00:00:00Z".parse().unwrap(),
+        "2026-01-01T00:00:00Z".parse().unwrap(),
+    );
+    for lookup_limit in [0, usize::MAX] {
+        match funnel(period, false, lookup_limit) {
+            Err(persistence::reports::FunnelError::Repo(persistence::RepoError::Corrupt(m))) => {
+                assert_eq!(m, format!("stage path of deal {b}: {s2},x"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }
