@@ -7,7 +7,10 @@
 //! connection: actix stops reading, writes it, and closes. [`Wire`] wraps the
 //! TCP stream and writes such an answer as problem+json with a `code`, like
 //! every other 4xx of the server. Our own answers never match: every error
-//! the routes give carries a problem body (`problem_guard`).
+//! the routes give carries a problem body (`problem_guard`). A body that
+//! itself ends with such a head would: JSON and CSV bodies cannot (they
+//! escape or quote CR LF), an uploaded file crafted so could, and only its
+//! own download would then end in a problem body.
 //!
 //! [`serve`] is `HttpServer::listen` with the stream wrapped: the same
 //! actix-http service and actix-server workers, settings and graceful stop.
