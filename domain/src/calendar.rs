@@ -9,6 +9,9 @@ pub use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 pub use crate::vocabulary::Period;
+pub use utc_days::{UtcDays, utc_days};
+
+mod utc_days;
 
 /// The zone used until an admin sets one.
 pub const DEFAULT_ZONE: &str = "Asia/Shanghai";

@@ -38,6 +38,7 @@ pub fn facts(
     reps: &[i64],
     (from, to): (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<Vec<KpiFacts>, RepoError> {
+    let period = (from, to);
     let (from, to) = (naive(from), naive(to));
     let mut out: HashMap<i64, KpiFacts> = reps
         .iter()
@@ -51,17 +52,10 @@ pub fn facts(
             )
         })
         .collect();
-    let logged: Vec<(Option<i64>, String, i64)> = activities::table
-        .filter(activities::created_by.eq_any(reps))
-        .filter(activities::deleted_at.is_null())
-        .filter(activities::occurred_at.ge(from))
-        .filter(activities::occurred_at.lt(to))
-        .filter(activities::kind.eq_any([ActivityKind::Call.as_str(), ActivityKind::Visit.as_str()]))
-        .group_by((activities::created_by, activities::kind))
-        .select((activities::created_by, activities::kind, diesel::dsl::count_star()))
-        .load(conn)?;
-    for (author, kind, n) in logged {
-        if let Some(f) = author.and_then(|a| out.get_mut(&a)) {
+    let kinds = [ActivityKind::Call.as_str(), ActivityKind::Visit.as_str()];
+    let logged = super::activity_counts::counts(conn, reps, period, Some(&kinds))?;
+    for ((author, kind), n) in logged {
+        if let Some(f) = out.get_mut(&author) {
             if kind == ActivityKind::Call.as_str() {
                 f.calls = count(n);
             } else {

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use crate::schema::users;
 use crate::{DbConn, RepoError, departments};
 
+pub mod activity_counts;
 pub mod customer_analysis;
 pub mod forecast;
 pub mod funnel;

@@ -9,7 +9,7 @@ use domain::reports::rankings::RepFigures;
 use domain::scope::DataScope;
 use domain::vocabulary::{ContractStatus, DealStatus};
 
-use crate::schema::{activities, contracts, customer_wins, opportunities, payments, users};
+use crate::schema::{contracts, customer_wins, opportunities, payments, users};
 use crate::{DbConn, RepoError, naive};
 
 /// A rep in a ranking.
@@ -95,17 +95,9 @@ pub fn figures(
             r.new_customers = n;
         }
     }
-    let logged: Vec<(Option<i64>, i64)> = activities::table
-        .filter(activities::created_by.eq_any(reps))
-        .filter(activities::deleted_at.is_null())
-        .filter(activities::occurred_at.ge(naive(from)))
-        .filter(activities::occurred_at.lt(naive(to)))
-        .group_by(activities::created_by)
-        .select((activities::created_by, diesel::dsl::count_star()))
-        .load(conn)?;
-    for (author, n) in logged {
-        if let Some(r) = author.and_then(|a| out.get_mut(&a)) {
-            r.activities = n;
+    for ((author, _), n) in super::activity_counts::counts(conn, reps, (from, to), None)? {
+        if let Some(r) = out.get_mut(&author) {
+            r.activities += n;
         }
     }
     let closed: Vec<(i64, String, i64)> = opportunities::table

@@ -40,6 +40,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     opportunities,
     stage_changes,
     deal_paths,
+    activity_days,
     activities,
     activity_companions,
     tasks,

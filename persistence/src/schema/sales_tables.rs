@@ -163,6 +163,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Live activities per author, UTC day and kind (kept by triggers on
+    /// activities).
+    activity_days (created_by, day, kind) {
+        created_by -> BigInt,
+        day -> Date,
+        kind -> Text,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     activities (id) {
         id -> BigInt,
         lead_id -> Nullable<BigInt>,

@@ -1,6 +1,7 @@
 //! Reports over small hand-made data sets whose every figure is computed by
 //! hand in the tests: funnel, rankings, forecast, customer analysis.
 
+mod activity_counts;
 mod customers;
 mod forecast;
 mod funnel;
