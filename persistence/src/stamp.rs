@@ -104,13 +104,13 @@ pub fn parse_stored(text: &str) -> Option<NaiveDateTime> {
 
 impl FromSql<Timestamp, Sqlite> for Stamp {
     fn from_sql(mut value: <Sqlite as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-        // read in place: no String per value, and as bytes (`read_text`
-        // checks that the text is UTF-8, twice; the usual form is ASCII)
-        let bytes = value.read_blob();
-        if let Some(t) = parse_bytes(bytes) {
+        // read in place, no String per value: `read_text` hands out SQLite's
+        // own buffer, where diesel (2.3.14) copies a text read as a blob
+        // (`sqlite3_value_dup`: two allocations and two frees a value)
+        let text = value.read_text();
+        if let Some(t) = parse_bytes(text.as_bytes()) {
             return Ok(Stamp(t));
         }
-        let text = std::str::from_utf8(bytes)?;
         parse_stored(text)
             .map(Stamp)
             .ok_or_else(|| format!("invalid timestamp {text}").into())

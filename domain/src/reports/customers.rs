@@ -3,7 +3,7 @@
 //! Pareto view (the top 20 % of buyers and their share), repeat purchases,
 //! and which lead sources bring business.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use super::funnel::rate_bp;
 
@@ -48,13 +48,13 @@ impl Dimension {
         }
     }
 
-    fn key(self, c: &CustomerFact) -> Option<String> {
+    fn key(self, c: &CustomerFact) -> Option<&str> {
         match self {
-            Dimension::Industry => c.industry.clone(),
-            Dimension::Region => c.region.clone(),
-            Dimension::Source => c.source.clone(),
-            Dimension::SizeBand => c.size_band.clone(),
-            Dimension::Grade => Some(c.grade.clone()),
+            Dimension::Industry => c.industry.as_deref(),
+            Dimension::Region => c.region.as_deref(),
+            Dimension::Source => c.source.as_deref(),
+            Dimension::SizeBand => c.size_band.as_deref(),
+            Dimension::Grade => Some(&c.grade),
         }
     }
 }
@@ -82,27 +82,24 @@ pub fn distribution(customers: &[CustomerFact], amounts: &HashMap<i64, i64>, d: 
 /// attribute, with how many there are; the store counts them in SQL) and
 /// `buyers` (a buyer's attributes and what they bought).
 pub fn distribution_of(profiles: &[(CustomerFact, u64)], buyers: &[(CustomerFact, i64)], d: Dimension) -> Vec<Group> {
-    let mut groups: BTreeMap<Option<String>, Group> = BTreeMap::new();
-    for (c, n) in profiles {
-        let key = d.key(c);
-        let g = groups.entry(key.clone()).or_insert_with(|| Group {
-            key,
+    // keyed by the borrowed value: a buyer adds to its group without an
+    // allocation (135,000 buyers x 5 dimensions a year at 1M customers)
+    fn group<'g, 'k>(groups: &'g mut HashMap<Option<&'k str>, Group>, key: Option<&'k str>) -> &'g mut Group {
+        groups.entry(key).or_insert_with(|| Group {
+            key: key.map(str::to_owned),
             ..Group::default()
-        });
+        })
+    }
+    let mut groups: HashMap<Option<&str>, Group> = HashMap::new();
+    for (c, n) in profiles {
+        let g = group(&mut groups, d.key(c));
         g.customers += n;
         if c.dealt {
             g.dealt += n;
         }
     }
     for (c, amount) in buyers {
-        let key = d.key(c);
-        groups
-            .entry(key.clone())
-            .or_insert_with(|| Group {
-                key,
-                ..Group::default()
-            })
-            .contract_amount += amount;
+        group(&mut groups, d.key(c)).contract_amount += amount;
     }
     let mut out: Vec<Group> = groups.into_values().collect();
     out.sort_by(|a, b| {

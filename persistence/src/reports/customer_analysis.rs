@@ -92,8 +92,6 @@ type Buyer = (
     Option<String>,
     String,
     bool,
-    i64,
-    Option<i64>,
 );
 
 /// Narrows a boxed query over `customers` (alone or joined) to the live
@@ -241,31 +239,49 @@ fn buyers(
     (start, end): (NaiveDate, NaiveDate),
 ) -> Result<CustomerFacts, RepoError> {
     let mut out = CustomerFacts::default();
-    let buyers = contracts::table
-        .inner_join(customers::table.on(customers::id.eq(contracts::customer_id)))
+    // what each customer bought in the period, from the contracts' index;
+    // then the customers, in id order: joined in the contracts' order,
+    // SQLite looked up each customer at random across the table (a year at
+    // 1M customers: 135,000 look-ups, 0.54-0.70 s in the sqlite3 shell,
+    // 0.27-0.36 s in id order)
+    let bought: Vec<(i64, i64, Option<i64>)> = contracts::table
         .filter(contracts::status.eq(ContractStatus::Approved.as_str()))
         .filter(contracts::signed_on.ge(start))
         .filter(contracts::signed_on.lt(end))
-        .group_by(customers::id)
+        .group_by(contracts::customer_id)
         .select((
-            customers::id,
-            customers::industry,
-            customers::region,
-            customers::source,
-            customers::size_band,
-            customers::grade,
-            customers::dealt,
+            contracts::customer_id,
             diesel::dsl::count_star(),
             sql::<Nullable<BigInt>>("CAST(SUM(contracts.amount) AS BIGINT)"),
         ))
-        .into_boxed::<MultiBackend>();
-    let buyers: Vec<Buyer> = live_customers!(buyers, owners, f).load(conn)?;
-    for (id, industry, region, source, size_band, grade, dealt, n, amount) in buyers {
-        let amount = amount.unwrap_or(0);
-        out.amounts.insert(id, amount);
-        out.contracts_in_period.insert(id, u32::try_from(n).unwrap_or(u32::MAX));
-        out.buyers
-            .push((fact(id, industry, region, source, size_band, grade, dealt), amount));
+        .load(conn)?;
+    let bought: HashMap<i64, (i64, i64)> = bought
+        .into_iter()
+        .map(|(id, n, amount)| (id, (n, amount.unwrap_or(0))))
+        .collect();
+    let mut ids: Vec<i64> = bought.keys().copied().collect();
+    ids.sort_unstable();
+    for chunk in ids.chunks(CHUNK) {
+        let q = customers::table
+            .filter(customers::id.eq_any(chunk))
+            .select((
+                customers::id,
+                customers::industry,
+                customers::region,
+                customers::source,
+                customers::size_band,
+                customers::grade,
+                customers::dealt,
+            ))
+            .into_boxed::<MultiBackend>();
+        let buyers: Vec<Buyer> = live_customers!(q, owners, f).load(conn)?;
+        for (id, industry, region, source, size_band, grade, dealt) in buyers {
+            let (n, amount) = bought.get(&id).copied().unwrap_or_default();
+            out.amounts.insert(id, amount);
+            out.contracts_in_period.insert(id, u32::try_from(n).unwrap_or(u32::MAX));
+            out.buyers
+                .push((fact(id, industry, region, source, size_band, grade, dealt), amount));
+        }
     }
     let ids: Vec<i64> = out.buyers.iter().map(|(c, _)| c.id).collect();
     let mut before: Vec<i64> = Vec::new();

@@ -104,9 +104,10 @@ pub fn steps(deal: i64, path: &str, out: &mut Vec<MoveFact>) -> Option<()> {
 
 impl FromSql<Text, Sqlite> for Path {
     fn from_sql(mut value: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-        // read in place: no String per row, and as bytes (`read_text` checks
-        // that the whole text is UTF-8, twice; the parser reads ASCII only)
-        Ok(Path::read(value.read_blob()))
+        // read in place, no String per row: `read_text` hands out SQLite's
+        // own buffer, where diesel (2.3.14) copies a text read as a blob
+        // (`sqlite3_value_dup`: two allocations and two frees a row)
+        Ok(Path::read(value.read_text().as_bytes()))
     }
 }
 

@@ -60,6 +60,19 @@ fn a_report_grows_the_sqlite_page_cache_and_gives_it_back() {
     let db = Db::open(Backend::Sqlite { path: path.clone() }, 1).unwrap();
     assert_eq!(db.run(size).unwrap(), -SQLITE_CACHE_KIB);
     assert_eq!(db.run_report(size).unwrap(), -REPORT_CACHE_KIB);
+    // and maps up to 64 GiB of the file (SQLite caps the map at its
+    // compile-time limit without a word: 2 GiB by default)
+    #[derive(QueryableByName)]
+    struct Map {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        mmap_size: i64,
+    }
+    let map = |conn: &mut DbConn| -> Result<i64, persistence::RepoError> {
+        Ok(diesel::sql_query("PRAGMA mmap_size").get_result::<Map>(conn)?.mmap_size)
+    };
+    assert_eq!(db.run_report(map).unwrap(), REPORT_MMAP_BYTES);
+    assert_eq!(REPORT_MMAP_BYTES, 1 << 36);
+    assert_eq!(db.run(map).unwrap(), 0);
     // the one pooled connection is back to the default, after an error too
     assert_eq!(db.run(size).unwrap(), -SQLITE_CACHE_KIB);
     let failed: Result<(), persistence::RepoError> =
@@ -100,7 +113,12 @@ fn the_bundled_sqlite_keeps_its_plans_and_has_no_per_call_mutexes() {
         .into_iter()
         .map(|o| o.compile_options)
         .collect();
-    for wanted in ["ENABLE_QPSG", "THREADSAFE=2", "DEFAULT_MEMSTATUS=0"] {
+    for wanted in [
+        "ENABLE_QPSG",
+        "THREADSAFE=2",
+        "DEFAULT_MEMSTATUS=0",
+        "MAX_MMAP_SIZE=0x1000000000",
+    ] {
         assert!(options.iter().any(|o| o == wanted), "{wanted} missing from {options:?}");
     }
     assert!(!options.iter().any(|o| o == "ENABLE_STAT4"), "{options:?}");
