@@ -74,6 +74,7 @@ fn owners(conn: &mut DbConn, scope: &DataScope, f: &ReportFilter) -> Result<Opti
     Ok(set)
 }
 
+/// A customer's attributes the analysis groups by.
 type Profile = (
     Option<String>,
     Option<String>,
@@ -81,18 +82,25 @@ type Profile = (
     Option<String>,
     String,
     bool,
-    i64,
 );
 
-type Buyer = (
-    i64,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-    bool,
+const PROFILE: (
+    customers::industry,
+    customers::region,
+    customers::source,
+    customers::size_band,
+    customers::grade,
+    customers::dealt,
+) = (
+    customers::industry,
+    customers::region,
+    customers::source,
+    customers::size_band,
+    customers::grade,
+    customers::dealt,
 );
+
+type Buyer = (i64, Profile);
 
 /// Narrows a boxed query over `customers` (alone or joined) to the live
 /// customers of `owners` with the filter's attributes.
@@ -180,29 +188,14 @@ fn the_rest(
     (from, to): (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<CustomerFacts, RepoError> {
     let profiles = customers::table
-        .group_by((
-            customers::industry,
-            customers::region,
-            customers::source,
-            customers::size_band,
-            customers::grade,
-            customers::dealt,
-        ))
-        .select((
-            customers::industry,
-            customers::region,
-            customers::source,
-            customers::size_band,
-            customers::grade,
-            customers::dealt,
-            diesel::dsl::count_star(),
-        ))
+        .group_by(PROFILE)
+        .select((PROFILE, diesel::dsl::count_star()))
         .into_boxed::<MultiBackend>();
-    let profiles: Vec<Profile> = live_customers!(profiles, owners, f).load(conn)?;
+    let profiles: Vec<(Profile, i64)> = live_customers!(profiles, owners, f).load(conn)?;
     let mut out = CustomerFacts {
         profiles: profiles
             .into_iter()
-            .map(|(industry, region, source, size_band, grade, dealt, n)| {
+            .map(|((industry, region, source, size_band, grade, dealt), n)| {
                 (
                     fact(0, industry, region, source, size_band, grade, dealt),
                     u64::try_from(n).unwrap_or(0),
@@ -264,18 +257,10 @@ fn buyers(
     for chunk in ids.chunks(CHUNK) {
         let q = customers::table
             .filter(customers::id.eq_any(chunk))
-            .select((
-                customers::id,
-                customers::industry,
-                customers::region,
-                customers::source,
-                customers::size_band,
-                customers::grade,
-                customers::dealt,
-            ))
+            .select((customers::id, PROFILE))
             .into_boxed::<MultiBackend>();
         let buyers: Vec<Buyer> = live_customers!(q, owners, f).load(conn)?;
-        for (id, industry, region, source, size_band, grade, dealt) in buyers {
+        for (id, (industry, region, source, size_band, grade, dealt)) in buyers {
             let (n, amount) = bought.get(&id).copied().unwrap_or_default();
             out.amounts.insert(id, amount);
             out.contracts_in_period.insert(id, u32::try_from(n).unwrap_or(u32::MAX));
