@@ -174,6 +174,11 @@ impl ApiError {
             .with_header(header::RETRY_AFTER, retry_after_secs.max(1).to_string())
     }
 
+    /// What really happened, for a 5xx (the log's, never the client's).
+    pub fn cause(&self) -> Option<&str> {
+        self.0.cause.as_deref()
+    }
+
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         let mut e = Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -311,7 +311,10 @@ async fn announce(state: &web::Data<AppState>) {
             a.payments_overdue
         ),
         Ok(_) => {}
-        Err(e) => log::error!("announcements failed: {e}"),
+        Err(e) => log::error!(
+            "announcements failed: {e} ({})",
+            e.cause().unwrap_or("no cause recorded")
+        ),
     }
 }
 
@@ -339,7 +342,7 @@ async fn housekeeping(state: &web::Data<AppState>) {
             r.warned.len()
         ),
         Ok(_) => {}
-        Err(e) => log::error!("pool sweep failed: {e}"),
+        Err(e) => log::error!("pool sweep failed: {e} ({})", e.cause().unwrap_or("no cause recorded")),
     }
     if state.limits.reassign_overdue_leads {
         let sla = state.limits.first_contact_sla;
@@ -353,7 +356,10 @@ async fn housekeeping(state: &web::Data<AppState>) {
         match moved {
             Ok(r) if !r.reassigned.is_empty() => log::info!("reassigned {} overdue leads", r.reassigned.len()),
             Ok(_) => {}
-            Err(e) => log::error!("overdue lead reassignment failed: {e}"),
+            Err(e) => log::error!(
+                "overdue lead reassignment failed: {e} ({})",
+                e.cause().unwrap_or("no cause recorded")
+            ),
         }
     }
 }

@@ -53,6 +53,70 @@ impl Sql {
 
 use crm_tests::seed::pick;
 
+/// The insert triggers of migration 036, off: on PostgreSQL disabled, on
+/// SQLite (which cannot disable one) dropped, and made again from the SQL
+/// it stored for them.
+struct PathTriggers {
+    postgres: bool,
+    stored: Vec<String>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Stored {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    sql: String,
+}
+
+impl PathTriggers {
+    const TABLES: [(&str, &str); 2] = [
+        ("stage_changes", "stage_changes_path"),
+        ("activities", "activities_path"),
+    ];
+
+    fn off(app: &TestApp, postgres: bool) -> Self {
+        let mut stored = Vec::new();
+        for (table, trigger) in Self::TABLES {
+            if postgres {
+                app.sql(&format!("ALTER TABLE {table} DISABLE TRIGGER {trigger}"));
+            } else {
+                let sql: Vec<Stored> = app.db(|conn| {
+                    use diesel::RunQueryDsl;
+                    diesel::sql_query(format!(
+                        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = '{trigger}'"
+                    ))
+                    .load(conn)
+                    .unwrap()
+                });
+                assert_eq!(sql.len(), 1, "trigger {trigger}");
+                stored.extend(sql.into_iter().map(|s| s.sql));
+                app.sql(&format!("DROP TRIGGER {trigger}"));
+            }
+        }
+        PathTriggers { postgres, stored }
+    }
+
+    fn on(self, app: &TestApp) {
+        for (table, trigger) in Self::TABLES {
+            if self.postgres {
+                app.sql(&format!("ALTER TABLE {table} ENABLE TRIGGER {trigger}"));
+            }
+        }
+        for sql in &self.stored {
+            app.sql(sql);
+        }
+    }
+
+    /// Every deal's path, rebuilt as migration 036 rebuilds them: on
+    /// PostgreSQL by its function, on SQLite by its table's trigger.
+    fn fill(postgres: bool) -> &'static str {
+        if postgres {
+            "SELECT deal_path_rebuild(ARRAY(SELECT id FROM opportunities))"
+        } else {
+            "INSERT INTO deal_path_rebuilds (opportunity_id) SELECT id FROM opportunities"
+        }
+    }
+}
+
 /// Writes the data set; returns what was written.
 fn generate(app: &TestApp, s: &Sql, customers: i64, first_rep: i64, stages: &[(i64, String)]) -> Vec<(String, f64)> {
     let mut timings = Vec::new();
@@ -139,6 +203,11 @@ fn generate(app: &TestApp, s: &Sql, customers: i64, first_rep: i64, stages: &[(i
             path.push(format!("({stage}, {from}, {to}, {})", j * 3));
         }
     }
+    // the triggers that keep each deal's path (migration 036) rebuild it
+    // on every stage change and activity of the deal: 8.5M rebuilds in
+    // this bulk load. They are off for it, and the paths are filled in one
+    // pass after, as the migration fills them.
+    let path_triggers = PathTriggers::off(app, s.postgres);
     step(
         "stage history",
         format!(
@@ -180,6 +249,8 @@ fn generate(app: &TestApp, s: &Sql, customers: i64, first_rep: i64, stages: &[(i
         );
         app.sql("ALTER TABLE activities ENABLE TRIGGER activity_days_count");
     }
+    step("deal paths", PathTriggers::fill(s.postgres).to_owned());
+    path_triggers.on(app);
     step(
         "contracts",
         format!(

@@ -198,6 +198,7 @@ fn mv(deal_id: i64, from: Option<i64>, to: i64, at: DateTime<Utc>, days_in_from:
         to,
         at,
         seconds_in_from: days_in_from * 86_400,
+        activities: None,
     }
 }
 
@@ -355,6 +356,31 @@ fn split(
     tally.finish()
 }
 
+/// `funnel`, with each move carrying the count of its deal's activities
+/// during the stay it began (as `deal_paths` keeps them), and no activity
+/// fed one by one.
+fn counted(facts: &FunnelFacts, from: DateTime<Utc>, to: DateTime<Utc>, negotiation: Option<i64>) -> Funnel {
+    let mut tally = FunnelTally::new(&facts.stages, from, to, negotiation);
+    for d in &facts.deals {
+        tally.deal(d);
+    }
+    let mut moves: Vec<MoveFact> = facts.moves.clone();
+    moves.sort_by_key(|m| (m.deal_id, m.at));
+    for deal in moves.chunk_by_mut(|a, b| a.deal_id == b.deal_id) {
+        for i in 0..deal.len() {
+            let (id, start, end) = (deal[i].deal_id, deal[i].at, deal.get(i + 1).map(|n| n.at));
+            let inside = facts
+                .activities
+                .iter()
+                .filter(|(d, at)| *d == id && start <= *at && end.is_none_or(|e| *at < e))
+                .count();
+            deal[i].activities = Some(u32::try_from(inside).unwrap_or(u32::MAX));
+        }
+        tally.moves(deal);
+    }
+    tally.finish()
+}
+
 proptest! {
     /// The median found by selection is the one of the sorted values: the
     /// middle one, or the mean of the two middle ones.
@@ -392,7 +418,7 @@ proptest! {
         for (d, to, day) in sorted {
             let at = nov(1) + Duration::days(day - 5);
             let from = last.get(&d).map(|(s, _)| *s);
-            facts.moves.push(MoveFact { deal_id: d, from, to, at, seconds_in_from: 3600 });
+            facts.moves.push(MoveFact { deal_id: d, from, to, at, seconds_in_from: 3600, activities: None });
             last.insert(d, (to, day));
         }
         for (d, (stage, day)) in &last {
@@ -405,6 +431,8 @@ proptest! {
         let f = funnel(&facts, nov(1), nov(1) + Duration::days(30), Some(2));
         prop_assert_eq!(&f, &reference(&facts, nov(1), nov(1) + Duration::days(30), Some(2)));
         prop_assert_eq!(&f, &split(&facts, nov(1), nov(1) + Duration::days(30), Some(2), split_at));
+        // the rounds from the counts kept per stay, as from the activities
+        prop_assert_eq!(&f, &counted(&facts, nov(1), nov(1) + Duration::days(30), Some(2)));
         for s in &f.stages {
             prop_assert!(s.advanced <= s.entered);
             prop_assert!(s.conversion_bp.is_none_or(|c| c <= 10_000));

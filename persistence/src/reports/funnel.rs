@@ -166,9 +166,7 @@ pub fn funnel_with(
     for (stage, n, amount) in open {
         tally.open(stage, n, amount);
     }
-    for deal in closed? {
-        tally.closed(deal);
-    }
+    tally.closed_all(closed?);
     let by_deal = ids.len() <= reading.lookup_limit;
     let paths = reading.from_paths;
     match helper {
@@ -284,7 +282,8 @@ type OpenSums = Vec<(i64, u64, i64)>;
 /// Feeds the deals `ids` (sorted) to `tally`: their stage histories since
 /// `from` (looked up `by_deal` or read in ranges, from `deal_paths` or
 /// `stage_changes`), then the activities since `from` of those in
-/// negotiation.
+/// negotiation whose moves did not carry their stays' activity counts (read
+/// from `stage_changes`: a path carries them, migration 036).
 fn deals_read(
     conn: &mut DbConn,
     ids: &[i64],

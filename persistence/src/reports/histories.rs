@@ -146,6 +146,7 @@ pub(super) fn changes(
             to,
             at: at.utc(),
             seconds_in_from,
+            activities: None,
         });
     };
     if by_deal {

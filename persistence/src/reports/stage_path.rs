@@ -1,5 +1,6 @@
-//! A deal's stage path (a row of `deal_paths`, see the migration
-//! `deal_paths`): `to,from,changed_at,seconds_in_from` per change, joined by
+//! A deal's stage path (a row of `deal_paths`, see the migrations
+//! `deal_paths` and `stay_activities`):
+//! `to,from,changed_at,seconds_in_from,activities` per change, joined by
 //! `;`. Read in place: the text is parsed where the database holds it, in
 //! one pass over its bytes, with no `String` copied out first. The year
 //! funnel over a million deals read each path into a `String`, split it with
@@ -63,13 +64,24 @@ impl Path {
             let at = stamp::parse_bytes(at)
                 .or_else(|| stamp::parse_stored(std::str::from_utf8(at).ok()?))?
                 .and_utc();
-            let (seconds_in_from, r) = int(&rest[end + 1..])?;
+            let (seconds_in_from, mut r) = int(&rest[end + 1..])?;
+            // the activities of the stay (migration 036); a path written
+            // before it has none, and the funnel looks them up
+            let activities = match r.strip_prefix(b",") {
+                Some(more) => {
+                    let (n, more) = int(more)?;
+                    r = more;
+                    Some(u32::try_from(n).ok()?)
+                }
+                None => None,
+            };
             path.push(MoveFact {
                 deal_id: 0,
                 to,
                 from,
                 at,
                 seconds_in_from,
+                activities,
             });
             match r.split_first() {
                 None => return Some(path),

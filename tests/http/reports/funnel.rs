@@ -201,7 +201,7 @@ fn the_funnel_gives_the_hand_computed_figures() {
 #[test]
 fn a_deals_path_follows_its_stage_changes() {
     use diesel::prelude::*;
-    use persistence::schema::{deal_paths, stage_changes};
+    use persistence::schema::{activities, deal_paths, stage_changes};
     let app = TestApp::spawn();
     let t = team(&app);
     let li = &t.li.token;
@@ -211,7 +211,23 @@ fn a_deals_path_follows_its_stage_changes() {
     go(&app, li, a, s1, json!({}));
     go(&app, li, a, s2, json!({}));
     go(&app, li, a, won, json!({}));
-    // the path's stages, in its order, beside the stored changes' by time
+    // each change dated: 2026-01-01, -02, ... in the order made
+    let ids: Vec<i64> = app.db(|conn| {
+        stage_changes::table
+            .filter(stage_changes::opportunity_id.eq(a))
+            .order(stage_changes::id)
+            .select(stage_changes::id)
+            .load(conn)
+            .unwrap()
+    });
+    for (i, id) in ids.iter().enumerate() {
+        app.sql(&format!(
+            "UPDATE stage_changes SET changed_at = '2026-01-0{} 00:00:00' WHERE id = {id}",
+            i + 1
+        ));
+    }
+    // the path's steps, in its order, beside the stored changes' by time,
+    // each with the live activities of its deal during its stay
     let read = || {
         app.db(|conn| {
             let (path, last_at): (String, chrono::NaiveDateTime) = deal_paths::table
@@ -225,22 +241,43 @@ fn a_deals_path_follows_its_stage_changes() {
                 .first(conn)
                 .unwrap();
             assert_eq!(Some(last_at), latest, "the path's last change is the latest stored");
-            let stored: Vec<(i64, Option<i64>, i64)> = stage_changes::table
+            let changes: Vec<(i64, Option<i64>, i64, chrono::NaiveDateTime)> = stage_changes::table
                 .filter(stage_changes::opportunity_id.eq(a))
                 .order((stage_changes::changed_at, stage_changes::id))
                 .select((
                     stage_changes::to_stage_id,
                     stage_changes::from_stage_id,
                     stage_changes::seconds_in_from,
+                    stage_changes::changed_at,
                 ))
                 .load(conn)
                 .unwrap();
-            let steps: Vec<(i64, Option<i64>, i64)> = path
+            let acts: Vec<chrono::NaiveDateTime> = activities::table
+                .filter(activities::opportunity_id.eq(a))
+                .filter(activities::deleted_at.is_null())
+                .select(activities::occurred_at)
+                .load(conn)
+                .unwrap();
+            let stored: Vec<(i64, Option<i64>, i64, usize)> = changes
+                .iter()
+                .enumerate()
+                .map(|(i, (to, from, seconds, at))| {
+                    let next = changes.get(i + 1).map(|n| n.3);
+                    let inside = acts.iter().filter(|t| *t >= at && next.is_none_or(|e| **t < e)).count();
+                    (*to, *from, *seconds, inside)
+                })
+                .collect();
+            let steps: Vec<(i64, Option<i64>, i64, usize)> = path
                 .split(';')
                 .map(|step| {
                     let f: Vec<&str> = step.split(',').collect();
-                    assert_eq!(f.len(), 4, "{path}");
-                    (f[0].parse().unwrap(), f[1].parse().ok(), f[3].parse().unwrap())
+                    assert_eq!(f.len(), 5, "{path}");
+                    (
+                        f[0].parse().unwrap(),
+                        f[1].parse().ok(),
+                        f[3].parse().unwrap(),
+                        f[4].parse().unwrap(),
+                    )
                 })
                 .collect();
             (steps, stored)
@@ -249,6 +286,72 @@ fn a_deals_path_follows_its_stage_changes() {
     let (steps, stored) = read();
     assert_eq!(steps, stored);
     assert_eq!(steps.iter().map(|s| s.0).collect::<Vec<_>>(), vec![s1, s2, s1, s2, won]);
+    // activities logged in the stays (one at a change's very instant, one
+    // before the first change), then edited, deleted, restored, moved to
+    // another deal and removed: the path counts the live ones of each stay
+    let b = deal(&app, li, p, "旧路径公司", Some(500));
+    for at in [
+        "2025-12-31 00:00:00",
+        "2026-01-01 12:00:00",
+        "2026-01-02 00:00:00",
+        "2026-01-03 06:00:00",
+        "2026-01-03 07:00:00",
+        "2026-03-01 00:00:00",
+    ] {
+        activity(&app, li, a, at);
+    }
+    let (steps, stored) = read();
+    assert_eq!(steps, stored);
+    assert_eq!(steps.iter().map(|s| s.3).collect::<Vec<_>>(), vec![1, 1, 2, 0, 1]);
+    let at = |t: &str| format!("opportunity_id = {a} AND occurred_at = '{t}'");
+    for (edit, counts) in [
+        (
+            format!(
+                "UPDATE activities SET occurred_at = '2026-01-04 01:00:00' WHERE {}",
+                at("2026-01-03 07:00:00")
+            ),
+            [1, 1, 1, 1, 1],
+        ),
+        (
+            format!(
+                "UPDATE activities SET deleted_at = '2026-02-01 00:00:00' WHERE {}",
+                at("2026-01-02 00:00:00")
+            ),
+            [1, 0, 1, 1, 1],
+        ),
+        (
+            format!(
+                "UPDATE activities SET deleted_at = NULL WHERE {}",
+                at("2026-01-02 00:00:00")
+            ),
+            [1, 1, 1, 1, 1],
+        ),
+        (
+            format!(
+                "UPDATE activities SET opportunity_id = {b}, occurred_at = '2030-01-01 00:00:00' WHERE {}",
+                at("2026-01-03 06:00:00")
+            ),
+            [1, 1, 0, 1, 1],
+        ),
+        (
+            format!("DELETE FROM activities WHERE {}", at("2026-03-01 00:00:00")),
+            [1, 1, 0, 1, 0],
+        ),
+        // not a counted column: nothing moves
+        (
+            format!("UPDATE activities SET outcome = '改' WHERE opportunity_id = {a}"),
+            [1, 1, 0, 1, 0],
+        ),
+    ] {
+        app.sql(&edit);
+        let (steps, stored) = read();
+        assert_eq!(steps, stored, "{edit}");
+        assert_eq!(steps.iter().map(|s| s.3).collect::<Vec<_>>(), counts, "{edit}");
+    }
+    // the activity moved to `b` (and dated after its creation, its one
+    // change so far): counted in `b`'s path
+    let b_path: String = app.db(|conn| deal_paths::table.find(b).select(deal_paths::path).first(conn).unwrap());
+    assert!(b_path.ends_with(",1"), "{b_path}");
     // the first move into 2 dated last: the rebuilt path puts it last
     app.sql(&format!(
         "UPDATE stage_changes SET changed_at = '2030-01-01 00:00:00', seconds_in_from = 7 \
@@ -256,7 +359,7 @@ fn a_deals_path_follows_its_stage_changes() {
     ));
     let (steps, stored) = read();
     assert_eq!(steps, stored);
-    assert_eq!(steps.last(), Some(&(s2, Some(s1), 7)));
+    assert_eq!(steps.last().map(|s| (s.0, s.1, s.2)), Some((s2, Some(s1), 7)));
     // the win deleted: gone from the path
     app.sql(&format!(
         "DELETE FROM stage_changes WHERE opportunity_id = {a} AND to_stage_id = {won}"
@@ -267,7 +370,6 @@ fn a_deals_path_follows_its_stage_changes() {
     assert!(steps.iter().all(|s| s.0 != won), "{steps:?}");
     // a deal that last moved in 2025: left out of the paths read for a
     // later period (by `last_at`), and the funnels agree with the record
-    let b = deal(&app, li, p, "旧路径公司", Some(500));
     go(&app, li, b, s2, json!({}));
     app.sql(&format!(
         "UPDATE stage_changes SET changed_at = '2025-06-01 00:00:00' WHERE opportunity_id = {b}"

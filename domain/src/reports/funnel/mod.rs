@@ -55,6 +55,11 @@ pub struct MoveFact {
     pub to: i64,
     pub at: DateTime<Utc>,
     pub seconds_in_from: i64,
+    /// The activities logged on the deal during the stay this move began
+    /// (from `at` to the deal's next move, or on), when the store keeps
+    /// that count; `None`: the tally takes them from
+    /// [`FunnelTally::activities`].
+    pub activities: Option<u32>,
 }
 
 /// The facts of one funnel: every deal the caller may see with the filters,

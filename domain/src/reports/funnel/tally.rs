@@ -69,10 +69,6 @@ impl FunnelTally {
         }
     }
 
-    fn in_period(&self, t: DateTime<Utc>) -> bool {
-        self.from <= t && t < self.to
-    }
-
     /// `count` open deals in `stage`, with `amount` in the report's currency.
     pub fn open(&mut self, stage: i64, count: u64, amount: i64) {
         let slot = self.open.entry(stage).or_default();
@@ -98,11 +94,24 @@ impl FunnelTally {
 
     /// A deal won or lost; counted when it closed in the period.
     pub fn closed(&mut self, deal: ClosedDeal) {
-        let closed = matches!(deal.status, DealStatus::Won | DealStatus::Lost);
-        if closed && deal.closed_at.is_some_and(|c| self.in_period(c)) {
-            Arc::make_mut(&mut self.closed).insert(deal.id, deal);
-            self.closed_ids = None;
+        self.closed_all(std::iter::once(deal));
+    }
+
+    /// Deals won or lost, each counted when it closed in the period: the
+    /// map is sized once for them all (270,000 in a year over a million
+    /// deals: inserted one by one, its growth took 80 ms).
+    pub fn closed_all(&mut self, deals: impl IntoIterator<Item = ClosedDeal>) {
+        let (from, to) = (self.from, self.to);
+        let deals = deals.into_iter();
+        let map = Arc::make_mut(&mut self.closed);
+        map.reserve(deals.size_hint().0);
+        for deal in deals {
+            let closed = matches!(deal.status, DealStatus::Won | DealStatus::Lost);
+            if closed && deal.closed_at.is_some_and(|c| from <= c && c < to) {
+                map.insert(deal.id, deal);
+            }
         }
+        self.closed_ids = None;
     }
 
     /// Where `stage` is in `all` (a pipeline has a handful of stages: a
@@ -160,11 +169,22 @@ impl FunnelTally {
                 .get_or_insert_with(|| IdSet::of(&self.closed.keys().copied().collect::<Vec<i64>>()))
                 .contains(deal)
         {
+            // the stays' activities counted by the store are summed here;
+            // the others are looked up (`activities`) in the stays kept
+            let mut counted = 0u32;
             for (i, m) in moves.iter().enumerate().filter(|(_, m)| m.to == stage) {
-                self.negotiating
-                    .entry(deal)
-                    .or_default()
-                    .push((m.at, moves.get(i + 1).map(|n| n.at)));
+                match m.activities {
+                    Some(n) => counted = counted.saturating_add(n),
+                    None => self
+                        .negotiating
+                        .entry(deal)
+                        .or_default()
+                        .push((m.at, moves.get(i + 1).map(|n| n.at))),
+                }
+            }
+            if counted > 0 {
+                let rounds = self.rounds.entry(deal).or_default();
+                *rounds = rounds.saturating_add(counted);
             }
         }
     }
@@ -223,7 +243,8 @@ impl FunnelTally {
             .filter(|at| stays.iter().any(|(a, b)| *a <= **at && b.is_none_or(|b| **at < b)))
             .count();
         if inside > 0 {
-            *self.rounds.entry(deal).or_default() += u32::try_from(inside).unwrap_or(u32::MAX);
+            let rounds = self.rounds.entry(deal).or_default();
+            *rounds = rounds.saturating_add(u32::try_from(inside).unwrap_or(u32::MAX));
         }
     }
 

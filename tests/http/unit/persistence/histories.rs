@@ -8,7 +8,7 @@ use persistence::reports::stage_path::steps;
 #[test]
 fn a_path_reads_as_its_steps_and_a_broken_one_not_at_all() {
     let mut out = Vec::new();
-    let path = "1,,2026-01-02 01:00:00,0;2,1,2026-01-05 01:00:00.250000,259200";
+    let path = "1,,2026-01-02 01:00:00,0;2,1,2026-01-05 01:00:00.250000,259200,3";
     assert_eq!(steps(7, path, &mut out), Some(()));
     assert_eq!(
         out,
@@ -19,6 +19,7 @@ fn a_path_reads_as_its_steps_and_a_broken_one_not_at_all() {
                 to: 1,
                 at: Utc.with_ymd_and_hms(2026, 1, 2, 1, 0, 0).unwrap(),
                 seconds_in_from: 0,
+                activities: None,
             },
             MoveFact {
                 deal_id: 7,
@@ -26,6 +27,7 @@ fn a_path_reads_as_its_steps_and_a_broken_one_not_at_all() {
                 to: 2,
                 at: Utc.with_ymd_and_hms(2026, 1, 5, 1, 0, 0).unwrap() + chrono::Duration::milliseconds(250),
                 seconds_in_from: 259_200,
+                activities: Some(3),
             },
         ]
     );
@@ -33,7 +35,10 @@ fn a_path_reads_as_its_steps_and_a_broken_one_not_at_all() {
         "",
         "1,,2026-01-02 01:00:00",
         "x,,2026-01-02 01:00:00,0",
-        "1,,2026-01-02 01:00:00,0,9",
+        "1,,2026-01-02 01:00:00,0,9,1",
+        "1,,2026-01-02 01:00:00,0,",
+        "1,,2026-01-02 01:00:00,0,-1",
+        "1,,2026-01-02 01:00:00,0,4294967296",
         "1,,yesterday,0",
         "1,,2026-01-02 01:00:00,0;",
         ";1,,2026-01-02 01:00:00,0",
@@ -59,6 +64,10 @@ fn split_steps(deal: i64, path: &str) -> Option<Vec<MoveFact>> {
         };
         let at = persistence::stamp::parse_stored(fields.next()?)?.and_utc();
         let seconds_in_from = fields.next()?.parse().ok()?;
+        let activities = match fields.next() {
+            None => None,
+            Some(n) => Some(n.parse().ok()?),
+        };
         if fields.next().is_some() {
             return None;
         }
@@ -68,6 +77,7 @@ fn split_steps(deal: i64, path: &str) -> Option<Vec<MoveFact>> {
             to,
             at,
             seconds_in_from,
+            activities,
         });
     }
     Some(out)
@@ -97,7 +107,12 @@ fn paths_of_every_length_and_form_read_as_the_split_parser_reads_them() {
                         times[(k + i) % times.len()]
                     };
                     let (f, s) = (froms[(k / 3 + i) % froms.len()], seconds[(k + 2 * i) % seconds.len()]);
-                    format!("{},{f},{t},{s}", 10 + i)
+                    // most steps with the count of their stay's
+                    // activities (migration 036), some without (before it)
+                    match (k + i) % 3 {
+                        0 => format!("{},{f},{t},{s}", 10 + i),
+                        r => format!("{},{f},{t},{s},{}", 10 + i, (k * i + r) % 7),
+                    }
                 })
                 .collect();
             let path = path.join(";");
