@@ -152,7 +152,8 @@ pub fn pareto(amounts: &HashMap<i64, i64>, list: usize) -> Pareto {
 }
 
 /// Of the customers who bought in the period, those who had bought before
-/// it or bought more than once in it.
+/// it or bought more than once in it. `bought_before` may name customers
+/// who did not buy in the period: they are not counted.
 pub fn repeat_buyers(in_period: &HashMap<i64, u32>, bought_before: &[i64]) -> (u64, u64, Option<u32>) {
     // a set, not a scan of the list per buyer: both run to the hundred
     // thousands over a year of a large company

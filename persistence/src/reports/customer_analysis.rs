@@ -38,7 +38,8 @@ pub struct CustomerFacts {
     pub amounts: HashMap<i64, i64>,
     /// Approved contracts signed in the period, per customer.
     pub contracts_in_period: HashMap<i64, u32>,
-    /// Customers with an approved contract signed before the period.
+    /// Customers with an approved contract signed before the period, among
+    /// those with one signed in it (not only the report's).
     pub bought_before: Vec<i64>,
     /// Customers created in the period.
     pub new_customers: u64,
@@ -161,7 +162,7 @@ pub fn customer_facts(
     let (bought, rest) = match helper {
         Some(other) => std::thread::scope(|s| {
             let bought = s.spawn(|| buyers(other, &owners, f, (start, end)));
-            let rest = the_rest(conn, &owners, f, (from, to));
+            let rest = the_rest(conn, &owners, f, (start, end), (from, to));
             (
                 bought.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
                 rest,
@@ -169,14 +170,13 @@ pub fn customer_facts(
         }),
         None => (
             buyers(conn, &owners, f, (start, end)),
-            the_rest(conn, &owners, f, (from, to)),
+            the_rest(conn, &owners, f, (start, end), (from, to)),
         ),
     };
     let (bought, mut out) = (bought?, rest?);
     out.amounts = bought.amounts;
     out.contracts_in_period = bought.contracts_in_period;
     out.buyers = bought.buyers;
-    out.bought_before = bought.bought_before;
     Ok(out)
 }
 
@@ -185,6 +185,7 @@ fn the_rest(
     conn: &mut DbConn,
     owners: &Option<Vec<i64>>,
     f: &ReportFilter,
+    days: (NaiveDate, NaiveDate),
     (from, to): (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<CustomerFacts, RepoError> {
     let profiles = customers::table
@@ -220,11 +221,35 @@ fn the_rest(
     }
     out.returned_to_pool = u64::try_from(returned.count().get_result::<i64>(conn)?).unwrap_or(0);
     out.sources = sources(conn, owners.as_deref(), f, (from, to))?;
+    out.bought_before = bought_before(conn, days)?;
     Ok(out)
 }
 
-/// Customers with an approved contract signed in `[start, end)`: what they
-/// bought then, and whether they had bought before.
+/// The customers with an approved contract signed before `start` among
+/// all those with one signed in `[start, end)`, whoever they are: the
+/// report counts only its buyers among them. One statement from two
+/// indexes, so it is read beside the buyers rather than after them (a year
+/// at 1M customers: 135,000 look-ups in `contracts_customer`, which holds
+/// what they test; migration 038).
+fn bought_before(conn: &mut DbConn, (start, end): (NaiveDate, NaiveDate)) -> Result<Vec<i64>, RepoError> {
+    let later = diesel::alias!(contracts as later);
+    let approved = ContractStatus::Approved.as_str();
+    let in_period = later
+        .filter(later.field(contracts::status).eq(approved))
+        .filter(later.field(contracts::signed_on).ge(start))
+        .filter(later.field(contracts::signed_on).lt(end))
+        .select(later.field(contracts::customer_id));
+    Ok(contracts::table
+        .filter(contracts::status.eq(approved))
+        .filter(contracts::signed_on.lt(start))
+        .filter(contracts::customer_id.eq_any(in_period))
+        .select(contracts::customer_id)
+        .distinct()
+        .load(conn)?)
+}
+
+/// Customers with an approved contract signed in `[start, end)`, and what
+/// they bought then.
 fn buyers(
     conn: &mut DbConn,
     owners: &Option<Vec<i64>>,
@@ -268,22 +293,6 @@ fn buyers(
                 .push((fact(id, industry, region, source, size_band, grade, dealt), amount));
         }
     }
-    let ids: Vec<i64> = out.buyers.iter().map(|(c, _)| c.id).collect();
-    let mut before: Vec<i64> = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
-        before.extend(
-            contracts::table
-                .filter(contracts::customer_id.eq_any(chunk))
-                .filter(contracts::status.eq(ContractStatus::Approved.as_str()))
-                .filter(contracts::signed_on.lt(start))
-                .select(contracts::customer_id)
-                .distinct()
-                .load::<i64>(conn)?,
-        );
-    }
-    before.sort_unstable();
-    before.dedup();
-    out.bought_before = before;
     Ok(out)
 }
 

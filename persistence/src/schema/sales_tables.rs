@@ -136,6 +136,9 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// The customer's grade, kept in step with it by triggers (for the
+        /// forecast; migration 037).
+        customer_grade -> Text,
     }
 }
 

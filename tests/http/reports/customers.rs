@@ -129,6 +129,11 @@ fn the_customer_analysis_gives_the_hand_computed_figures() {
         (Some(0), Some(0))
     );
     assert!(theirs["lead_sources"].as_array().unwrap().is_empty());
+    // 丙 bought before and in the period, but is not wang's to count
+    assert_eq!(
+        theirs["repeat_purchase"],
+        json!({"buyers": 0, "repeat_buyers": 0, "rate_bp": null})
+    );
     // the list of top customers is bounded, and the bound is checked
     for (bad, status) in [("0", 422), ("1001", 422), ("x", 400)] {
         let problem = app

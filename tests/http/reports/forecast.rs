@@ -138,3 +138,93 @@ fn the_forecast_weighs_the_pipeline_beside_target_and_actuals() {
         .problem(422, "validation_failed");
     assert_eq!(p["errors"][0]["field"], "year");
 }
+
+/// The grade the forecast groups by is kept on each deal (migration 037):
+/// it follows the customer's grade however it changes, a merge moves the
+/// deal to the survivor's grade, and a write of the copy is put right.
+#[test]
+fn a_deal_keeps_its_customers_grade_for_the_forecast() {
+    let app = TestApp::spawn();
+    let t = team(&app);
+    let (p, ..) = pipeline(&app, &t.admin);
+    let li = &t.li.token;
+    let d = deal(&app, li, p, "庚方", Some(100_000));
+    let customer: i64 = app.count(&format!("SELECT customer_id AS n FROM opportunities WHERE id = {d}"));
+    app.patch(&format!("/api/v1/opportunities/{d}"))
+        .bearer(li)
+        .json(&json!({"expected_close_date": "2030-03-15"}))
+        .expect(200);
+    let stray = "SELECT COUNT(*) AS n FROM opportunities o JOIN customers c ON c.id = o.customer_id \
+                 WHERE o.customer_grade <> c.grade";
+    let grades = || -> Vec<(String, u64)> {
+        let f = app
+            .get("/api/v1/reports/forecast?year=2030")
+            .bearer(&t.admin)
+            .send()
+            .expect(200)
+            .json();
+        f["by_grade"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| g["pipeline"]["count"].as_u64() != Some(0))
+            .map(|g| {
+                (
+                    g["grade"].as_str().unwrap().to_owned(),
+                    g["pipeline"]["count"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let stored = app
+        .get(&format!("/api/v1/customers/{customer}"))
+        .bearer(li)
+        .send()
+        .expect(200)
+        .json();
+    let first = stored["grade"].as_str().unwrap().to_owned();
+    assert_eq!(grades(), [(first.clone(), 1)]);
+    assert_eq!(app.count(stray), 0);
+    // the customer's grade changes through the API
+    let next = if first == "A" { "C" } else { "A" };
+    app.patch(&format!("/api/v1/customers/{customer}"))
+        .bearer(li)
+        .json(&json!({"grade": next}))
+        .expect(200);
+    assert_eq!(grades(), [(next.to_owned(), 1)]);
+    assert_eq!(app.count(stray), 0);
+    // a write of the copy itself is put right
+    app.sql(&format!("UPDATE opportunities SET customer_grade = 'B' WHERE id = {d}"));
+    assert_eq!(app.count(stray), 0, "the copy is the customer's grade");
+    // merged into a grade-B customer, the deal is counted as grade B
+    let survivor = app
+        .post("/api/v1/customers")
+        .bearer(&t.admin)
+        .json(&json!({"name": "辛方集团", "grade": "B"}))
+        .expect(201)
+        .json();
+    app.post(&format!("/api/v1/customers/{}/merge", survivor["id"]))
+        .bearer(&t.admin)
+        .json(&json!({"from_customer_id": customer}))
+        .expect(200);
+    assert_eq!(grades(), [("B".to_owned(), 1)]);
+    assert_eq!(app.count(stray), 0);
+    // a deal stored for a customer takes its grade at once (a new
+    // customer's is B), and follows a change written in SQL
+    app.sql(&format!(
+        "UPDATE customers SET grade = 'C' WHERE id = {}",
+        survivor["id"]
+    ));
+    let second = deal(&app, li, p, "壬方", Some(50_000));
+    app.patch(&format!("/api/v1/opportunities/{second}"))
+        .bearer(li)
+        .json(&json!({"expected_close_date": "2030-04-01"}))
+        .expect(200);
+    assert_eq!(grades(), [("B".to_owned(), 1), ("C".to_owned(), 1)]);
+    let own: i64 = app.count(&format!(
+        "SELECT customer_id AS n FROM opportunities WHERE id = {second}"
+    ));
+    app.sql(&format!("UPDATE customers SET grade = 'A' WHERE id = {own}"));
+    assert_eq!(grades(), [("A".to_owned(), 1), ("C".to_owned(), 1)]);
+    assert_eq!(app.count(stray), 0);
+}

@@ -124,7 +124,7 @@ pub async fn forecast_report(
         return Err(ApiError::invalid_field("year", "range", "a year from 2000 to 2100"));
     }
     let report = state
-        .report_split(move |conn, helper| {
+        .report(move |conn| {
             let scope = scope_of(conn, &user)?;
             let today = settings::today(conn, now_utc())?;
             let year = q.year.unwrap_or(today.year());
@@ -136,7 +136,7 @@ pub async fn forecast_report(
                 industry: q.industry.clone(),
                 source: q.source.clone(),
             };
-            let facts = forecast::forecast_facts(conn, helper, &scope, &filter, &currency)?;
+            let facts = forecast::forecast_facts(conn, &scope, &filter, &currency)?;
             let f = rules::forecast(&facts.deals, &facts.lines, year, today);
             let names = facts.product_names;
             let holder = holder_of(&q, &user, &scope);

@@ -1,0 +1,7 @@
+DROP INDEX opportunities_forecast;
+DROP TRIGGER customers_grade ON customers;
+DROP FUNCTION customers_grade();
+DROP TRIGGER opportunities_grade ON opportunities;
+DROP FUNCTION opportunities_grade();
+ALTER TABLE opportunities DROP COLUMN customer_grade;
+CREATE INDEX opportunities_forecast ON opportunities (status, expected_close_date, customer_id, stage_id, currency, amount);

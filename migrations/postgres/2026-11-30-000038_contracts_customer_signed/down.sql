@@ -1,0 +1,2 @@
+DROP INDEX contracts_customer;
+CREATE INDEX contracts_customer ON contracts (customer_id);
