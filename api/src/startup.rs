@@ -249,8 +249,8 @@ impl Application {
     }
 }
 
-/// Every period (hourly by default): forget expired idempotency records,
-/// sweep the pool (return neglected customers, warn their owners), and
+/// Every period (hourly by default): refresh the planner's statistics
+/// (SQLite), forget expired idempotency records, sweep the pool (return neglected customers, warn their owners), and
 /// reassign overdue leads when configured. With several nodes on one database
 /// only the node that takes the period's lease runs them.
 fn spawn_housekeeping(state: web::Data<AppState>) {
@@ -319,6 +319,12 @@ async fn announce(state: &web::Data<AppState>) {
 }
 
 async fn housekeeping(state: &web::Data<AppState>) {
+    // the planner's statistics of tables that grew or shrank tenfold
+    let db = state.db.clone();
+    let analyzed = web::block(move || db.write_autocommit(persistence::statistics::refresh)).await;
+    if let Ok(Err(e)) = analyzed {
+        log::error!("statistics refresh failed: {e}");
+    }
     let db = state.db.clone();
     let purged = web::block(move || {
         db.write_autocommit(|conn| persistence::idempotency::purge_expired(conn, persistence::now_utc()))

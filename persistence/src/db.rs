@@ -298,13 +298,21 @@ impl Db {
     /// Connects once (failing with a one-line reason), migrates, then builds the pool.
     pub fn open(backend: Backend, pool_size: u32) -> Result<Db, String> {
         let mut first = backend.connect()?;
-        migrate(&mut first)?;
+        let migrated = migrate(&mut first)?;
         let indexed =
             crate::name_index::build_if_needed(&mut first).map_err(|e| format!("cannot index customer names: {e}"))?;
         if indexed > 0 {
             log::info!("indexed the names of {indexed} existing customers for look-alike searches");
         }
-        drop(first);
+        // a migration may have made indexes: every table analyzed again, on
+        // a connection that has not loaded the statistics forgotten
+        if migrated > 0 {
+            crate::statistics::forget(&mut first).map_err(|e| format!("cannot forget the statistics: {e}"))?;
+            drop(first);
+            crate::statistics::refresh(&mut backend.connect()?).map_err(|e| format!("cannot analyze: {e}"))?;
+        } else {
+            drop(first);
+        }
         Ok(Db::pool(backend, pool_size, false))
     }
 

@@ -36,6 +36,7 @@ pub mod sessions;
 pub mod settings;
 pub mod sign_in;
 pub mod stamp;
+pub mod statistics;
 pub mod targets;
 pub mod tasks;
 pub mod team;

@@ -7,3 +7,4 @@ mod group_commit;
 mod histories;
 mod name_index;
 mod stamp;
+mod statistics;
