@@ -1,5 +1,5 @@
 //! Connections: the backend is chosen from the URL scheme, SQLite connections
-//! get their pragmas, migrations for both backends are embedded, and writes run
+//! get their pragmas, migrations run at start (`crate::migrations`), and writes run
 //! in transactions that take SQLite's write lock up front.
 
 use std::path::{Path, PathBuf};
@@ -8,12 +8,10 @@ use std::time::Duration;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
-use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::RepoError;
 
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
-const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+pub use crate::migrations::migrate;
 
 /// One connection type for both backends, so query code is written once.
 #[derive(diesel::MultiConnection)]
@@ -180,15 +178,6 @@ fn open_sqlite(path: &Path) -> Result<SqliteConnection, String> {
     Ok(conn)
 }
 
-/// Runs the embedded migrations that have not run yet.
-pub fn migrate(conn: &mut DbConn) -> Result<usize, String> {
-    let applied = match conn {
-        DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()),
-        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-    };
-    applied.map_err(|e| format!("migration failed: {e}"))
-}
-
 struct Manager {
     backend: Backend,
     /// Connections to a read replica refuse any write, so a mistake shows.
@@ -304,14 +293,9 @@ impl Db {
         if indexed > 0 {
             log::info!("indexed the names of {indexed} existing customers for look-alike searches");
         }
-        // a migration may have made indexes: every table analyzed again, on
-        // a connection that has not loaded the statistics forgotten
+        drop(first);
         if migrated > 0 {
-            crate::statistics::forget(&mut first).map_err(|e| format!("cannot forget the statistics: {e}"))?;
-            drop(first);
-            crate::statistics::refresh(&mut backend.connect()?).map_err(|e| format!("cannot analyze: {e}"))?;
-        } else {
-            drop(first);
+            crate::statistics::renew(&backend)?;
         }
         Ok(Db::pool(backend, pool_size, false))
     }

@@ -25,6 +25,7 @@ pub mod guard;
 pub mod idempotency;
 pub mod leads;
 pub mod leases;
+pub mod migrations;
 pub mod name_index;
 pub mod opportunities;
 pub mod pool;

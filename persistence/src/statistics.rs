@@ -8,6 +8,7 @@
 use diesel::RunQueryDsl;
 use diesel::connection::SimpleConnection;
 
+use crate::db::Backend;
 use crate::{DbConn, RepoError};
 
 /// The tables never analyzed, or grown or shrunk tenfold since they were,
@@ -37,4 +38,11 @@ pub fn forget(conn: &mut DbConn) -> Result<(), RepoError> {
         }
     }
     Ok(())
+}
+
+/// After migrations, which may have made indexes: every table's statistics
+/// forgotten, then taken afresh on a connection that has not loaded them.
+pub fn renew(backend: &Backend) -> Result<(), String> {
+    forget(&mut backend.connect()?).map_err(|e| format!("cannot forget the statistics: {e}"))?;
+    refresh(&mut backend.connect()?).map_err(|e| format!("cannot analyze: {e}"))
 }
