@@ -250,9 +250,10 @@ impl Application {
 }
 
 /// Every period (hourly by default): refresh the planner's statistics
-/// (SQLite), forget expired idempotency records, sweep the pool (return neglected customers, warn their owners), and
-/// reassign overdue leads when configured. With several nodes on one database
-/// only the node that takes the period's lease runs them.
+/// (SQLite), forget expired idempotency records, sweep the pool (return
+/// neglected customers, warn their owners), and reassign overdue leads when
+/// configured. With several nodes on one database only the node that takes
+/// the period's lease runs them.
 fn spawn_housekeeping(state: web::Data<AppState>) {
     let every = state.limits.housekeeping_every;
     spawn_leased(state, "housekeeping", every, |s| {
