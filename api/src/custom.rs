@@ -23,7 +23,7 @@ pub enum CustomValue {
     Number(f64),
     Boolean(bool),
     Options(Vec<String>),
-    Money(crate::routes::opportunities::Money),
+    Money(domain::money::Money),
 }
 
 /// The values given in a create or update body.

@@ -255,6 +255,8 @@ pub(crate) fn field_error(path: &str, message: &str) -> FieldError {
     };
     let code = if message.starts_with("unknown variant") {
         "unknown_value"
+    } else if let Some(refusal) = domain::money::MoneyError::from_message(&message) {
+        refusal.code()
     } else {
         "invalid_type"
     };

@@ -17,6 +17,7 @@ pub mod guard;
 pub mod leads;
 pub mod mask;
 pub mod merge;
+pub mod money;
 pub mod org;
 pub mod page;
 pub mod pipeline;

@@ -209,3 +209,119 @@ fn a_statement_pays_tiers_and_bonus_and_an_approved_month_stays_frozen() {
         .send()
         .problem(422, "validation_failed");
 }
+
+/// `rep`'s own statement of `month`, checked against the published document.
+fn statement(app: &TestApp, rep: &TestUser, month: &str) -> api::routes::commissions::StatementDto {
+    let res = app
+        .get(&format!("/api/v1/commissions/statements/{}?month={month}", rep.id))
+        .bearer(&rep.token)
+        .send()
+        .expect(200);
+    crm_tests::conform::assert_conforms("get", "/api/v1/commissions/statements/{user_id}", 200, &res.json());
+    res.dto()
+}
+
+/// A month can end below zero: li's approved November paid 3 % of a
+/// 100,000 contract (3,000); the contract is cancelled after approval, so
+/// December takes the 3,000 back, and a penalty of 500 comes on top: a
+/// December total of -3,500. Every statement answer, in every form, conforms
+/// to the published document (which says where money may be negative).
+#[test]
+fn a_claw_back_and_a_penalty_leave_a_negative_total_that_the_document_allows() {
+    use api::routes::commissions::Statements;
+    use crm_tests::conform::assert_conforms;
+
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let east = app.create_department(&admin, "华东", None);
+    let mgr = app.user(&admin, "mgr@example.com", "manager", Some(east));
+    let li = app.user(&admin, "li@example.com", "rep", Some(east));
+    app.req("PUT", "/api/v1/settings/contracts")
+        .bearer(&admin)
+        .json(&json!({"currency": "CNY", "approval_above": 1_000_000}))
+        .expect(200);
+    app.post("/api/v1/commissions/plans")
+        .bearer(&admin)
+        .json(
+            &json!({"name": "华东提成", "base": "contract_amount", "department_id": east, "valid_from": "2026-01-01",
+                      "tiers": [{"up_to_bp": null, "rate_bp": 300}]}),
+        )
+        .expect(201);
+    let c = CustomerBuilder::new("退单客户").create_dto(&app, &li.token).customer.id;
+    let k = contract(&app, &li, c, "HT-1", 100_000, "2026-11-05");
+    assert_eq!(statement(&app, &li, "2026-11").total.amount(), 3_000);
+    app.post("/api/v1/commissions/statements/approve")
+        .bearer(&mgr.token)
+        .json(&json!({"month": "2026-11"}))
+        .expect(200);
+    app.post(&format!("/api/v1/contracts/{k}/cancel"))
+        .bearer(&li.token)
+        .send()
+        .expect(200);
+    app.post("/api/v1/commissions/awards")
+        .bearer(&mgr.token)
+        .json(&json!({"user_id": li.id, "kind": "penalty", "reason": "客户投诉", "month": "2026-12", "amount": 500}))
+        .expect(201);
+
+    let s = statement(&app, &li, "2026-12");
+    let adjustments: Vec<(&str, i64)> = s
+        .adjustments
+        .iter()
+        .map(|a| (a.month.as_str(), a.amount.amount()))
+        .collect();
+    assert_eq!(adjustments, [("2026-11", -3_000)], "the claw-back");
+    assert_eq!((s.commission.amount(), s.total.amount()), (0, -3_500));
+    assert_eq!(s.total.currency().as_str(), "CNY");
+    // the list, as the manager and as the rep, says the same
+    for token in [&mgr.token, &li.token] {
+        let list = app
+            .get("/api/v1/commissions/statements?month=2026-12")
+            .bearer(token)
+            .send()
+            .expect(200);
+        assert_conforms("get", "/api/v1/commissions/statements", 200, &list.json());
+        let list: Statements = list.dto();
+        let mine = list
+            .statements
+            .iter()
+            .find(|s| s.user_id == li.id)
+            .expect("li's statement");
+        assert_eq!(mine.total.amount(), -3_500);
+    }
+    // approved, it stays negative and still conforms
+    app.post("/api/v1/commissions/statements/approve")
+        .bearer(&mgr.token)
+        .json(&json!({"month": "2026-12"}))
+        .expect(200);
+    let frozen = statement(&app, &li, "2026-12");
+    assert_eq!((frozen.status.as_str(), frozen.total.amount()), ("approved", -3_500));
+    let csv = app
+        .get("/api/v1/commissions/statements.csv?month=2026-12")
+        .bearer(&mgr.token)
+        .send()
+        .expect(200);
+    assert!(
+        csv.body
+            .lines()
+            .any(|l| l.starts_with(&format!("{},", li.id)) && l.ends_with(",-3000,-3500,CNY")),
+        "{}",
+        csv.body
+    );
+}
+
+/// The checker itself: the old document's `Money` (minimum 0) refuses a
+/// negative total, so the test above could fail.
+#[test]
+fn the_conformance_check_refuses_negative_money_where_the_document_forbids_it() {
+    use crm_tests::conform::{published, violations};
+    let doc = published();
+    let money = json!({"$ref": "#/components/schemas/Money"});
+    assert!(violations(doc, &money, &json!({"amount": 5, "currency": "CNY"})).is_empty());
+    let v = violations(doc, &money, &json!({"amount": -5, "currency": "CNY"}));
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert!(v[0].contains("minimum"), "{v:?}");
+    assert!(!violations(doc, &money, &json!({"amount": 5, "currency": "CNY", "x": 1})).is_empty());
+    assert!(!violations(doc, &money, &json!({"amount": 5})).is_empty());
+    let signed = json!({"$ref": "#/components/schemas/SignedMoney"});
+    assert!(violations(doc, &signed, &json!({"amount": -5, "currency": "CNY"})).is_empty());
+}

@@ -33,6 +33,7 @@ fn unique_name() -> String {
 }
 
 pub mod child;
+pub mod conform;
 mod pg;
 pub mod receiver;
 pub mod seed;

@@ -17,10 +17,10 @@ use utoipa::ToSchema;
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::routes::contracts::{ContractDto, Receivable, receivable};
-use crate::routes::opportunities::Money;
 use crate::routes::reminders::{self, Reminders};
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
+use domain::money::Money;
 
 /// The buckets of "not contacted for N days".
 pub const NOT_CONTACTED_DAYS: [i64; 5] = [7, 15, 30, 90, 180];
@@ -44,10 +44,7 @@ pub struct HotDealDto {
 
 impl From<HotDeal> for HotDealDto {
     fn from(d: HotDeal) -> Self {
-        let money = |amount: i64| Money {
-            amount,
-            currency: d.currency.clone(),
-        };
+        let money = |amount: i64| Money::stored(amount, d.currency.clone());
         HotDealDto {
             amount: d.amount.map(money),
             weighted_amount: d
@@ -181,10 +178,7 @@ pub async fn my_workbench(state: web::Data<AppState>, user: AuthUser) -> Result<
                     let mut members = team.clone();
                     members.sort_unstable();
                     let done = work_reports::submitted_by(conn, &members, WorkReportKind::Daily, report_day)?;
-                    let money = |amount: i64| Money {
-                        amount,
-                        currency: currency.clone(),
-                    };
+                    let money = |amount: i64| Money::stored(amount, currency.clone());
                     Some(DepartmentFigures {
                         users: team.len(),
                         overdue_count: late.len(),

@@ -19,7 +19,10 @@ mod awards;
 mod statements;
 
 pub use awards::{create_award, list_awards};
-pub use statements::{approve_statements, get_statement, list_statements, statements_csv};
+pub use statements::{
+    AdjustmentDto, AwardLineDto, LineDto, StatementDto, Statements, approve_statements, get_statement, list_statements,
+    statements_csv,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

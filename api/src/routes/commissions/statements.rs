@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::commissions::StatementBody;
+use domain::money::{Currency, Money, SignedMoney};
 use persistence::commissions::{self, StatementRow};
 use persistence::{DbConn, contracts, now_utc};
 use serde::{Deserialize, Serialize};
@@ -13,7 +14,6 @@ use super::BaseDto;
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
-use crate::routes::opportunities::Money;
 use crate::routes::reports::{managed_reps, team_reps};
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
@@ -34,7 +34,7 @@ pub struct MonthQuery {
     pub department_id: Option<i64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct LineDto {
     /// contract or payment.
     pub kind: String,
@@ -45,7 +45,7 @@ pub struct LineDto {
     pub amount: Money,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AwardLineDto {
     pub id: i64,
     /// award or penalty.
@@ -54,14 +54,15 @@ pub struct AwardLineDto {
     pub amount: Option<Money>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AdjustmentDto {
     /// The approved month that changed since.
     pub month: String,
-    pub amount: Money,
+    /// Below zero where the month now earns less than was paid for it.
+    pub amount: SignedMoney,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct StatementDto {
     pub user_id: i64,
     pub name: String,
@@ -85,14 +86,13 @@ pub struct StatementDto {
     pub awards: Vec<AwardLineDto>,
     /// Changes to earlier approved months, paid (or taken back) here.
     pub adjustments: Vec<AdjustmentDto>,
-    pub total: Money,
+    /// Below zero where penalties or adjustments exceed the month's earnings.
+    pub total: SignedMoney,
 }
 
 fn dto(user_id: i64, name: String, b: StatementBody, frozen: Option<StatementRow>, currency: &str) -> StatementDto {
-    let money = |amount: i64| Money {
-        amount,
-        currency: currency.to_owned(),
-    };
+    let money = |amount: i64| Money::stored(amount, currency.to_owned());
+    let signed = |amount: i64| SignedMoney::new(amount, Currency::stored(currency));
     StatementDto {
         user_id,
         name,
@@ -133,10 +133,10 @@ fn dto(user_id: i64, name: String, b: StatementBody, frozen: Option<StatementRow
             .into_iter()
             .map(|a| AdjustmentDto {
                 month: a.month,
-                amount: money(a.amount),
+                amount: signed(a.amount),
             })
             .collect(),
-        total: money(b.total),
+        total: signed(b.total),
         month: b.month,
     }
 }
@@ -159,7 +159,7 @@ fn load(
     Ok(out)
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Statements {
     pub month: String,
     pub statements: Vec<StatementDto>,
@@ -329,7 +329,7 @@ pub async fn statements_csv(
         "user_id,name,month,status,plan,target,actual,attainment_bp,tier,commission,bonus,adjustments,total,currency\n",
     );
     for s in rows {
-        let adjustments: i64 = s.adjustments.iter().map(|a| a.amount.amount).sum();
+        let adjustments: i64 = s.adjustments.iter().map(|a| a.amount.amount()).sum();
         out.push_str(&format!(
             "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             s.user_id,
@@ -337,15 +337,15 @@ pub async fn statements_csv(
             s.month,
             s.status,
             csv_field(s.plan_name.as_deref().unwrap_or("")),
-            s.target.map(|t| t.amount.to_string()).unwrap_or_default(),
-            s.actual.amount,
+            s.target.map(|t| t.amount().to_string()).unwrap_or_default(),
+            s.actual.amount(),
             s.attainment_bp.map(|a| a.to_string()).unwrap_or_default(),
             s.tier,
-            s.commission.amount,
-            s.bonus.amount,
+            s.commission.amount(),
+            s.bonus.amount(),
             adjustments,
-            s.total.amount,
-            s.total.currency,
+            s.total.amount(),
+            s.total.currency(),
         ));
     }
     Ok(HttpResponse::Ok().content_type("text/csv; charset=utf-8").body(out))

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::NaiveDate;
+use domain::money::{Money, PositiveMoney};
 use persistence::contracts::{self, ContractRow, NewPayment, PlanState, ReceivableFilter};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
@@ -12,7 +13,6 @@ use super::{PaymentDto, PlanDto, contract_error, payment_dto, plan_dto};
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{Json, PathId, Query};
-use crate::routes::opportunities::Money;
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
@@ -20,9 +20,7 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct PlanInput {
     pub due_on: NaiveDate,
-    #[validate(nested)]
-    #[schema(value_type = crate::routes::opportunities::PositiveMoney)]
-    pub amount: Money,
+    pub amount: PositiveMoney,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -58,18 +56,11 @@ pub async fn set_payment_plans(
     body: Json<SetPlans>,
 ) -> Result<HttpResponse, ApiError> {
     let mut plans = Vec::with_capacity(body.0.plans.len());
-    for (i, p) in body.0.plans.iter().enumerate() {
-        if p.amount.amount <= 0 {
-            return Err(ApiError::invalid_field(
-                &format!("plans.{i}.amount.amount"),
-                "range",
-                "an instalment is above zero",
-            ));
-        }
+    for p in &body.0.plans {
         plans.push(contracts::PlanInput {
             due_on: p.due_on,
-            amount: p.amount.amount,
-            currency: p.amount.currency.trim().to_ascii_uppercase(),
+            amount: p.amount.amount(),
+            currency: p.amount.currency().as_str().to_owned(),
         });
     }
     let by = user.principal();
@@ -85,9 +76,7 @@ pub async fn set_payment_plans(
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePayment {
-    #[validate(nested)]
-    #[schema(value_type = crate::routes::opportunities::PositiveMoney)]
-    pub amount: Money,
+    pub amount: PositiveMoney,
     pub received_on: NaiveDate,
     /// The instalment it pays; without one it pays the earliest open ones.
     pub plan_id: Option<i64>,
@@ -124,16 +113,9 @@ pub async fn create_payment(
     body: Json<CreatePayment>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
-    if b.amount.amount <= 0 {
-        return Err(ApiError::invalid_field(
-            "amount.amount",
-            "range",
-            "a payment is above zero",
-        ));
-    }
-    let currency = b.amount.currency.trim().to_ascii_uppercase();
+    let currency = b.amount.currency().as_str().to_owned();
     let new = NewPayment {
-        amount: b.amount.amount,
+        amount: b.amount.amount(),
         received_on: b.received_on,
         plan_id: b.plan_id,
         method: b.method,
@@ -218,10 +200,7 @@ pub fn receivable(s: PlanState, c: &ContractRow) -> Receivable {
         contract_number: c.number.clone(),
         customer_id: c.customer_id,
         owner_id: c.owner_id,
-        open: Money {
-            amount: open,
-            currency: c.currency.clone(),
-        },
+        open: Money::stored(open, c.currency.clone()),
         plan: plan_dto(s, &c.currency),
     }
 }

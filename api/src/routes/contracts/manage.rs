@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, patch, post, web};
 use chrono::NaiveDate;
+use domain::money::PositiveMoney;
 use persistence::contracts::{self, ContractChange, NewContract, Step};
 use persistence::now_utc;
 use serde::Deserialize;
@@ -12,7 +13,6 @@ use super::{ContractDto, contract_error, respond, view_dto};
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{IfMatch, Json, PathId, double_option};
-use crate::routes::opportunities::Money;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -28,27 +28,13 @@ pub struct CreateContract {
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
     pub title: String,
-    #[validate(nested)]
-    #[schema(value_type = crate::routes::opportunities::PositiveMoney)]
-    pub amount: Money,
+    pub amount: PositiveMoney,
     pub signed_on: NaiveDate,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
     /// Values of the admin's custom fields, by key (`GET /custom-fields?entity=contract`).
     #[schema(value_type = Option<HashMap<String, crate::custom::CustomValue>>)]
     pub custom_fields: crate::custom::Input,
-}
-
-fn positive(m: &Money) -> Result<(), ApiError> {
-    if m.amount > 0 {
-        Ok(())
-    } else {
-        Err(ApiError::invalid_field(
-            "amount.amount",
-            "range",
-            "a contract amount is above zero",
-        ))
-    }
 }
 
 /// Writes a contract as a draft, owned by the customer's owner.
@@ -73,15 +59,14 @@ pub async fn create_contract(
     body: Json<CreateContract>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
-    positive(&b.amount)?;
     let custom = b.custom_fields.clone();
     let new = NewContract {
         number: b.number.trim().to_owned(),
         customer_id: b.customer_id,
         opportunity_id: b.opportunity_id,
         title: b.title.trim().to_owned(),
-        amount: b.amount.amount,
-        currency: b.amount.currency.trim().to_ascii_uppercase(),
+        amount: b.amount.amount(),
+        currency: b.amount.currency().as_str().to_owned(),
         signed_on: b.signed_on,
         starts_on: b.starts_on,
         ends_on: b.ends_on,
@@ -105,9 +90,7 @@ pub struct UpdateContract {
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
-    #[validate(nested)]
-    #[schema(value_type = Option<crate::routes::opportunities::PositiveMoney>)]
-    pub amount: Option<Money>,
+    pub amount: Option<PositiveMoney>,
     pub signed_on: Option<NaiveDate>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
@@ -148,15 +131,12 @@ pub async fn update_contract(
     body: Json<UpdateContract>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
-    if let Some(m) = &b.amount {
-        positive(m)?;
-    }
     let custom = b.custom_fields.clone();
     let change = ContractChange {
         number: b.number.map(|n| n.trim().to_owned()),
         title: b.title.map(|t| t.trim().to_owned()),
-        amount: b.amount.as_ref().map(|m| m.amount),
-        currency: b.amount.map(|m| m.currency.trim().to_ascii_uppercase()),
+        amount: b.amount.as_ref().map(PositiveMoney::amount),
+        currency: b.amount.map(|m| m.currency().as_str().to_owned()),
         signed_on: b.signed_on,
         starts_on: b.starts_on,
         ends_on: b.ends_on,

@@ -14,8 +14,8 @@ use validator::Validate;
 use crate::caller::{AdminUser, AuthUser};
 use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::extract::{Json, etag};
-use crate::routes::opportunities::Money;
 use crate::state::AppState;
+use domain::money::Money;
 
 mod collections;
 mod manage;
@@ -109,10 +109,7 @@ pub(crate) fn view_dto(v: persistence::contracts::ContractView) -> Result<Contra
 pub fn to_dto(r: ContractRow) -> Result<ContractDto, ApiError> {
     Ok(ContractDto {
         status: crate::words::stored::<domain::vocabulary::ContractStatus>(&r.status)?.into(),
-        amount: Money {
-            amount: r.amount,
-            currency: r.currency,
-        },
+        amount: Money::stored(r.amount, r.currency),
         id: r.id,
         number: r.number,
         customer_id: r.customer_id,
@@ -151,14 +148,8 @@ pub fn plan_dto(s: PlanState, currency: &str) -> PlanDto {
         id: s.plan.id,
         position: s.plan.position,
         due_on: s.plan.due_on,
-        amount: Money {
-            amount: s.plan.amount,
-            currency: currency.to_owned(),
-        },
-        paid: Money {
-            amount: s.paid,
-            currency: currency.to_owned(),
-        },
+        amount: Money::stored(s.plan.amount, currency.to_owned()),
+        paid: Money::stored(s.paid, currency.to_owned()),
         status: s.status.into(),
     }
 }
@@ -183,10 +174,7 @@ pub fn payment_dto(p: PaymentRow, currency: &str) -> PaymentDto {
         id: p.id,
         contract_id: p.contract_id,
         plan_id: p.plan_id,
-        amount: Money {
-            amount: p.amount,
-            currency: currency.to_owned(),
-        },
+        amount: Money::stored(p.amount, currency.to_owned()),
         received_on: p.received_on,
         method: p.method,
         reference: p.reference,

@@ -12,9 +12,9 @@ use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{PathId, Query};
 use crate::pagination;
-use crate::routes::opportunities::Money;
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
+use domain::money::Money;
 
 /// A contract with its payment plans (and where each stands today) and payments.
 #[derive(Debug, Serialize, ToSchema)]
@@ -56,10 +56,7 @@ pub async fn get_contract(state: web::Data<AppState>, user: AuthUser, id: PathId
         contract: full_dto(row)?,
         plans: plans.into_iter().map(|p| plan_dto(p, &currency)).collect(),
         payments: payments.into_iter().map(|p| payment_dto(p, &currency)).collect(),
-        collected: Money {
-            amount: collected,
-            currency,
-        },
+        collected: Money::stored(collected, currency),
     };
     Ok(HttpResponse::Ok().json(detail))
 }

@@ -29,7 +29,6 @@ pub struct CreateOpportunity {
     #[validate(length(min = 1, max = 200))]
     #[schema(example = "ERP 二期", min_length = 1, max_length = 200)]
     pub title: String,
-    #[validate(nested)]
     pub amount: Option<Money>,
     pub expected_close_date: Option<NaiveDate>,
     /// Values of the admin's custom fields, by key (`GET /custom-fields?entity=opportunity`).
@@ -61,15 +60,13 @@ pub async fn create_opportunity(
     let currency = b
         .amount
         .as_ref()
-        .map(check_money)
-        .transpose()?
-        .unwrap_or_else(|| "CNY".into());
+        .map_or_else(|| "CNY".into(), |m| m.currency().as_str().to_owned());
     let new = opportunities::NewDeal {
         customer_id: b.customer_id,
         contact_id: b.contact_id,
         pipeline_id: b.pipeline_id,
         title: b.title.trim().to_owned(),
-        amount: b.amount.as_ref().map(|m| m.amount),
+        amount: b.amount.as_ref().map(Money::amount),
         currency,
         expected_close_date: b.expected_close_date,
     };
@@ -268,22 +265,13 @@ pub async fn update_opportunity(
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
     let currency = match &b.amount {
-        Some(Some(m)) => {
-            m.validate().map_err(|e| {
-                let mut errors = crate::extract::validation_errors(&e);
-                errors
-                    .iter_mut()
-                    .for_each(|fe| fe.field = format!("amount.{}", fe.field));
-                ApiError::validation(errors)
-            })?;
-            Some(check_money(m)?)
-        }
+        Some(Some(m)) => Some(m.currency().as_str().to_owned()),
         _ => None,
     };
     let changes = OpportunityChangeset {
         title: b.title.map(|t| t.trim().to_owned()),
         contact_id: b.contact_id,
-        amount: b.amount.as_ref().map(|m| m.as_ref().map(|m| m.amount)),
+        amount: b.amount.as_ref().map(|m| m.as_ref().map(Money::amount)),
         currency,
         expected_close_date: b.expected_close_date,
         ..OpportunityChangeset::default()

@@ -4,12 +4,12 @@
 
 use actix_web::HttpResponse;
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::money::Money;
 use domain::scope::DataScope;
 use persistence::DbConn;
 use persistence::opportunities::{self, OpportunityRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use validator::Validate;
 
 use crate::error::ApiError;
 use crate::extract::etag;
@@ -21,40 +21,6 @@ mod stages;
 pub use activities::*;
 pub use manage::*;
 pub use stages::*;
-
-/// Money in minor units (分 for CNY) and an ISO 4217 currency code.
-#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Money {
-    #[validate(range(min = 0))]
-    #[schema(example = 12_500_000, minimum = 0)]
-    pub amount: i64,
-    #[validate(custom(function = "iso_letters"))]
-    #[schema(example = "CNY", min_length = 3, max_length = 3, pattern = r"^[A-Za-z]{3}$")]
-    pub currency: String,
-}
-
-/// Three ASCII letters, as an ISO 4217 code is written (checked before any
-/// stored rule, such as the organisation's currency, is asked).
-fn iso_letters(code: &str) -> Result<(), validator::ValidationError> {
-    if code.len() == 3 && code.bytes().all(|b| b.is_ascii_alphabetic()) {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("currency").with_message("three letters such as CNY".into()))
-    }
-}
-
-/// Money that must be above zero (a contract, an instalment, a payment): the
-/// document's name for [`Money`] where the amount is at least one minor unit.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)] // a schema only: requests are read as Money
-pub struct PositiveMoney {
-    #[schema(example = 12_500_000, minimum = 1)]
-    pub amount: i64,
-    #[schema(example = "CNY", min_length = 3, max_length = 3, pattern = r"^[A-Za-z]{3}$")]
-    pub currency: String,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -96,10 +62,7 @@ pub struct OpportunityDto {
 /// Fails only when the stored status is not a known one.
 fn to_dto(r: OpportunityRow) -> Result<OpportunityDto, ApiError> {
     Ok(OpportunityDto {
-        amount: r.amount.map(|amount| Money {
-            amount,
-            currency: r.currency.clone(),
-        }),
+        amount: r.amount.map(|amount| Money::stored(amount, r.currency.clone())),
         status: crate::words::stored::<domain::vocabulary::DealStatus>(&r.status)?.into(),
         id: r.id,
         customer_id: r.customer_id,
@@ -158,18 +121,6 @@ fn deal_error(e: opportunities::DealError) -> ApiError {
         E::CustomFields(refusals) => ApiError::validation(crate::custom::field_errors(refusals)),
         E::Repo(e) => e.into(),
     }
-}
-
-fn check_money(m: &Money) -> Result<String, ApiError> {
-    let c = m.currency.trim().to_ascii_uppercase();
-    if c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_uppercase()) {
-        return Err(ApiError::invalid_field(
-            "amount.currency",
-            "currency",
-            "a three-letter ISO 4217 code such as CNY",
-        ));
-    }
-    Ok(c)
 }
 
 fn visible_deal(conn: &mut DbConn, scope: &DataScope, id: i64) -> Result<OpportunityRow, ApiError> {

@@ -11,9 +11,9 @@ use validator::Validate;
 use crate::caller::AuthUser;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{Json, PathId};
-use crate::routes::opportunities::Money;
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
+use domain::money::Money;
 
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -116,7 +116,7 @@ async fn set(state: web::Data<AppState>, user: AuthUser, of: Of, body: SetLineIt
         .await?;
     Ok(HttpResponse::Ok().json(LineItems {
         lines: rows.into_iter().map(line_dto).collect(),
-        amount: Money { amount, currency: cur },
+        amount: Money::stored(amount, cur),
     }))
 }
 
@@ -192,7 +192,7 @@ async fn get_lines(state: web::Data<AppState>, user: AuthUser, of: Of) -> Result
     let amount = rows.iter().map(|l| l.total).sum();
     Ok(HttpResponse::Ok().json(LineItems {
         lines: rows.into_iter().map(line_dto).collect(),
-        amount: Money { amount, currency: cur },
+        amount: Money::stored(amount, cur),
     }))
 }
 

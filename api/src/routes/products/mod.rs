@@ -1,6 +1,7 @@
 //! Products (产品): the catalogue; the line items of deals and contracts are in `lines`.
 
 use actix_web::{HttpResponse, get, patch, post, web};
+use domain::money::Money;
 use persistence::now_utc;
 use persistence::products::{self, NewProduct, ProductRow};
 use serde::{Deserialize, Serialize};
@@ -11,7 +12,6 @@ use crate::caller::{AdminUser, AuthUser};
 use crate::error::ApiError;
 use crate::extract::{Json, PathId, Query, double_option};
 use crate::pagination;
-use crate::routes::opportunities::Money;
 use crate::state::AppState;
 
 mod lines;
@@ -35,10 +35,7 @@ fn to_dto(r: ProductRow) -> Result<ProductDto, ApiError> {
         code: r.code,
         name: r.name,
         unit: r.unit,
-        list_price: Money {
-            amount: r.list_price,
-            currency: r.currency,
-        },
+        list_price: Money::stored(r.list_price, r.currency),
         active: r.active,
         version: r.version,
     })
@@ -51,14 +48,7 @@ async fn currency(state: &web::Data<AppState>) -> Result<String, ApiError> {
 }
 
 fn check_money(m: &Money, expected: &str, field: &str) -> Result<(), ApiError> {
-    if m.amount < 0 {
-        return Err(ApiError::invalid_field(
-            &format!("{field}.amount"),
-            "range",
-            "never negative",
-        ));
-    }
-    if !m.currency.trim().eq_ignore_ascii_case(expected) {
+    if m.currency().as_str() != expected {
         return Err(ApiError::invalid_field(
             &format!("{field}.currency"),
             "organisation_currency",
@@ -81,7 +71,6 @@ pub struct CreateProduct {
     #[validate(length(max = 20))]
     #[schema(max_length = 20)]
     pub unit: Option<String>,
-    #[validate(nested)]
     pub list_price: Money,
 }
 
@@ -112,7 +101,7 @@ pub async fn create_product(
         code: b.code.trim().to_owned(),
         name: b.name.trim().to_owned(),
         unit: b.unit,
-        list_price: b.list_price.amount,
+        list_price: b.list_price.amount(),
         currency: cur,
     };
     let row = state
@@ -131,7 +120,6 @@ pub struct UpdateProduct {
     #[schema(value_type = Option<String>, max_length = 20)]
     #[validate(length(max = 20))]
     pub unit: Option<Option<String>>,
-    #[validate(nested)]
     pub list_price: Option<Money>,
     /// `false` takes it off offer (existing lines keep it).
     pub active: Option<bool>,
@@ -177,7 +165,7 @@ pub async fn update_product(
                 id.0,
                 b.name.map(|n| n.trim().to_owned()),
                 b.unit,
-                b.list_price.map(|m| m.amount),
+                b.list_price.as_ref().map(Money::amount),
                 b.active,
                 now_utc(),
             )

@@ -12,9 +12,9 @@ use super::PeriodDto;
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::Query;
-use crate::routes::opportunities::Money;
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
+use domain::money::Money;
 
 super::report_query!(CustomersQuery {
     /// How many of the top fifth of buyers to list in `pareto.top`, largest
@@ -152,10 +152,7 @@ pub async fn customers_report(
             let pareto = rules::pareto(&facts.amounts, usize::try_from(listed).unwrap_or(usize::MAX));
             let top_ids: Vec<i64> = pareto.top.iter().map(|(c, _)| *c).collect();
             let names = customers::names(conn, &top_ids)?;
-            let money = |amount: i64| Money {
-                amount,
-                currency: currency.clone(),
-            };
+            let money = |amount: i64| Money::stored(amount, currency.clone());
             let groups = |d: Dimension| -> Vec<GroupRow> {
                 rules::distribution_of(&facts.profiles, &facts.buyers, d)
                     .into_iter()

@@ -16,9 +16,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::Query;
-use crate::routes::opportunities::Money;
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
+use domain::money::Money;
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -147,10 +147,7 @@ pub async fn forecast_report(
             let progress = domain::targets::plan::may_see(&scope, user.id, holder, holder_department)
                 .then(|| targets::progress(conn, year, Metric::ContractAmount, holder))
                 .transpose()?;
-            let money = |amount: i64| Money {
-                amount,
-                currency: currency.clone(),
-            };
+            let money = |amount: i64| Money::stored(amount, currency.clone());
             let bucket = |b: Bucket| BucketDto {
                 count: b.count,
                 amount: money(b.amount),

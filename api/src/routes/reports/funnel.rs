@@ -12,9 +12,9 @@ use super::PeriodDto;
 use crate::caller::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::extract::Query;
-use crate::routes::opportunities::Money;
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
+use domain::money::Money;
 
 super::report_query!(FunnelQuery {
     /// Default: the default pipeline.
@@ -130,10 +130,7 @@ pub async fn funnel_report(
                 )]),
                 FunnelError::Repo(e) => e.into(),
             })?;
-            let money = |amount: i64| Money {
-                amount,
-                currency: currency.clone(),
-            };
+            let money = |amount: i64| Money::stored(amount, currency.clone());
             let stage_dto = |s: StageFigures| {
                 let row = stages.iter().find(|r| r.id == s.stage_id);
                 FunnelStage {

@@ -14,9 +14,9 @@ use super::PeriodDto;
 use crate::caller::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::extract::Query;
-use crate::routes::opportunities::Money;
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
+use domain::money::Money;
 
 super::team_query!(RankingsQuery {
     /// contract_amount (default), collected_amount, new_customers, activities or win_rate.
@@ -108,10 +108,7 @@ pub async fn rankings_report(
             let places: Vec<_> = Measure::ALL.iter().map(|m| rules::places(&figures, *m)).collect();
             let first_month = dates.start.with_day(1).unwrap_or(dates.start);
             let recognition = persistence::commissions::awards::counts(conn, &ids, first_month, dates.end)?;
-            let money = |amount: i64| Money {
-                amount,
-                currency: currency.clone(),
-            };
+            let money = |amount: i64| Money::stored(amount, currency.clone());
             let rows = rules::order(figures, sort)
                 .into_iter()
                 .map(|f| {
