@@ -137,43 +137,6 @@ async fn current_user(state: &AppState, id: i64) -> Result<Option<(AuthUser, i64
     Ok(Some((user, current.token_version)))
 }
 
-/// Users' current [`persistence::users::AuthState`], each kept for
-/// [`AUTH_CACHE_TTL`] so a burst of requests costs one read. A change made on
-/// this node is forgotten at once; other nodes see it within the TTL.
-#[derive(Debug, Default)]
-pub struct AuthCache {
-    entries: std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, persistence::users::AuthState)>>,
-}
-
-pub const AUTH_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
-/// Beyond this many users the cache starts afresh (it only saves reads).
-const AUTH_CACHE_MAX: usize = 10_000;
-
-impl AuthCache {
-    fn get(&self, id: i64) -> Option<persistence::users::AuthState> {
-        let entries = self.entries.lock().ok()?;
-        let (at, s) = entries.get(&id)?;
-        (at.elapsed() < AUTH_CACHE_TTL).then(|| s.clone())
-    }
-
-    fn put(&self, id: i64, s: persistence::users::AuthState) {
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= AUTH_CACHE_MAX {
-                entries.clear();
-            }
-            entries.insert(id, (std::time::Instant::now(), s));
-        }
-    }
-
-    /// Drops what is known of a user, after a change to their role,
-    /// department, activity or sessions.
-    pub fn forget(&self, id: i64) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.remove(&id);
-        }
-    }
-}
-
 /// The credentials a request presents, checked once by [`identify`] before
 /// any other middleware or extractor needs them: extractors then answer at
 /// once, so a refused caller is refused before its body is judged.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use actix_web::web;
 use chrono::{DateTime, Utc};
 use domain::events::{Target, robot_message};
-use persistence::events::webhooks::{self, Due, Outcome};
+use persistence::events::dispatch::{self, Due, Outcome};
 
 use crate::security::{hmac_sha256, hmac_sha256_hex, random_hex};
 use crate::state::AppState;
@@ -138,12 +138,12 @@ fn send(agent: &ureq::Agent, due: &Due, zone: domain::calendar::Tz, now: DateTim
 /// Leases and sends what is due; returns how many were sent.
 fn run_once(state: &AppState, agent: &ureq::Agent, token: &str) -> Result<usize, persistence::RepoError> {
     let now = persistence::now_utc();
-    if !state.db.run(|conn| webhooks::any_due(conn, now))? {
+    if !state.db.run(|conn| dispatch::any_due(conn, now))? {
         return Ok(0);
     }
     let due = state
         .db
-        .write(|conn| webhooks::claim_due(conn, token, BATCH, chrono::Duration::seconds(LEASE_SECS), now))?;
+        .write(|conn| dispatch::claim_due(conn, token, BATCH, chrono::Duration::seconds(LEASE_SECS), now))?;
     if due.is_empty() {
         return Ok(0);
     }
@@ -154,7 +154,7 @@ fn run_once(state: &AppState, agent: &ureq::Agent, token: &str) -> Result<usize,
         let policy = state.limits.webhook_retry;
         let after = state
             .db
-            .write(|conn| webhooks::record_attempt(conn, d, &outcome, &policy, persistence::now_utc()))?;
+            .write(|conn| dispatch::record_attempt(conn, d, &outcome, &policy, persistence::now_utc()))?;
         log::info!(
             "webhook {} delivery {} ({}): {:?} in {} ms -> {after:?}",
             d.subscription.id,

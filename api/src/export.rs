@@ -8,7 +8,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::OnceLock;
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
@@ -127,7 +126,8 @@ where
         chrono::Utc::now().format("%Y%m%d-%H%M%S"),
         format.extension()
     );
-    let mut columns = columns_of(export.schema);
+    let document = req.app_data::<crate::shape::Document>().map(|d| d.0.clone());
+    let mut columns = document.map_or_else(Vec::new, |doc| columns_of(&doc, export.schema));
     if let Some(at) = columns.iter().position(|c| c == "custom_fields") {
         columns.splice(at..=at, export.custom_columns.iter().cloned());
     }
@@ -353,11 +353,10 @@ fn text(v: &Value) -> String {
     }
 }
 
-/// The CSV columns of a record: the properties of its schema in the OpenAPI
-/// document (id first), nested objects flattened one level deep with dots.
-pub fn columns_of(schema: &str) -> Vec<String> {
-    static DOC: OnceLock<Value> = OnceLock::new();
-    let doc = DOC.get_or_init(|| serde_json::to_value(crate::openapi::spec()).unwrap_or(Value::Null));
+/// The CSV columns of a record: the properties of its schema in the served
+/// OpenAPI document `doc` (id first), nested objects flattened one level deep
+/// with dots.
+pub fn columns_of(doc: &Value, schema: &str) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(s) = doc["components"]["schemas"].get(schema) {
         flatten(doc, s, "", 0, &mut out);

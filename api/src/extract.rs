@@ -180,24 +180,11 @@ fn integral_retry<T: DeserializeOwned>(
     Some(serde_path_to_error::deserialize(value))
 }
 
-/// A JSON number as an integer when it is one (`5` or `5.0`, exactly
-/// representable); the body reader and the shape check agree through it.
-pub(crate) fn integral_number(n: &serde_json::Number) -> Option<i64> {
-    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
-    if let Some(i) = n.as_i64() {
-        return Some(i);
-    }
-    let f = n.as_f64()?;
-    // the range check makes the cast exact
-    #[allow(clippy::cast_possible_truncation)]
-    (f.fract() == 0.0 && f.abs() <= EXACT).then_some(f as i64)
-}
-
 /// Rewrites every float with no fraction (and exactly representable) as an
 /// integer; says whether anything changed.
 fn integral_floats(value: &mut serde_json::Value) -> bool {
     match value {
-        serde_json::Value::Number(n) if n.is_f64() => match integral_number(n) {
+        serde_json::Value::Number(n) if n.is_f64() => match crate::shape::integral_number(n) {
             Some(i) => {
                 *value = serde_json::Value::from(i);
                 true
@@ -224,48 +211,6 @@ pub fn has_escaped_nul(bytes: &[u8]) -> bool {
         i = at + 1;
     }
     false
-}
-
-/// Turns a serde message at `path` into a field error naming the field.
-pub(crate) fn field_error(path: &str, message: &str) -> FieldError {
-    let message = message.split(" at line ").next().unwrap_or(message).to_owned();
-    let join = |name: &str| {
-        if path.is_empty() || path == "." {
-            name.to_owned()
-        } else if path.ends_with(name) {
-            path.to_owned()
-        } else {
-            format!("{path}.{name}")
-        }
-    };
-    if let Some(name) = between(&message, "unknown field `", "`") {
-        return FieldError::new(
-            join(name),
-            "unknown_field",
-            format!("`{name}` is not a field of this request"),
-        );
-    }
-    if let Some(name) = between(&message, "missing field `", "`") {
-        return FieldError::new(join(name), "required", format!("`{name}` is required"));
-    }
-    let field = if path.is_empty() || path == "." {
-        "body".to_owned()
-    } else {
-        path.to_owned()
-    };
-    let code = if message.starts_with("unknown variant") {
-        "unknown_value"
-    } else if let Some(refusal) = domain::money::MoneyError::from_message(&message) {
-        refusal.code()
-    } else {
-        "invalid_type"
-    };
-    FieldError::new(field, code, message)
-}
-
-fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let rest = &s[s.find(start)? + start.len()..];
-    Some(&rest[..rest.find(end)?])
 }
 
 /// validator's errors, flattened to one entry per field (nested paths dotted).

@@ -19,6 +19,8 @@ pub mod middleware;
 pub mod openapi;
 pub mod pagination;
 pub mod params;
+pub mod responses;
+pub mod route_table;
 pub mod routes;
 pub mod security;
 pub mod shape;

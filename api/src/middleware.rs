@@ -14,6 +14,7 @@ use persistence::now_utc;
 use crate::caller::caller_identity;
 use crate::error::{ApiError, ErrorCode, PROBLEM_JSON};
 use crate::extract::{BodyLimit, DEFAULT_BODY_LIMIT};
+use crate::route_table::{RouteTable, method_not_allowed};
 use crate::security::sha256_hex;
 use crate::state::AppState;
 
@@ -63,7 +64,7 @@ pub async fn idempotency(
     let route_max = if req.path().ends_with("/attachments") {
         usize::try_from(domain::attachments::CEILING_BYTES).unwrap_or(usize::MAX)
     } else {
-        crate::routes::lead_import::IMPORT_BODY_LIMIT
+        crate::bulk::IMPORT_BODY_LIMIT
     };
     let limit = req
         .app_data::<BodyLimit>()
@@ -237,89 +238,6 @@ pub async fn problem_guard<B: MessageBody + 'static>(
     };
     let e = ApiError::new(status, code, status.canonical_reason().unwrap_or("error"));
     Ok(res.into_response(e.error_response()).map_into_right_body())
-}
-
-/// The methods each route template answers, from the OpenAPI document.
-#[derive(Debug, Clone, Default)]
-pub struct RouteTable {
-    /// Each path template split at `/`, with the methods it answers.
-    pub routes: Vec<(Vec<String>, Vec<String>)>,
-}
-
-impl RouteTable {
-    pub fn from_spec(spec: &utoipa::openapi::OpenApi) -> RouteTable {
-        let paths = serde_json::to_value(&spec.paths).unwrap_or_default();
-        let mut routes = Vec::new();
-        if let Some(map) = paths.as_object() {
-            for (template, item) in map {
-                let segments = template.split('/').map(str::to_owned).collect();
-                let methods = item
-                    .as_object()
-                    .map(|ops| {
-                        ops.keys()
-                            .filter(|m| {
-                                matches!(
-                                    m.as_str(),
-                                    "get" | "post" | "put" | "patch" | "delete" | "head" | "options"
-                                )
-                            })
-                            .map(|m| m.to_ascii_uppercase())
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                routes.push((segments, methods));
-            }
-        }
-        RouteTable { routes }
-    }
-
-    /// The methods of a template without parameters that is exactly `path`
-    /// (`/customers/transfer`, not `/customers/{id}`).
-    pub fn allowed_literal(&self, path: &str) -> Option<Vec<String>> {
-        let parts: Vec<&str> = path.split('/').collect();
-        self.routes
-            .iter()
-            .find(|(segments, _)| segments.len() == parts.len() && segments.iter().zip(&parts).all(|(s, p)| s == p))
-            .map(|(_, methods)| {
-                let mut m = methods.clone();
-                m.sort();
-                m
-            })
-    }
-
-    /// The methods allowed on `path`, if any template matches it.
-    pub fn allowed(&self, path: &str) -> Option<Vec<String>> {
-        // a fixed route wins over templates with parameters, as in the router
-        if let Some(methods) = self.allowed_literal(path) {
-            return Some(methods);
-        }
-        let parts: Vec<&str> = path.split('/').collect();
-        let mut found: Vec<String> = Vec::new();
-        for (segments, methods) in &self.routes {
-            let matches = segments.len() == parts.len()
-                && segments
-                    .iter()
-                    .zip(&parts)
-                    .all(|(s, p)| (s.starts_with('{') && !p.is_empty()) || s == p);
-            if matches {
-                found.extend(methods.iter().cloned());
-            }
-        }
-        (!found.is_empty()).then(|| {
-            found.sort();
-            found.dedup();
-            found
-        })
-    }
-}
-
-pub fn method_not_allowed(method: &Method, methods: &[String]) -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        ErrorCode::MethodNotAllowed,
-        format!("{method} is not allowed here; use {}", methods.join(", ")),
-    )
-    .with_header(header::ALLOW, methods.join(", "))
 }
 
 /// Answers requests no route took: 405 naming the allowed methods when the

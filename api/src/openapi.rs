@@ -1,63 +1,20 @@
 //! The OpenAPI 3.1 document, collected by utoipa from the same route
-//! definitions the server runs, plus the shared error responses and the two
-//! security schemes.
+//! definitions the server runs, plus the shared error responses
+//! (`crate::responses`) and the two security schemes. It sits above the
+//! routes: they name their responses from the leaf module, never from here.
 
-use utoipa::openapi::content::ContentBuilder;
-use utoipa::openapi::response::{Response, ResponseBuilder};
+use actix_web::App;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{Ref, RefOr};
-use utoipa::{Modify, OpenApi, ToResponse};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::{AppExt, scope};
 
-use crate::error::PROBLEM_JSON;
-
-macro_rules! problem_response {
-    ($name:ident, $description:literal) => {
-        #[doc = $description]
-        pub struct $name;
-        impl<'r> ToResponse<'r> for $name {
-            fn response() -> (&'r str, RefOr<Response>) {
-                let content = ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("Problem")))
-                    .build();
-                (
-                    stringify!($name),
-                    ResponseBuilder::new()
-                        .description($description)
-                        .content(PROBLEM_JSON, content)
-                        .build()
-                        .into(),
-                )
-            }
-        }
-    };
-}
-
-problem_response!(
-    BadRequest,
-    "Malformed request: unreadable JSON, a bad query parameter, cursor or path id."
-);
-problem_response!(Unauthorized, "Missing, expired or invalid credentials.");
-problem_response!(Forbidden, "The caller may not do this (role or API-key scope).");
-problem_response!(NotFound, "No such record, or not one the caller may see.");
-problem_response!(
-    Conflict,
-    "The change conflicts with existing data; `context` says with what."
-);
-problem_response!(
-    PreconditionFailed,
-    "`If-Match` names a version that is no longer current."
-);
-problem_response!(
-    PayloadTooLarge,
-    "The request body is larger than this endpoint accepts."
-);
-problem_response!(UnsupportedMediaType, "The body is not `application/json`.");
-problem_response!(
-    Unprocessable,
-    "Well-formed but invalid: `errors` names every bad field."
-);
-problem_response!(TooManyRequests, "Throttled; `Retry-After` says when to try again.");
-problem_response!(Unavailable, "The database does not answer.");
+use crate::responses::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, TooManyRequests, Unauthorized,
+    Unavailable, Unprocessable, UnsupportedMediaType,
+};
+use crate::routes;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -226,9 +183,30 @@ fn p_is_path_id(name: &str, schema: &serde_json::Map<String, serde_json::Value>)
     (name == "id" || name.ends_with("_id")) && schema.get("type").and_then(|t| t.as_str()) == Some("integer")
 }
 
+/// The routes, and the OpenAPI document collected from them.
+pub(crate) fn app_parts() -> (
+    App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    >,
+    utoipa::openapi::OpenApi,
+) {
+    App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(scope::scope("/api/v1").configure(routes::api_v1))
+        .configure(routes::root)
+        .split_for_parts()
+}
+
 /// The whole document, as served at `/openapi.json` and committed in `openapi/openapi.json`.
 pub fn spec() -> utoipa::openapi::OpenApi {
-    crate::startup::collect_spec()
+    with_common_responses(app_parts().1)
 }
 
 /// The document as served and committed: [`spec`] with the rules utoipa

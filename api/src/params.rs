@@ -7,7 +7,6 @@ use actix_web::{FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, ErrorCode, FieldError};
-use crate::extract::field_error;
 
 /// A query string: unknown parameters refused, bad values named.
 #[derive(Debug)]
@@ -133,9 +132,9 @@ pub fn path_id(req: &HttpRequest, name: &str) -> Result<i64, ApiError> {
             // `PATCH /customers/transfer` reached `/customers/{id}` (or `GET
             // /commissions/statements/approve` reached `.../{user_id}`): the
             // path is a fixed route that does not take this method
-            let table = req.app_data::<actix_web::web::Data<crate::middleware::RouteTable>>();
+            let table = req.app_data::<actix_web::web::Data<crate::route_table::RouteTable>>();
             Err(match table.and_then(|t| t.allowed_literal(req.path())) {
-                Some(methods) => crate::middleware::method_not_allowed(req.method(), &methods),
+                Some(methods) => crate::route_table::method_not_allowed(req.method(), &methods),
                 None => ApiError::bad_request(ErrorCode::InvalidPath, format!("`{raw}` is not a record id"))
                     .with_errors(vec![FieldError::new(name, "invalid_type", "a positive integer id")]),
             })
@@ -150,4 +149,46 @@ pub fn integral(raw: &str) -> Option<&str> {
     let digits = whole.strip_prefix('-').unwrap_or(whole);
     let numeric = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
     (numeric && !fraction.is_empty() && fraction.bytes().all(|b| b == b'0')).then_some(whole)
+}
+
+/// Turns a serde message at `path` into a field error naming the field.
+pub(crate) fn field_error(path: &str, message: &str) -> FieldError {
+    let message = message.split(" at line ").next().unwrap_or(message).to_owned();
+    let join = |name: &str| {
+        if path.is_empty() || path == "." {
+            name.to_owned()
+        } else if path.ends_with(name) {
+            path.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    if let Some(name) = between(&message, "unknown field `", "`") {
+        return FieldError::new(
+            join(name),
+            "unknown_field",
+            format!("`{name}` is not a field of this request"),
+        );
+    }
+    if let Some(name) = between(&message, "missing field `", "`") {
+        return FieldError::new(join(name), "required", format!("`{name}` is required"));
+    }
+    let field = if path.is_empty() || path == "." {
+        "body".to_owned()
+    } else {
+        path.to_owned()
+    };
+    let code = if message.starts_with("unknown variant") {
+        "unknown_value"
+    } else if let Some(refusal) = domain::money::MoneyError::from_message(&message) {
+        refusal.code()
+    } else {
+        "invalid_type"
+    };
+    FieldError::new(field, code, message)
+}
+
+fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let rest = &s[s.find(start)? + start.len()..];
+    Some(&rest[..rest.find(end)?])
 }

@@ -38,7 +38,7 @@ fn json_type(v: &Value) -> &'static str {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
         // 5.0 is an integer to JSON Schema (and to serde here, see extract::integral_floats)
-        Value::Number(n) if n.is_u64() || crate::extract::integral_number(n).is_some() => "integer",
+        Value::Number(n) if n.is_u64() || integral_number(n).is_some() => "integer",
         Value::Number(_) => "number",
         Value::String(_) => "string",
         Value::Array(_) => "array",
@@ -117,4 +117,17 @@ fn walk(doc: &Value, value: &Value, schema: &Value, path: String, depth: usize) 
         }
         _ => None,
     }
+}
+
+/// A JSON number as an integer when it is one (`5` or `5.0`, exactly
+/// representable); the body reader and the shape check agree through it.
+pub fn integral_number(n: &serde_json::Number) -> Option<i64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    if let Some(i) = n.as_i64() {
+        return Some(i);
+    }
+    let f = n.as_f64()?;
+    // the range check makes the cast exact
+    #[allow(clippy::cast_possible_truncation)]
+    (f.fract() == 0.0 && f.abs() <= EXACT).then_some(f as i64)
 }

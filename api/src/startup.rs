@@ -3,52 +3,23 @@
 
 use std::net::TcpListener;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Server, ServerHandle, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{Logger, from_fn};
-use actix_web::{App, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use domain::org::{Role, check_password_policy, normalize_login_email};
 use persistence::{Backend, Db, settings, users};
-use utoipa::OpenApi;
-use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Config;
 use crate::extract::BodyLimit;
-use crate::middleware::{RouteTable, fallback, idempotency, problem_guard};
-use crate::openapi::ApiDoc;
-use crate::routes;
+use crate::middleware::{fallback, idempotency, problem_guard};
+use crate::route_table::RouteTable;
 use crate::security::{JwtKeys, hash_password, random_hex};
 use crate::state::AppState;
-
-/// The routes, and the OpenAPI document collected from them.
-fn app_parts() -> (
-    App<
-        impl ServiceFactory<
-            ServiceRequest,
-            Config = (),
-            Response = ServiceResponse<impl MessageBody>,
-            Error = actix_web::Error,
-            InitError = (),
-        >,
-    >,
-    utoipa::openapi::OpenApi,
-) {
-    App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .service(scope::scope("/api/v1").configure(routes::api_v1))
-        .configure(routes::root)
-        .split_for_parts()
-}
 
 /// `GET /openapi.json`: the document's text, shared by every worker.
 fn document_handler(served: web::Bytes) -> impl Fn() -> std::future::Ready<HttpResponse> + Clone + 'static {
     move || std::future::ready(HttpResponse::Ok().content_type("application/json").body(served.clone()))
-}
-
-pub fn collect_spec() -> utoipa::openapi::OpenApi {
-    crate::openapi::with_common_responses(app_parts().1)
 }
 
 /// Opens (creating and migrating) the database named by the configuration.
@@ -164,7 +135,7 @@ impl Application {
         // the document is built once: one copy checks bodies (shape), its text is
         // served from shared bytes, and the route table keeps only the paths
         let (table, shapes, served) = {
-            let spec = collect_spec();
+            let spec = crate::openapi::spec();
             let document = crate::openapi::tightened(&spec);
             let served = web::Bytes::from(serde_json::to_vec(&document).map_err(|e| e.to_string())?);
             let table = web::Data::new(RouteTable::from_spec(&spec));
@@ -197,7 +168,7 @@ impl Application {
             shutdown_timeout: 10,
         };
         let server = crate::wire::serve(listener, serving, move || {
-            app_parts()
+            crate::openapi::app_parts()
                 .0
                 .app_data(factory_state.clone())
                 .app_data(table.clone())

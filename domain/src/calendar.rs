@@ -136,16 +136,6 @@ pub fn previous(p: Period, dates: Dates) -> Dates {
     period_of(p, dates.start - Duration::days(1))
 }
 
-/// Whole months (1-12) of `year` that `dates` overlaps.
-pub fn months_of(dates: Dates, year: i32) -> Vec<u32> {
-    (1..=12)
-        .filter(|m| {
-            let month = period_of(Period::Month, ymd(year, *m, 1));
-            month.start < dates.end && dates.start < month.end
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,10 +211,6 @@ mod tests {
             previous(Period::Month, month),
             period_of(Period::Month, ymd(2026, 10, 5))
         );
-        assert_eq!(months_of(q, 2026), vec![10, 11, 12]);
-        assert_eq!(months_of(week, 2026), vec![11]);
-        assert_eq!(months_of(period_of(Period::Week, ymd(2026, 12, 31)), 2026), vec![12]);
-        assert_eq!(months_of(period_of(Period::Week, ymd(2026, 12, 31)), 2027), vec![1]);
     }
 
     #[test]

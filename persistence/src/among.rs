@@ -14,7 +14,7 @@ use diesel::serialize::ToSql;
 use diesel::sql_types::{Array, BigInt, Bool, Text};
 use diesel::sqlite::Sqlite;
 
-use crate::db::MultiBackend;
+use crate::conn::MultiBackend;
 
 /// `column` is one of `items`: on SQLite `column IN (SELECT value FROM
 /// json_each(?))` with the items as one JSON array, on PostgreSQL
@@ -46,7 +46,7 @@ impl Item for i64 {
 impl Item for String {
     type Sql = Text;
     fn write_json(&self, out: &mut String) {
-        crate::name_index::push_json_string(out, self);
+        push_json_string(out, self);
     }
 }
 
@@ -81,7 +81,7 @@ impl<C: ValidGrouping<GB>, GB, T> ValidGrouping<GB> for Among<C, T> {
 }
 
 /// The SQL text does not depend on the items, so the statement is cached by
-/// the column alone (on a concrete connection, see `crate::db::direct`).
+/// the column alone (on a concrete connection, see `crate::conn::direct`).
 impl<C: QueryId, T: 'static> QueryId for Among<C, T> {
     type QueryId = Among<C::QueryId, T>;
     const HAS_STATIC_QUERY_ID: bool = C::HAS_STATIC_QUERY_ID;
@@ -119,4 +119,18 @@ where
     fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
         MultiBackend::walk_variant_ast(self, pass)
     }
+}
+
+/// Appends `text` as a JSON string.
+pub fn push_json_string(out: &mut String, text: &str) {
+    out.push('"');
+    for ch in text.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }

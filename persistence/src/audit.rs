@@ -69,7 +69,7 @@ pub fn list(
 ) -> Result<Vec<AuditRow>, RepoError> {
     let mut q = audit_events::table
         .select(AuditRow::as_select())
-        .into_boxed::<crate::db::MultiBackend>();
+        .into_boxed::<crate::conn::MultiBackend>();
     if let Some(e) = &filter.entity {
         q = q.filter(audit_events::entity.eq(e.clone()));
     }

@@ -10,8 +10,8 @@ use domain::tasks::StepError;
 use domain::vocabulary::{ComplaintStatus, Severity};
 use serde_json::json;
 
+use crate::conn::MultiBackend;
 use crate::customers::{self, Actor};
-use crate::db::MultiBackend;
 use crate::schema::{complaints as k, contacts, customers as c, users};
 use crate::{DbConn, RepoError, audit, naive};
 

@@ -74,7 +74,7 @@ pub fn list_defs(conn: &mut DbConn, entity: CustomEntity, include_inactive: bool
     let mut q = d::table
         .filter(d::entity.eq(entity.as_str()))
         .select(DefRow::as_select())
-        .into_boxed::<crate::db::MultiBackend>();
+        .into_boxed::<crate::conn::MultiBackend>();
     if !include_inactive {
         q = q.filter(d::active.eq(true));
     }
@@ -238,7 +238,7 @@ pub fn load(conn: &mut DbConn, entity: CustomEntity, ids: &[i64]) -> Result<Hash
         return Ok(out);
     }
     let among = crate::among::among(v::record_id, ids);
-    let rows: Vec<(i64, i64, Option<String>, Option<f64>)> = crate::db::direct!(conn, |c| v::table
+    let rows: Vec<(i64, i64, Option<String>, Option<f64>)> = crate::conn::direct!(conn, |c| v::table
         .filter(v::entity.eq(entity.as_str()))
         .filter(among)
         .order(v::id.asc())

@@ -1,182 +1,20 @@
-//! Connections: the backend is chosen from the URL scheme, SQLite connections
-//! get their pragmas, migrations run at start (`crate::migrations`), and writes run
-//! in transactions that take SQLite's write lock up front.
+//! The connection pool: pooled connections for reads and reports, the
+//! writers' queue on SQLite (`crate::group_commit`), and state kept per
+//! database by the modules that need it (`Db::shared`). Opening a database
+//! (migrations, the name index, statistics) is `crate::open`.
 
-use std::path::{Path, PathBuf};
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
-use diesel::prelude::*;
-use diesel::{PgConnection, SqliteConnection};
+use diesel::connection::SimpleConnection;
 
 use crate::RepoError;
-
+use crate::conn::one_line;
+pub use crate::conn::{Backend, DbConn, MultiBackend, ping, plan_each_statement, redact, statements_run, write_tx};
+use crate::group_commit::GroupCommit;
 pub use crate::migrations::migrate;
-
-/// One connection type for both backends, so query code is written once.
-#[derive(diesel::MultiConnection)]
-pub enum DbConn {
-    Pg(PgConnection),
-    Sqlite(SqliteConnection),
-}
-
-/// `direct!(conn, |c| query.load(c))`: runs a read on the concrete
-/// connection inside a [`DbConn`], the body type-checked once per backend.
-/// Through `DbConn` diesel writes every statement's SQL text again on each
-/// run and looks the statement up by that text (the multi-connection's
-/// wrapper has no static query id): 10-15 % of a one-customer read. On the
-/// concrete connection a statement whose type has a static query id is found
-/// by its type. For hot reads with unboxed queries; the rest stays on `DbConn`.
-macro_rules! direct {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            $crate::DbConn::Sqlite($c) => $body,
-            $crate::DbConn::Pg($c) => $body,
-        }
-    };
-}
-pub(crate) use direct;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Backend {
-    Postgres { url: String },
-    Sqlite { path: PathBuf },
-}
-
-impl Backend {
-    /// Reads a `DATABASE_URL`: `postgres://…`/`postgresql://…`, or
-    /// `sqlite://path`, `sqlite:path` or a bare file path for SQLite.
-    pub fn from_url(url: &str) -> Result<Backend, String> {
-        let url = url.trim();
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(Backend::Postgres { url: url.to_owned() });
-        }
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
-        if path.is_empty() || path.contains("://") {
-            return Err(format!(
-                "DATABASE_URL `{}` is neither postgres://… nor sqlite://<file>",
-                redact(url)
-            ));
-        }
-        if path == ":memory:" {
-            return Err(
-                "DATABASE_URL: an in-memory SQLite database would be one database per pooled connection; give a file"
-                    .into(),
-            );
-        }
-        Ok(Backend::Sqlite {
-            path: PathBuf::from(path),
-        })
-    }
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            Backend::Postgres { .. } => "PostgreSQL",
-            Backend::Sqlite { .. } => "SQLite",
-        }
-    }
-
-    /// Where the database is, without any password, for messages and logs.
-    pub fn describe(&self) -> String {
-        match self {
-            Backend::Postgres { url } => format!("PostgreSQL at {}", redact(url)),
-            Backend::Sqlite { path } => format!("SQLite file {}", path.display()),
-        }
-    }
-
-    /// Opens one connection, with a message that says what failed and why.
-    pub fn connect(&self) -> Result<DbConn, String> {
-        match self {
-            Backend::Postgres { url } => open_pg(url)
-                .map(DbConn::Pg)
-                .map_err(|e| format!("cannot connect to {}: {}", self.describe(), one_line(&e))),
-            Backend::Sqlite { path } => open_sqlite(path)
-                .map(DbConn::Sqlite)
-                .map_err(|e| format!("cannot open {}: {}", self.describe(), one_line(&e))),
-        }
-    }
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Hides the password of a `scheme://user:password@host/db` URL.
-pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    match rest.split_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or("");
-            if userinfo.contains(':') {
-                format!("{scheme}://{user}:***@{host}")
-            } else {
-                format!("{scheme}://{user}@{host}")
-            }
-        }
-        None => url.to_owned(),
-    }
-}
-
-/// SQL statements this process has sent, on every connection: for
-/// `/metrics` and the load benchmark's statements per request.
-static STATEMENTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-pub fn statements_run() -> u64 {
-    STATEMENTS.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-fn count_statements(event: diesel::connection::InstrumentationEvent<'_>) {
-    if matches!(event, diesel::connection::InstrumentationEvent::StartQuery { .. }) {
-        STATEMENTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    }
-}
-
-fn open_pg(url: &str) -> Result<PgConnection, String> {
-    let mut conn = PgConnection::establish(url).map_err(|e| e.to_string())?;
-    conn.set_instrumentation(count_statements);
-    Ok(conn)
-}
-
-/// On PostgreSQL, plans each statement of the rest of the transaction for
-/// its parameters (`SET LOCAL plan_cache_mode = force_custom_plan`); a
-/// no-op on SQLite. For imports: a table an import fills grows faster than
-/// autovacuum's ANALYZE follows, and a generic plan cached while it was
-/// small (a seq scan for `key = ANY($1)`) would stay in use as it grows
-/// (600 rows/s on a lead import; docs/benchmarks.md). Everywhere else the
-/// connection keeps PostgreSQL's default (`auto`), which reuses a generic
-/// plan for a statement that keeps getting the same one: planning each
-/// statement every time halved the rate of `GET /customers/{id}`
-/// (docs/benchmarks.md).
-pub fn plan_each_statement(conn: &mut DbConn) -> Result<(), RepoError> {
-    if let DbConn::Pg(c) = conn {
-        c.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan")?;
-    }
-    Ok(())
-}
-
-fn open_sqlite(path: &Path) -> Result<SqliteConnection, String> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create folder {}: {e}", dir.display()))?;
-    }
-    let text = path.to_str().ok_or("the path is not UTF-8")?;
-    let mut conn = SqliteConnection::establish(text).map_err(|e| e.to_string())?;
-    conn.set_instrumentation(count_statements);
-    // busy_timeout first: switching to WAL itself may wait for a lock.
-    // synchronous = FULL: a commit the API acknowledged survives a power loss
-    // (NORMAL may lose the last transactions in WAL mode).
-    // temp_store = MEMORY: the statement journals of savepoints (every write
-    // runs in one, crate::group_commit) stay in memory instead of temp files.
-    conn.batch_execute(
-        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
-    )
-    .map_err(|e| e.to_string())?;
-    Ok(conn)
-}
 
 struct Manager {
     backend: Backend,
@@ -250,6 +88,10 @@ fn report_mode(conn: &mut DbConn, on: bool) -> Result<(), RepoError> {
     .map_err(RepoError::from)
 }
 
+/// Values kept per database, by type (`Db::shared`).
+#[derive(Default)]
+struct Shared(Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>);
+
 /// The connection pool; cheap to clone.
 #[derive(Clone)]
 pub struct Db {
@@ -259,9 +101,9 @@ pub struct Db {
     /// in order, instead of polling SQLite's lock (its busy handler sleeps
     /// in growing steps, so under load a writer could wait out the 5 s
     /// timeout and fail with "database is locked"), and commit together.
-    writer: std::sync::Arc<crate::group_commit::GroupCommit>,
-    /// The name grams known to be common in this database.
-    common_grams: std::sync::Arc<crate::name_index::CommonGrams>,
+    writer: Arc<GroupCommit>,
+    /// What other modules keep per database, one value per type.
+    shared: Arc<Shared>,
 }
 
 impl Db {
@@ -270,10 +112,18 @@ impl Db {
         self.pool.max_size()
     }
 
-    /// The name grams known to be common in this database, for look-alike
-    /// searches (`name_index::CommonGrams`).
-    pub fn common_grams(&self) -> &crate::name_index::CommonGrams {
-        &self.common_grams
+    /// The value of type `T` this database keeps for whoever asks (the
+    /// name grams known to be common, `customers::name_index::CommonGrams`),
+    /// made with `T::default()` on first use. The pool knows no module that
+    /// keeps state in it.
+    pub fn shared<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
+        let mut values = self.shared.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let value = values
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(T::default()))
+            .clone();
+        // the entry of T's id holds a T
+        value.downcast::<T>().unwrap_or_else(|_| Arc::new(T::default()))
     }
 }
 
@@ -284,22 +134,6 @@ impl std::fmt::Debug for Db {
 }
 
 impl Db {
-    /// Connects once (failing with a one-line reason), migrates, then builds the pool.
-    pub fn open(backend: Backend, pool_size: u32) -> Result<Db, String> {
-        let mut first = backend.connect()?;
-        let migrated = migrate(&mut first)?;
-        let indexed =
-            crate::name_index::build_if_needed(&mut first).map_err(|e| format!("cannot index customer names: {e}"))?;
-        if indexed > 0 {
-            log::info!("indexed the names of {indexed} existing customers for look-alike searches");
-        }
-        drop(first);
-        if migrated > 0 {
-            crate::statistics::renew(&backend)?;
-        }
-        Ok(Db::pool(backend, pool_size, false))
-    }
-
     /// A pool on a PostgreSQL read replica (a hot standby of the primary):
     /// connects once to fail at start with a reason, never migrates (the
     /// primary's migrations reach it by replication), and every connection
@@ -322,7 +156,7 @@ impl Db {
         Ok(Db::pool(backend, pool_size, true))
     }
 
-    fn pool(backend: Backend, pool_size: u32, read_only: bool) -> Db {
+    pub(crate) fn pool(backend: Backend, pool_size: u32, read_only: bool) -> Db {
         let is_pg = matches!(backend, Backend::Postgres { .. });
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
@@ -337,7 +171,7 @@ impl Db {
             pool,
             backend,
             writer: Default::default(),
-            common_grams: Default::default(),
+            shared: Default::default(),
         }
     }
 
@@ -407,34 +241,4 @@ impl Db {
             Backend::Postgres { .. } => self.run(f),
         }
     }
-}
-
-/// A transaction for a business operation that writes. On SQLite it begins with
-/// `BEGIN IMMEDIATE`, so a read-then-write never fails with "database is locked"
-/// halfway; on PostgreSQL it is a plain transaction. Rolled back on any error,
-/// whose type is the operation's own (as with diesel's `Connection::transaction`).
-pub fn write_tx<T, E: From<RepoError>>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E> {
-    let begun = match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
-        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c),
-    };
-    begun.map_err(RepoError::from)?;
-    let result = f(conn);
-    let end = match (&result, &mut *conn) {
-        (Ok(_), DbConn::Sqlite(c)) => AnsiTransactionManager::commit_transaction(c),
-        (Ok(_), DbConn::Pg(c)) => AnsiTransactionManager::commit_transaction(c),
-        (Err(_), DbConn::Sqlite(c)) => AnsiTransactionManager::rollback_transaction(c),
-        (Err(_), DbConn::Pg(c)) => AnsiTransactionManager::rollback_transaction(c),
-    };
-    match (result, end) {
-        (Ok(v), Ok(())) => Ok(v),
-        (Ok(_), Err(e)) => Err(RepoError::from(e).into()),
-        (Err(e), _) => Err(e),
-    }
-}
-
-/// A cheap query proving the database answers.
-pub fn ping(conn: &mut DbConn) -> Result<(), RepoError> {
-    conn.batch_execute("SELECT 1")?;
-    Ok(())
 }

@@ -26,7 +26,7 @@ use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::RepoError;
-use crate::db::{Backend, DbConn};
+use crate::conn::{Backend, DbConn};
 
 /// A batch commits once it holds this many operations, even with writers queued.
 const MOST_IN_A_BATCH: usize = 64;

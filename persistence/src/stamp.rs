@@ -12,7 +12,7 @@ use diesel::pg::Pg;
 use diesel::sql_types::{Nullable, Timestamp};
 use diesel::sqlite::Sqlite;
 
-use crate::db::MultiBackend;
+use crate::conn::MultiBackend;
 
 /// A stored (naive UTC) timestamp, for queries that read many.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, FromSqlRow)]

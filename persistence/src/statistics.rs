@@ -8,7 +8,7 @@
 use diesel::RunQueryDsl;
 use diesel::connection::SimpleConnection;
 
-use crate::db::Backend;
+use crate::conn::Backend;
 use crate::{DbConn, RepoError};
 
 /// The tables never analyzed, or grown or shrunk tenfold since they were,

@@ -13,7 +13,7 @@ use domain::targets::plan::{Holder, Node, Org, PlanError, resolve};
 use domain::vocabulary::Metric;
 use serde_json::json;
 
-use crate::db::DbConn;
+use crate::conn::DbConn;
 use crate::schema::{contracts, customer_wins, departments, payments, targets, users};
 use crate::{RepoError, audit};
 

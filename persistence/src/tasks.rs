@@ -9,8 +9,8 @@ use domain::tasks::{TimeError, Times};
 use domain::vocabulary::TaskKind;
 
 use crate::activities::ActivityRow;
+use crate::conn::MultiBackend;
 use crate::customers::{self, Actor};
-use crate::db::MultiBackend;
 use crate::schema::{tasks as t, users};
 use crate::{DbConn, RepoError, leads, naive, opportunities};
 

@@ -1,7 +1,8 @@
-//! Changing a user (admin) as one operation: the user rules checked against
-//! the user as stored and the active admins, a new department that exists,
-//! no open work left behind by a deactivation, then the change, with every
-//! session revoked when the user is deactivated or given a new password.
+//! Adding a user (in a department that exists), and changing a user (admin)
+//! as one operation: the user rules checked against the user as stored and
+//! the active admins, a new department that exists, no open work left behind
+//! by a deactivation, then the change, with every session revoked when the
+//! user is deactivated or given a new password.
 
 use chrono::{DateTime, Utc};
 use domain::org::{Role, UserFacts, UserRuleError, check_user_change};
@@ -9,6 +10,25 @@ use domain::org::{Role, UserFacts, UserRuleError, check_user_change};
 use crate::customers::{OpenWork, open_work};
 use crate::users::{self, UserChangeset, UserRow};
 use crate::{DbConn, RepoError, departments, sessions};
+
+#[derive(Debug, thiserror::Error)]
+pub enum NewUserError {
+    #[error("there is no department {0}")]
+    NoSuchDepartment(i64),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+/// Adds a user in an existing department (or none); a taken e-mail is
+/// `RepoError::Conflict` on `Constraint::UserEmail`.
+pub fn create(conn: &mut DbConn, new: &users::NewUserRow) -> Result<UserRow, NewUserError> {
+    if let Some(id) = new.department_id
+        && !departments::exists(conn, id)?
+    {
+        return Err(NewUserError::NoSuchDepartment(id));
+    }
+    Ok(users::insert(conn, new)?)
+}
 
 /// What an admin changes; absent fields stay.
 #[derive(Debug, Clone, Default)]

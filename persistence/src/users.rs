@@ -112,25 +112,6 @@ pub fn insert(conn: &mut DbConn, new: &NewUserRow) -> Result<UserRow, RepoError>
     find(conn, id)
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum NewUserError {
-    #[error("there is no department {0}")]
-    NoSuchDepartment(i64),
-    #[error(transparent)]
-    Repo(#[from] RepoError),
-}
-
-/// Adds a user in an existing department (or none); a taken e-mail is
-/// `RepoError::Conflict` on `Constraint::UserEmail`.
-pub fn create(conn: &mut DbConn, new: &NewUserRow) -> Result<UserRow, NewUserError> {
-    if let Some(id) = new.department_id
-        && !crate::departments::exists(conn, id)?
-    {
-        return Err(NewUserError::NoSuchDepartment(id));
-    }
-    Ok(insert(conn, new)?)
-}
-
 pub fn find(conn: &mut DbConn, id: i64) -> Result<UserRow, RepoError> {
     Ok(users::table.find(id).select(UserRow::as_select()).first(conn)?)
 }

@@ -398,7 +398,7 @@ fn managers_read_their_teams_feed() {
 #[test]
 fn the_poll_finds_only_what_is_due_unleased_and_active() {
     use diesel::prelude::*;
-    use persistence::events::webhooks::any_due;
+    use persistence::events::dispatch::any_due;
     use persistence::schema::{webhook_deliveries as d, webhook_subscriptions as s};
 
     let app = app_with_fast_retries(5);

@@ -85,8 +85,8 @@ pub struct ListApiKeysQuery {
     params(ListApiKeysQuery),
     responses(
         (status = 200, body = Vec<ApiKeyDto>),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
     ),
     security(("bearer" = []))
 )]
@@ -109,10 +109,9 @@ pub async fn list_api_keys(
     request_body = CreateApiKey,
     responses(
         (status = 201, body = CreatedApiKey),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -162,9 +161,9 @@ pub async fn create_api_key(
     params(("id" = i64, Path, description = "API key id")),
     responses(
         (status = 200, body = ApiKeyDto),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []))
 )]

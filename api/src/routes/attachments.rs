@@ -163,13 +163,12 @@ macro_rules! attachment_routes {
             request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file"),
             responses(
                 (status = 201, body = AttachmentDto, headers(("Location" = String))),
-                (status = 400, response = crate::openapi::BadRequest),
-                (status = 401, response = crate::openapi::Unauthorized),
-                (status = 403, response = crate::openapi::Forbidden),
-                (status = 404, response = crate::openapi::NotFound),
-                (status = 413, response = crate::openapi::PayloadTooLarge),
-                (status = 415, response = crate::openapi::UnsupportedMediaType),
-                (status = 422, response = crate::openapi::Unprocessable),
+                (status = 401, response = crate::responses::Unauthorized),
+                (status = 403, response = crate::responses::Forbidden),
+                (status = 404, response = crate::responses::NotFound),
+                (status = 413, response = crate::responses::PayloadTooLarge),
+                (status = 415, response = crate::responses::UnsupportedMediaType),
+                (status = 422, response = crate::responses::Unprocessable),
             ),
             security($($security)*)
         )]
@@ -191,9 +190,8 @@ macro_rules! attachment_routes {
             params(("id" = i64, Path, description = "Record id")),
             responses(
                 (status = 200, body = Vec<AttachmentDto>),
-                (status = 400, response = crate::openapi::BadRequest),
-                (status = 401, response = crate::openapi::Unauthorized),
-                (status = 404, response = crate::openapi::NotFound),
+                (status = 401, response = crate::responses::Unauthorized),
+                (status = 404, response = crate::responses::NotFound),
             ),
             security(("bearer" = []))
         )]
@@ -238,9 +236,8 @@ attachment_routes!(
     params(("id" = i64, Path, description = "Attachment id")),
     responses(
         (status = 200, body = AttachmentDto),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []))
 )]
@@ -268,9 +265,8 @@ async fn visible_attachment(state: &AppState, user: AuthUser, id: i64) -> Result
     params(("id" = i64, Path, description = "Attachment id")),
     responses(
         (status = 200, description = "The file, with its content type", content((Vec<u8> = "application/octet-stream"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []))
 )]
@@ -306,10 +302,9 @@ pub async fn download_attachment(
     params(("id" = i64, Path, description = "Attachment id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []))
 )]
@@ -357,7 +352,7 @@ impl From<AttachmentSettings> for AttachmentLimits {
 /// The attachment limits (anyone signed in reads them, to check a file before sending it).
 #[utoipa::path(
     tag = "attachments",
-    responses((status = 200, body = AttachmentLimits), (status = 401, response = crate::openapi::Unauthorized)),
+    responses((status = 200, body = AttachmentLimits), (status = 401, response = crate::responses::Unauthorized)),
     security(("bearer" = []))
 )]
 #[get("/settings/attachments")]
@@ -372,10 +367,9 @@ pub async fn get_attachment_settings(state: web::Data<AppState>, _user: AuthUser
     request_body = AttachmentLimits,
     responses(
         (status = 200, body = AttachmentLimits),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]

@@ -54,9 +54,8 @@ pub struct AuditPage {
     params(ListAuditQuery),
     responses(
         (status = 200, body = AuditPage),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
     ),
     security(("bearer" = []))
 )]

@@ -100,11 +100,10 @@ fn invalid_credentials() -> ApiError {
     request_body = LoginRequest,
     responses(
         (status = 200, body = TokenPair),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 422, response = crate::openapi::Unprocessable),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 422, response = crate::responses::Unprocessable),
+        (status = 429, response = crate::responses::TooManyRequests),
     )
 )]
 #[post("/auth/login")]
@@ -163,9 +162,8 @@ pub async fn login(
     request_body = RefreshRequest,
     responses(
         (status = 200, body = TokenPair),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 422, response = crate::responses::Unprocessable),
     )
 )]
 #[post("/auth/refresh")]
@@ -198,8 +196,7 @@ pub async fn refresh(state: web::Data<AppState>, body: Json<RefreshRequest>) -> 
     request_body = RefreshRequest,
     responses(
         (status = 204, description = "Signed out"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 422, response = crate::responses::Unprocessable),
     )
 )]
 #[post("/auth/logout")]

@@ -69,9 +69,9 @@ fn dto(c: CaseRow) -> Result<CaseDto, ApiError> {
     request_body = NewCase,
     responses(
         (status = 201, body = CaseDto),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 409, response = crate::responses::Conflict),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -134,8 +134,7 @@ pub struct CasePage {
     params(CasesQuery),
     responses(
         (status = 200, body = CasePage),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::responses::Unauthorized),
     ),
     security(("bearer" = []))
 )]

@@ -144,11 +144,10 @@ pub struct CreateComplaint {
     params(("id" = i64, Path, description = "Customer id")),
     responses(
         (status = 201, body = ComplaintDto),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -205,12 +204,11 @@ pub struct MoveComplaint {
     params(("id" = i64, Path, description = "Complaint id")),
     responses(
         (status = 200, body = ComplaintDto),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 412, response = crate::responses::PreconditionFailed),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -247,9 +245,8 @@ pub async fn move_complaint(
     params(("id" = i64, Path, description = "Complaint id")),
     responses(
         (status = 200, body = ComplaintDto),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []))
 )]
@@ -288,8 +285,7 @@ pub struct ComplaintPage {
     params(ListComplaintsQuery),
     responses(
         (status = 200, body = ComplaintPage),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::responses::Unauthorized),
     ),
     security(("bearer" = []))
 )]

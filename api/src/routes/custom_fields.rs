@@ -84,9 +84,8 @@ fn entity_of(raw: &str, field: &str) -> Result<CustomEntity, ApiError> {
     params(ListFieldsQuery),
     responses(
         (status = 200, body = Vec<CustomFieldDto>),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -143,11 +142,10 @@ pub struct CreateCustomField {
     request_body = CreateCustomField,
     responses(
         (status = 201, body = CustomFieldDto),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 409, response = crate::responses::Conflict),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -228,11 +226,10 @@ pub struct UpdateCustomField {
     request_body = UpdateCustomField,
     responses(
         (status = 200, body = CustomFieldDto),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -289,7 +286,7 @@ pub struct DictionaryKind {
 /// The picklist kinds: industry, source, region and size band, and those an admin added.
 #[utoipa::path(
     tag = "dictionaries",
-    responses((status = 200, body = Vec<DictionaryKind>), (status = 401, response = crate::openapi::Unauthorized)),
+    responses((status = 200, body = Vec<DictionaryKind>), (status = 401, response = crate::responses::Unauthorized)),
     security(("bearer" = []))
 )]
 #[get("/dictionary-kinds")]
@@ -313,11 +310,10 @@ pub async fn list_dictionary_kinds(state: web::Data<AppState>, _user: AuthUser) 
     request_body = DictionaryKind,
     responses(
         (status = 201, body = DictionaryKind),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 409, response = crate::responses::Conflict),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]

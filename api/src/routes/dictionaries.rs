@@ -128,8 +128,8 @@ pub fn unknown_codes_error(list: Vec<persistence::dictionaries::UnknownCode>) ->
     params(("kind" = String, Path, description = "industry, source, region, size_band, or a kind an admin added"), ListEntriesQuery),
     responses(
         (status = 200, body = Vec<DictionaryEntry>),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []), ("api_key" = ["customers:read"]))
 )]
@@ -159,11 +159,11 @@ pub async fn list_dictionary(
     params(("kind" = String, Path, description = "industry, source, region, size_band, or a kind an admin added")),
     responses(
         (status = 201, body = DictionaryEntry),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 409, response = crate::responses::Conflict),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -215,11 +215,11 @@ pub async fn create_dictionary_entry(
     ),
     responses(
         (status = 200, body = DictionaryEntry),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 412, response = crate::responses::PreconditionFailed),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]

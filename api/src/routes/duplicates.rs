@@ -83,9 +83,8 @@ pub fn look_alike_match(l: customers::LookAlike) -> DuplicateMatch {
     request_body = DuplicateCheck,
     responses(
         (status = 200, body = DuplicateReport),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -135,9 +134,9 @@ pub async fn check_duplicates(
         phone_key: phone,
         email_key: email,
     };
-    let db = state.db.clone();
+    let common = state.db.shared::<customers::name_index::CommonGrams>();
     let found = state
-        .read(move |conn| Ok(customers::duplicates(conn, &keys, db.common_grams())?))
+        .read(move |conn| Ok(customers::duplicates(conn, &keys, &common)?))
         .await?;
     let report = DuplicateReport {
         leads: found

@@ -84,9 +84,8 @@ async fn custom_columns(state: &AppState, entity: CustomEntity) -> Result<Vec<St
     params(ListCustomersQuery),
     responses(
         (status = 200, description = "The rows, streamed", content((String = "text/csv"), (String = "application/x-ndjson"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
     ),
     security(("bearer" = []), ("api_key" = ["customers:read"]))
 )]
@@ -113,9 +112,8 @@ pub async fn export_customers(
     params(ListCustomersQuery),
     responses(
         (status = 200, description = "The rows, streamed", content((String = "text/csv"), (String = "application/x-ndjson"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
     ),
     security(("bearer" = []), ("api_key" = ["customers:read"]))
 )]
@@ -140,9 +138,8 @@ pub async fn export_contacts(
     params(ListLeadsQuery),
     responses(
         (status = 200, description = "The rows, streamed", content((String = "text/csv"), (String = "application/x-ndjson"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
     ),
     security(("bearer" = []), ("api_key" = ["leads:read"]))
 )]
@@ -172,8 +169,7 @@ pub async fn export_leads(
     params(ListOpportunitiesQuery),
     responses(
         (status = 200, description = "The rows, streamed", content((String = "text/csv"), (String = "application/x-ndjson"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::responses::Unauthorized),
     ),
     security(("bearer" = []))
 )]
@@ -199,8 +195,7 @@ pub async fn export_opportunities(
     params(ListContractsQuery),
     responses(
         (status = 200, description = "The rows, streamed", content((String = "text/csv"), (String = "application/x-ndjson"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::responses::Unauthorized),
     ),
     security(("bearer" = []))
 )]
@@ -225,8 +220,7 @@ pub async fn export_contracts(
     params(ListActivitiesQuery),
     responses(
         (status = 200, description = "The rows, streamed", content((String = "text/csv"), (String = "application/x-ndjson"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::responses::Unauthorized),
     ),
     security(("bearer" = []))
 )]

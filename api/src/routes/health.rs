@@ -28,7 +28,7 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// The database answers a query.
-#[utoipa::path(tag = "health", responses((status = 200, body = Health), (status = 503, response = crate::openapi::Unavailable)))]
+#[utoipa::path(tag = "health", responses((status = 200, body = Health), (status = 503, response = crate::responses::Unavailable)))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let name = state.db.backend().name();

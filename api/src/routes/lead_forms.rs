@@ -100,7 +100,7 @@ pub struct CreateLeadForm {
 /// Lists web forms (admin).
 #[utoipa::path(
     tag = "leads",
-    responses((status = 200, body = Vec<LeadForm>), (status = 401, response = crate::openapi::Unauthorized), (status = 403, response = crate::openapi::Forbidden)),
+    responses((status = 200, body = Vec<LeadForm>), (status = 401, response = crate::responses::Unauthorized), (status = 403, response = crate::responses::Forbidden)),
     security(("bearer" = []))
 )]
 #[get("/lead-forms")]
@@ -115,9 +115,9 @@ pub async fn list_lead_forms(state: web::Data<AppState>, _admin: AdminUser) -> R
     request_body = CreateLeadForm,
     responses(
         (status = 201, body = LeadForm),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -259,11 +259,11 @@ pub struct Received {
     responses(
         (status = 201, body = Received),
         (status = 303, description = "Submitted from an HTML form: go to the thank-you page"),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 413, response = crate::responses::PayloadTooLarge),
+        (status = 415, response = crate::responses::UnsupportedMediaType),
+        (status = 422, response = crate::responses::Unprocessable),
+        (status = 429, response = crate::responses::TooManyRequests),
     )
 )]
 #[post("/forms/{key}/submissions")]

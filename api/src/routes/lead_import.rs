@@ -79,12 +79,11 @@ const SHAPE: crate::bulk::Shape = crate::bulk::Shape {
     request_body(content = Vec<LeadInput>, description = "A JSON array; or NDJSON (application/x-ndjson); or CSV with a header row (text/csv)"),
     responses(
         (status = 200, body = ImportResult),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 413, response = crate::responses::PayloadTooLarge),
+        (status = 415, response = crate::responses::UnsupportedMediaType),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []), ("api_key" = ["leads:write"]))
 )]

@@ -64,7 +64,7 @@ pub struct CreateLeadRule {
 /// Lists the assignment rules in the order they are tried (admin).
 #[utoipa::path(
     tag = "leads",
-    responses((status = 200, body = Vec<LeadRule>), (status = 401, response = crate::openapi::Unauthorized), (status = 403, response = crate::openapi::Forbidden)),
+    responses((status = 200, body = Vec<LeadRule>), (status = 401, response = crate::responses::Unauthorized), (status = 403, response = crate::responses::Forbidden)),
     security(("bearer" = []))
 )]
 #[get("/lead-rules")]
@@ -79,9 +79,9 @@ pub async fn list_lead_rules(state: web::Data<AppState>, _admin: AdminUser) -> R
     request_body = CreateLeadRule,
     responses(
         (status = 201, body = LeadRule),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -134,7 +134,7 @@ fn rule_error(e: leads::RuleError) -> ApiError {
 #[utoipa::path(
     tag = "leads",
     params(("id" = i64, Path, description = "Rule id")),
-    responses((status = 204, description = "Deleted"), (status = 401, response = crate::openapi::Unauthorized), (status = 403, response = crate::openapi::Forbidden), (status = 404, response = crate::openapi::NotFound)),
+    responses((status = 204, description = "Deleted"), (status = 401, response = crate::responses::Unauthorized), (status = 403, response = crate::responses::Forbidden), (status = 404, response = crate::responses::NotFound)),
     security(("bearer" = []))
 )]
 #[delete("/lead-rules/{id}")]

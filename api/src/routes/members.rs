@@ -72,8 +72,8 @@ fn to_member(customers::Member { row: m, name }: customers::Member) -> Result<Me
     params(("id" = i64, Path, description = "Customer id")),
     responses(
         (status = 200, body = Vec<Member>),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []))
 )]
@@ -95,11 +95,10 @@ pub async fn list_members(state: web::Data<AppState>, user: AuthUser, id: PathId
     params(("id" = i64, Path, description = "Customer id"), ("user_id" = i64, Path, description = "The colleague")),
     responses(
         (status = 200, body = Member),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -128,9 +127,9 @@ pub async fn put_member(
     params(("id" = i64, Path, description = "Customer id"), ("user_id" = i64, Path, description = "The colleague")),
     responses(
         (status = 204, description = "No longer shared"),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []))
 )]

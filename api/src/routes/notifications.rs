@@ -77,7 +77,7 @@ pub struct NotificationsQuery {
     params(NotificationsQuery),
     responses(
         (status = 200, body = NotificationPage),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::responses::Unauthorized),
     ),
     security(("bearer" = []))
 )]
@@ -116,7 +116,7 @@ pub struct UnreadCount {
     tag = "notifications",
     responses(
         (status = 200, body = UnreadCount),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::responses::Unauthorized),
     ),
     security(("bearer" = []))
 )]
@@ -149,7 +149,7 @@ pub struct MarkRead {
     request_body = MarkRead,
     responses(
         (status = 200, body = UnreadCount),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::responses::Unauthorized),
     ),
     security(("bearer" = []))
 )]

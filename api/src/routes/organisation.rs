@@ -49,7 +49,7 @@ pub struct ChangeOrganisation {
     tag = "organisation",
     responses(
         (status = 200, body = Organisation),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::responses::Unauthorized),
     ),
     security(("bearer" = []))
 )]
@@ -66,10 +66,9 @@ pub async fn get_organisation(state: web::Data<AppState>, _user: AuthUser) -> Re
     request_body = ChangeOrganisation,
     responses(
         (status = 200, body = Organisation),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -143,8 +142,8 @@ impl From<domain::guard::GuardSettings> for DataGuard {
     tag = "organisation",
     responses(
         (status = 200, body = DataGuard),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
     ),
     security(("bearer" = []))
 )]
@@ -160,10 +159,9 @@ pub async fn get_data_guard(state: web::Data<AppState>, _admin: AdminUser) -> Re
     request_body = DataGuard,
     responses(
         (status = 200, body = DataGuard),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]

@@ -142,7 +142,7 @@ fn yes() -> bool {
 /// Lists pipelines with their stages.
 #[utoipa::path(
     tag = "opportunities",
-    responses((status = 200, body = Vec<PipelineDto>), (status = 401, response = crate::openapi::Unauthorized)),
+    responses((status = 200, body = Vec<PipelineDto>), (status = 401, response = crate::responses::Unauthorized)),
     security(("bearer" = []))
 )]
 #[get("/pipelines")]
@@ -162,7 +162,7 @@ pub async fn list_pipelines(state: web::Data<AppState>, _user: AuthUser) -> Resu
 #[utoipa::path(
     tag = "opportunities",
     params(("id" = i64, Path, description = "Pipeline id")),
-    responses((status = 200, body = PipelineDto), (status = 401, response = crate::openapi::Unauthorized), (status = 404, response = crate::openapi::NotFound)),
+    responses((status = 200, body = PipelineDto), (status = 401, response = crate::responses::Unauthorized), (status = 404, response = crate::responses::NotFound)),
     security(("bearer" = []))
 )]
 #[get("/pipelines/{id}")]
@@ -177,10 +177,10 @@ pub async fn get_pipeline(state: web::Data<AppState>, _user: AuthUser, id: PathI
     request_body = CreatePipeline,
     responses(
         (status = 201, body = PipelineDto),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 409, response = crate::responses::Conflict),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -274,10 +274,10 @@ pub struct ChangeStage {
     request_body = ChangeStage,
     responses(
         (status = 200, body = PipelineDto),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]

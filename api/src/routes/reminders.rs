@@ -59,7 +59,7 @@ pub struct Reminders {
     tag = "me",
     responses(
         (status = 200, body = Reminders),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::responses::Unauthorized),
     ),
     security(("bearer" = []))
 )]

@@ -78,10 +78,10 @@ fn training_dto(r: TrainingRow) -> TrainingDto {
     request_body = NewTrainingBody,
     responses(
         (status = 201, body = TrainingDto),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -124,7 +124,7 @@ pub struct TeamQuery {
 #[utoipa::path(
     tag = "team",
     params(TeamQuery),
-    responses((status = 200, body = Vec<TrainingDto>), (status = 401, response = crate::openapi::Unauthorized)),
+    responses((status = 200, body = Vec<TrainingDto>), (status = 401, response = crate::responses::Unauthorized)),
     security(("bearer" = []))
 )]
 #[get("/team/training")]
@@ -201,11 +201,11 @@ fn mentorship_error(e: MentorshipError, not_allowed: &str) -> ApiError {
     request_body = NewMentorship,
     responses(
         (status = 201, body = MentorshipDto),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 409, response = crate::responses::Conflict),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -248,10 +248,10 @@ pub struct EndMentorship {
     request_body = EndMentorship,
     responses(
         (status = 200, body = MentorshipDto),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -277,7 +277,7 @@ pub async fn end_mentorship(
 /// Mentorships in the caller's reach, with their joint visits.
 #[utoipa::path(
     tag = "team",
-    responses((status = 200, body = Vec<MentorshipDto>), (status = 401, response = crate::openapi::Unauthorized)),
+    responses((status = 200, body = Vec<MentorshipDto>), (status = 401, response = crate::responses::Unauthorized)),
     security(("bearer" = []))
 )]
 #[get("/team/mentorships")]

@@ -100,9 +100,8 @@ fn mark_key(m: &Mark) -> (serde_json::Value, i64) {
     params(("id" = i64, Path, description = "Customer id"), TimelineQuery),
     responses(
         (status = 200, body = TimelinePage),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []))
 )]

@@ -131,7 +131,7 @@ fn not_contacted(
     tag = "me",
     responses(
         (status = 200, body = Workbench),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::responses::Unauthorized),
     ),
     security(("bearer" = []))
 )]

@@ -95,11 +95,6 @@ impl FieldKind {
     pub fn has_options(self) -> bool {
         matches!(self, FieldKind::Select | FieldKind::MultiSelect)
     }
-
-    /// May a list filter ask for a range on it?
-    pub fn is_ordered(self) -> bool {
-        matches!(self, FieldKind::Number | FieldKind::Money | FieldKind::Date)
-    }
 }
 
 impl FromStr for FieldKind {

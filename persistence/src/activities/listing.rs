@@ -10,8 +10,8 @@ use diesel::prelude::*;
 use domain::scope::DataScope;
 
 use super::{ActivityError, ActivityRow};
+use crate::conn::MultiBackend;
 use crate::customers::Actor;
-use crate::db::MultiBackend;
 use crate::schema::{activities as a, activity_companions, users};
 use crate::{DbConn, RepoError, naive};
 

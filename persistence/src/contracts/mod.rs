@@ -9,8 +9,8 @@ use domain::scope::{Access, DataScope};
 use domain::vocabulary::ContractStatus;
 use serde_json::json;
 
+use crate::conn::MultiBackend;
 use crate::customers::{self, Actor};
-use crate::db::MultiBackend;
 use crate::schema::{contracts as k, opportunities, payments, users};
 use crate::{DbConn, RepoError, audit, naive, settings};
 

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use super::name_index::CommonGrams;
 use super::{Candidate, LookAlike, exact_candidates, look_alikes, owner_names};
-use crate::name_index::CommonGrams;
 use crate::{DbConn, RepoError, leads};
 
 /// The keys to look for (each already normalised; absent: not asked).
@@ -46,7 +46,7 @@ pub struct Duplicates {
 }
 
 /// Finds the customers and open leads that `keys` match (`common`: the
-/// database's grams known to be common, `Db::common_grams`).
+/// database's grams known to be common, `Db::shared`).
 pub fn duplicates(conn: &mut DbConn, keys: &DuplicateKeys, common: &CommonGrams) -> Result<Duplicates, RepoError> {
     let (name, phone, email) = (
         keys.name_key.as_deref(),

@@ -79,6 +79,7 @@ pub fn create_and_compare(
 ) -> Result<(Created, Vec<LookAlike>), CustomerWriteError> {
     let created = db.write(|conn| create(conn, by, new, custom, now))?;
     let (key, id) = (&created.customer.row.name_key, created.customer.row.id);
-    let similar = db.run(|conn| look_alikes(conn, key, &[id], db.common_grams()))?;
+    let common = db.shared::<super::name_index::CommonGrams>();
+    let similar = db.run(|conn| look_alikes(conn, key, &[id], &common))?;
     Ok((created, similar))
 }

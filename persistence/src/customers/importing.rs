@@ -38,7 +38,7 @@ pub fn import_rows<R>(
     cells_of: impl Fn(&[FieldDef], Option<Map<String, Value>>) -> Result<BTreeMap<i64, Vec<Cell>>, R>,
     now: DateTime<Utc>,
 ) -> Result<Vec<RowOutcome<R>>, RepoError> {
-    crate::db::plan_each_statement(conn)?;
+    crate::conn::plan_each_statement(conn)?;
     by.acting(conn, |conn, actor| {
         let defs = custom_fields::defs(conn, CustomEntity::Customer)?;
         let mut out: Vec<Option<RowOutcome<R>>> = Vec::with_capacity(rows.len());

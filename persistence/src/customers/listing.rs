@@ -131,7 +131,7 @@ pub fn list(
 ) -> Result<Vec<CustomerRow>, RepoError> {
     // built once per backend and run on the concrete connection: a page's
     // 50 rows of 33 columns are read without the multi-connection's wrappers
-    Ok(crate::db::direct!(conn, |c| page_query!(scope, filter, page, now).load(c))?)
+    Ok(crate::conn::direct!(conn, |c| page_query!(scope, filter, page, now).load(c))?)
 }
 
 /// Ids of customers in scope deleted at or after `since`, oldest first, for sync.

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use domain::scope::DataScope;
 
-use crate::db::MultiBackend;
+use crate::conn::MultiBackend;
 use crate::schema::{customer_members, customer_tags, customers, users};
 use crate::{DbConn, RepoError, naive};
 
@@ -23,6 +23,7 @@ mod lifecycle;
 mod listing;
 mod members;
 mod merge;
+pub mod name_index;
 mod ownership;
 mod visible;
 mod write;
@@ -193,7 +194,7 @@ pub struct CustomerPageRequest {
 pub(super) type Boxed<'a> = customers::BoxedQuery<'a, MultiBackend>;
 
 /// [`scoped`] for a boxed customers query of any backend (the list builds
-/// its query once per backend, see `crate::db::direct`).
+/// its query once per backend, see `crate::conn::direct`).
 macro_rules! scope_filter {
     ($q:expr, $scope:expr, $now:expr) => {{
         let (q, scope, now) = ($q, $scope, $now);
@@ -240,7 +241,7 @@ pub fn insert(conn: &mut DbConn, new: &NewCustomerRow) -> Result<CustomerRow, Re
         .values(new)
         .returning(customers::id)
         .get_result(conn)?;
-    crate::name_index::index(conn, id, &new.name_key)?;
+    name_index::index(conn, id, &new.name_key)?;
     find(conn, id)
 }
 
@@ -281,7 +282,7 @@ pub fn owner_names(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, String
     wanted.sort_unstable();
     wanted.dedup();
     let among = crate::among::among(users::id, &wanted);
-    let pairs: Vec<(i64, String)> = crate::db::direct!(conn, |c| users::table
+    let pairs: Vec<(i64, String)> = crate::conn::direct!(conn, |c| users::table
         .filter(among)
         .select((users::id, users::name))
         .load(c))?;
@@ -291,7 +292,7 @@ pub fn owner_names(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, String
 /// Tags of many customers, in one query.
 pub fn tags_of(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>, RepoError> {
     let among = crate::among::among(customer_tags::customer_id, ids);
-    let pairs: Vec<(i64, String)> = crate::db::direct!(conn, |c| customer_tags::table
+    let pairs: Vec<(i64, String)> = crate::conn::direct!(conn, |c| customer_tags::table
         .filter(among)
         .order((customer_tags::customer_id, customer_tags::tag))
         .select((customer_tags::customer_id, customer_tags::tag))
@@ -334,7 +335,7 @@ pub fn update(
         return Err(RepoError::Stale);
     }
     if let Some(key) = &changes.name_key {
-        crate::name_index::index(conn, id, key)?;
+        name_index::index(conn, id, key)?;
     }
     find(conn, id)
 }

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use domain::scope::{Access, DataScope, RecordAccess, access};
 
 use super::CustomerRow;
-use crate::db::direct;
+use crate::conn::direct;
 use crate::schema::{customer_members, customers, users};
 use crate::{DbConn, RepoError, naive};
 

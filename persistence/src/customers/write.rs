@@ -11,9 +11,10 @@ use domain::events::EventKind;
 use domain::scope::DataScope;
 use serde_json::json;
 
+use super::name_index;
 use super::{Candidate, CustomerRow, NewCustomerRow};
 pub use crate::dictionaries::UnknownCode;
-use crate::{Constraint, DbConn, RepoError, audit, dictionaries, naive, name_index, users};
+use crate::{Constraint, DbConn, RepoError, audit, dictionaries, naive, users};
 
 /// A customer to create: values already cleaned and keyed (domain rules).
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ use super::EventRow;
 use crate::schema::{events, notification_reads};
 use crate::{DbConn, RepoError};
 
-type Boxed<'a> = events::BoxedQuery<'a, crate::db::MultiBackend>;
+type Boxed<'a> = events::BoxedQuery<'a, crate::conn::MultiBackend>;
 
 fn visible<'a>(scope: &DataScope) -> Boxed<'a> {
     let kinds: Vec<&'static str> = EventKind::ALL

@@ -264,5 +264,3 @@ pub fn redeliver(
         .select(DeliveryRow::as_select())
         .first(conn)?)
 }
-
-pub use super::dispatch::{After, Due, Outcome, any_due, claim_due, record_attempt};

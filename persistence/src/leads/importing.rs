@@ -38,7 +38,7 @@ pub fn import_rows<I, R, C>(
 where
     C: FnMut(I) -> Result<CheckedLead, R>,
 {
-    crate::db::plan_each_statement(conn)?;
+    crate::conn::plan_each_statement(conn)?;
     let codes = crate::dictionaries::active_codes(conn, &["region", "industry", "source"])?;
     let defs = custom_fields::defs(conn, CustomEntity::Lead)?;
     let mut check = checker(codes, defs);

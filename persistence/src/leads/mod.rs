@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use domain::scope::DataScope;
 
-use crate::db::MultiBackend;
+use crate::conn::MultiBackend;
 use crate::schema::{leads, users};
 use crate::{DbConn, RepoError, naive};
 

@@ -7,7 +7,7 @@ use diesel::sql_types::Bool;
 use domain::pipeline::{Requirement, Stage, StageChange, StageKind};
 use domain::scope::DataScope;
 
-use crate::db::MultiBackend;
+use crate::conn::MultiBackend;
 use crate::schema::{activities, opportunities, pipelines, stage_changes, stages, users};
 use crate::{DbConn, RepoError, naive};
 

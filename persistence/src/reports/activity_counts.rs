@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use domain::calendar::utc_days;
 
-use crate::db::MultiBackend;
+use crate::conn::MultiBackend;
 use crate::schema::{activities, activity_days};
 use crate::{DbConn, RepoError, naive};
 

@@ -11,12 +11,10 @@ use domain::reports::customers::CustomerFact;
 use domain::scope::DataScope;
 use domain::vocabulary::ContractStatus;
 
-use super::{ReportFilter, members};
-use crate::db::MultiBackend;
+use super::{CHUNK, ReportFilter, members};
+use crate::conn::MultiBackend;
 use crate::schema::{contracts, customers, leads, pool_events};
 use crate::{DbConn, RepoError, naive};
-
-const CHUNK: usize = 10_000;
 
 /// Per lead source: leads created in the period, how many were converted,
 /// and the approved contract amount of the customers they became.

@@ -12,7 +12,7 @@ use domain::scope::DataScope;
 use domain::vocabulary::DealStatus;
 
 use super::{ReportFilter, deal_filter};
-use crate::db::MultiBackend;
+use crate::conn::MultiBackend;
 use crate::opportunities::deal_scope;
 use crate::schema::{line_items, opportunities as deals, products, stages};
 use crate::{DbConn, RepoError};

@@ -10,8 +10,8 @@ use domain::reports::funnel::{ClosedDeal, Funnel, FunnelTally, StageFact};
 use domain::scope::DataScope;
 use domain::vocabulary::DealStatus;
 
-use super::{ReportFilter, deal_filter};
-use crate::db::MultiBackend;
+use super::{CHUNK, ReportFilter, deal_filter};
+use crate::conn::MultiBackend;
 use crate::opportunities::{self, StageRow, deal_scope};
 use crate::schema::{activities, opportunities as deals, pipelines};
 use crate::stamp::Stamp;
@@ -49,8 +49,6 @@ pub struct FunnelAnswer {
 
 type ClosedRow = (i64, String, Option<i64>, String, Stamp, Option<Stamp>);
 
-/// Ids per query, well under SQLite's and PostgreSQL's bind limits.
-pub(super) const CHUNK: usize = 10_000;
 /// Up to this many deals, their histories are looked up deal by deal; past
 /// it, the histories since the period's start are read in one pass.
 const LOOKUP_LIMIT: usize = 50_000;

@@ -13,9 +13,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Timestamp};
 use domain::reports::funnel::{FunnelTally, MoveFact};
 
-use super::funnel::CHUNK;
+use super::CHUNK;
 use super::stage_path::Path;
-use crate::db::MultiBackend;
+use crate::conn::MultiBackend;
 use crate::schema::{deal_paths, stage_changes};
 use crate::stamp::Stamp;
 use crate::{DbConn, RepoError, naive};

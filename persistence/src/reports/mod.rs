@@ -7,6 +7,9 @@ use diesel::prelude::*;
 use crate::schema::users;
 use crate::{DbConn, RepoError, departments};
 
+/// Ids per query, well under SQLite's and PostgreSQL's bind limits.
+const CHUNK: usize = 10_000;
+
 pub mod activity_counts;
 pub mod customer_analysis;
 pub mod forecast;

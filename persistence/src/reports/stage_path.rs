@@ -16,7 +16,7 @@ use diesel::sql_types::Text;
 use diesel::sqlite::Sqlite;
 use domain::reports::funnel::MoveFact;
 
-use crate::db::MultiBackend;
+use crate::conn::MultiBackend;
 use crate::{RepoError, stamp};
 
 /// A path's steps in the order stored, with a `deal_id` of 0, or its text

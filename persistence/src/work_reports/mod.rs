@@ -9,7 +9,7 @@ use domain::reports::work::{WorkFigures, WorkReportRefusal};
 use domain::scope::DataScope;
 use domain::vocabulary::{WorkReportKind, WorkReportStatus};
 
-use crate::db::MultiBackend;
+use crate::conn::MultiBackend;
 use crate::schema::{users, work_report_comments as comments, work_reports as wr};
 use crate::{DbConn, RepoError, audit, naive};
 

@@ -2,4 +2,5 @@
 //! binary: each crate is compiled once by `make test` (no `cfg(test)` build).
 
 mod api;
+mod circles;
 mod persistence;

@@ -24,11 +24,10 @@ use crate::state::AppState;
     params(("id" = i64, Path, description = "Customer id")),
     responses(
         (status = 201, body = ActivityDto),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -72,9 +71,8 @@ pub struct ActivityPage {
     params(("id" = i64, Path, description = "Customer id"), CustomerActivitiesQuery),
     responses(
         (status = 200, body = ActivityPage),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []))
 )]

@@ -45,8 +45,7 @@ pub struct ListActivitiesQuery {
     params(ListActivitiesQuery),
     responses(
         (status = 200, body = ActivityPage),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::responses::Unauthorized),
     ),
     security(("bearer" = []))
 )]
@@ -109,8 +108,7 @@ pub(crate) async fn activity_page(
     params(crate::routes::customers::DeletedQuery),
     responses(
         (status = 200, body = pagination::DeletedPage),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::responses::Unauthorized),
     ),
     security(("bearer" = []))
 )]
@@ -137,10 +135,9 @@ pub async fn list_deleted_activities(
     params(("id" = i64, Path, description = "Activity id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []))
 )]

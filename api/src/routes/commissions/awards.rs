@@ -79,10 +79,10 @@ fn dto(a: AwardRow) -> AwardDto {
     request_body = NewAwardBody,
     responses(
         (status = 201, body = AwardDto),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -128,8 +128,8 @@ pub struct AwardsQuery {
     params(AwardsQuery),
     responses(
         (status = 200, body = Vec<AwardDto>),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]

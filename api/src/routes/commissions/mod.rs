@@ -134,10 +134,9 @@ fn plan_dto(r: PlanRow) -> Result<CommissionPlanDto, ApiError> {
     request_body = CreatePlan,
     responses(
         (status = 201, body = CommissionPlanDto),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -191,7 +190,7 @@ pub async fn create_plan(
 /// Lists the commission plans.
 #[utoipa::path(
     tag = "commissions",
-    responses((status = 200, body = Vec<CommissionPlanDto>), (status = 401, response = crate::openapi::Unauthorized)),
+    responses((status = 200, body = Vec<CommissionPlanDto>), (status = 401, response = crate::responses::Unauthorized)),
     security(("bearer" = []))
 )]
 #[get("/commissions/plans")]

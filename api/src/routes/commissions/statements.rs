@@ -172,9 +172,8 @@ pub struct Statements {
     params(MonthQuery),
     responses(
         (status = 200, body = Statements),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -210,9 +209,9 @@ pub struct OneMonth {
     params(("user_id" = i64, Path, description = "The rep"), OneMonth),
     responses(
         (status = 200, body = StatementDto),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -266,9 +265,9 @@ pub struct Approved {
     request_body = ApproveMonth,
     responses(
         (status = 200, body = Approved),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -309,8 +308,8 @@ fn csv_field(s: &str) -> String {
     params(MonthQuery),
     responses(
         (status = 200, content_type = "text/csv", body = String),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]

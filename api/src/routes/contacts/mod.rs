@@ -88,8 +88,8 @@ fn respond(status: StatusCode, c: ContactDto) -> HttpResponse {
     params(("id" = i64, Path, description = "Customer id")),
     responses(
         (status = 200, body = Vec<ContactDto>),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []), ("api_key" = ["customers:read"]))
 )]
@@ -114,11 +114,10 @@ pub async fn list_contacts(
     params(("id" = i64, Path, description = "Customer id")),
     responses(
         (status = 201, body = ContactDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []), ("api_key" = ["customers:write"]))
 )]
@@ -161,8 +160,8 @@ pub async fn create_contact(
     params(("id" = i64, Path, description = "Contact id")),
     responses(
         (status = 200, body = ContactDto, headers(("ETag" = String))),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []), ("api_key" = ["customers:read"]))
 )]
@@ -189,12 +188,11 @@ pub async fn get_contact(
     ),
     responses(
         (status = 200, body = ContactDto, headers(("ETag" = String))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 412, response = crate::responses::PreconditionFailed),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []), ("api_key" = ["customers:write"]))
 )]
@@ -240,9 +238,9 @@ pub async fn update_contact(
     params(("id" = i64, Path, description = "Contact id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []), ("api_key" = ["customers:write"]))
 )]

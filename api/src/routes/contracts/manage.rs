@@ -43,12 +43,11 @@ pub struct CreateContract {
     request_body = CreateContract,
     responses(
         (status = 201, body = ContractDto),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 409, response = crate::responses::Conflict),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -113,12 +112,11 @@ pub struct UpdateContract {
     ),
     responses(
         (status = 200, body = ContractDto),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 409, response = crate::responses::Conflict),
+        (status = 412, response = crate::responses::PreconditionFailed),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -193,10 +191,9 @@ async fn step(
     params(("id" = i64, Path, description = "Contract id")),
     responses(
         (status = 200, body = ContractDto),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 409, response = crate::responses::Conflict),
     ),
     security(("bearer" = []))
 )]
@@ -213,11 +210,10 @@ pub async fn submit_contract(state: web::Data<AppState>, user: AuthUser, id: Pat
     params(("id" = i64, Path, description = "Contract id")),
     responses(
         (status = 200, body = ContractDto),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 409, response = crate::responses::Conflict),
     ),
     security(("bearer" = []))
 )]
@@ -238,12 +234,11 @@ pub async fn approve_contract(
     params(("id" = i64, Path, description = "Contract id")),
     responses(
         (status = 200, body = ContractDto),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 409, response = crate::responses::Conflict),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -271,10 +266,9 @@ pub async fn reject_contract(
     params(("id" = i64, Path, description = "Contract id")),
     responses(
         (status = 200, body = ContractDto),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 409, response = crate::responses::Conflict),
     ),
     security(("bearer" = []))
 )]

@@ -254,7 +254,7 @@ pub struct ContractSettings {
 /// The contract rules in force.
 #[utoipa::path(
     tag = "contracts",
-    responses((status = 200, body = ContractSettings), (status = 401, response = crate::openapi::Unauthorized)),
+    responses((status = 200, body = ContractSettings), (status = 401, response = crate::responses::Unauthorized)),
     security(("bearer" = []))
 )]
 #[get("/settings/contracts")]
@@ -272,10 +272,9 @@ pub async fn get_contract_settings(state: web::Data<AppState>, _user: AuthUser) 
     request_body = ContractSettings,
     responses(
         (status = 200, body = ContractSettings),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]

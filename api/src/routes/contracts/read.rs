@@ -33,9 +33,8 @@ pub struct ContractDetail {
     params(("id" = i64, Path, description = "Contract id")),
     responses(
         (status = 200, body = ContractDetail),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []))
 )]
@@ -93,8 +92,7 @@ pub struct ContractPage {
     params(ListContractsQuery),
     responses(
         (status = 200, body = ContractPage),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::responses::Unauthorized),
     ),
     security(("bearer" = []))
 )]

@@ -124,12 +124,11 @@ fn prepare(fields: Result<Value, Vec<FieldError>>) -> Result<Prepared, Vec<Field
     request_body(content = Vec<CreateCustomer>, description = "A JSON array; or NDJSON (application/x-ndjson); or CSV with a header row (text/csv; `tags` separated by `;`)"),
     responses(
         (status = 200, body = CustomerImportResult),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 413, response = crate::responses::PayloadTooLarge),
+        (status = 415, response = crate::responses::UnsupportedMediaType),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []), ("api_key" = ["customers:write"]))
 )]

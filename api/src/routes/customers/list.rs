@@ -64,8 +64,7 @@ pub struct CustomerPage {
     params(ListCustomersQuery),
     responses(
         (status = 200, body = CustomerPage),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::responses::Unauthorized),
     ),
     security(("bearer" = []), ("api_key" = ["customers:read"]))
 )]
@@ -168,9 +167,8 @@ pub(crate) async fn page(
     params(("id" = i64, Path, description = "Customer id")),
     responses(
         (status = 200, body = CustomerDto, headers(("ETag" = String))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []), ("api_key" = ["customers:read"]))
 )]
@@ -214,8 +212,7 @@ pub struct DeletedQuery {
     params(DeletedQuery),
     responses(
         (status = 200, body = pagination::DeletedPage),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::responses::Unauthorized),
     ),
     security(("bearer" = []), ("api_key" = ["customers:read"]))
 )]

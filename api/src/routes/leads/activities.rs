@@ -22,9 +22,9 @@ use crate::routes::activities::{ActivityDto, CreateActivity, activity_error, to_
     params(("id" = i64, Path, description = "Lead id")),
     responses(
         (status = 201, body = ActivityDto),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -52,8 +52,8 @@ pub async fn create_lead_activity(
     params(("id" = i64, Path, description = "Lead id")),
     responses(
         (status = 200, body = Vec<ActivityDto>),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []))
 )]

@@ -30,10 +30,9 @@ use persistence::leads::Origin;
     request_body = LeadInput,
     responses(
         (status = 201, body = LeadDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []), ("api_key" = ["leads:write"]))
 )]
@@ -115,9 +114,8 @@ pub struct LeadPage {
     params(ListLeadsQuery),
     responses(
         (status = 200, body = LeadPage),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
     ),
     security(("bearer" = []), ("api_key" = ["leads:read"]))
 )]
@@ -192,9 +190,9 @@ pub(crate) async fn lead_page(
     params(("id" = i64, Path, description = "Lead id")),
     responses(
         (status = 200, body = LeadDto, headers(("ETag" = String))),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []), ("api_key" = ["leads:read"]))
 )]
@@ -240,11 +238,11 @@ pub struct UpdateLead {
     params(("id" = i64, Path, description = "Lead id"), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
     responses(
         (status = 200, body = LeadDto, headers(("ETag" = String))),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 409, response = crate::responses::Conflict),
+        (status = 412, response = crate::responses::PreconditionFailed),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -307,10 +305,10 @@ pub struct AssignLead {
     params(("id" = i64, Path, description = "Lead id")),
     responses(
         (status = 200, body = LeadDto),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]

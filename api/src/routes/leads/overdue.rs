@@ -25,8 +25,8 @@ pub struct Reassigned {
     tag = "leads",
     responses(
         (status = 200, body = Reassigned),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
     ),
     security(("bearer" = []))
 )]

@@ -21,9 +21,9 @@ use super::*;
     params(("id" = i64, Path, description = "Opportunity id")),
     responses(
         (status = 201, body = crate::routes::activities::ActivityDto),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -51,8 +51,8 @@ pub async fn create_opportunity_activity(
     params(("id" = i64, Path, description = "Opportunity id")),
     responses(
         (status = 200, body = Vec<crate::routes::activities::ActivityDto>),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []))
 )]

@@ -43,10 +43,10 @@ pub struct CreateOpportunity {
     request_body = CreateOpportunity,
     responses(
         (status = 201, body = OpportunityDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -118,7 +118,7 @@ pub struct OpportunityPage {
 #[utoipa::path(
     tag = "opportunities",
     params(ListOpportunitiesQuery),
-    responses((status = 200, body = OpportunityPage), (status = 400, response = crate::openapi::BadRequest), (status = 401, response = crate::openapi::Unauthorized)),
+    responses((status = 200, body = OpportunityPage), (status = 400, response = crate::responses::BadRequest), (status = 401, response = crate::responses::Unauthorized)),
     security(("bearer" = []))
 )]
 #[get("/opportunities")]
@@ -206,7 +206,7 @@ pub(crate) async fn opportunity_page(
 #[utoipa::path(
     tag = "opportunities",
     params(("id" = i64, Path, description = "Opportunity id")),
-    responses((status = 200, body = OpportunityDto, headers(("ETag" = String))), (status = 401, response = crate::openapi::Unauthorized), (status = 404, response = crate::openapi::NotFound)),
+    responses((status = 200, body = OpportunityDto, headers(("ETag" = String))), (status = 401, response = crate::responses::Unauthorized), (status = 404, response = crate::responses::NotFound)),
     security(("bearer" = []))
 )]
 #[get("/opportunities/{id}")]
@@ -248,10 +248,10 @@ pub struct UpdateOpportunity {
     params(("id" = i64, Path, description = "Opportunity id"), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
     responses(
         (status = 200, body = OpportunityDto, headers(("ETag" = String))),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 412, response = crate::responses::PreconditionFailed),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]

@@ -35,10 +35,10 @@ pub struct Transition {
     params(("id" = i64, Path, description = "Opportunity id"), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
     responses(
         (status = 200, body = OpportunityDto, headers(("ETag" = String))),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 412, response = crate::responses::PreconditionFailed),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -91,7 +91,7 @@ pub struct StageChangeDto {
 #[utoipa::path(
     tag = "opportunities",
     params(("id" = i64, Path, description = "Opportunity id")),
-    responses((status = 200, body = Vec<StageChangeDto>), (status = 401, response = crate::openapi::Unauthorized), (status = 404, response = crate::openapi::NotFound)),
+    responses((status = 200, body = Vec<StageChangeDto>), (status = 401, response = crate::responses::Unauthorized), (status = 404, response = crate::responses::NotFound)),
     security(("bearer" = []))
 )]
 #[get("/opportunities/{id}/history")]

@@ -140,7 +140,7 @@ impl ChangePoolSettings {
     tag = "pool",
     responses(
         (status = 200, body = PoolSettings),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::responses::Unauthorized),
     ),
     security(("bearer" = []))
 )]
@@ -156,10 +156,9 @@ pub async fn get_pool_settings(state: web::Data<AppState>, _user: AuthUser) -> R
     request_body = ChangePoolSettings,
     responses(
         (status = 200, body = PoolSettings),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]

@@ -127,10 +127,9 @@ async fn set(state: web::Data<AppState>, user: AuthUser, of: Of, body: SetLineIt
     params(("id" = i64, Path, description = "Opportunity id")),
     responses(
         (status = 200, body = LineItems),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -151,11 +150,10 @@ pub async fn set_deal_lines(
     params(("id" = i64, Path, description = "Contract id")),
     responses(
         (status = 200, body = LineItems),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 409, response = crate::responses::Conflict),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -202,9 +200,8 @@ async fn get_lines(state: web::Data<AppState>, user: AuthUser, of: Of) -> Result
     params(("id" = i64, Path, description = "Opportunity id")),
     responses(
         (status = 200, body = LineItems),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []))
 )]
@@ -219,9 +216,8 @@ pub async fn get_deal_lines(state: web::Data<AppState>, user: AuthUser, id: Path
     params(("id" = i64, Path, description = "Contract id")),
     responses(
         (status = 200, body = LineItems),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []))
 )]

@@ -80,11 +80,10 @@ pub struct CreateProduct {
     request_body = CreateProduct,
     responses(
         (status = 201, body = ProductDto),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 409, response = crate::responses::Conflict),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -132,11 +131,10 @@ pub struct UpdateProduct {
     params(("id" = i64, Path, description = "Product id")),
     responses(
         (status = 200, body = ProductDto),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -202,8 +200,7 @@ pub struct ProductPage {
     params(ListProductsQuery),
     responses(
         (status = 200, body = ProductPage),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::responses::Unauthorized),
     ),
     security(("bearer" = []))
 )]

@@ -113,9 +113,8 @@ pub struct CustomerAnalysis {
     params(CustomersQuery),
     responses(
         (status = 200, body = CustomerAnalysis),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]

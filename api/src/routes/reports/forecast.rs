@@ -105,9 +105,8 @@ fn holder_of(q: &ForecastQuery, user: &AuthUser, scope: &DataScope) -> Holder {
     params(ForecastQuery),
     responses(
         (status = 200, body = ForecastReport),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]

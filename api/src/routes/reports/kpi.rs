@@ -50,7 +50,7 @@ pub struct ChangeActivityTargets {
 /// The daily activity targets.
 #[utoipa::path(
     tag = "reports",
-    responses((status = 200, body = ActivityTargetsDto), (status = 401, response = crate::openapi::Unauthorized)),
+    responses((status = 200, body = ActivityTargetsDto), (status = 401, response = crate::responses::Unauthorized)),
     security(("bearer" = []))
 )]
 #[get("/settings/activity-targets")]
@@ -65,10 +65,9 @@ pub async fn get_activity_targets(state: web::Data<AppState>, _user: AuthUser) -
     request_body = ChangeActivityTargets,
     responses(
         (status = 200, body = ActivityTargetsDto),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -165,9 +164,8 @@ pub struct KpiReport {
     params(KpiQuery),
     responses(
         (status = 200, body = KpiReport),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]

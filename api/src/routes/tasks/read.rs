@@ -42,8 +42,7 @@ pub struct TaskPage {
     params(ListTasksQuery),
     responses(
         (status = 200, body = TaskPage),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::responses::Unauthorized),
     ),
     security(("bearer" = []))
 )]
@@ -89,9 +88,8 @@ pub struct CalendarQuery {
     params(CalendarQuery),
     responses(
         (status = 200, body = Vec<TaskDto>),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]

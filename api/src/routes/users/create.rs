@@ -40,13 +40,12 @@ pub struct CreateUser {
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a retried request")),
     responses(
         (status = 201, body = UserDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 409, response = crate::responses::Conflict),
+        (status = 413, response = crate::responses::PayloadTooLarge),
+        (status = 415, response = crate::responses::UnsupportedMediaType),
+        (status = 422, response = crate::responses::Unprocessable),
     ),
     security(("bearer" = []))
 )]
@@ -100,11 +99,11 @@ pub async fn create_user(
     };
     let row = state
         .write(move |conn| {
-            users::create(conn, &new).map_err(|e| match e {
-                users::NewUserError::NoSuchDepartment(id) => {
+            persistence::user_change::create(conn, &new).map_err(|e| match e {
+                persistence::user_change::NewUserError::NoSuchDepartment(id) => {
                     ApiError::invalid_field("department_id", "not_found", format!("there is no department {id}"))
                 }
-                users::NewUserError::Repo(e) => e.into(),
+                persistence::user_change::NewUserError::Repo(e) => e.into(),
             })
         })
         .await?;

@@ -64,9 +64,8 @@ fn viewer_scope(conn: &mut DbConn, caller: &Caller) -> Result<Option<DataScope>,
     params(ListUsersQuery),
     responses(
         (status = 200, body = UserPage),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
     ),
     security(("bearer" = []), ("api_key" = ["users:read"]))
 )]
@@ -130,10 +129,9 @@ pub async fn list_users(
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, body = UserDto, headers(("ETag" = String))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []), ("api_key" = ["users:read"]))
 )]

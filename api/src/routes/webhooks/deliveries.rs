@@ -95,9 +95,9 @@ pub struct DeliveriesQuery {
     params(("id" = i64, Path, description = "Subscription id"), DeliveriesQuery),
     responses(
         (status = 200, body = Vec<DeliveryDto>),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []))
 )]
@@ -148,9 +148,9 @@ pub async fn list_deliveries(
     params(("id" = i64, Path, description = "Subscription id"), ("delivery_id" = i64, Path, description = "Delivery id")),
     responses(
         (status = 202, description = "Queued: the worker sends it within a second or so"),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []))
 )]

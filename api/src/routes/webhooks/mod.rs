@@ -168,8 +168,8 @@ fn parse_events(list: &[String], errors: &mut Vec<FieldError>) -> Vec<EventKind>
     tag = "webhooks",
     responses(
         (status = 200, body = Vec<WebhookDto>),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
     ),
     security(("bearer" = []))
 )]
@@ -187,9 +187,9 @@ pub async fn list_webhooks(state: web::Data<AppState>, _admin: AdminUser) -> Res
     request_body = CreateWebhook,
     responses(
         (status = 201, body = CreatedWebhook),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 409, response = crate::openapi::Conflict),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 409, response = crate::responses::Conflict),
     ),
     security(("bearer" = []))
 )]
@@ -256,9 +256,9 @@ pub async fn create_webhook(
     params(("id" = i64, Path, description = "Subscription id")),
     responses(
         (status = 200, body = WebhookDto),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []))
 )]
@@ -275,10 +275,10 @@ pub async fn get_webhook(state: web::Data<AppState>, _admin: AdminUser, id: Path
     request_body = UpdateWebhook,
     responses(
         (status = 200, body = WebhookDto),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
+        (status = 409, response = crate::responses::Conflict),
     ),
     security(("bearer" = []))
 )]
@@ -318,9 +318,9 @@ pub async fn update_webhook(
     params(("id" = i64, Path, description = "Subscription id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 401, response = crate::responses::Unauthorized),
+        (status = 403, response = crate::responses::Forbidden),
+        (status = 404, response = crate::responses::NotFound),
     ),
     security(("bearer" = []))
 )]

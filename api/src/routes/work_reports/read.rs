@@ -45,8 +45,7 @@ pub struct WorkReportPage {
     params(ListWorkReportsQuery),
     responses(
         (status = 200, body = WorkReportPage),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::responses::Unauthorized),
     ),
     security(("bearer" = []))
 )]
@@ -115,8 +114,7 @@ pub struct MissingReports {
     params(MissingQuery),
     responses(
         (status = 200, body = MissingReports),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 401, response = crate::responses::Unauthorized),
     ),
     security(("bearer" = []))
 )]

@@ -3,6 +3,7 @@
 
 use actix_web::http::StatusCode;
 use api::middleware::*;
+use api::route_table::*;
 
 #[test]
 fn route_table_matches_templates() {

@@ -1,7 +1,7 @@
-//! Unit tests of `persistence::name_index`, kept in the one test binary so that `make test`
+//! Unit tests of `persistence::customers::name_index`, kept in the one test binary so that `make test`
 //! does not compile the persistence crate a second time with `cfg(test)`.
 
-use persistence::name_index::*;
+use persistence::customers::name_index::*;
 
 #[test]
 fn gram_lists_are_json() {

@@ -12,8 +12,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use domain::similar::{self, CANDIDATES, COMMON_GRAM};
 
-use crate::customers::{CANDIDATE, Candidate, to_candidates};
-use crate::db::direct;
+use super::{CANDIDATE, Candidate, to_candidates};
+use crate::conn::direct;
 use crate::schema::{customer_name_grams, customers, settings};
 use crate::{DbConn, RepoError, write_tx};
 
@@ -33,7 +33,7 @@ const MAX_KNOWN: usize = 100_000;
 /// `COMMON_GRAM` customers), so a look-up counts only the others: counting
 /// the common ones (北京, 科技, 公司) was most of the counting statement's
 /// work, each one `COMMON_GRAM + 1` index entries. Kept with the pool
-/// (`Db::common_grams`), not process-wide: one process may serve several
+/// (`Db::shared`), not process-wide: one process may serve several
 /// databases. A gram becomes common as customers are added and stays so; a
 /// delete or merge can make one rare again, so what is known is forgotten
 /// every `REMEMBER`. Until then such a gram is only left out of the probes,
@@ -229,24 +229,10 @@ pub fn json_array(items: &[String]) -> String {
         if i > 0 {
             out.push(',');
         }
-        push_json_string(&mut out, item);
+        crate::among::push_json_string(&mut out, item);
     }
     out.push(']');
     out
-}
-
-/// Appends `text` as a JSON string.
-pub fn push_json_string(out: &mut String, text: &str) {
-    out.push('"');
-    for ch in text.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// A candidate read by [`by_prefix_or_suffix`]'s SQL.
