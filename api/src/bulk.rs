@@ -2,6 +2,7 @@
 //! columns map to a record's fields (by name, or through `mapping`). Each row
 //! is read on its own, so one bad row is answered beside the good ones.
 
+use domain::field_code::FieldCode;
 use std::collections::BTreeMap;
 
 use actix_web::HttpRequest;
@@ -42,7 +43,7 @@ pub fn mapping(raw: Option<&str>) -> Result<BTreeMap<String, String>, ApiError> 
             )
             .with_errors(vec![FieldError::new(
                 "mapping",
-                "invalid_type",
+                FieldCode::InvalidType,
                 "a JSON object of strings",
             )])
         }),
@@ -61,7 +62,7 @@ pub fn typed<T: DeserializeOwned>(value: &Value) -> Result<T, Vec<FieldError>> {
             .map_or(path, str::to_owned);
         vec![FieldError::new(
             if field == "." { "row".into() } else { field },
-            "invalid",
+            FieldCode::Invalid,
             msg,
         )]
     })
@@ -102,7 +103,7 @@ pub fn rows(
                 .map(|line| match serde_json::from_str::<Value>(line) {
                     Ok(v) => (Ok(v.clone()), v),
                     Err(e) => (
-                        Err(vec![FieldError::new("row", "malformed_json", e.to_string())]),
+                        Err(vec![FieldError::new("row", FieldCode::MalformedJson, e.to_string())]),
                         Value::String(line.to_owned()),
                     ),
                 })
@@ -157,7 +158,7 @@ fn csv_rows(body: &[u8], mapping: &BTreeMap<String, String>, shape: &Shape) -> R
     if fields.iter().all(Option::is_none) {
         return Err(ApiError::invalid_field(
             "mapping",
-            "required",
+            FieldCode::Required,
             format!("no column maps to a {} field; give `mapping`", shape.noun),
         ));
     }
@@ -190,7 +191,7 @@ fn csv_rows(body: &[u8], mapping: &BTreeMap<String, String>, shape: &Shape) -> R
                 out.push((Ok(Value::Object(mapped)), Value::Object(raw)));
             }
             Err(e) => out.push((
-                Err(vec![FieldError::new("row", "malformed_csv", e.to_string())]),
+                Err(vec![FieldError::new("row", FieldCode::MalformedCsv, e.to_string())]),
                 Value::Null,
             )),
         }

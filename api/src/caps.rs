@@ -3,6 +3,7 @@
 //! `daily_cap_reached` naming the setting, `Retry-After` until the next day.
 
 use chrono::{DateTime, Utc};
+use domain::field_code::FieldCode;
 use domain::guard::{Counted, allowance};
 use persistence::{DbConn, guard, settings};
 
@@ -22,7 +23,7 @@ fn reached(conn: &mut DbConn, what: Counted, cap: u32, now: DateTime<Utc>) -> Re
         ),
     )
     .with_header(actix_web::http::header::RETRY_AFTER, wait.max(1).to_string())
-    .with_errors(vec![FieldError::new(what.setting(), "cap", format!("{cap} a day"))]))
+    .with_errors(vec![FieldError::new(what.setting(), FieldCode::Cap, format!("{cap} a day"))]))
 }
 
 /// Counts one `what` for `user` today; 429 when that passes the cap (and

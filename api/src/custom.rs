@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use domain::custom_fields::{self as rules, CustomEntity, Filter};
+use domain::field_code::FieldCode;
 use persistence::DbConn;
 use persistence::custom_fields as store;
 use serde::Deserialize;
@@ -90,7 +91,7 @@ pub struct CustomFilterQuery {
 impl CustomFilterQuery {
     /// The field id and filter asked for, checked against the definitions (400 otherwise).
     pub fn resolve(&self, conn: &mut DbConn, entity: CustomEntity) -> Result<Option<(i64, Filter)>, ApiError> {
-        let bad = |code: &'static str, detail: String| {
+        let bad = |code: FieldCode, detail: String| {
             ApiError::bad_request(ErrorCode::InvalidQuery, detail.clone()).with_errors(vec![FieldError::new(
                 "custom_field",
                 code,
@@ -99,7 +100,7 @@ impl CustomFilterQuery {
         };
         let Some(key) = self.custom_field.as_deref() else {
             if self.custom_eq.is_some() || self.custom_from.is_some() || self.custom_to.is_some() {
-                return Err(bad("depends_on", "name the field in custom_field".into()));
+                return Err(bad(FieldCode::DependsOn, "name the field in custom_field".into()));
             }
             return Ok(None);
         };
@@ -107,14 +108,14 @@ impl CustomFilterQuery {
         let def = defs
             .iter()
             .find(|d| d.active && d.key == key)
-            .ok_or_else(|| bad("not_found", format!("there is no custom field `{key}`")))?;
+            .ok_or_else(|| bad(FieldCode::NotFound, format!("there is no custom field `{key}`")))?;
         let filter = rules::filter(
             def,
             self.custom_eq.as_deref(),
             self.custom_from.as_deref(),
             self.custom_to.as_deref(),
         )
-        .map_err(|e| bad("invalid", e))?;
+        .map_err(|e| bad(FieldCode::Invalid, e))?;
         Ok(Some((def.id, filter)))
     }
 }

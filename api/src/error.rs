@@ -5,6 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
+use domain::field_code::FieldCode;
 use persistence::{Constraint, RepoError};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -16,25 +17,17 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub struct FieldError {
     /// The field, as a dotted path from the body or query root (`email`, `items.2.name`).
     pub field: String,
-    /// Stable machine-readable reason. The shape of a value, which the document
-    /// states: `required`, `unknown_field`, `invalid_type`, `length`, `range`,
-    /// `format`, `phone`, `email`, `credit_code`, `nul_character`. What the
-    /// document cannot state: `not_found` (a referenced record, dictionary entry
-    /// or custom field that does not exist), `depends_on` (a field that needs
-    /// another, or is measured against another), `relation` (values that must
-    /// agree, such as ascending tiers), `checksum`, `transition`, `tree`,
-    /// `not_owned`, `owner`, `open`, `future`, `time_zone`,
-    /// `organisation_currency`.
-    pub code: String,
+    /// Stable machine-readable reason.
+    pub code: FieldCode,
     /// A human-readable sentence.
     pub message: String,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, code: FieldCode, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
-            code: code.into(),
+            code,
             message: message.into(),
         }
     }
@@ -140,7 +133,7 @@ impl ApiError {
     }
 
     /// 422 for a single field.
-    pub fn invalid_field(field: &str, code: &str, message: impl Into<String>) -> Self {
+    pub fn invalid_field(field: &str, code: FieldCode, message: impl Into<String>) -> Self {
         Self::validation(vec![FieldError::new(field, code, message)])
     }
 
@@ -271,7 +264,7 @@ fn conflict(constraint: Constraint) -> ApiError {
             "a concurrent request created this customer first",
         ),
         Constraint::UserEmail => ApiError::conflict(ErrorCode::EmailTaken, "a user with this e-mail already exists")
-            .with_errors(vec![FieldError::new("email", "taken", "already in use")]),
+            .with_errors(vec![FieldError::new("email", FieldCode::Taken, "already in use")]),
         Constraint::DepartmentName => ApiError::conflict(
             ErrorCode::DepartmentNameTaken,
             "a department with this name already exists under the same parent",
@@ -281,9 +274,9 @@ fn conflict(constraint: Constraint) -> ApiError {
             ApiError::conflict(ErrorCode::PipelineNameTaken, "a pipeline with this name exists")
         }
         Constraint::ContractNumber => ApiError::conflict(ErrorCode::ContractNumberTaken, "a contract has this number")
-            .with_errors(vec![FieldError::new("number", "taken", "already in use")]),
+            .with_errors(vec![FieldError::new("number", FieldCode::Taken, "already in use")]),
         Constraint::ProductCode => ApiError::conflict(ErrorCode::CodeTaken, "a product has this code")
-            .with_errors(vec![FieldError::new("code", "taken", "already in use")]),
+            .with_errors(vec![FieldError::new("code", FieldCode::Taken, "already in use")]),
         other => ApiError::conflict(
             ErrorCode::Conflict,
             format!("the change conflicts with an existing record ({other})"),

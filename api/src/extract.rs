@@ -2,6 +2,7 @@
 //! unknown fields and names every bad field, query strings likewise, numeric path
 //! ids, and `If-Match` preconditions.
 
+use domain::field_code::FieldCode;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -127,7 +128,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if has_escaped_nul(bytes) {
         return Err(ApiError::invalid_field(
             "body",
-            "nul_character",
+            FieldCode::NulCharacter,
             "text may not contain NUL (\\u0000) characters",
         ));
     }
@@ -235,7 +236,9 @@ fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
                         .message
                         .as_ref()
                         .map_or_else(|| default_message(&e.code), |m| m.to_string());
-                    out.push(FieldError::new(path.clone(), e.code.to_string(), message));
+                    // validator's codes (`length`, `range`, `url`) are field codes
+                    let code = e.code.parse().unwrap_or(FieldCode::Invalid);
+                    out.push(FieldError::new(path.clone(), code, message));
                 }
             }
             ValidationErrorsKind::Struct(inner) => collect(inner, &path, out),

@@ -3,6 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use domain::field_code::FieldCode;
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, ErrorCode, FieldError};
@@ -35,7 +36,7 @@ pub fn parse_sort(raw: Option<&str>, allowed: &[&'static str]) -> Result<Sort, A
             ApiError::bad_request(ErrorCode::InvalidQuery, format!("cannot sort by `{name}`")).with_errors(vec![
                 FieldError::new(
                     "sort",
-                    "unknown_value",
+                    FieldCode::UnknownValue,
                     format!("one of {} (prefix `-` for descending)", allowed.join(", ")),
                 ),
             ])
@@ -46,7 +47,7 @@ pub fn limit(requested: Option<i64>) -> Result<u32, ApiError> {
     domain::page::page_limit(requested).map_err(|e| {
         ApiError::bad_request(ErrorCode::InvalidQuery, e.to_string()).with_errors(vec![FieldError::new(
             "limit",
-            "range",
+            FieldCode::Range,
             e.to_string(),
         )])
     })
@@ -59,7 +60,7 @@ pub fn before_id(before: Option<i64>, what: &str) -> Result<Option<i64>, ApiErro
             ErrorCode::InvalidQuery,
             format!("`before` is a {what} id (1 or more)"),
         )
-        .with_errors(vec![FieldError::new("before", "range", "1 or more")])),
+        .with_errors(vec![FieldError::new("before", FieldCode::Range, "1 or more")])),
         other => Ok(other),
     }
 }
@@ -88,7 +89,7 @@ pub fn decode_cursor(cursor: Option<&str>, sort: &Sort) -> Result<Option<Positio
         )
         .with_errors(vec![FieldError::new(
             "cursor",
-            "invalid",
+            FieldCode::Invalid,
             "pass `next_cursor` back unchanged, with the same sort",
         )])
     };

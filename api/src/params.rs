@@ -4,6 +4,7 @@
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
+use domain::field_code::FieldCode;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, ErrorCode, FieldError};
@@ -40,7 +41,7 @@ pub fn parse_query<T: DeserializeOwned>(qs: &str) -> Result<T, ApiError> {
         )
         .with_errors(vec![FieldError::new(
             k.replace('\0', ""),
-            "nul_character",
+            FieldCode::NulCharacter,
             "remove the NUL character",
         )]));
     }
@@ -56,7 +57,7 @@ pub fn parse_query<T: DeserializeOwned>(qs: &str) -> Result<T, ApiError> {
         )
         .with_errors(vec![FieldError::new(
             k.into_owned(),
-            "length",
+            FieldCode::Length,
             format!("at most {limit} characters"),
         )]));
     }
@@ -69,7 +70,11 @@ pub fn parse_query<T: DeserializeOwned>(qs: &str) -> Result<T, ApiError> {
             ErrorCode::InvalidQuery,
             format!("query parameter `{k}` is an id: 1 or more"),
         )
-        .with_errors(vec![FieldError::new(k.into_owned(), "range", "an id is 1 or more")]));
+        .with_errors(vec![FieldError::new(
+            k.into_owned(),
+            FieldCode::Range,
+            "an id is 1 or more",
+        )]));
     }
     let read = |qs: &str| {
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(qs.as_bytes()));
@@ -135,8 +140,11 @@ pub fn path_id(req: &HttpRequest, name: &str) -> Result<i64, ApiError> {
             let table = req.app_data::<actix_web::web::Data<crate::route_table::RouteTable>>();
             Err(match table.and_then(|t| t.allowed_literal(req.path())) {
                 Some(methods) => crate::route_table::method_not_allowed(req.method(), &methods),
-                None => ApiError::bad_request(ErrorCode::InvalidPath, format!("`{raw}` is not a record id"))
-                    .with_errors(vec![FieldError::new(name, "invalid_type", "a positive integer id")]),
+                None => {
+                    ApiError::bad_request(ErrorCode::InvalidPath, format!("`{raw}` is not a record id")).with_errors(
+                        vec![FieldError::new(name, FieldCode::InvalidType, "a positive integer id")],
+                    )
+                }
             })
         }
     }
@@ -166,12 +174,12 @@ pub(crate) fn field_error(path: &str, message: &str) -> FieldError {
     if let Some(name) = between(&message, "unknown field `", "`") {
         return FieldError::new(
             join(name),
-            "unknown_field",
+            FieldCode::UnknownField,
             format!("`{name}` is not a field of this request"),
         );
     }
     if let Some(name) = between(&message, "missing field `", "`") {
-        return FieldError::new(join(name), "required", format!("`{name}` is required"));
+        return FieldError::new(join(name), FieldCode::Required, format!("`{name}` is required"));
     }
     let field = if path.is_empty() || path == "." {
         "body".to_owned()
@@ -179,11 +187,11 @@ pub(crate) fn field_error(path: &str, message: &str) -> FieldError {
         path.to_owned()
     };
     let code = if message.starts_with("unknown variant") {
-        "unknown_value"
+        FieldCode::UnknownValue
     } else if let Some(refusal) = domain::money::MoneyError::from_message(&message) {
         refusal.code()
     } else {
-        "invalid_type"
+        FieldCode::InvalidType
     };
     FieldError::new(field, code, message)
 }

@@ -6,6 +6,7 @@
 //! string or a number, an array is refused with 422 naming the field (found by
 //! `make fuzz`).
 
+use domain::field_code::FieldCode;
 use serde_json::Value;
 
 use crate::error::FieldError;
@@ -83,7 +84,7 @@ fn walk(doc: &Value, value: &Value, schema: &Value, path: String, depth: usize) 
         match fitting.as_slice() {
             [] => {
                 let field = if path.is_empty() { "body".to_owned() } else { path };
-                return Some(FieldError::new(field, "invalid_type", format!("not {actual}")));
+                return Some(FieldError::new(field, FieldCode::InvalidType, format!("not {actual}")));
             }
             [only] => return walk(doc, value, only, path, depth + 1),
             _ => {}
@@ -95,7 +96,7 @@ fn walk(doc: &Value, value: &Value, schema: &Value, path: String, depth: usize) 
         let field = if path.is_empty() { "body".to_owned() } else { path };
         return Some(FieldError::new(
             field,
-            "invalid_type",
+            FieldCode::InvalidType,
             format!("expected {types}, not {actual}"),
         ));
     }

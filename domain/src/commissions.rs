@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::field_code::FieldCode;
+
 /// What a plan pays on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -53,7 +55,7 @@ pub struct Plan {
 pub struct PlanError {
     pub field: String,
     /// `range` for a value out of bounds; `relation` for tiers out of order.
-    pub code: &'static str,
+    pub code: FieldCode,
     pub message: &'static str,
 }
 
@@ -67,14 +69,14 @@ impl Plan {
         let bad = |field: String, message| {
             Err(PlanError {
                 field,
-                code: "range",
+                code: FieldCode::Range,
                 message,
             })
         };
         let order = |field: String, message| {
             Err(PlanError {
                 field,
-                code: "relation",
+                code: FieldCode::Relation,
                 message,
             })
         };

@@ -17,6 +17,27 @@ pub struct ContractPolicy {
     pub approval_above: i64,
 }
 
+/// An amount in another currency than the organisation's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrongCurrency {
+    /// The organisation's currency.
+    pub expected: String,
+}
+
+impl ContractPolicy {
+    /// Is `currency` (an ISO 4217 code, read in capitals) the organisation's?
+    /// Contracts, their instalments, payments and product prices all are.
+    pub fn check_currency(&self, currency: &str) -> Result<(), WrongCurrency> {
+        if currency == self.currency {
+            Ok(())
+        } else {
+            Err(WrongCurrency {
+                expected: self.currency.clone(),
+            })
+        }
+    }
+}
+
 impl Default for ContractPolicy {
     fn default() -> Self {
         ContractPolicy {
@@ -178,6 +199,12 @@ mod tests {
 
     #[test]
     fn never_more_than_the_contract_is_collected() {
+        let policy = ContractPolicy::default();
+        assert_eq!(policy.check_currency(&policy.currency), Ok(()));
+        assert_eq!(
+            policy.check_currency("USD").map_err(|w| w.expected == policy.currency),
+            Err(true)
+        );
         assert_eq!(may_pay(100, 60, 40), Ok(()));
         assert_eq!(may_pay(100, 60, 41), Err(Overpayment { open: 40 }));
         assert_eq!(may_pay(100, 100, 1), Err(Overpayment { open: 0 }));

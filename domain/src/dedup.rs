@@ -4,6 +4,8 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+use crate::field_code::FieldCode;
+
 /// Legal-form words dropped from the end of a Latin-script name, compared as
 /// whole words after punctuation is removed ("Co., Ltd." is `co` `ltd`).
 pub const LATIN_SUFFIXES: &[&str] = &[
@@ -212,6 +214,14 @@ pub enum KeyError {
 }
 
 impl KeyError {
+    /// The field error code: `phone` or `email`.
+    pub fn code(self) -> FieldCode {
+        match self {
+            KeyError::Phone => FieldCode::Phone,
+            KeyError::Email => FieldCode::Email,
+        }
+    }
+
     /// The request field the value was given in.
     pub fn field(self) -> &'static str {
         match self {
@@ -252,6 +262,16 @@ pub enum CreditCodeError {
     Character(usize),
     #[error("the credit code's check character is wrong: expected {expected}")]
     CheckDigit { expected: char },
+}
+
+impl CreditCodeError {
+    /// The field error code: `checksum` for a wrong check character, else `credit_code`.
+    pub fn code(&self) -> FieldCode {
+        match self {
+            CreditCodeError::CheckDigit { .. } => FieldCode::Checksum,
+            _ => FieldCode::CreditCode,
+        }
+    }
 }
 
 /// A valid unified social credit code (GB 32100-2015), upper case.

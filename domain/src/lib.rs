@@ -13,6 +13,7 @@ pub mod custom_fields;
 pub mod customer;
 pub mod dedup;
 pub mod events;
+pub mod field_code;
 pub mod guard;
 pub mod leads;
 pub mod mask;

@@ -14,6 +14,8 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::field_code::FieldCode;
+
 /// Why an amount or a currency was refused, in the words a client reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
@@ -29,10 +31,10 @@ impl MoneyError {
     pub const ALL: [MoneyError; 3] = [MoneyError::Negative, MoneyError::NotPositive, MoneyError::Currency];
 
     /// The field error code the API answers with.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> FieldCode {
         match self {
-            MoneyError::Negative | MoneyError::NotPositive => "range",
-            MoneyError::Currency => "currency",
+            MoneyError::Negative | MoneyError::NotPositive => FieldCode::Range,
+            MoneyError::Currency => FieldCode::Currency,
         }
     }
 
@@ -297,7 +299,7 @@ mod tests {
     fn every_refusal_has_a_code_and_comes_back_from_its_message() {
         for e in MoneyError::ALL {
             assert_eq!(MoneyError::from_message(&e.to_string()), Some(e));
-            assert!(["range", "currency"].contains(&e.code()));
+            assert!([FieldCode::Range, FieldCode::Currency].contains(&e.code()));
         }
         assert_eq!(MoneyError::from_message("something else"), None);
     }

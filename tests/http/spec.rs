@@ -77,3 +77,39 @@ fn a_bad_or_unreachable_database_fails_at_start_with_one_line() {
         assert!(!message.contains('\n') && !message.contains("s3cret"), "{message}");
     }
 }
+
+/// Field error codes are one enum (`domain::field_code::FieldCode`), listed
+/// in the document; a refusal's codes are among those listed.
+#[test]
+fn every_field_code_the_server_can_send_is_in_the_document() {
+    use domain::field_code::FieldCode;
+    let doc = crm_tests::conform::published();
+    let listed: Vec<&str> = doc["components"]["schemas"]["FieldCode"]["enum"]
+        .as_array()
+        .expect("FieldCode is an enum in the document")
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    let ours: Vec<&str> = FieldCode::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(listed, ours);
+    assert_eq!(
+        doc["components"]["schemas"]["FieldError"]["properties"]["code"]["$ref"],
+        "#/components/schemas/FieldCode"
+    );
+    // a real refusal names its fields with listed codes, as the document says
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let res = app
+        .post("/api/v1/opportunities")
+        .bearer(&admin)
+        .json(&serde_json::json!({"customer_id": 1, "title": "", "amount": {"amount": -5, "currency": "CNY"}}))
+        .problem(422, "validation_failed");
+    crm_tests::conform::assert_conforms("post", "/api/v1/opportunities", 422, &res);
+    let codes: Vec<FieldCode> = res["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| serde_json::from_value(e["code"].clone()).expect("a listed code"))
+        .collect();
+    assert_eq!(codes, [FieldCode::Range], "{res}");
+}

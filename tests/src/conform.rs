@@ -27,7 +27,11 @@ pub fn response_schema(method: &str, template: &str, status: u16) -> &'static Va
     assert!(op.is_object(), "the document has no {method} {template}");
     let response = &doc["paths"][template][method.to_ascii_lowercase()]["responses"][status.to_string()];
     let response = resolve(doc, response);
-    let schema = &response["content"]["application/json"]["schema"];
+    let content = &response["content"];
+    let schema = match &content["application/json"]["schema"] {
+        Value::Null => &content["application/problem+json"]["schema"],
+        json => json,
+    };
     assert!(
         schema.is_object(),
         "the document has no JSON answer {status} for {method} {template}"

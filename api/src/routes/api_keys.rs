@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use domain::auth::{ApiScope, format_scope_list, parse_scope_list};
+use domain::field_code::FieldCode;
 use persistence::Found;
 use persistence::api_keys::{self, ApiKeyRow, NewApiKeyRow};
 use persistence::now_utc;
@@ -127,11 +128,19 @@ pub async fn create_api_key(
     for (i, s) in b.scopes.iter().enumerate() {
         match s.parse::<ApiScope>() {
             Ok(scope) => scopes.push(scope),
-            Err(e) => errors.push(FieldError::new(format!("scopes.{i}"), "unknown_value", e.to_string())),
+            Err(e) => errors.push(FieldError::new(
+                format!("scopes.{i}"),
+                FieldCode::UnknownValue,
+                e.to_string(),
+            )),
         }
     }
     if b.scopes.is_empty() {
-        errors.push(FieldError::new("scopes", "required", "give at least one scope"));
+        errors.push(FieldError::new(
+            "scopes",
+            FieldCode::Required,
+            "give at least one scope",
+        ));
     }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));

@@ -7,6 +7,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use domain::attachments::{AttachedTo, AttachmentSettings, clean_file_name, media_essence};
+use domain::field_code::FieldCode;
 use persistence::attachments::{self, AttachmentError, AttachmentRow, NewAttachment};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
@@ -83,8 +84,13 @@ async fn upload(
     query: UploadQuery,
     body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let file_name = clean_file_name(&query.file_name)
-        .ok_or_else(|| ApiError::invalid_field("file_name", "required", "a file name with at least one character"))?;
+    let file_name = clean_file_name(&query.file_name).ok_or_else(|| {
+        ApiError::invalid_field(
+            "file_name",
+            FieldCode::Required,
+            "a file name with at least one character",
+        )
+    })?;
     let content_type = media_essence(
         req.headers()
             .get(header::CONTENT_TYPE)
@@ -105,7 +111,11 @@ async fn upload(
     let max = usize::try_from(limits.max_bytes).unwrap_or(usize::MAX);
     let bytes = crate::extract::read_body(body, max, crate::extract::BodyTimeout::of(&req)).await?;
     if bytes.is_empty() {
-        return Err(ApiError::invalid_field("body", "required", "the file is empty"));
+        return Err(ApiError::invalid_field(
+            "body",
+            FieldCode::Required,
+            "the file is empty",
+        ));
     }
     let key = random_hex(16).map_err(ApiError::internal)?;
     let new = NewAttachment {
@@ -389,7 +399,11 @@ pub async fn put_attachment_settings(
             .collect(),
     };
     if let Some((field, message)) = s.problem() {
-        return Err(ApiError::validation(vec![FieldError::new(field, "invalid", message)]));
+        return Err(ApiError::validation(vec![FieldError::new(
+            field,
+            FieldCode::Invalid,
+            message,
+        )]));
     }
     let saved = s.clone();
     state

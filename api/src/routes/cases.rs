@@ -3,6 +3,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
+use domain::field_code::FieldCode;
 use persistence::cases::{self, CaseError, CaseRow};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
@@ -96,11 +97,11 @@ pub async fn write_case(
             )
             .map_err(|e| match e {
                 CaseError::NoDeal => {
-                    ApiError::invalid_field("opportunity_id", "not_found", "no such deal in your scope")
+                    ApiError::invalid_field("opportunity_id", FieldCode::NotFound, "no such deal in your scope")
                 }
                 CaseError::Open => ApiError::invalid_field(
                     "opportunity_id",
-                    "open",
+                    FieldCode::Open,
                     "the deal is still open: a case is written once it is won or lost",
                 ),
                 CaseError::Exists { id } => ApiError::conflict(ErrorCode::CaseExists, "this deal has a case already")

@@ -4,6 +4,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
+use domain::field_code::FieldCode;
 use persistence::complaints::{self, ComplaintError, ComplaintFilter, ComplaintRow, NewComplaint, Step};
 use persistence::customers::Actor;
 use persistence::now_utc;
@@ -103,14 +104,16 @@ fn complaint_error(e: ComplaintError, what: &str) -> ApiError {
         ComplaintError::NotFound => ApiError::not_found(what),
         ComplaintError::NoSuchContact(id) => ApiError::invalid_field(
             "contact_id",
-            "not_found",
+            FieldCode::NotFound,
             format!("contact {id} is not a contact of this customer"),
         ),
-        ComplaintError::NoSuchAssignee(id) => {
-            ApiError::invalid_field("assignee_id", "not_found", format!("there is no active user {id}"))
-        }
+        ComplaintError::NoSuchAssignee(id) => ApiError::invalid_field(
+            "assignee_id",
+            FieldCode::NotFound,
+            format!("there is no active user {id}"),
+        ),
         ComplaintError::AssigneeNotAllowed(id) => ApiError::forbidden(format!("you may not give work to user {id}")),
-        ComplaintError::Step(s) => ApiError::invalid_field(s.field(), "transition", s.message()),
+        ComplaintError::Step(s) => ApiError::invalid_field(s.field(), FieldCode::Transition, s.message()),
         ComplaintError::Repo(e) => e.into(),
     }
 }

@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::custom_fields::{CustomEntity, FieldKind, check_options, valid_key};
+use domain::field_code::FieldCode;
 use persistence::RepoError;
 use persistence::custom_fields::{self as store, DefChange, DefRow, KindRow, NewDef};
 use persistence::now_utc;
@@ -72,7 +73,7 @@ fn entity_of(raw: &str, field: &str) -> Result<CustomEntity, ApiError> {
     raw.parse::<CustomEntity>().map_err(|e| {
         ApiError::invalid_field(
             field,
-            "invalid",
+            FieldCode::UnknownValue,
             format!("{e}: customer, contact, lead, opportunity or contract"),
         )
     })
@@ -163,20 +164,20 @@ pub async fn create_custom_field(
     if !valid_key(&b.key) {
         errors.push(FieldError::new(
             "key",
-            "format",
+            FieldCode::Format,
             "a lower-case letter, then letters, digits or `_` (at most 40)",
         ));
     }
     let kind = b
         .kind
         .parse::<FieldKind>()
-        .map_err(|e| errors.push(FieldError::new("kind", "invalid", e)))
+        .map_err(|e| errors.push(FieldError::new("kind", FieldCode::UnknownValue, e)))
         .ok();
     let options = b.options.unwrap_or_default();
     if let Some(k) = kind
         && let Some(problem) = check_options(k, &options)
     {
-        errors.push(FieldError::new("options", "depends_on", problem));
+        errors.push(FieldError::new("options", FieldCode::DependsOn, problem));
     }
     let (Some(entity), Some(kind), true) = (entity, kind, errors.is_empty()) else {
         return Err(ApiError::validation(errors));
@@ -197,7 +198,7 @@ pub async fn create_custom_field(
                     ErrorCode::CodeTaken,
                     format!("a {} custom field has the key `{}`", new.entity, new.key),
                 )
-                .with_errors(vec![FieldError::new("key", "taken", "already in use")]),
+                .with_errors(vec![FieldError::new("key", FieldCode::Taken, "already in use")]),
                 other => other.into(),
             })
         })
@@ -248,7 +249,7 @@ pub async fn update_custom_field(
             if let Some(options) = &b.options
                 && let Some(problem) = check_options(kind, options)
             {
-                return Err(ApiError::invalid_field("options", "depends_on", problem));
+                return Err(ApiError::invalid_field("options", FieldCode::DependsOn, problem));
             }
             let change = DefChange {
                 label: b.label.map(|l| l.trim().to_owned()),
@@ -327,7 +328,7 @@ pub async fn create_dictionary_kind(
     if !valid_key(&b.kind) {
         return Err(ApiError::invalid_field(
             "kind",
-            "format",
+            FieldCode::Format,
             "a lower-case letter, then letters, digits or `_` (at most 40)",
         ));
     }
@@ -347,7 +348,7 @@ pub async fn create_dictionary_kind(
         .write(move |conn| {
             store::add_kind(conn, &row, admin.0.id, now_utc()).map_err(|e| match e {
                 RepoError::Conflict { .. } => ApiError::conflict(ErrorCode::CodeTaken, "this dictionary kind exists")
-                    .with_errors(vec![FieldError::new("kind", "taken", "already in use")]),
+                    .with_errors(vec![FieldError::new("kind", FieldCode::Taken, "already in use")]),
                 other => other.into(),
             })
         })

@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::auth::ApiScope;
+use domain::field_code::FieldCode;
 use persistence::Found;
 use persistence::departments::{self, DepartmentAfter, DepartmentChangeset, DepartmentFilter, DepartmentRow};
 use persistence::now_utc;
@@ -106,10 +107,12 @@ fn respond(status: StatusCode, d: DepartmentDto) -> HttpResponse {
 fn department_error(e: departments::DepartmentError) -> ApiError {
     match e {
         departments::DepartmentError::NotFound => ApiError::not_found("department"),
-        departments::DepartmentError::Tree(e) => ApiError::invalid_field("parent_id", "tree", e.to_string()),
-        departments::DepartmentError::NoSuchManager(id) => {
-            ApiError::invalid_field("manager_id", "not_found", format!("there is no active user {id}"))
-        }
+        departments::DepartmentError::Tree(e) => ApiError::invalid_field("parent_id", FieldCode::Tree, e.to_string()),
+        departments::DepartmentError::NoSuchManager(id) => ApiError::invalid_field(
+            "manager_id",
+            FieldCode::NotFound,
+            format!("there is no active user {id}"),
+        ),
         departments::DepartmentError::Repo(e) => e.into(),
     }
 }

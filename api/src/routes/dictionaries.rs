@@ -4,6 +4,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use domain::field_code::FieldCode;
 use persistence::dictionaries::{self, EntryChangeset, EntryRow, NewEntryRow};
 use persistence::{DbConn, RepoError};
 use serde::{Deserialize, Serialize};
@@ -111,7 +112,7 @@ pub fn unknown_codes_error(list: Vec<persistence::dictionaries::UnknownCode>) ->
             .map(|u| {
                 FieldError::new(
                     u.field,
-                    "not_found",
+                    FieldCode::NotFound,
                     format!(
                         "`{}` is not an active {} (see GET /api/v1/dictionaries/{})",
                         u.code, u.field, u.field
@@ -183,7 +184,7 @@ pub async fn create_dictionary_entry(
     {
         return Err(ApiError::invalid_field(
             "code",
-            "format",
+            FieldCode::Format,
             "lower-case letters, digits, `_`, `-` and `+` only",
         ));
     }

@@ -4,6 +4,7 @@
 
 use actix_web::{HttpResponse, post, web};
 use domain::dedup::{CompanyName, CreditCode, SuffixList};
+use domain::field_code::FieldCode;
 use persistence::customers;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -107,7 +108,7 @@ pub async fn check_duplicates(
         Some(c) => match CreditCode::parse(c) {
             Ok(code) => Some(code.as_str().to_owned()),
             Err(e) => {
-                let code = crate::routes::customers::credit_code_error(&e);
+                let code = e.code();
                 errors.push(crate::error::FieldError::new("credit_code", code, e.to_string()));
                 None
             }
@@ -124,7 +125,7 @@ pub async fn check_duplicates(
     if blank(&b.name) && blank(&b.credit_code) && blank(&b.phone) && blank(&b.email) {
         return Err(ApiError::invalid_field(
             "name",
-            "required",
+            FieldCode::Required,
             "give at least one of name, phone, email or a valid credit_code",
         ));
     }

@@ -3,6 +3,7 @@
 //! claimed, the caller's own customer is reused.
 
 use actix_web::{HttpResponse, post, web};
+use domain::field_code::FieldCode;
 use domain::org::Role;
 use persistence::{customers, leads, now_utc};
 use serde::{Deserialize, Serialize};
@@ -90,7 +91,7 @@ fn convert_error(e: leads::ConvertError) -> ApiError {
     match e {
         E::NotFound => ApiError::not_found("lead"),
         E::Closed(status) => ApiError::conflict(ErrorCode::LeadClosed, format!("the lead is already {status}")),
-        E::NameRequired => ApiError::invalid_field("customer_name", "required", e.to_string()),
+        E::NameRequired => ApiError::invalid_field("customer_name", FieldCode::Required, e.to_string()),
         E::Customer(e) => write_error(e),
         E::Pool { error, owner } => crate::routes::pool::pool_error(error, owner),
         E::Repo(e) => e.into(),

@@ -4,6 +4,7 @@
 //! (CORS open). A honeypot field catches bots; each address is throttled.
 //! Every submission is kept, duplicate or not.
 
+use domain::field_code::FieldCode;
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
@@ -131,7 +132,7 @@ pub async fn create_lead_form(
     if let Some((field, target)) = b.field_mapping.iter().find(|(_, t)| !LEAD_FIELDS.contains(&t.as_str())) {
         return Err(ApiError::invalid_field(
             &format!("field_mapping.{field}"),
-            "unknown_value",
+            FieldCode::UnknownValue,
             format!("`{target}` is not a lead field ({})", LEAD_FIELDS.join(", ")),
         ));
     }
@@ -152,7 +153,7 @@ pub async fn create_lead_form(
             leads::add_form(conn, &new).map_err(|e| match e {
                 leads::FormError::UnknownSource(code) => ApiError::invalid_field(
                     "default_source",
-                    "not_found",
+                    FieldCode::NotFound,
                     format!("`{code}` is not an active source (see GET /api/v1/dictionaries/source)"),
                 ),
                 leads::FormError::Repo(e) => e.into(),
@@ -182,9 +183,9 @@ fn fields_of(req: &HttpRequest, body: &[u8]) -> Result<(BTreeMap<String, String>
     }
     if content_type == "application/json" || content_type.ends_with("+json") {
         let value: serde_json::Value = crate::extract::parse_json(body)?;
-        let object = value
-            .as_object()
-            .ok_or_else(|| ApiError::invalid_field("body", "invalid_type", "send a JSON object of form fields"))?;
+        let object = value.as_object().ok_or_else(|| {
+            ApiError::invalid_field("body", FieldCode::InvalidType, "send a JSON object of form fields")
+        })?;
         let map = object
             .iter()
             .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_owned)))

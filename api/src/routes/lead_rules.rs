@@ -3,6 +3,7 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
+use domain::field_code::FieldCode;
 use persistence::leads::{self, RuleRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -95,7 +96,7 @@ pub async fn create_lead_rule(
     if b.target_user_id.is_some() == b.target_department_id.is_some() {
         return Err(ApiError::invalid_field(
             "target_user_id",
-            "one_of",
+            FieldCode::OneOf,
             "give exactly one of target_user_id and target_department_id",
         ));
     }
@@ -118,12 +119,14 @@ pub async fn create_lead_rule(
 fn rule_error(e: leads::RuleError) -> ApiError {
     match e {
         leads::RuleError::UnknownCodes(list) => crate::routes::dictionaries::unknown_codes_error(list),
-        leads::RuleError::NoSuchUser(u) => {
-            ApiError::invalid_field("target_user_id", "not_found", format!("there is no active user {u}"))
-        }
+        leads::RuleError::NoSuchUser(u) => ApiError::invalid_field(
+            "target_user_id",
+            FieldCode::NotFound,
+            format!("there is no active user {u}"),
+        ),
         leads::RuleError::NoSuchDepartment(d) => ApiError::invalid_field(
             "target_department_id",
-            "not_found",
+            FieldCode::NotFound,
             format!("there is no department {d}"),
         ),
         leads::RuleError::Repo(e) => e.into(),

@@ -4,6 +4,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
 use chrono::{DateTime, Utc};
+use domain::field_code::FieldCode;
 use persistence::customers;
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
@@ -46,8 +47,10 @@ fn member_error(e: customers::MemberError) -> ApiError {
     use customers::MemberError as E;
     match e {
         E::Customer(denied) => crate::routes::customers::denied(denied),
-        E::NoSuchUser(id) => ApiError::invalid_field("user_id", "not_found", format!("there is no active user {id}")),
-        E::Owner => ApiError::invalid_field("user_id", "owner", "the owner needs no membership"),
+        E::NoSuchUser(id) => {
+            ApiError::invalid_field("user_id", FieldCode::NotFound, format!("there is no active user {id}"))
+        }
+        E::Owner => ApiError::invalid_field("user_id", FieldCode::Owner, "the owner needs no membership"),
         E::NotAllowed => ApiError::forbidden("you may share only with colleagues of your team"),
         E::NotMember(_) => ApiError::not_found("member"),
         E::Repo(e) => e.into(),

@@ -6,6 +6,7 @@
 use actix_web::{HttpResponse, get, put, web};
 use chrono::NaiveDate;
 use domain::calendar::{self, OrgSettings};
+use domain::field_code::FieldCode;
 use persistence::{now_utc, settings};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -84,7 +85,7 @@ pub async fn put_organisation(
     {
         return Err(ApiError::validation(vec![FieldError::new(
             "time_zone",
-            "time_zone",
+            FieldCode::TimeZone,
             "must be an IANA time-zone name such as Asia/Shanghai or Europe/Berlin",
         )]));
     }

@@ -1,6 +1,7 @@
 //! Pipelines (销售流程) and their stages: everyone reads them; admins create them.
 
 use actix_web::{HttpResponse, get, patch, post, web};
+use domain::field_code::FieldCode;
 use domain::pipeline::Requirement;
 use persistence::Found;
 use persistence::opportunities::{self, NewStageRow, PipelineRow, StageRow};
@@ -200,7 +201,7 @@ pub async fn create_pipeline(
     {
         errors.push(FieldError::new(
             "stages",
-            "relation",
+            FieldCode::Relation,
             "at most 30 stages: at least one open stage, exactly one won and one lost stage",
         ));
     }
@@ -212,7 +213,7 @@ pub async fn create_pipeline(
                 Some(r) => fields.push(r.field()),
                 None => errors.push(FieldError::new(
                     format!("stages.{i}.required_fields"),
-                    "unknown_value",
+                    FieldCode::UnknownValue,
                     format!("`{f}`: one of amount, expected_close_date, contact_id"),
                 )),
             }

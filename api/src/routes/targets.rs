@@ -4,6 +4,7 @@
 //! they may see: target, actual and completion per month and quarter.
 
 use actix_web::{HttpResponse, get, put, web};
+use domain::field_code::FieldCode;
 use domain::scope::DataScope;
 use domain::targets::plan::{Holder, Node, Problem, Split};
 use persistence::targets::{self, TargetError};
@@ -108,7 +109,7 @@ fn child_node(c: PlanChild, path: &str) -> Result<Node, ApiError> {
         _ => {
             return Err(ApiError::invalid_field(
                 path,
-                "one_of",
+                FieldCode::OneOf,
                 "each child names a department_id or a user_id",
             ));
         }
@@ -179,7 +180,11 @@ pub async fn save_plan(
         && (w.iter().any(|x| *x < 0) || w.iter().all(|x| *x == 0))
     {
         // a negative weight is out of range; all zero is a relation between them
-        let code = if w.iter().any(|x| *x < 0) { "range" } else { "relation" };
+        let code = if w.iter().any(|x| *x < 0) {
+            FieldCode::Range
+        } else {
+            FieldCode::Relation
+        };
         return Err(ApiError::invalid_field(
             "month_weights",
             code,
@@ -215,7 +220,7 @@ pub async fn save_plan(
                         e
                     }
                     TargetError::Months => {
-                        ApiError::invalid_field("month_weights", "range", "cannot split by these weights")
+                        ApiError::invalid_field("month_weights", FieldCode::Range, "cannot split by these weights")
                     }
                     TargetError::Repo(e) => e.into(),
                 },
@@ -258,7 +263,13 @@ pub struct TargetProgress {
 }
 
 fn parse_scope(raw: Option<&str>, me: i64) -> Result<Holder, ApiError> {
-    let bad = || ApiError::invalid_field("scope", "invalid", "`company`, `department:<id>` or `user:<id>`");
+    let bad = || {
+        ApiError::invalid_field(
+            "scope",
+            FieldCode::Format,
+            "`company`, `department:<id>` or `user:<id>`",
+        )
+    };
     match raw.map(str::trim) {
         None | Some("") => Ok(Holder::User(me)),
         Some("company") => Ok(Holder::Company),
@@ -305,7 +316,7 @@ pub async fn target_progress(
     if !(2000..=2100).contains(&q.year) {
         return Err(
             ApiError::bad_request(ErrorCode::InvalidQuery, "`year` is between 2000 and 2100").with_errors(vec![
-                FieldError::new("year", "range", "between 2000 and 2100, as plans are"),
+                FieldError::new("year", FieldCode::Range, "between 2000 and 2100, as plans are"),
             ]),
         );
     }

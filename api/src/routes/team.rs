@@ -5,6 +5,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::field_code::FieldCode;
 use persistence::now_utc;
 use persistence::team::{self, MentorshipError, NewTraining, TrainingRow};
 use serde::{Deserialize, Serialize};
@@ -188,9 +189,11 @@ fn mentorship_error(e: MentorshipError, not_allowed: &str) -> ApiError {
             ApiError::conflict(ErrorCode::MentorshipExists, "this rep has a mentor already")
                 .with_context(serde_json::json!({ "id": id }))
         }
-        MentorshipError::Dates => {
-            ApiError::invalid_field("ended_on", "range", "a mentorship ends on or after the day it started")
-        }
+        MentorshipError::Dates => ApiError::invalid_field(
+            "ended_on",
+            FieldCode::Range,
+            "a mentorship ends on or after the day it started",
+        ),
         MentorshipError::Repo(e) => e.into(),
     }
 }
@@ -219,7 +222,7 @@ pub async fn start_mentorship(
     if b.mentor_id == b.mentee_id {
         return Err(ApiError::invalid_field(
             "mentee_id",
-            "relation",
+            FieldCode::Relation,
             "a rep is not their own mentor",
         ));
     }

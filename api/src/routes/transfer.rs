@@ -3,6 +3,7 @@
 //! left without an owner; the old owner may stay as a read-only member.
 
 use actix_web::{HttpResponse, post, web};
+use domain::field_code::FieldCode;
 use domain::org::Role;
 use domain::scope::DataScope;
 use persistence::{DbConn, customers, now_utc};
@@ -91,9 +92,11 @@ fn move_customers(
         scope,
     };
     let done = customers::hand_over(conn, &actor, selection, to, keep, now_utc()).map_err(|e| match e {
-        customers::CustomerWriteError::NoSuchOwner(id) => {
-            ApiError::invalid_field("to_user_id", "not_found", format!("there is no active user {id}"))
-        }
+        customers::CustomerWriteError::NoSuchOwner(id) => ApiError::invalid_field(
+            "to_user_id",
+            FieldCode::NotFound,
+            format!("there is no active user {id}"),
+        ),
         other => write_error(other),
     })?;
     Ok(TransferResult {
@@ -169,7 +172,7 @@ pub async fn transfer_user_customers(
     if !b.release_customer_ids.is_empty() && reason.is_empty() {
         return Err(ApiError::invalid_field(
             "release_reason",
-            "depends_on",
+            FieldCode::DependsOn,
             "say why the customers go back to the pool",
         ));
     }
@@ -184,12 +187,14 @@ pub async fn transfer_user_customers(
     let result = state
         .write(move |conn| {
             let done = customers::hand_over_all(conn, &by, &leaving, now_utc()).map_err(|e| match e {
-                customers::CustomerWriteError::NoSuchOwner(id) => {
-                    ApiError::invalid_field("to_user_id", "not_found", format!("there is no active user {id}"))
-                }
+                customers::CustomerWriteError::NoSuchOwner(id) => ApiError::invalid_field(
+                    "to_user_id",
+                    FieldCode::NotFound,
+                    format!("there is no active user {id}"),
+                ),
                 customers::CustomerWriteError::NotOwned(id) => ApiError::invalid_field(
                     "release_customer_ids",
-                    "not_owned",
+                    FieldCode::NotOwned,
                     format!("customer {id} is not one of this user's live customers"),
                 ),
                 other => write_error(other),

@@ -130,11 +130,11 @@ pub struct Cell {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     pub field: String,
-    pub code: &'static str,
+    pub code: FieldCode,
     pub message: String,
 }
 
-pub(crate) fn refuse(key: &str, code: &'static str, message: impl Into<String>) -> Refusal {
+pub(crate) fn refuse(key: &str, code: FieldCode, message: impl Into<String>) -> Refusal {
     Refusal {
         field: format!("custom_fields.{key}"),
         code,
@@ -176,6 +176,8 @@ mod values;
 
 pub use filter::*;
 pub use values::*;
+
+use crate::field_code::FieldCode;
 
 #[cfg(test)]
 mod tests;

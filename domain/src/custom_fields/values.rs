@@ -8,6 +8,8 @@ use serde_json::{Map, Value};
 
 use super::{Cell, FieldDef, FieldKind, Refusal, refuse};
 
+use crate::field_code::FieldCode;
+
 /// The cells of a record's values after checking `input` against the active
 /// definitions: each key given is replaced (null clears it); on create a
 /// required field must be given. Returns the fields to replace with their
@@ -21,19 +23,23 @@ pub fn check_values(
     let mut out = BTreeMap::new();
     for key in input.keys() {
         if !defs.iter().any(|d| d.active && &d.key == key) {
-            refusals.push(refuse(key, "not_found", format!("there is no custom field `{key}`")));
+            refusals.push(refuse(
+                key,
+                FieldCode::NotFound,
+                format!("there is no custom field `{key}`"),
+            ));
         }
     }
     for def in defs.iter().filter(|d| d.active) {
         match input.get(&def.key) {
             None if creating && def.required => {
-                refusals.push(refuse(&def.key, "required", "this field is required"));
+                refusals.push(refuse(&def.key, FieldCode::Required, "this field is required"));
             }
             None => {}
             Some(Value::Null) if def.required => {
                 refusals.push(refuse(
                     &def.key,
-                    "required",
+                    FieldCode::Required,
                     "this field is required and cannot be cleared",
                 ));
             }
@@ -67,21 +73,21 @@ fn cells(def: &FieldDef, v: &Value) -> Result<Vec<Cell>, Refusal> {
         } else {
             Err(refuse(
                 key,
-                "unknown_option",
+                FieldCode::UnknownOption,
                 format!("`{s}` is not one of: {}", def.options.join(", ")),
             ))
         }
     };
     match (def.kind, v) {
         (FieldKind::Text, Value::String(s)) if s.chars().count() <= 2000 => Ok(vec![text_cell(def, s.clone())]),
-        (FieldKind::Text, Value::String(_)) => Err(refuse(key, "length", "at most 2000 characters")),
+        (FieldKind::Text, Value::String(_)) => Err(refuse(key, FieldCode::Length, "at most 2000 characters")),
         (FieldKind::Number, Value::Number(n)) => match n.as_f64().filter(|f| f.is_finite()) {
             Some(f) => Ok(vec![Cell {
                 field_id: def.id,
                 text: None,
                 number: Some(f),
             }]),
-            None => Err(refuse(key, "invalid_type", "a finite number")),
+            None => Err(refuse(key, FieldCode::InvalidType, "a finite number")),
         },
         (FieldKind::Money, Value::Object(m)) => {
             let amount = m.get("amount").and_then(Value::as_i64);
@@ -100,14 +106,14 @@ fn cells(def: &FieldDef, v: &Value) -> Result<Vec<Cell>, Refusal> {
                 }
                 _ => Err(refuse(
                     key,
-                    "invalid_type",
+                    FieldCode::InvalidType,
                     "money is {\"amount\": <minor units, 0 or more>, \"currency\": \"CNY\"}",
                 )),
             }
         }
         (FieldKind::Date, Value::String(s)) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
             Ok(d) => Ok(vec![text_cell(def, d.format("%Y-%m-%d").to_string())]),
-            Err(_) => Err(refuse(key, "invalid_type", "a date as YYYY-MM-DD")),
+            Err(_) => Err(refuse(key, FieldCode::InvalidType, "a date as YYYY-MM-DD")),
         },
         (FieldKind::Boolean, Value::Bool(b)) => Ok(vec![text_cell(def, b.to_string())]),
         (FieldKind::Select, Value::String(s)) => Ok(vec![option(s)?]),
@@ -115,7 +121,7 @@ fn cells(def: &FieldDef, v: &Value) -> Result<Vec<Cell>, Refusal> {
             let mut out: Vec<Cell> = Vec::new();
             for item in items {
                 let Some(s) = item.as_str() else {
-                    return Err(refuse(key, "invalid_type", "a list of options"));
+                    return Err(refuse(key, FieldCode::InvalidType, "a list of options"));
                 };
                 let cell = option(s)?;
                 if !out.contains(&cell) {
@@ -124,7 +130,11 @@ fn cells(def: &FieldDef, v: &Value) -> Result<Vec<Cell>, Refusal> {
             }
             Ok(out)
         }
-        (kind, _) => Err(refuse(key, "invalid_type", format!("a {} value", kind.as_str()))),
+        (kind, _) => Err(refuse(
+            key,
+            FieldCode::InvalidType,
+            format!("a {} value", kind.as_str()),
+        )),
     }
 }
 

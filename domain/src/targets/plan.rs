@@ -8,6 +8,8 @@ use std::collections::{HashMap, HashSet};
 
 use super::{ManualError, Mismatch, SplitError, check_manual, split_by_weights, split_equal};
 
+use crate::field_code::FieldCode;
+
 /// Who a figure belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Holder {
@@ -66,17 +68,17 @@ impl PlanError {
     /// The field error code: `not_found` and `tree` for the organisation as
     /// stored, `range` for a negative target, `relation` for parts that must
     /// agree with each other (sums, splits, weights, no repeats).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FieldCode {
         match &self.problem {
-            Problem::Unknown => "not_found",
-            Problem::NotASubDepartment | Problem::NotInDepartment => "tree",
-            Problem::Negative => "range",
+            Problem::Unknown => FieldCode::NotFound,
+            Problem::NotASubDepartment | Problem::NotInDepartment => FieldCode::Tree,
+            Problem::Negative => FieldCode::Range,
             Problem::NoTotal
             | Problem::MissingWeight
             | Problem::MissingValue
             | Problem::DoesNotAddUp(_)
             | Problem::Split(_)
-            | Problem::Twice => "relation",
+            | Problem::Twice => FieldCode::Relation,
         }
     }
 

@@ -107,9 +107,14 @@ pub fn plan(
     now: DateTime<Utc>,
 ) -> Result<(ContractRow, Vec<PlanState>)> {
     by.acting(conn, |conn, actor| {
-        let expected = super::policy(conn)?.currency;
-        if let Some(index) = plans.iter().position(|p| p.currency != expected) {
-            return Err(ContractError::PlanCurrency { index, expected });
+        let policy = super::policy(conn)?;
+        for (index, p) in plans.iter().enumerate() {
+            policy
+                .check_currency(&p.currency)
+                .map_err(|w| ContractError::PlanCurrency {
+                    index,
+                    expected: w.expected,
+                })?;
         }
         let list: Vec<(NaiveDate, i64)> = plans.iter().map(|p| (p.due_on, p.amount)).collect();
         super::set_plans(conn, actor, id, &list, now)?;
@@ -131,10 +136,8 @@ pub fn collect(
     now: DateTime<Utc>,
 ) -> Result<(PaymentRow, String)> {
     by.acting(conn, |conn, actor| {
-        let expected = super::policy(conn)?.currency;
-        if currency != expected {
-            return Err(ContractError::Currency { expected });
-        }
-        Ok((super::pay(conn, actor, id, new, now)?, expected))
+        let policy = super::policy(conn)?;
+        super::check_currency(&policy, currency)?;
+        Ok((super::pay(conn, actor, id, new, now)?, policy.currency))
     })
 }

@@ -184,13 +184,9 @@ fn reload(conn: &mut DbConn, id: i64) -> Result<ContractRow> {
 }
 
 fn check_currency(policy: &ContractPolicy, currency: &str) -> Result<()> {
-    if currency.eq_ignore_ascii_case(&policy.currency) {
-        Ok(())
-    } else {
-        Err(ContractError::Currency {
-            expected: policy.currency.clone(),
-        })
-    }
+    policy
+        .check_currency(currency)
+        .map_err(|w| ContractError::Currency { expected: w.expected })
 }
 
 fn check_dates(starts: Option<NaiveDate>, ends: Option<NaiveDate>) -> Result<()> {

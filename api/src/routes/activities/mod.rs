@@ -4,6 +4,7 @@
 //! operation (`persistence::activities::log`).
 
 use chrono::{DateTime, Utc};
+use domain::field_code::FieldCode;
 use persistence::DbConn;
 use persistence::activities::{self, ActivityError, ActivityRow, NewActivity, Visit};
 use serde::{Deserialize, Serialize};
@@ -209,25 +210,27 @@ pub fn activity_error(e: ActivityError, what: &str) -> ApiError {
         }
         ActivityError::Future => ApiError::invalid_field(
             "occurred_at",
-            "future",
+            FieldCode::Future,
             "an activity cannot have happened in the future",
         ),
         ActivityError::NoSuchContact(id) => ApiError::invalid_field(
             "contact_id",
-            "not_found",
+            FieldCode::NotFound,
             format!("contact {id} is not a contact of this customer"),
         ),
         ActivityError::NoSuchDeal(id) => ApiError::invalid_field(
             "opportunity_id",
-            "not_found",
+            FieldCode::NotFound,
             format!("deal {id} is not a deal of this customer"),
         ),
-        ActivityError::NoSuchCompanion(id) => {
-            ApiError::invalid_field("companions", "not_found", format!("there is no active user {id}"))
-        }
+        ActivityError::NoSuchCompanion(id) => ApiError::invalid_field(
+            "companions",
+            FieldCode::NotFound,
+            format!("there is no active user {id}"),
+        ),
         ActivityError::NotAVisit => ApiError::invalid_field(
             "visit",
-            "depends_on",
+            FieldCode::DependsOn,
             "visit details belong to activities of kind `visit`",
         ),
         ActivityError::Repo(e) => e.into(),

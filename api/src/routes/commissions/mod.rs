@@ -4,6 +4,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::commissions::{Base, Bonus, Plan, Tier};
+use domain::field_code::FieldCode;
 use persistence::commissions::{self, NewPlan, PlanRow};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
@@ -175,10 +176,10 @@ pub async fn create_plan(
         .write(move |conn| {
             commissions::create_plan(conn, &new, admin.0.id, now_utc()).map_err(|e| match e {
                 commissions::PlanError::NoSuchDepartment(_) => {
-                    ApiError::invalid_field("department_id", "not_found", "no such department")
+                    ApiError::invalid_field("department_id", FieldCode::NotFound, "no such department")
                 }
                 commissions::PlanError::NoSuchUser(_) => {
-                    ApiError::invalid_field("user_id", "not_found", "no such user")
+                    ApiError::invalid_field("user_id", FieldCode::NotFound, "no such user")
                 }
                 commissions::PlanError::Repo(e) => e.into(),
             })

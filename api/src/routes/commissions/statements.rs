@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::commissions::StatementBody;
+use domain::field_code::FieldCode;
 use domain::money::{Currency, Money, SignedMoney};
 use persistence::commissions::{self, StatementRow};
 use persistence::{DbConn, contracts, now_utc};
@@ -20,7 +21,7 @@ use crate::state::AppState;
 
 pub(super) fn month_of(raw: &str) -> Result<NaiveDate, ApiError> {
     NaiveDate::parse_from_str(&format!("{}-01", raw.trim()), "%Y-%m-%d")
-        .map_err(|_| ApiError::invalid_field("month", "invalid", "a month as YYYY-MM"))
+        .map_err(|_| ApiError::invalid_field("month", FieldCode::Format, "a month as YYYY-MM"))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -27,7 +27,7 @@ fn clean(v: Option<String>) -> Option<String> {
 /// value that is no phone number adds a field error.
 pub fn phone_key(value: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
     domain::dedup::phone_key(value).unwrap_or_else(|e| {
-        errors.push(FieldError::new(e.field(), e.field(), e.to_string()));
+        errors.push(FieldError::new(e.field(), e.code(), e.to_string()));
         None
     })
 }
@@ -36,7 +36,7 @@ pub fn phone_key(value: Option<&str>, errors: &mut Vec<FieldError>) -> Option<St
 /// value that is no address adds a field error.
 pub fn email_key(value: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
     domain::dedup::email_key(value).unwrap_or_else(|e| {
-        errors.push(FieldError::new(e.field(), e.field(), e.to_string()));
+        errors.push(FieldError::new(e.field(), e.code(), e.to_string()));
         None
     })
 }

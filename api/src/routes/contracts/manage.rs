@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, patch, post, web};
 use chrono::NaiveDate;
+use domain::field_code::FieldCode;
 use domain::money::PositiveMoney;
 use persistence::contracts::{self, ContractChange, NewContract, Step};
 use persistence::now_utc;
@@ -253,7 +254,7 @@ pub async fn reject_contract(
     if note.is_none() {
         return Err(ApiError::invalid_field(
             "note",
-            "required",
+            FieldCode::Required,
             "say why the contract is rejected",
         ));
     }

@@ -5,6 +5,7 @@
 use actix_web::{HttpResponse, get, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::contracts::ContractPolicy;
+use domain::field_code::FieldCode;
 use persistence::contracts::{self, ContractError, ContractRow, PaymentRow, PlanState};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
@@ -191,39 +192,41 @@ pub fn contract_error(e: ContractError, what: &str) -> ApiError {
         ContractError::ReadOnly => ApiError::forbidden("you may read this customer but not sign contracts on it"),
         ContractError::NoSuchDeal(id) => ApiError::invalid_field(
             "opportunity_id",
-            "not_found",
+            FieldCode::NotFound,
             format!("deal {id} is not a deal of this customer"),
         ),
         ContractError::Currency { expected } => ApiError::invalid_field(
             "amount.currency",
-            "organisation_currency",
+            FieldCode::OrganisationCurrency,
             format!("amounts are in {expected}, the organisation's currency"),
         ),
         ContractError::PlanCurrency { index, expected } => ApiError::invalid_field(
             &format!("plans.{index}.amount.currency"),
-            "organisation_currency",
+            FieldCode::OrganisationCurrency,
             format!("amounts are in {expected}, the organisation's currency"),
         ),
         ContractError::CustomFields(refusals) => ApiError::validation(crate::custom::field_errors(refusals)),
-        ContractError::Dates => ApiError::invalid_field("ends_on", "range", "a contract ends on or after it starts"),
+        ContractError::Dates => {
+            ApiError::invalid_field("ends_on", FieldCode::Range, "a contract ends on or after it starts")
+        }
         ContractError::State(s) => ApiError::conflict(ErrorCode::ContractState, s.message()),
         ContractError::NotApprover => {
             ApiError::forbidden("only a manager of the owner's department or an admin decides this contract")
         }
         ContractError::PlansDoNotAddUp { total, sum, difference } => ApiError::invalid_field(
             "plans",
-            "does_not_add_up",
+            FieldCode::DoesNotAddUp,
             format!("the plans add up to {sum}, not the contract's {total} (difference {difference})"),
         )
         .with_context(serde_json::json!({ "total": total, "sum": sum, "difference": difference })),
         ContractError::NoSuchPlan(id) => ApiError::invalid_field(
             "plan_id",
-            "not_found",
+            FieldCode::NotFound,
             format!("plan {id} is not a plan of this contract"),
         ),
         ContractError::Overpayment { open } => ApiError::invalid_field(
             "amount.amount",
-            "overpayment",
+            FieldCode::Overpayment,
             format!("only {open} is still open on this contract"),
         )
         .with_context(serde_json::json!({ "open": open })),
@@ -289,7 +292,7 @@ pub async fn put_contract_settings(
         approval_above: body.0.approval_above,
     };
     p.check()
-        .map_err(|(field, why)| ApiError::validation(vec![FieldError::new(field, "invalid", why)]))?;
+        .map_err(|(field, why)| ApiError::validation(vec![FieldError::new(field, FieldCode::Invalid, why)]))?;
     let saved = p.clone();
     state
         .write(move |conn| Ok(contracts::set_policy(conn, &p, admin.0.id, now_utc())?))

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, post, web};
 
 use chrono::{DateTime, Utc};
 use domain::dedup::{CompanyName, CreditCode, SuffixList};
+use domain::field_code::FieldCode;
 use persistence::customers::{self};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
@@ -89,7 +90,11 @@ pub(super) fn new_customer(b: CreateCustomer) -> Result<customers::NewCustomer, 
         b.tags.as_deref(),
     )?;
     let Some(name) = checked.name else {
-        return Err(ApiError::invalid_field("name", "required", "a customer has a name"));
+        return Err(ApiError::invalid_field(
+            "name",
+            FieldCode::Required,
+            "a customer has a name",
+        ));
     };
     Ok(customers::NewCustomer {
         name,
@@ -132,7 +137,11 @@ pub(super) fn check_fields(
     let name = name.and_then(|n| {
         let parsed = CompanyName::parse(n, &SuffixList::default());
         if parsed.is_none() {
-            errors.push(FieldError::new("name", "required", "the name has no letters or digits"));
+            errors.push(FieldError::new(
+                "name",
+                FieldCode::Required,
+                "the name has no letters or digits",
+            ));
         }
         parsed
     });
@@ -142,7 +151,7 @@ pub(super) fn check_fields(
             .and_then(|c| match CreditCode::parse(c) {
                 Ok(code) => Some(code.as_str().to_owned()),
                 Err(e) => {
-                    errors.push(FieldError::new("credit_code", credit_code_error(&e), e.to_string()));
+                    errors.push(FieldError::new("credit_code", e.code(), e.to_string()));
                     None
                 }
             })
@@ -156,7 +165,7 @@ pub(super) fn check_fields(
             if t.is_empty() || t.chars().count() > 30 {
                 errors.push(FieldError::new(
                     format!("tags.{i}"),
-                    "length",
+                    FieldCode::Length,
                     "a tag has 1 to 30 characters",
                 ));
             } else if !clean.iter().any(|c| c == t) {
@@ -216,13 +225,4 @@ pub async fn create_customer(
         .insert_header(("ETag", etag(created.customer.version)))
         .insert_header(("Location", format!("/api/v1/customers/{}", created.customer.id)))
         .json(created))
-}
-
-/// The field error code of a refused credit code: a wrong check character is
-/// `checksum` (a pattern cannot say it); a wrong length or letter is `credit_code`.
-pub fn credit_code_error(e: &domain::dedup::CreditCodeError) -> &'static str {
-    match e {
-        domain::dedup::CreditCodeError::CheckDigit { .. } => "checksum",
-        _ => "credit_code",
-    }
 }

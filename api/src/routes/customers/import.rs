@@ -7,6 +7,7 @@
 //! replays the answer and creates nothing.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
+use domain::field_code::FieldCode;
 use persistence::customers::{self, RowOutcome};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
@@ -189,7 +190,11 @@ pub async fn import_customers(
                     let refused = write_error(e);
                     row.status = RowStatus::Invalid;
                     row.errors = if refused.errors.is_empty() {
-                        vec![FieldError::new("owner_id", "not_allowed", refused.detail.clone())]
+                        vec![FieldError::new(
+                            "owner_id",
+                            FieldCode::NotAllowed,
+                            refused.detail.clone(),
+                        )]
                     } else {
                         refused.errors.clone()
                     };

@@ -3,6 +3,7 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
+use domain::field_code::FieldCode;
 use persistence::customers::{self};
 use persistence::{audit, now_utc};
 use serde::{Deserialize, Serialize};
@@ -125,7 +126,7 @@ pub async fn merge_customer(
     if from == id.0 {
         return Err(ApiError::invalid_field(
             "from_customer_id",
-            "relation",
+            FieldCode::Relation,
             "a customer cannot merge into itself",
         ));
     }

@@ -7,6 +7,7 @@ use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 
 use domain::custom_fields::CustomEntity;
+use domain::field_code::FieldCode;
 use domain::scope::DataScope;
 use persistence::customers::{self, CustomerRow};
 use persistence::{DbConn, now_utc};
@@ -206,23 +207,25 @@ pub fn write_error(e: customers::CustomerWriteError) -> ApiError {
     match e {
         E::Exists(x) => exists_error(&x.row, x.owner_name, x.by_credit_code),
         E::UnknownCodes(list) => crate::routes::dictionaries::unknown_codes_error(list),
-        E::NoSuchOwner(id) => ApiError::invalid_field("owner_id", "not_found", format!("there is no active user {id}")),
+        E::NoSuchOwner(id) => {
+            ApiError::invalid_field("owner_id", FieldCode::NotFound, format!("there is no active user {id}"))
+        }
         E::OwnerNotAllowed(id) => ApiError::forbidden(format!("you may not assign records to user {id}")),
         E::NotFound => ApiError::not_found("customer"),
         E::NoSuchDuplicate(id) => ApiError::invalid_field(
             "from_customer_id",
-            "not_found",
+            FieldCode::NotFound,
             format!("there is no live customer {id}"),
         ),
         E::ReadOnly => ApiError::forbidden("you may read this customer but not change it"),
         E::NotOwned(id) => ApiError::invalid_field(
             "release_customer_ids",
-            "not_owned",
+            FieldCode::NotOwned,
             format!("customer {id} is not one of this user's live customers"),
         ),
         E::Stale => persistence::RepoError::Stale.into(),
         E::NoSuchUser(_) => ApiError::not_found("user"),
-        E::SameUser => ApiError::invalid_field("to_user_id", "relation", "choose another user"),
+        E::SameUser => ApiError::invalid_field("to_user_id", FieldCode::Relation, "choose another user"),
         E::CustomFields(refusals) => ApiError::validation(crate::custom::field_errors(refusals)),
         E::Repo(e) => e.into(),
     }

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use domain::dedup::{CompanyName, SuffixList};
+use domain::field_code::FieldCode;
 use domain::leads::missing_lead_fields;
 use persistence::leads::NewLeadRow;
 use persistence::{DbConn, dictionaries};
@@ -97,7 +98,7 @@ pub fn prepare(input: &LeadInput, codes: &Codes) -> Result<NewLeadRow, Vec<Field
         if value.as_deref().is_some_and(|v| v.contains('\0')) {
             errors.push(FieldError::new(
                 field,
-                "nul_character",
+                FieldCode::NulCharacter,
                 "text may not contain NUL characters",
             ));
         }
@@ -112,7 +113,7 @@ pub fn prepare(input: &LeadInput, codes: &Codes) -> Result<NewLeadRow, Vec<Field
         clean(&input.email),
     );
     for (field, why) in missing_lead_fields(person.is_some(), company.is_some(), phone.is_some(), email.is_some()) {
-        errors.push(FieldError::new(field, "required", why));
+        errors.push(FieldError::new(field, FieldCode::Required, why));
     }
     let phone_key = phone_key(phone.as_deref(), &mut errors);
     let email_key = email_key(email.as_deref(), &mut errors);
@@ -126,7 +127,7 @@ pub fn prepare(input: &LeadInput, codes: &Codes) -> Result<NewLeadRow, Vec<Field
         {
             errors.push(FieldError::new(
                 field,
-                "not_found",
+                FieldCode::NotFound,
                 format!("`{v}` is not an active {field}"),
             ));
         }

@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::auth::ApiScope;
+use domain::field_code::FieldCode;
 use domain::org::Role;
 use persistence::leads::{self, LeadChangeset, LeadFilter};
 use persistence::now_utc;
@@ -259,14 +260,14 @@ pub async fn update_lead(
         Some(LeadStatus::Converted | LeadStatus::New) => {
             return Err(ApiError::invalid_field(
                 "status",
-                "transition",
+                FieldCode::Transition,
                 "convert with POST /leads/{id}/convert; a lead cannot go back to new",
             ));
         }
         Some(LeadStatus::Disqualified) if b.disqualify_reason.is_none() => {
             return Err(ApiError::invalid_field(
                 "disqualify_reason",
-                "depends_on",
+                FieldCode::DependsOn,
                 "say why the lead is disqualified",
             ));
         }

@@ -4,6 +4,7 @@
 
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
+use domain::field_code::FieldCode;
 use domain::scope::DataScope;
 use persistence::leads::{self, LeadRow};
 use persistence::{DbConn, now_utc};
@@ -150,7 +151,7 @@ pub fn lead_error(e: leads::LeadError) -> ApiError {
             format!("the lead is already {status}"),
         ),
         E::NoSuchAssignee(id) => {
-            ApiError::invalid_field("user_id", "not_found", format!("there is no active user {id}"))
+            ApiError::invalid_field("user_id", FieldCode::NotFound, format!("there is no active user {id}"))
         }
         E::AssigneeNotAllowed(id) => ApiError::forbidden(format!("you may not assign records to user {id}")),
         E::CustomFields(refusals) => ApiError::validation(crate::custom::field_errors(refusals)),

@@ -4,6 +4,7 @@
 
 use actix_web::HttpResponse;
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::field_code::FieldCode;
 use domain::money::Money;
 use domain::scope::DataScope;
 use persistence::DbConn;
@@ -111,9 +112,11 @@ fn deal_error(e: opportunities::DealError) -> ApiError {
         E::NoSuchCustomer => ApiError::not_found("customer"),
         E::CustomerReadOnly => ApiError::forbidden("you may read this customer but not change it"),
         E::NotFound => ApiError::not_found("opportunity"),
-        E::NoSuchContact => ApiError::invalid_field("contact_id", "not_found", "not a contact of this customer"),
+        E::NoSuchContact => {
+            ApiError::invalid_field("contact_id", FieldCode::NotFound, "not a contact of this customer")
+        }
         E::NoSuchPipeline(id) => {
-            ApiError::invalid_field("pipeline_id", "not_found", format!("there is no pipeline {id}"))
+            ApiError::invalid_field("pipeline_id", FieldCode::NotFound, format!("there is no pipeline {id}"))
         }
         E::PipelineEmpty => {
             ApiError::conflict(crate::error::ErrorCode::PipelineEmpty, "the pipeline has no open stage")

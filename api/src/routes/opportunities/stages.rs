@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
+use domain::field_code::FieldCode;
 use domain::org::Role;
 use persistence::now_utc;
 use persistence::opportunities::{self};
@@ -66,7 +67,7 @@ pub async fn transition_opportunity(
                     opportunities::MoveFailure::Refused(errors) => ApiError::validation(
                         errors
                             .iter()
-                            .map(|e| FieldError::new(e.field(), "transition", e.to_string()))
+                            .map(|e| FieldError::new(e.field(), FieldCode::Transition, e.to_string()))
                             .collect(),
                     ),
                     opportunities::MoveFailure::Repo(e) => e.into(),

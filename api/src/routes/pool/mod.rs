@@ -3,6 +3,7 @@
 //! `domain::pool`; each write is one `persistence::pool` operation.
 
 use actix_web::{HttpResponse, get, post, web};
+use domain::field_code::FieldCode;
 use domain::pool::ClaimRefusal;
 use persistence::customers::Actor;
 use persistence::now_utc;
@@ -91,7 +92,7 @@ pub fn pool_error(e: PoolError, caller: i64) -> ApiError {
             ErrorCode::PoolLimit,
             message.clone(),
         )
-        .with_errors(vec![FieldError::new(field, "limit_reached", message)])
+        .with_errors(vec![FieldError::new(field, FieldCode::LimitReached, message)])
         .with_context(context)
     };
     match e {
@@ -201,7 +202,7 @@ pub async fn release_customer(
     if reason.is_empty() {
         return Err(ApiError::invalid_field(
             "reason",
-            "required",
+            FieldCode::Required,
             "say why the customer goes back to the pool",
         ));
     }

@@ -2,6 +2,7 @@
 //! changes them; the next sweep applies them.
 
 use actix_web::{HttpResponse, get, put, web};
+use domain::field_code::FieldCode;
 use domain::pool::{PerGrade, PoolPolicy};
 use persistence::now_utc;
 use persistence::pool;
@@ -175,7 +176,7 @@ pub async fn put_pool_settings(
                 pool::PolicyError::Invalid(errors) => ApiError::validation(
                     errors
                         .into_iter()
-                        .map(|e| FieldError::new(e.field, "range", e.message))
+                        .map(|e| FieldError::new(e.field, FieldCode::Range, e.message))
                         .collect(),
                 ),
                 pool::PolicyError::Repo(e) => e.into(),

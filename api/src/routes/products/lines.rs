@@ -13,6 +13,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::extract::{Json, PathId};
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
+use domain::field_code::FieldCode;
 use domain::money::Money;
 
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
@@ -73,23 +74,26 @@ fn lines_error(e: LinesError, what: &str) -> ApiError {
     match e {
         LinesError::NotFound => ApiError::not_found(what),
         LinesError::NotDraft => ApiError::conflict(ErrorCode::ContractState, "only a draft contract's lines change"),
-        LinesError::NoSuchProduct(i) => {
-            ApiError::invalid_field(&format!("lines.{i}.product_id"), "not_found", "no such active product")
-        }
+        LinesError::NoSuchProduct(i) => ApiError::invalid_field(
+            &format!("lines.{i}.product_id"),
+            FieldCode::NotFound,
+            "no such active product",
+        ),
         LinesError::Line(i, e) => {
             let (code, why) = match e {
-                domain::products::LineError::Quantity => ("range", "the quantity is at least one"),
-                domain::products::LineError::UnitPrice => ("range", "the unit price is never negative"),
-                domain::products::LineError::Discount => ("range", "a discount is 0 to 10000 basis points"),
+                domain::products::LineError::Quantity => (FieldCode::Range, "the quantity is at least one"),
+                domain::products::LineError::UnitPrice => (FieldCode::Range, "the unit price is never negative"),
+                domain::products::LineError::Discount => (FieldCode::Range, "a discount is 0 to 10000 basis points"),
                 // each is in range; together they are not
-                domain::products::LineError::TooLarge => {
-                    ("relation", "quantity × unit price is too large to be an amount")
-                }
+                domain::products::LineError::TooLarge => (
+                    FieldCode::Relation,
+                    "quantity × unit price is too large to be an amount",
+                ),
             };
             ApiError::invalid_field(&format!("lines.{i}"), code, why)
         }
         LinesError::ZeroContract => {
-            ApiError::invalid_field("lines", "range", "a contract's lines add up to more than zero")
+            ApiError::invalid_field("lines", FieldCode::Range, "a contract's lines add up to more than zero")
         }
         LinesError::Repo(e) => e.into(),
     }

@@ -1,6 +1,7 @@
 //! Products (产品): the catalogue; the line items of deals and contracts are in `lines`.
 
 use actix_web::{HttpResponse, get, patch, post, web};
+use domain::field_code::FieldCode;
 use domain::money::Money;
 use persistence::now_utc;
 use persistence::products::{self, NewProduct, ProductRow};
@@ -41,21 +42,19 @@ fn to_dto(r: ProductRow) -> Result<ProductDto, ApiError> {
     })
 }
 
-async fn currency(state: &web::Data<AppState>) -> Result<String, ApiError> {
-    state
-        .read(|conn| Ok(persistence::contracts::policy(conn)?.currency))
-        .await
+async fn policy(state: &web::Data<AppState>) -> Result<domain::contracts::ContractPolicy, ApiError> {
+    state.read(|conn| Ok(persistence::contracts::policy(conn)?)).await
 }
 
-fn check_money(m: &Money, expected: &str, field: &str) -> Result<(), ApiError> {
-    if m.currency().as_str() != expected {
-        return Err(ApiError::invalid_field(
+/// A price in the organisation's currency (`ContractPolicy::check_currency`).
+fn check_money(m: &Money, policy: &domain::contracts::ContractPolicy, field: &str) -> Result<(), ApiError> {
+    policy.check_currency(m.currency().as_str()).map_err(|w| {
+        ApiError::invalid_field(
             &format!("{field}.currency"),
-            "organisation_currency",
-            format!("amounts are in {expected}, the organisation's currency"),
-        ));
-    }
-    Ok(())
+            FieldCode::OrganisationCurrency,
+            format!("amounts are in {}, the organisation's currency", w.expected),
+        )
+    })
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -94,14 +93,14 @@ pub async fn create_product(
     body: Json<CreateProduct>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
-    let cur = currency(&state).await?;
-    check_money(&b.list_price, &cur, "list_price")?;
+    let policy = policy(&state).await?;
+    check_money(&b.list_price, &policy, "list_price")?;
     let new = NewProduct {
         code: b.code.trim().to_owned(),
         name: b.name.trim().to_owned(),
         unit: b.unit,
         list_price: b.list_price.amount(),
-        currency: cur,
+        currency: policy.currency,
     };
     let row = state
         .write(move |conn| Ok(products::create(conn, &new, now_utc())?))
@@ -151,10 +150,14 @@ pub async fn update_product(
         .and_then(|u| u.as_ref())
         .is_some_and(|u| u.chars().count() > 20)
     {
-        return Err(ApiError::invalid_field("unit", "length", "at most 20 characters"));
+        return Err(ApiError::invalid_field(
+            "unit",
+            FieldCode::Length,
+            "at most 20 characters",
+        ));
     }
     if let Some(m) = &b.list_price {
-        check_money(m, &currency(&state).await?, "list_price")?;
+        check_money(m, &policy(&state).await?, "list_price")?;
     }
     let row = state
         .write(move |conn| {

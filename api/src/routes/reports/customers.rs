@@ -1,6 +1,7 @@
 //! `GET /reports/customers`: customer analysis (客户分析) for a period.
 
 use actix_web::{HttpResponse, get, web};
+use domain::field_code::FieldCode;
 use domain::reports::customers::{self as rules, Dimension, Group};
 use domain::reports::funnel::rate_bp;
 use persistence::reports::customer_analysis;
@@ -129,7 +130,7 @@ pub async fn customers_report(
     if !(1..=TOP_LIMIT_MAX).contains(&listed) {
         return Err(ApiError::invalid_field(
             "top_limit",
-            "range",
+            FieldCode::Range,
             format!("from 1 to {TOP_LIMIT_MAX}"),
         ));
     }

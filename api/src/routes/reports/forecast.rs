@@ -4,6 +4,7 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::Datelike;
+use domain::field_code::FieldCode;
 use domain::reports::forecast::{self as rules, Bucket};
 use domain::scope::DataScope;
 use domain::targets::plan::Holder;
@@ -120,7 +121,11 @@ pub async fn forecast_report(
     if let Some(y) = q.year
         && !(2000..=2100).contains(&y)
     {
-        return Err(ApiError::invalid_field("year", "range", "a year from 2000 to 2100"));
+        return Err(ApiError::invalid_field(
+            "year",
+            FieldCode::Range,
+            "a year from 2000 to 2100",
+        ));
     }
     let report = state
         .report(move |conn| {

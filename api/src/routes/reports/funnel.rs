@@ -2,6 +2,7 @@
 //! win rate, cycle, velocity and close rate by negotiation rounds.
 
 use actix_web::{HttpResponse, get, web};
+use domain::field_code::FieldCode;
 use domain::reports::funnel::{RoundsFigures, StageFigures};
 use persistence::reports::{self, FunnelError};
 use persistence::{contracts, now_utc, settings};
@@ -119,12 +120,14 @@ pub async fn funnel_report(
                 negotiation,
                 funnel: f,
             } = reports::funnel(conn, helper, &scope, &question, &currency, (from, to)).map_err(|e| match e {
-                FunnelError::NoPipeline => {
-                    ApiError::validation(vec![FieldError::new("pipeline_id", "not_found", "no such pipeline")])
-                }
+                FunnelError::NoPipeline => ApiError::validation(vec![FieldError::new(
+                    "pipeline_id",
+                    FieldCode::NotFound,
+                    "no such pipeline",
+                )]),
                 FunnelError::NotAStage => ApiError::validation(vec![FieldError::new(
                     "negotiation_stage_id",
-                    "not_found",
+                    FieldCode::NotFound,
                     "not a stage of this pipeline",
                 )]),
                 FunnelError::Repo(e) => e.into(),

@@ -3,6 +3,7 @@
 //! (`/settings/activity-targets`).
 
 use actix_web::{HttpResponse, get, put, web};
+use domain::field_code::FieldCode;
 use domain::reports::kpi::{self as rules, ActivityTargets, Kpi};
 use persistence::reports::kpi;
 use persistence::{now_utc, settings};
@@ -87,7 +88,7 @@ pub async fn put_activity_targets(
             if !bad.is_empty() {
                 return Err(ApiError::validation(
                     bad.into_iter()
-                        .map(|f| FieldError::new(f, "range", "at most 1000 a day"))
+                        .map(|f| FieldError::new(f, FieldCode::Range, "at most 1000 a day"))
                         .collect(),
                 ));
             }

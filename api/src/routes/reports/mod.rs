@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::calendar::{self, Dates, Period, Tz};
+use domain::field_code::FieldCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -121,8 +122,9 @@ impl PeriodQuery {
     /// The dates covered, or 422 naming the bad parameter.
     pub fn dates(&self, today: NaiveDate) -> Result<Dates, ApiError> {
         // each is a rule between parameters, which the document can only state in words
-        let bad =
-            |field: &str, message: &str| ApiError::validation(vec![FieldError::new(field, "depends_on", message)]);
+        let bad = |field: &str, message: &str| {
+            ApiError::validation(vec![FieldError::new(field, FieldCode::DependsOn, message)])
+        };
         match (self.from, self.to) {
             (Some(from), Some(to)) => {
                 if self.period.is_some() || self.date.is_some() {

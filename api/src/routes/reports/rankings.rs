@@ -4,6 +4,7 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::Datelike;
+use domain::field_code::FieldCode;
 use domain::reports::rankings::{self as rules, Measure};
 use persistence::reports::rankings;
 use persistence::{contracts, now_utc, settings};
@@ -89,7 +90,7 @@ pub async fn rankings_report(
         Some(s) => Measure::parse(s).ok_or_else(|| {
             ApiError::validation(vec![FieldError::new(
                 "sort",
-                "unknown_value",
+                FieldCode::UnknownValue,
                 "one of contract_amount, collected_amount, new_customers, activities, win_rate",
             )])
         })?,

@@ -4,6 +4,7 @@
 
 use actix_web::{HttpResponse, delete, patch, post, web};
 use chrono::{DateTime, Utc};
+use domain::field_code::FieldCode;
 use domain::tasks::Times;
 use persistence::customers::Actor;
 use persistence::now_utc;
@@ -89,17 +90,21 @@ pub fn to_dto(r: TaskRow) -> Result<TaskDto, ApiError> {
 pub fn task_error(e: TaskError) -> ApiError {
     match e {
         TaskError::NotFound => ApiError::not_found("task"),
-        TaskError::NoSuchAssignee(id) => {
-            ApiError::invalid_field("assignee_id", "not_found", format!("there is no active user {id}"))
-        }
+        TaskError::NoSuchAssignee(id) => ApiError::invalid_field(
+            "assignee_id",
+            FieldCode::NotFound,
+            format!("there is no active user {id}"),
+        ),
         TaskError::AssigneeNotAllowed(id) => ApiError::forbidden(format!("you may not give work to user {id}")),
-        TaskError::NoSuchRecord { field, id } => {
-            ApiError::invalid_field(field, "not_found", format!("there is no {field} {id} in your scope"))
-        }
+        TaskError::NoSuchRecord { field, id } => ApiError::invalid_field(
+            field,
+            FieldCode::NotFound,
+            format!("there is no {field} {id} in your scope"),
+        ),
         TaskError::Times(_, errors) => ApiError::validation(
             errors
                 .into_iter()
-                .map(|e| FieldError::new(e.field, "depends_on", e.message))
+                .map(|e| FieldError::new(e.field, FieldCode::DependsOn, e.message))
                 .collect(),
         ),
         TaskError::Repo(e) => e.into(),
@@ -256,10 +261,18 @@ pub async fn update_task(
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
     if too_long(&b.notes, 5000) {
-        return Err(ApiError::invalid_field("notes", "length", "at most 5000 characters"));
+        return Err(ApiError::invalid_field(
+            "notes",
+            FieldCode::Length,
+            "at most 5000 characters",
+        ));
     }
     if too_long(&b.location, 300) {
-        return Err(ApiError::invalid_field("location", "length", "at most 300 characters"));
+        return Err(ApiError::invalid_field(
+            "location",
+            FieldCode::Length,
+            "at most 300 characters",
+        ));
     }
     if b.remind_minutes_before
         .flatten()
@@ -267,7 +280,7 @@ pub async fn update_task(
     {
         return Err(ApiError::invalid_field(
             "remind_minutes_before",
-            "range",
+            FieldCode::Range,
             "0 to 10080 minutes",
         ));
     }

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Duration, Utc};
+use domain::field_code::FieldCode;
 use persistence::now_utc;
 use persistence::tasks::{self, TaskFilter};
 use serde::{Deserialize, Serialize};
@@ -104,7 +105,7 @@ pub async fn my_calendar(
     if to <= from || to - from > Duration::days(62) {
         return Err(ApiError::invalid_field(
             "to",
-            "depends_on",
+            FieldCode::DependsOn,
             "`to` is after `from`, at most 62 days later",
         ));
     }

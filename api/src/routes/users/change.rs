@@ -1,6 +1,7 @@
 //! Changing and deactivating a user (admin); ending sessions with them.
 
 use actix_web::{HttpResponse, patch, post, web};
+use domain::field_code::FieldCode;
 use domain::org::Role;
 use persistence::now_utc;
 use persistence::user_change;
@@ -61,9 +62,11 @@ async fn change_user(
             user_change::change(conn, actor, id, version, change, now_utc()).map_err(|e| match e {
                 user_change::UserChangeError::NotFound => ApiError::not_found("user"),
                 user_change::UserChangeError::Rule(e) => rule_error(e),
-                user_change::UserChangeError::NoSuchDepartment(d) => {
-                    ApiError::invalid_field("department_id", "not_found", format!("there is no department {d}"))
-                }
+                user_change::UserChangeError::NoSuchDepartment(d) => ApiError::invalid_field(
+                    "department_id",
+                    FieldCode::NotFound,
+                    format!("there is no department {d}"),
+                ),
                 user_change::UserChangeError::HoldsWork { name, open } => ApiError::conflict(
                     ErrorCode::UserOwnsCustomers,
                     format!(

@@ -1,6 +1,7 @@
 //! Creating a user (admin).
 
 use actix_web::{HttpResponse, post, web};
+use domain::field_code::FieldCode;
 use domain::org::{Role, UserFacts, check_password_policy, check_user_change, normalize_login_email};
 use persistence::users::{self};
 use serde::Deserialize;
@@ -58,10 +59,10 @@ pub async fn create_user(
     let b = body.0;
     let mut errors: Vec<FieldError> = Vec::new();
     let email = normalize_login_email(&b.email)
-        .map_err(|e| errors.push(FieldError::new("email", "email", e.to_string())))
+        .map_err(|e| errors.push(FieldError::new("email", FieldCode::Email, e.to_string())))
         .unwrap_or_default();
     if let Err(e) = check_password_policy(&b.password) {
-        errors.push(FieldError::new("password", "password_policy", e.to_string()));
+        errors.push(FieldError::new("password", FieldCode::PasswordPolicy, e.to_string()));
     }
     let role = Role::from(b.role);
     let candidate = UserFacts {
@@ -73,7 +74,7 @@ pub async fn create_user(
     if let Err(e) = check_user_change(0, None, &candidate, 0) {
         errors.push(FieldError::new(
             e.field().unwrap_or("role"),
-            "depends_on",
+            FieldCode::DependsOn,
             e.to_string(),
         ));
     }
@@ -100,9 +101,11 @@ pub async fn create_user(
     let row = state
         .write(move |conn| {
             persistence::user_change::create(conn, &new).map_err(|e| match e {
-                persistence::user_change::NewUserError::NoSuchDepartment(id) => {
-                    ApiError::invalid_field("department_id", "not_found", format!("there is no department {id}"))
-                }
+                persistence::user_change::NewUserError::NoSuchDepartment(id) => ApiError::invalid_field(
+                    "department_id",
+                    FieldCode::NotFound,
+                    format!("there is no department {id}"),
+                ),
                 persistence::user_change::NewUserError::Repo(e) => e.into(),
             })
         })

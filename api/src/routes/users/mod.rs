@@ -3,6 +3,7 @@
 
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
+use domain::field_code::FieldCode;
 use domain::org::{Role, check_password_policy};
 use persistence::DbConn;
 use persistence::users::UserRow;
@@ -122,13 +123,14 @@ fn with_etag(status: actix_web::http::StatusCode, user: UserDto) -> HttpResponse
 
 fn password_hash_of(password: Option<String>) -> Result<Option<String>, ApiError> {
     let Some(p) = password else { return Ok(None) };
-    check_password_policy(&p).map_err(|e| ApiError::invalid_field("password", "password_policy", e.to_string()))?;
+    check_password_policy(&p)
+        .map_err(|e| ApiError::invalid_field("password", FieldCode::PasswordPolicy, e.to_string()))?;
     hash_password(&p).map(Some).map_err(ApiError::internal)
 }
 
 fn rule_error(e: domain::org::UserRuleError) -> ApiError {
     match e.field() {
-        Some(field) => ApiError::invalid_field(field, "depends_on", e.to_string()),
+        Some(field) => ApiError::invalid_field(field, FieldCode::DependsOn, e.to_string()),
         None => ApiError::conflict(ErrorCode::UserRule, e.to_string()),
     }
 }

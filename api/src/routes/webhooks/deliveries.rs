@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
+use domain::field_code::FieldCode;
 use persistence::events::EventRow;
 use persistence::events::webhooks::{self, AttemptRow, DeliveryRow};
 use persistence::now_utc;
@@ -116,7 +117,7 @@ pub async fn list_deliveries(
             ApiError::bad_request(ErrorCode::InvalidQuery, "`status` is one of pending, delivered, failed")
                 .with_errors(vec![FieldError::new(
                     "status",
-                    "unknown_value",
+                    FieldCode::UnknownValue,
                     "one of pending, delivered, failed",
                 )]),
         );

@@ -9,6 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::events::{EventKind, Target};
+use domain::field_code::FieldCode;
 use persistence::events::webhooks::{self, Change, NewSubscription, SubscriptionRow};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
@@ -134,7 +135,7 @@ fn check_url(url: &str, errors: &mut Vec<FieldError>) {
     if !ok {
         errors.push(FieldError::new(
             "url",
-            "invalid_format",
+            FieldCode::Format,
             "an http:// or https:// address",
         ));
     }
@@ -144,7 +145,7 @@ fn parse_events(list: &[String], errors: &mut Vec<FieldError>) -> Vec<EventKind>
     if list.is_empty() {
         errors.push(FieldError::new(
             "events",
-            "required",
+            FieldCode::Required,
             format!("give at least one of: {EVENTS_DOC}"),
         ));
     }
@@ -155,7 +156,7 @@ fn parse_events(list: &[String], errors: &mut Vec<FieldError>) -> Vec<EventKind>
             Ok(_) => {}
             Err(err) => errors.push(FieldError::new(
                 format!("events.{i}"),
-                "unknown_value",
+                FieldCode::UnknownValue,
                 format!("{err}; one of: {EVENTS_DOC}"),
             )),
         }
@@ -206,7 +207,7 @@ pub async fn create_webhook(
         Err(_) => {
             errors.push(FieldError::new(
                 "target",
-                "unknown_value",
+                FieldCode::UnknownValue,
                 "one of http, wecom, dingtalk",
             ));
             Target::Http
@@ -217,7 +218,7 @@ pub async fn create_webhook(
     if b.secret.is_some() && target != Target::DingTalk {
         errors.push(FieldError::new(
             "secret",
-            "depends_on",
+            FieldCode::DependsOn,
             "only a DingTalk robot takes a secret; http secrets are generated",
         ));
     }
