@@ -8,6 +8,7 @@ use domain::attachments::{AttachedTo, AttachmentSettings};
 use domain::scope::{Access, DataScope};
 
 use crate::schema::attachments as a;
+use crate::scope::Reach;
 use crate::{DbConn, RepoError, audit, naive, settings};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -95,11 +96,13 @@ fn writable(
 /// Records an uploaded file on a record the actor may change, with an audit entry.
 pub fn create(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     actor: i64,
     new: NewAttachment,
     now: DateTime<Utc>,
 ) -> Result<AttachmentRow, AttachmentError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     writable(conn, scope, new.attached_to, new.record_id, now)?;
     let id: i64 = diesel::insert_into(a::table)
         .values((
@@ -132,11 +135,13 @@ pub fn create(
 /// The attachments of a record the scope may see, oldest first; `None` when it may not.
 pub fn list(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     to: AttachedTo,
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<Option<Vec<AttachmentRow>>, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     if record_access(conn, scope, to, id, now)? == Access::None {
         return Ok(None);
     }
@@ -153,10 +158,12 @@ pub fn list(
 /// An attachment whose record the scope may see, with what the caller may do.
 pub fn find_visible(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<Option<(AttachmentRow, Access)>, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     let Some(row) = a::table
         .find(id)
         .select(AttachmentRow::as_select())
@@ -179,11 +186,13 @@ pub fn find_visible(
 /// Removes an attachment's record (the caller then removes the bytes).
 pub fn delete(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     actor: i64,
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<AttachmentRow, AttachmentError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     let (row, access) = find_visible(conn, scope, id, now)?.ok_or(AttachmentError::NotFound)?;
     if access != Access::Write {
         return Err(AttachmentError::ReadOnly);

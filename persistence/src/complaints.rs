@@ -11,8 +11,9 @@ use domain::vocabulary::{ComplaintStatus, Severity};
 use serde_json::json;
 
 use crate::conn::MultiBackend;
-use crate::customers::{self, Actor};
+use crate::customers;
 use crate::schema::{complaints as k, contacts, customers as c, users};
+use crate::scope::{Principal, Reach};
 use crate::{DbConn, RepoError, audit, naive};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -93,45 +94,47 @@ fn check_assignee(conn: &mut DbConn, scope: &DataScope, target: i64) -> Result<(
 }
 
 /// Records a complaint on a customer the actor can see.
-pub fn create(conn: &mut DbConn, actor: &Actor<'_>, new: NewComplaint, now: DateTime<Utc>) -> Result<ComplaintRow> {
-    let (customer, _) =
-        customers::find_visible(conn, new.customer_id, actor.scope, false, now)?.ok_or(ComplaintError::NotFound)?;
-    if let Some(contact) = new.contact_id {
-        let ok: i64 = contacts::table
-            .filter(contacts::id.eq(contact))
-            .filter(contacts::customer_id.eq(customer.id))
-            .filter(contacts::deleted_at.is_null())
-            .count()
+pub fn create(conn: &mut DbConn, by: &Principal, new: NewComplaint, now: DateTime<Utc>) -> Result<ComplaintRow> {
+    by.acting(conn, |conn, actor| {
+        let (customer, _) =
+            customers::find_visible(conn, new.customer_id, actor.scope, false, now)?.ok_or(ComplaintError::NotFound)?;
+        if let Some(contact) = new.contact_id {
+            let ok: i64 = contacts::table
+                .filter(contacts::id.eq(contact))
+                .filter(contacts::customer_id.eq(customer.id))
+                .filter(contacts::deleted_at.is_null())
+                .count()
+                .get_result(conn)?;
+            if ok == 0 {
+                return Err(ComplaintError::NoSuchContact(contact));
+            }
+        }
+        let assignee = match new.assignee_id {
+            Some(a) => {
+                check_assignee(conn, actor.scope, a)?;
+                a
+            }
+            None => customer.owner_id.unwrap_or(actor.user_id),
+        };
+        let id: i64 = diesel::insert_into(k::table)
+            .values((
+                k::customer_id.eq(customer.id),
+                k::contact_id.eq(new.contact_id),
+                k::subject.eq(&new.subject),
+                k::content.eq(&new.content),
+                k::severity.eq(new.severity.as_str()),
+                k::status.eq(ComplaintStatus::Open.as_str()),
+                k::assignee_id.eq(Some(assignee)),
+                k::created_by.eq(Some(actor.user_id)),
+                k::created_at.eq(naive(now)),
+                k::updated_at.eq(naive(now)),
+            ))
+            .returning(k::id)
             .get_result(conn)?;
-        if ok == 0 {
-            return Err(ComplaintError::NoSuchContact(contact));
-        }
-    }
-    let assignee = match new.assignee_id {
-        Some(a) => {
-            check_assignee(conn, actor.scope, a)?;
-            a
-        }
-        None => customer.owner_id.unwrap_or(actor.user_id),
-    };
-    let id: i64 = diesel::insert_into(k::table)
-        .values((
-            k::customer_id.eq(customer.id),
-            k::contact_id.eq(new.contact_id),
-            k::subject.eq(&new.subject),
-            k::content.eq(&new.content),
-            k::severity.eq(new.severity.as_str()),
-            k::status.eq(ComplaintStatus::Open.as_str()),
-            k::assignee_id.eq(Some(assignee)),
-            k::created_by.eq(Some(actor.user_id)),
-            k::created_at.eq(naive(now)),
-            k::updated_at.eq(naive(now)),
-        ))
-        .returning(k::id)
-        .get_result(conn)?;
-    let detail = json!({ "severity": new.severity.as_str(), "assignee_id": assignee }).to_string();
-    audit::record(conn, "complaint", id, "created", Some(actor.user_id), &detail, now)?;
-    Ok(k::table.find(id).select(ComplaintRow::as_select()).first(conn)?)
+        let detail = json!({ "severity": new.severity.as_str(), "assignee_id": assignee }).to_string();
+        audit::record(conn, "complaint", id, "created", Some(actor.user_id), &detail, now)?;
+        Ok(k::table.find(id).select(ComplaintRow::as_select()).first(conn)?)
+    })
 }
 
 type Boxed<'q> = k::BoxedQuery<'q, MultiBackend>;
@@ -166,9 +169,11 @@ fn scoped<'q>(q: Boxed<'q>, scope: &DataScope) -> Boxed<'q> {
 
 pub fn find_visible(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     id: i64,
 ) -> std::result::Result<Option<ComplaintRow>, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     Ok(scoped(k::table.filter(k::id.eq(id)).into_boxed(), scope)
         .select(ComplaintRow::as_select())
         .first(conn)
@@ -176,55 +181,57 @@ pub fn find_visible(
 }
 
 /// Moves a complaint one step along its course, recording who and when.
-pub fn advance(conn: &mut DbConn, actor: &Actor<'_>, id: i64, step: Step, now: DateTime<Utc>) -> Result<ComplaintRow> {
-    let row = find_visible(conn, actor.scope, id)?.ok_or(ComplaintError::NotFound)?;
-    let from: ComplaintStatus = row.status.parse().map_err(|e| RepoError::Corrupt(format!("{e}")))?;
-    let resolution = step
-        .resolution
-        .clone()
-        .or(row.resolution.clone())
-        .filter(|r| !r.trim().is_empty());
-    domain::tasks::step(from, step.to, resolution.is_some(), step.satisfaction).map_err(ComplaintError::Step)?;
-    if let Some(a) = step.assignee_id {
-        check_assignee(conn, actor.scope, a)?;
-    }
-    let (at, by) = (Some(naive(now)), Some(actor.user_id));
-    let mut changed = (
-        row.handling_at,
-        row.handling_by,
-        row.resolved_at,
-        row.resolved_by,
-        row.closed_at,
-        row.closed_by,
-    );
-    match step.to {
-        ComplaintStatus::Handling => (changed.0, changed.1) = (at, by),
-        ComplaintStatus::Resolved => (changed.2, changed.3) = (at, by),
-        ComplaintStatus::Closed => (changed.4, changed.5) = (at, by),
-        ComplaintStatus::Open => {}
-    }
-    let n = diesel::update(k::table.filter(k::id.eq(id)).filter(k::version.eq(row.version)))
-        .set((
-            k::status.eq(step.to.as_str()),
-            k::resolution.eq(&resolution),
-            k::satisfaction.eq(step.satisfaction.or(row.satisfaction)),
-            k::assignee_id.eq(step.assignee_id.or(row.assignee_id)),
-            k::handling_at.eq(changed.0),
-            k::handling_by.eq(changed.1),
-            k::resolved_at.eq(changed.2),
-            k::resolved_by.eq(changed.3),
-            k::closed_at.eq(changed.4),
-            k::closed_by.eq(changed.5),
-            k::version.eq(k::version + 1),
-            k::updated_at.eq(naive(now)),
-        ))
-        .execute(conn)?;
-    if n == 0 {
-        return Err(ComplaintError::Repo(RepoError::Stale));
-    }
-    let detail = json!({ "status": [row.status, step.to.as_str()] }).to_string();
-    audit::record(conn, "complaint", id, "moved", Some(actor.user_id), &detail, now)?;
-    Ok(k::table.find(id).select(ComplaintRow::as_select()).first(conn)?)
+pub fn advance(conn: &mut DbConn, by: &Principal, id: i64, step: Step, now: DateTime<Utc>) -> Result<ComplaintRow> {
+    by.acting(conn, |conn, actor| {
+        let row = find_visible(conn, actor.scope, id)?.ok_or(ComplaintError::NotFound)?;
+        let from: ComplaintStatus = row.status.parse().map_err(|e| RepoError::Corrupt(format!("{e}")))?;
+        let resolution = step
+            .resolution
+            .clone()
+            .or(row.resolution.clone())
+            .filter(|r| !r.trim().is_empty());
+        domain::tasks::step(from, step.to, resolution.is_some(), step.satisfaction).map_err(ComplaintError::Step)?;
+        if let Some(a) = step.assignee_id {
+            check_assignee(conn, actor.scope, a)?;
+        }
+        let (at, by) = (Some(naive(now)), Some(actor.user_id));
+        let mut changed = (
+            row.handling_at,
+            row.handling_by,
+            row.resolved_at,
+            row.resolved_by,
+            row.closed_at,
+            row.closed_by,
+        );
+        match step.to {
+            ComplaintStatus::Handling => (changed.0, changed.1) = (at, by),
+            ComplaintStatus::Resolved => (changed.2, changed.3) = (at, by),
+            ComplaintStatus::Closed => (changed.4, changed.5) = (at, by),
+            ComplaintStatus::Open => {}
+        }
+        let n = diesel::update(k::table.filter(k::id.eq(id)).filter(k::version.eq(row.version)))
+            .set((
+                k::status.eq(step.to.as_str()),
+                k::resolution.eq(&resolution),
+                k::satisfaction.eq(step.satisfaction.or(row.satisfaction)),
+                k::assignee_id.eq(step.assignee_id.or(row.assignee_id)),
+                k::handling_at.eq(changed.0),
+                k::handling_by.eq(changed.1),
+                k::resolved_at.eq(changed.2),
+                k::resolved_by.eq(changed.3),
+                k::closed_at.eq(changed.4),
+                k::closed_by.eq(changed.5),
+                k::version.eq(k::version + 1),
+                k::updated_at.eq(naive(now)),
+            ))
+            .execute(conn)?;
+        if n == 0 {
+            return Err(ComplaintError::Repo(RepoError::Stale));
+        }
+        let detail = json!({ "status": [row.status, step.to.as_str()] }).to_string();
+        audit::record(conn, "complaint", id, "moved", Some(actor.user_id), &detail, now)?;
+        Ok(k::table.find(id).select(ComplaintRow::as_select()).first(conn)?)
+    })
 }
 
 #[derive(Debug, Clone, Default)]
@@ -240,11 +247,13 @@ pub struct ComplaintFilter {
 /// The complaints `scope` may see, by id, after `after`.
 pub fn list(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     f: &ComplaintFilter,
     after: Option<i64>,
     limit: u32,
 ) -> std::result::Result<Vec<ComplaintRow>, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     let mut q = scoped(k::table.into_boxed(), scope);
     if let Some(s) = &f.status {
         q = q.filter(k::status.eq(s.clone()));

@@ -1,11 +1,20 @@
 //! The caller's data scope (`domain::scope::DataScope`), resolved in the same
 //! database call as the query it restricts.
 
+use std::borrow::Cow;
+
 use domain::org::Role;
 use domain::scope::DataScope;
 
-use crate::customers::Actor;
 use crate::{DbConn, RepoError, departments};
+
+/// Who acts, and what they may see: a [`Principal`] with its scope resolved
+/// in the operation's transaction (`Principal::acting`), or a background job.
+#[derive(Debug, Clone)]
+pub struct Actor<'a> {
+    pub user_id: i64,
+    pub scope: &'a DataScope,
+}
 
 /// Who acts: the signed-in user as the access check saw them (role and
 /// department as stored now). Operations resolve the caller's scope from it
@@ -38,6 +47,27 @@ impl Principal {
                 scope: &scope,
             },
         )
+    }
+}
+
+/// Whose reach a read or write is limited to: the caller (a [`Principal`],
+/// whose scope the operation resolves in its own connection, as handlers
+/// pass it) or a scope an operation already holds (as operations calling
+/// each other pass it). One signature serves both, so no handler builds a
+/// scope.
+pub trait Reach {
+    fn scope_in(&self, conn: &mut DbConn) -> Result<Cow<'_, DataScope>, RepoError>;
+}
+
+impl Reach for Principal {
+    fn scope_in(&self, conn: &mut DbConn) -> Result<Cow<'_, DataScope>, RepoError> {
+        Ok(Cow::Owned(self.scope(conn)?))
+    }
+}
+
+impl Reach for DataScope {
+    fn scope_in(&self, _conn: &mut DbConn) -> Result<Cow<'_, DataScope>, RepoError> {
+        Ok(Cow::Borrowed(self))
     }
 }
 

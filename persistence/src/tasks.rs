@@ -10,8 +10,9 @@ use domain::vocabulary::TaskKind;
 
 use crate::activities::ActivityRow;
 use crate::conn::MultiBackend;
-use crate::customers::{self, Actor};
+use crate::customers;
 use crate::schema::{tasks as t, users};
+use crate::scope::{Principal, Reach};
 use crate::{DbConn, RepoError, leads, naive, opportunities};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -141,12 +142,14 @@ fn check_times(kind: TaskKind, times: &Times) -> Result<()> {
 }
 
 /// Creates a task or appointment.
-pub fn create(conn: &mut DbConn, actor: &Actor<'_>, new: NewTask, now: DateTime<Utc>) -> Result<TaskRow> {
-    let assignee = new.assignee_id.unwrap_or(actor.user_id);
-    check_assignee(conn, actor.scope, assignee)?;
-    check_related(conn, actor.scope, &new, now)?;
-    check_times(new.kind, &new.times)?;
-    insert(conn, &new, assignee, Some(actor.user_id), None, now)
+pub fn create(conn: &mut DbConn, by: &Principal, new: NewTask, now: DateTime<Utc>) -> Result<TaskRow> {
+    by.acting(conn, |conn, actor| {
+        let assignee = new.assignee_id.unwrap_or(actor.user_id);
+        check_assignee(conn, actor.scope, assignee)?;
+        check_related(conn, actor.scope, &new, now)?;
+        check_times(new.kind, &new.times)?;
+        insert(conn, &new, assignee, Some(actor.user_id), None, now)
+    })
 }
 
 fn insert(
@@ -248,67 +251,71 @@ pub fn find_visible(conn: &mut DbConn, scope: &DataScope, id: i64) -> std::resul
 /// Changes a task; `expected` is the If-Match version, if any.
 pub fn change(
     conn: &mut DbConn,
-    actor: &Actor<'_>,
+    by: &Principal,
     id: i64,
     expected: Option<i64>,
     c: TaskChange,
     now: DateTime<Utc>,
 ) -> Result<TaskRow> {
-    let row = find_visible(conn, actor.scope, id)?.ok_or(TaskError::NotFound)?;
-    if expected.is_some_and(|v| v != row.version) {
-        return Err(TaskError::Repo(RepoError::Stale));
-    }
-    if let Some(a) = c.assignee_id.filter(|a| *a != row.assignee_id) {
-        check_assignee(conn, actor.scope, a)?;
-    }
-    let before = row.times();
-    let times = Times {
-        due_at: c.due_at.unwrap_or(before.due_at),
-        starts_at: c.starts_at.unwrap_or(before.starts_at),
-        ends_at: c.ends_at.unwrap_or(before.ends_at),
-        remind_minutes_before: c.remind_minutes_before.unwrap_or(before.remind_minutes_before),
-    };
-    let kind: TaskKind = row.kind.parse().map_err(|e| RepoError::Corrupt(format!("{e}")))?;
-    check_times(kind, &times)?;
-    let done_at = match c.done {
-        Some(true) => row.done_at.or(Some(naive(now))),
-        Some(false) => None,
-        None => row.done_at,
-    };
-    let n = diesel::update(t::table.filter(t::id.eq(id)).filter(t::version.eq(row.version)))
-        .set((
-            t::title.eq(c.title.unwrap_or(row.title)),
-            t::notes.eq(c.notes.unwrap_or(row.notes)),
-            t::location.eq(c.location.unwrap_or(row.location)),
-            t::assignee_id.eq(c.assignee_id.unwrap_or(row.assignee_id)),
-            t::due_at.eq(times.due_at.map(naive)),
-            t::starts_at.eq(times.starts_at.map(naive)),
-            t::ends_at.eq(times.ends_at.map(naive)),
-            t::remind_minutes_before.eq(times.remind_minutes_before),
-            t::done_at.eq(done_at),
-            t::version.eq(t::version + 1),
-            t::updated_at.eq(naive(now)),
-        ))
-        .execute(conn)?;
-    if n == 0 {
-        return Err(TaskError::Repo(RepoError::Stale));
-    }
-    if times.due_at != before.due_at {
-        // a new due time is announced again when it comes
-        diesel::update(t::table.find(id))
-            .set(t::due_announced_at.eq(None::<NaiveDateTime>))
+    by.acting(conn, |conn, actor| {
+        let row = find_visible(conn, actor.scope, id)?.ok_or(TaskError::NotFound)?;
+        if expected.is_some_and(|v| v != row.version) {
+            return Err(TaskError::Repo(RepoError::Stale));
+        }
+        if let Some(a) = c.assignee_id.filter(|a| *a != row.assignee_id) {
+            check_assignee(conn, actor.scope, a)?;
+        }
+        let before = row.times();
+        let times = Times {
+            due_at: c.due_at.unwrap_or(before.due_at),
+            starts_at: c.starts_at.unwrap_or(before.starts_at),
+            ends_at: c.ends_at.unwrap_or(before.ends_at),
+            remind_minutes_before: c.remind_minutes_before.unwrap_or(before.remind_minutes_before),
+        };
+        let kind: TaskKind = row.kind.parse().map_err(|e| RepoError::Corrupt(format!("{e}")))?;
+        check_times(kind, &times)?;
+        let done_at = match c.done {
+            Some(true) => row.done_at.or(Some(naive(now))),
+            Some(false) => None,
+            None => row.done_at,
+        };
+        let n = diesel::update(t::table.filter(t::id.eq(id)).filter(t::version.eq(row.version)))
+            .set((
+                t::title.eq(c.title.unwrap_or(row.title)),
+                t::notes.eq(c.notes.unwrap_or(row.notes)),
+                t::location.eq(c.location.unwrap_or(row.location)),
+                t::assignee_id.eq(c.assignee_id.unwrap_or(row.assignee_id)),
+                t::due_at.eq(times.due_at.map(naive)),
+                t::starts_at.eq(times.starts_at.map(naive)),
+                t::ends_at.eq(times.ends_at.map(naive)),
+                t::remind_minutes_before.eq(times.remind_minutes_before),
+                t::done_at.eq(done_at),
+                t::version.eq(t::version + 1),
+                t::updated_at.eq(naive(now)),
+            ))
             .execute(conn)?;
-    }
-    Ok(t::table.find(id).select(TaskRow::as_select()).first(conn)?)
+        if n == 0 {
+            return Err(TaskError::Repo(RepoError::Stale));
+        }
+        if times.due_at != before.due_at {
+            // a new due time is announced again when it comes
+            diesel::update(t::table.find(id))
+                .set(t::due_announced_at.eq(None::<NaiveDateTime>))
+                .execute(conn)?;
+        }
+        Ok(t::table.find(id).select(TaskRow::as_select()).first(conn)?)
+    })
 }
 
 /// Deletes a task (soft).
-pub fn delete(conn: &mut DbConn, actor: &Actor<'_>, id: i64, now: DateTime<Utc>) -> Result<()> {
-    find_visible(conn, actor.scope, id)?.ok_or(TaskError::NotFound)?;
-    diesel::update(t::table.find(id))
-        .set((t::deleted_at.eq(Some(naive(now))), t::updated_at.eq(naive(now))))
-        .execute(conn)?;
-    Ok(())
+pub fn delete(conn: &mut DbConn, by: &Principal, id: i64, now: DateTime<Utc>) -> Result<()> {
+    by.acting(conn, |conn, actor| {
+        find_visible(conn, actor.scope, id)?.ok_or(TaskError::NotFound)?;
+        diesel::update(t::table.find(id))
+            .set((t::deleted_at.eq(Some(naive(now))), t::updated_at.eq(naive(now))))
+            .execute(conn)?;
+        Ok(())
+    })
 }
 
 #[derive(Debug, Clone, Default)]
@@ -325,11 +332,13 @@ pub struct TaskFilter {
 /// The live tasks `scope` may see, by id, after `after`.
 pub fn list(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     f: &TaskFilter,
     after: Option<i64>,
     limit: u32,
 ) -> std::result::Result<Vec<TaskRow>, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     let mut q = scoped(t::table.filter(t::deleted_at.is_null()).into_boxed(), scope);
     if let Some(a) = f.assignee_id {
         q = q.filter(t::assignee_id.eq(a));

@@ -17,7 +17,6 @@ use validator::Validate;
 use crate::caller::{Acting, AdminUser, AuthUser, scope};
 use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::extract::{Json, PathId, Query};
-use crate::routes::scope::scope_of;
 use crate::security::{random_hex, sha256_hex};
 use crate::state::AppState;
 
@@ -135,8 +134,8 @@ async fn upload(
         .map_err(|e| ApiError::internal(format!("cannot store the file: {e}")))?;
     let created = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            attachments::create(conn, &scope, user.id, new, now_utc()).map_err(|e| attachment_error(e, to.as_str()))
+            attachments::create(conn, &user.principal(), user.id, new, now_utc())
+                .map_err(|e| attachment_error(e, to.as_str()))
         })
         .await;
     let row = match created {
@@ -155,8 +154,8 @@ async fn upload(
 async fn list(state: web::Data<AppState>, user: AuthUser, to: AttachedTo, id: i64) -> Result<HttpResponse, ApiError> {
     let rows = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            attachments::list(conn, &scope, to, id, now_utc())?.ok_or_else(|| ApiError::not_found(to.as_str()))
+            attachments::list(conn, &user.principal(), to, id, now_utc())?
+                .ok_or_else(|| ApiError::not_found(to.as_str()))
         })
         .await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(AttachmentDto::from).collect::<Vec<_>>()))
@@ -260,8 +259,7 @@ pub async fn get_attachment(state: web::Data<AppState>, user: AuthUser, id: Path
 async fn visible_attachment(state: &AppState, user: AuthUser, id: i64) -> Result<AttachmentRow, ApiError> {
     state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let found = attachments::find_visible(conn, &scope, id, now_utc())?;
+            let found = attachments::find_visible(conn, &user.principal(), id, now_utc())?;
             found
                 .map(|(row, _)| row)
                 .ok_or_else(|| ApiError::not_found("attachment"))
@@ -326,8 +324,8 @@ pub async fn delete_attachment(
 ) -> Result<HttpResponse, ApiError> {
     let row = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            attachments::delete(conn, &scope, user.id, id.0, now_utc()).map_err(|e| attachment_error(e, "attachment"))
+            attachments::delete(conn, &user.principal(), user.id, id.0, now_utc())
+                .map_err(|e| attachment_error(e, "attachment"))
         })
         .await?;
     let blobs = state.blobs.clone();

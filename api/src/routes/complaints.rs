@@ -6,7 +6,6 @@ use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use domain::field_code::FieldCode;
 use persistence::complaints::{self, ComplaintError, ComplaintFilter, ComplaintRow, NewComplaint, Step};
-use persistence::customers::Actor;
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -16,7 +15,6 @@ use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{Json, PathId, Query, etag};
 use crate::pagination;
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -172,12 +170,7 @@ pub async fn create_complaint(
     };
     let row = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            complaints::create(conn, &actor, new, now_utc()).map_err(|e| complaint_error(e, "customer"))
+            complaints::create(conn, &user.principal(), new, now_utc()).map_err(|e| complaint_error(e, "customer"))
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::CREATED, to_dto(row)?))
@@ -231,12 +224,8 @@ pub async fn move_complaint(
     };
     let row = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            complaints::advance(conn, &actor, id.0, step, now_utc()).map_err(|e| complaint_error(e, "complaint"))
+            complaints::advance(conn, &user.principal(), id.0, step, now_utc())
+                .map_err(|e| complaint_error(e, "complaint"))
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, to_dto(row)?))
@@ -257,8 +246,7 @@ pub async fn move_complaint(
 pub async fn get_complaint(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
     let row = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            complaints::find_visible(conn, &scope, id.0)?.ok_or_else(|| ApiError::not_found("complaint"))
+            complaints::find_visible(conn, &user.principal(), id.0)?.ok_or_else(|| ApiError::not_found("complaint"))
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, to_dto(row)?))
@@ -308,10 +296,7 @@ pub async fn list_complaints(
         unclosed: false,
     };
     let rows = state
-        .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            Ok(complaints::list(conn, &scope, &filter, after, limit + 1)?)
-        })
+        .read(move |conn| Ok(complaints::list(conn, &user.principal(), &filter, after, limit + 1)?))
         .await?;
     let (data, next_cursor) = pagination::by_id_page(rows, limit, |r| r.id, to_dto)?;
     Ok(HttpResponse::Ok().json(ComplaintPage { data, next_cursor }))

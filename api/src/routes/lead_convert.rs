@@ -4,8 +4,7 @@
 
 use actix_web::{HttpResponse, post, web};
 use domain::field_code::FieldCode;
-use domain::org::Role;
-use persistence::{customers, leads, now_utc};
+use persistence::{leads, now_utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -15,7 +14,6 @@ use crate::error::{ApiError, ErrorCode};
 use crate::extract::{Json, PathId};
 use crate::routes::customers::{CustomerDto, Grade, dto_for, write_error};
 use crate::routes::leads::{LeadDto, to_dto};
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
@@ -68,13 +66,8 @@ pub async fn convert_lead(
     };
     let result = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = customers::Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
             let now = now_utc();
-            let c = leads::convert(conn, &actor, user.role == Role::Rep, id.0, ask, now).map_err(convert_error)?;
+            let c = leads::convert(conn, &user.principal(), id.0, ask, now).map_err(convert_error)?;
             Ok(Conversion {
                 lead: to_dto(c.lead, now)?,
                 customer: dto_for(conn, c.customer)?,

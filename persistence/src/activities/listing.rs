@@ -11,8 +11,8 @@ use domain::scope::DataScope;
 
 use super::{ActivityError, ActivityRow};
 use crate::conn::MultiBackend;
-use crate::customers::Actor;
 use crate::schema::{activities as a, activity_companions, users};
+use crate::scope::{Principal, Reach};
 use crate::{DbConn, RepoError, naive};
 
 type Boxed<'q> = a::BoxedQuery<'q, MultiBackend>;
@@ -86,13 +86,15 @@ pub enum ActivitySort {
 /// The live activities `scope` may read, filtered, one keyset page.
 pub fn list(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     f: &ActivityFilter,
     sort: ActivitySort,
     descending: bool,
     after: Option<ActivityAfter>,
     limit: u32,
 ) -> Result<Vec<ActivityRow>, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     let mut q = scoped(a::table.filter(a::deleted_at.is_null()).into_boxed(), scope);
     if let Some(k) = &f.kind {
         q = q.filter(a::kind.eq(k.clone()));
@@ -160,11 +162,13 @@ pub fn companions_of(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, Vec<
 /// Ids of activities the scope could read that were deleted since `since`.
 pub fn deleted_since(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     since: DateTime<Utc>,
     after: Option<(NaiveDateTime, i64)>,
     limit: u32,
 ) -> Result<Vec<(i64, NaiveDateTime)>, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     let mut q = scoped(a::table.filter(a::deleted_at.ge(naive(since))).into_boxed(), scope);
     if let Some((t, id)) = after {
         q = q.filter(a::deleted_at.gt(t).or(a::deleted_at.eq(t).and(a::id.gt(id))));
@@ -179,23 +183,25 @@ pub fn deleted_since(
 
 /// Deletes an activity: its author, or a manager or admin who may read it.
 /// The customer's last contact stays (it happened).
-pub fn delete(conn: &mut DbConn, actor: &Actor<'_>, id: i64, now: DateTime<Utc>) -> Result<(), ActivityError> {
-    let found: Option<Option<i64>> = scoped(
-        a::table
-            .filter(a::id.eq(id))
-            .filter(a::deleted_at.is_null())
-            .into_boxed(),
-        actor.scope,
-    )
-    .select(a::created_by)
-    .first(conn)
-    .optional()?;
-    let author = found.ok_or(ActivityError::NotFound)?;
-    if author != Some(actor.user_id) && matches!(actor.scope, DataScope::Own { .. }) {
-        return Err(ActivityError::ReadOnly);
-    }
-    diesel::update(a::table.find(id))
-        .set((a::deleted_at.eq(Some(naive(now))), a::updated_at.eq(Some(naive(now)))))
-        .execute(conn)?;
-    Ok(())
+pub fn delete(conn: &mut DbConn, by: &Principal, id: i64, now: DateTime<Utc>) -> Result<(), ActivityError> {
+    by.acting(conn, |conn, actor| {
+        let found: Option<Option<i64>> = scoped(
+            a::table
+                .filter(a::id.eq(id))
+                .filter(a::deleted_at.is_null())
+                .into_boxed(),
+            actor.scope,
+        )
+        .select(a::created_by)
+        .first(conn)
+        .optional()?;
+        let author = found.ok_or(ActivityError::NotFound)?;
+        if author != Some(actor.user_id) && matches!(actor.scope, DataScope::Own { .. }) {
+            return Err(ActivityError::ReadOnly);
+        }
+        diesel::update(a::table.find(id))
+            .set((a::deleted_at.eq(Some(naive(now))), a::updated_at.eq(Some(naive(now)))))
+            .execute(conn)?;
+        Ok(())
+    })
 }

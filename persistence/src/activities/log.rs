@@ -11,9 +11,10 @@ use domain::scope::{Access, DataScope};
 use domain::vocabulary::{ActivityKind, Level};
 
 use super::{ActivityRow, NewActivityRow, insert_activity, touch_customer_contact};
-use crate::customers::{self, Actor};
+use crate::customers;
 use crate::leads::{self, LeadChangeset};
 use crate::schema::{activity_companions, contacts, opportunities, users};
+use crate::scope::Actor;
 use crate::{DbConn, RepoError, naive, opportunities as deals};
 
 /// What the activity is logged on.

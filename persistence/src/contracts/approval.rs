@@ -11,9 +11,10 @@ use domain::vocabulary::ContractStatus;
 use serde_json::json;
 
 use super::{ContractError, ContractRow, Result, find_visible, policy, reload};
-use crate::customers::{self, Actor};
+use crate::customers;
 use crate::opportunities::{self, OpportunityChangeset};
 use crate::schema::{contracts as k, customer_wins, users};
+use crate::scope::Actor;
 use crate::{DbConn, audit, naive};
 
 fn set_status(

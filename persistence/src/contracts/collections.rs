@@ -13,8 +13,8 @@ use domain::vocabulary::{ContractStatus, PlanStatus};
 use serde_json::json;
 
 use super::{ContractError, ContractRow, Result, find_visible, scoped};
-use crate::customers::Actor;
 use crate::schema::{contracts as k, payment_plans as pp, payments as pay, users};
+use crate::scope::{Actor, Reach};
 use crate::{DbConn, RepoError, audit, naive};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -229,11 +229,13 @@ pub struct ReceivableFilter {
 /// Plans still to be collected on approved contracts in scope, by due date.
 pub fn receivables(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     f: &ReceivableFilter,
     today: NaiveDate,
     limit: i64,
 ) -> std::result::Result<Vec<(PlanState, ContractRow)>, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     let mut q = scoped(
         k::table
             .filter(k::status.eq(ContractStatus::Approved.as_str()))

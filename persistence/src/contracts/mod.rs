@@ -10,8 +10,9 @@ use domain::vocabulary::ContractStatus;
 use serde_json::json;
 
 use crate::conn::MultiBackend;
-use crate::customers::{self, Actor};
+use crate::customers;
 use crate::schema::{contracts as k, opportunities, payments, users};
+use crate::scope::{Actor, Reach};
 use crate::{DbConn, RepoError, audit, naive, settings};
 
 mod approval;
@@ -170,9 +171,11 @@ pub(crate) fn scoped<'q>(q: Boxed<'q>, scope: &DataScope) -> Boxed<'q> {
 
 pub fn find_visible(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     id: i64,
 ) -> std::result::Result<Option<ContractRow>, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     Ok(scoped(k::table.filter(k::id.eq(id)).into_boxed(), scope)
         .select(ContractRow::as_select())
         .first(conn)
@@ -323,11 +326,13 @@ pub struct ContractFilter {
 /// The contracts `scope` may see, by id, after `after`.
 pub fn list(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     f: &ContractFilter,
     after: Option<i64>,
     limit: u32,
 ) -> std::result::Result<Vec<ContractRow>, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     let mut q = scoped(k::table.into_boxed(), scope);
     if let Some(s) = &f.status {
         q = q.filter(k::status.eq(s.clone()));

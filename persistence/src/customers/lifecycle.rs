@@ -5,45 +5,50 @@ use chrono::{DateTime, Utc};
 use domain::scope::Access;
 use serde_json::json;
 
-use super::write::{Actor, CustomerWriteError, Result, Stored, existing, guarded, stored};
+use super::write::{CustomerWriteError, Result, Stored, existing, guarded, stored};
+use crate::scope::Principal;
 use crate::{DbConn, audit};
 
 /// Moves a customer the actor may write to the recycle bin, if still at
 /// `expected_version`.
 pub fn delete(
     conn: &mut DbConn,
-    actor: &Actor<'_>,
+    by: &Principal,
     id: i64,
     expected_version: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    match super::find_visible(conn, id, actor.scope, false, now)? {
-        Some((_, Access::Write)) => {}
-        Some(_) => return Err(CustomerWriteError::ReadOnly),
-        None => return Err(CustomerWriteError::NotFound),
-    }
-    super::set_deleted(conn, id, expected_version, Some(now), now)?;
-    audit::record(conn, "customer", id, "deleted", Some(actor.user_id), "{}", now)?;
-    Ok(())
+    by.acting(conn, |conn, actor| {
+        match super::find_visible(conn, id, actor.scope, false, now)? {
+            Some((_, Access::Write)) => {}
+            Some(_) => return Err(CustomerWriteError::ReadOnly),
+            None => return Err(CustomerWriteError::NotFound),
+        }
+        super::set_deleted(conn, id, expected_version, Some(now), now)?;
+        audit::record(conn, "customer", id, "deleted", Some(actor.user_id), "{}", now)?;
+        Ok(())
+    })
 }
 
 /// Brings a deleted customer back, unless a live customer took its name or
 /// credit code meanwhile.
-pub fn restore(conn: &mut DbConn, actor: &Actor<'_>, id: i64, now: DateTime<Utc>) -> Result<Stored> {
-    let row = match super::find_visible(conn, id, actor.scope, true, now)? {
-        Some((row, Access::Write)) => row,
-        Some(_) => return Err(CustomerWriteError::ReadOnly),
-        None => return Err(CustomerWriteError::NotFound),
-    };
-    let (key, code) = (row.name_key.clone(), row.credit_code.clone());
-    if let Some(e) = existing(conn, &key, code.as_deref(), Some(id))? {
-        return Err(CustomerWriteError::Exists(Box::new(e)));
-    }
-    let row = guarded(conn, &key, code.as_deref(), Some(id), |c| {
-        super::set_deleted(c, id, None, None, now)
-    })?;
-    audit::record(conn, "customer", id, "restored", Some(actor.user_id), "{}", now)?;
-    stored(conn, row)
+pub fn restore(conn: &mut DbConn, by: &Principal, id: i64, now: DateTime<Utc>) -> Result<Stored> {
+    by.acting(conn, |conn, actor| {
+        let row = match super::find_visible(conn, id, actor.scope, true, now)? {
+            Some((row, Access::Write)) => row,
+            Some(_) => return Err(CustomerWriteError::ReadOnly),
+            None => return Err(CustomerWriteError::NotFound),
+        };
+        let (key, code) = (row.name_key.clone(), row.credit_code.clone());
+        if let Some(e) = existing(conn, &key, code.as_deref(), Some(id))? {
+            return Err(CustomerWriteError::Exists(Box::new(e)));
+        }
+        let row = guarded(conn, &key, code.as_deref(), Some(id), |c| {
+            super::set_deleted(c, id, None, None, now)
+        })?;
+        audit::record(conn, "customer", id, "restored", Some(actor.user_id), "{}", now)?;
+        stored(conn, row)
+    })
 }
 
 /// Merges live customer `duplicate` into live customer `survivor` (an

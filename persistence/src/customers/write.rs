@@ -14,6 +14,7 @@ use serde_json::json;
 use super::name_index;
 use super::{Candidate, CustomerRow, NewCustomerRow};
 pub use crate::dictionaries::UnknownCode;
+pub use crate::scope::Actor;
 use crate::{Constraint, DbConn, RepoError, audit, dictionaries, naive, users};
 
 /// A customer to create: values already cleaned and keyed (domain rules).
@@ -63,13 +64,6 @@ impl NewCustomer {
             tags: Vec::new(),
         }
     }
-}
-
-/// Who acts, and what they may see.
-#[derive(Debug, Clone)]
-pub struct Actor<'a> {
-    pub user_id: i64,
-    pub scope: &'a DataScope,
 }
 
 /// A customer as stored, with what an answer shows beside it.

@@ -9,8 +9,9 @@ use domain::customer::Grade;
 use domain::leads::conversion::{self, OnExisting, Outcome};
 
 use super::{LeadChangeset, LeadRow};
-use crate::customers::{self, Actor, CustomerRow, CustomerWriteError, NewCustomer};
+use crate::customers::{self, CustomerRow, CustomerWriteError, NewCustomer};
 use crate::pool::PoolError;
+use crate::scope::Principal;
 use crate::{DbConn, RepoError, activities, contacts, naive};
 
 /// What the caller asks of a conversion.
@@ -48,77 +49,78 @@ pub enum ConvertError {
     Repo(#[from] RepoError),
 }
 
-/// Converts lead `id` for `actor` (`is_rep`: a rep converts for themselves,
-/// others for the lead's owner).
+/// Converts lead `id` for the caller (a rep converts for themselves, others
+/// for the lead's owner).
 pub fn convert(
     conn: &mut DbConn,
-    actor: &Actor<'_>,
-    is_rep: bool,
+    by: &Principal,
     id: i64,
     ask: ConvertLead,
     now: DateTime<Utc>,
 ) -> Result<Converted, ConvertError> {
-    let lead = super::find_visible(conn, id, actor.scope)?.ok_or(ConvertError::NotFound)?;
-    if !super::OPEN.contains(&lead.status.as_str()) {
-        return Err(ConvertError::Closed(lead.status));
-    }
-    let name = conversion::customer_name(
-        ask.customer_name.as_deref(),
-        lead.company.as_deref(),
-        lead.person_name.as_deref(),
-    )
-    .ok_or(ConvertError::NameRequired)?;
-    let name = domain::dedup::CompanyName::parse(&name, &domain::dedup::SuffixList::default())
-        .ok_or(ConvertError::NameRequired)?;
-    let key = name.key().to_owned();
-    let owner = conversion::owner(lead.owner_id, actor.user_id, is_rep);
-    let existing = customers::existing(conn, &key, None, None).map_err(ConvertError::Customer)?;
-    let (customer, outcome) = match existing {
-        None => {
-            let new = NewCustomer {
-                industry: lead.industry.clone(),
-                region: lead.region.clone(),
-                source: lead.source.clone(),
-                grade: ask.grade.unwrap_or_default(),
-                phone: lead.phone.clone(),
-                phone_key: lead.phone_key.clone(),
-                email: lead.email.clone(),
-                email_key: lead.email_key.clone(),
-                notes: lead.notes.clone(),
-                ..NewCustomer::named(name)
-            };
-            let mut outbox = crate::events::Outbox::load(conn)?;
-            let row = customers::insert_checked(conn, actor.user_id, &mut outbox, new, owner, Some(lead.id), now)
-                .map_err(ConvertError::Customer)?;
-            (row, Outcome::Created)
+    by.acting(conn, |conn, actor| {
+        let lead = super::find_visible(conn, id, actor.scope)?.ok_or(ConvertError::NotFound)?;
+        if !super::OPEN.contains(&lead.status.as_str()) {
+            return Err(ConvertError::Closed(lead.status));
         }
-        Some(e) => match conversion::on_existing(e.row.owner_id, owner) {
-            OnExisting::Reuse => (e.row, Outcome::Existing),
-            OnExisting::Claim => {
-                let claimed = crate::pool::claim(conn, owner, actor.user_id, e.row.id, now)
-                    .map_err(|error| ConvertError::Pool { error, owner })?;
-                (claimed.row, Outcome::ClaimedFromPool)
+        let name = conversion::customer_name(
+            ask.customer_name.as_deref(),
+            lead.company.as_deref(),
+            lead.person_name.as_deref(),
+        )
+        .ok_or(ConvertError::NameRequired)?;
+        let name = domain::dedup::CompanyName::parse(&name, &domain::dedup::SuffixList::default())
+            .ok_or(ConvertError::NameRequired)?;
+        let key = name.key().to_owned();
+        let owner = conversion::owner(lead.owner_id, actor.user_id, by.role == domain::org::Role::Rep);
+        let existing = customers::existing(conn, &key, None, None).map_err(ConvertError::Customer)?;
+        let (customer, outcome) = match existing {
+            None => {
+                let new = NewCustomer {
+                    industry: lead.industry.clone(),
+                    region: lead.region.clone(),
+                    source: lead.source.clone(),
+                    grade: ask.grade.unwrap_or_default(),
+                    phone: lead.phone.clone(),
+                    phone_key: lead.phone_key.clone(),
+                    email: lead.email.clone(),
+                    email_key: lead.email_key.clone(),
+                    notes: lead.notes.clone(),
+                    ..NewCustomer::named(name)
+                };
+                let mut outbox = crate::events::Outbox::load(conn)?;
+                let row = customers::insert_checked(conn, actor.user_id, &mut outbox, new, owner, Some(lead.id), now)
+                    .map_err(ConvertError::Customer)?;
+                (row, Outcome::Created)
             }
-            OnExisting::Refuse => return Err(ConvertError::Customer(CustomerWriteError::Exists(Box::new(e)))),
-        },
-    };
-    let contact_id = match (ask.create_contact, &lead.person_name) {
-        (true, Some(person)) => Some(contact_from(conn, &lead, person, customer.id, outcome, now)?),
-        _ => None,
-    };
-    activities::attach_activities(conn, lead.id, customer.id)?;
-    let changes = LeadChangeset {
-        status: Some("converted".into()),
-        converted_customer_id: Some(Some(customer.id)),
-        converted_at: Some(Some(naive(now))),
-        ..LeadChangeset::default()
-    };
-    let lead = super::update(conn, lead.id, None, &changes, now)?;
-    Ok(Converted {
-        lead,
-        customer: customers::find(conn, customer.id)?,
-        outcome,
-        contact_id,
+            Some(e) => match conversion::on_existing(e.row.owner_id, owner) {
+                OnExisting::Reuse => (e.row, Outcome::Existing),
+                OnExisting::Claim => {
+                    let claimed = crate::pool::claim(conn, owner, actor.user_id, e.row.id, now)
+                        .map_err(|error| ConvertError::Pool { error, owner })?;
+                    (claimed.row, Outcome::ClaimedFromPool)
+                }
+                OnExisting::Refuse => return Err(ConvertError::Customer(CustomerWriteError::Exists(Box::new(e)))),
+            },
+        };
+        let contact_id = match (ask.create_contact, &lead.person_name) {
+            (true, Some(person)) => Some(contact_from(conn, &lead, person, customer.id, outcome, now)?),
+            _ => None,
+        };
+        activities::attach_activities(conn, lead.id, customer.id)?;
+        let changes = LeadChangeset {
+            status: Some("converted".into()),
+            converted_customer_id: Some(Some(customer.id)),
+            converted_at: Some(Some(naive(now))),
+            ..LeadChangeset::default()
+        };
+        let lead = super::update(conn, lead.id, None, &changes, now)?;
+        Ok(Converted {
+            lead,
+            customer: customers::find(conn, customer.id)?,
+            outcome,
+            contact_id,
+        })
     })
 }
 

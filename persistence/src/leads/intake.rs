@@ -14,6 +14,7 @@ use serde_json::json;
 
 use super::{DedupIndex, Duplicate, LeadChangeset, LeadFilter, LeadRow, NewLeadRow};
 use crate::events::about_lead;
+use crate::scope::Reach;
 use crate::{DbConn, RepoError, audit};
 use domain::events::EventKind;
 
@@ -225,11 +226,13 @@ pub struct Reassigned {
 /// Each move is audited (`actor` `None`: the hourly sweep).
 pub fn reassign_overdue(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     actor: Option<i64>,
     sla: chrono::Duration,
     now: DateTime<Utc>,
 ) -> Result<Reassigned, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     let filter = LeadFilter {
         overdue: true,
         ..LeadFilter::default()

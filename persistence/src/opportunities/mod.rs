@@ -9,6 +9,7 @@ use domain::scope::DataScope;
 
 use crate::conn::MultiBackend;
 use crate::schema::{activities, opportunities, pipelines, stage_changes, stages, users};
+use crate::scope::Reach;
 use crate::{DbConn, RepoError, naive};
 
 mod manage;
@@ -270,7 +271,9 @@ pub fn find(conn: &mut DbConn, id: i64) -> Result<OpportunityRow, RepoError> {
         .first(conn)?)
 }
 
-pub fn find_visible(conn: &mut DbConn, id: i64, scope: &DataScope) -> Result<Option<OpportunityRow>, RepoError> {
+pub fn find_visible(conn: &mut DbConn, id: i64, by: &impl Reach) -> Result<Option<OpportunityRow>, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     Ok(scoped(
         opportunities::table.filter(opportunities::id.eq(id)).into_boxed(),
         scope,

@@ -9,6 +9,7 @@ use domain::scope::DataScope;
 use serde_json::json;
 
 use super::{OpportunityChangeset, OpportunityRow, find_visible, lock, pipeline, record_change, stages_of, update};
+use crate::scope::Reach;
 use crate::{DbConn, RepoError, audit};
 
 /// A move asked for.
@@ -35,13 +36,15 @@ pub enum MoveFailure {
 /// Moves deal `id` as `actor` asks; `expected` is the If-Match version, if any.
 pub fn move_stage(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     actor: i64,
     id: i64,
     expected: Option<i64>,
     m: &Move,
     now: DateTime<Utc>,
 ) -> Result<OpportunityRow, MoveFailure> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     lock(conn, id)?;
     let deal = find_visible(conn, id, scope)?.ok_or(MoveFailure::NotFound)?;
     if expected.is_some_and(|v| v != deal.version) {

@@ -14,8 +14,9 @@ use domain::pool::{ClaimRefusal, Claimant, PoolEntry, PoolPolicy};
 use domain::scope::{Access, DataScope};
 use serde_json::json;
 
-use crate::customers::{self, Actor, CustomerRow, Stored};
+use crate::customers::{self, CustomerRow, Stored};
 use crate::schema::{customers as c, pool_events, users};
+use crate::scope::{Actor, Principal};
 use crate::{DbConn, RepoError, audit, naive, settings};
 
 mod sweep;
@@ -258,12 +259,14 @@ fn owned_for_change(conn: &mut DbConn, actor: &Actor<'_>, id: i64, now: DateTime
 /// Puts an owned customer back in the pool (放入公海) with the reason given.
 /// The owner becomes its previous owner (and waits out the cool-down to
 /// claim it back); a lock ends.
-pub fn release(conn: &mut DbConn, actor: &Actor<'_>, id: i64, reason: &str, now: DateTime<Utc>) -> Result<Stored> {
-    let (_, owner) = owned_for_change(conn, actor, id, now)?;
-    if release_owned(conn, &[id], owner, actor.user_id, reason, now)?.is_empty() {
-        return Err(PoolError::Repo(RepoError::Stale));
-    }
-    Ok(stored(conn, id)?)
+pub fn release(conn: &mut DbConn, by: &Principal, id: i64, reason: &str, now: DateTime<Utc>) -> Result<Stored> {
+    by.acting(conn, |conn, actor| {
+        let (_, owner) = owned_for_change(conn, actor, id, now)?;
+        if release_owned(conn, &[id], owner, actor.user_id, reason, now)?.is_empty() {
+            return Err(PoolError::Repo(RepoError::Stale));
+        }
+        Ok(stored(conn, id)?)
+    })
 }
 
 /// Puts those of `ids` that `owner` still owns back in the pool, set-based
@@ -314,30 +317,32 @@ pub fn release_owned(
 
 /// Locks (锁定) or unlocks an owned customer; a lock keeps it out of the
 /// sweep and counts against the owner's `max_locked`.
-pub fn set_locked(conn: &mut DbConn, actor: &Actor<'_>, id: i64, locked: bool, now: DateTime<Utc>) -> Result<Stored> {
-    let (row, owner) = owned_for_change(conn, actor, id, now)?;
-    if row.locked == locked {
-        return Ok(stored(conn, id)?);
-    }
-    if locked {
-        lock_user(conn, owner)?;
-        let held: i64 = c::table
-            .filter(c::owner_id.eq(owner))
-            .filter(c::locked.eq(true))
-            .filter(c::deleted_at.is_null())
-            .count()
-            .get_result(conn)?;
-        domain::pool::may_lock(&policy(conn)?, count(held)).map_err(|limit| PoolError::MaxLocked { limit })?;
-    }
-    diesel::update(c::table.find(id))
-        .set((
-            c::locked.eq(locked),
-            c::version.eq(c::version + 1),
-            c::updated_at.eq(naive(now)),
-        ))
-        .execute(conn)?;
-    let action = if locked { "locked" } else { "unlocked" };
-    let detail = json!({ "locked": [row.locked, locked] }).to_string();
-    audit::record(conn, "customer", id, action, Some(actor.user_id), &detail, now)?;
-    Ok(stored(conn, id)?)
+pub fn set_locked(conn: &mut DbConn, by: &Principal, id: i64, locked: bool, now: DateTime<Utc>) -> Result<Stored> {
+    by.acting(conn, |conn, actor| {
+        let (row, owner) = owned_for_change(conn, actor, id, now)?;
+        if row.locked == locked {
+            return Ok(stored(conn, id)?);
+        }
+        if locked {
+            lock_user(conn, owner)?;
+            let held: i64 = c::table
+                .filter(c::owner_id.eq(owner))
+                .filter(c::locked.eq(true))
+                .filter(c::deleted_at.is_null())
+                .count()
+                .get_result(conn)?;
+            domain::pool::may_lock(&policy(conn)?, count(held)).map_err(|limit| PoolError::MaxLocked { limit })?;
+        }
+        diesel::update(c::table.find(id))
+            .set((
+                c::locked.eq(locked),
+                c::version.eq(c::version + 1),
+                c::updated_at.eq(naive(now)),
+            ))
+            .execute(conn)?;
+        let action = if locked { "locked" } else { "unlocked" };
+        let detail = json!({ "locked": [row.locked, locked] }).to_string();
+        audit::record(conn, "customer", id, action, Some(actor.user_id), &detail, now)?;
+        Ok(stored(conn, id)?)
+    })
 }

@@ -11,6 +11,7 @@ use domain::vocabulary::{WorkReportKind, WorkReportStatus};
 
 use crate::conn::MultiBackend;
 use crate::schema::{users, work_report_comments as comments, work_reports as wr};
+use crate::scope::Reach;
 use crate::{DbConn, RepoError, audit, naive};
 
 pub mod figures;
@@ -251,11 +252,13 @@ pub struct WorkReportFilter {
 /// Reports the caller may see, by id, after `after`.
 pub fn list(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     f: &WorkReportFilter,
     after: Option<i64>,
     limit: u32,
 ) -> std::result::Result<Vec<WorkReportRow>, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     let mut q = scoped(wr::table.into_boxed(), scope);
     if let Some(a) = after {
         q = q.filter(wr::id.gt(a));
@@ -297,12 +300,14 @@ pub fn submitted_by(
 /// Adds a comment to a report the caller may see.
 pub fn comment(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     me: i64,
     id: i64,
     body: &str,
     now: DateTime<Utc>,
 ) -> Result<CommentRow> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     find_visible(conn, scope, id)?.ok_or(WorkReportError::NotFound)?;
     let cid: i64 = diesel::insert_into(comments::table)
         .values((

@@ -5,7 +5,6 @@
 use actix_web::{HttpResponse, delete, get, web};
 use chrono::{DateTime, Utc};
 use persistence::activities::{self, ActivityAfter, ActivityFilter, ActivitySort};
-use persistence::customers::Actor;
 use persistence::now_utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -15,7 +14,6 @@ use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{PathId, Query};
 use crate::pagination::{self, time_key};
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
@@ -89,8 +87,7 @@ pub(crate) async fn activity_page(
     };
     let (data, next_cursor) = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let rows = activities::list(conn, &scope, &filter, by, sort.descending, after, limit + 1)?;
+            let rows = activities::list(conn, &user.principal(), &filter, by, sort.descending, after, limit + 1)?;
             let (rows, next) = pagination::finish(rows, limit, &sort, |r| match sort.field {
                 "occurred_at" => (time_key(r.occurred_at), r.id),
                 "updated_at" => (time_key(r.updated_at.unwrap_or(r.created_at)), r.id),
@@ -122,8 +119,13 @@ pub async fn list_deleted_activities(
     let (limit, after) = pagination::deleted_feed_start(q.limit, q.cursor.as_deref())?;
     let rows = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            Ok(activities::deleted_since(conn, &scope, q.since, after, limit + 1)?)
+            Ok(activities::deleted_since(
+                conn,
+                &user.principal(),
+                q.since,
+                after,
+                limit + 1,
+            )?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(pagination::deleted_page(rows, limit)))
@@ -145,12 +147,7 @@ pub async fn list_deleted_activities(
 pub async fn delete_activity(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
     state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            activities::delete(conn, &actor, id.0, now_utc()).map_err(|e| activity_error(e, "activity"))
+            activities::delete(conn, &user.principal(), id.0, now_utc()).map_err(|e| activity_error(e, "activity"))
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

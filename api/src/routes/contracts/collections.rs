@@ -13,7 +13,6 @@ use super::{PaymentDto, PlanDto, contract_error, payment_dto, plan_dto};
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{Json, PathId, Query};
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
@@ -180,9 +179,14 @@ pub async fn list_receivables(
     };
     let rows = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
             let today = persistence::settings::today(conn, now_utc())?;
-            Ok(contracts::receivables(conn, &scope, &filter, today, i64::from(limit))?)
+            Ok(contracts::receivables(
+                conn,
+                &user.principal(),
+                &filter,
+                today,
+                i64::from(limit),
+            )?)
         })
         .await?;
     let data: Vec<Receivable> = rows.into_iter().map(|(s, c)| receivable(s, &c)).collect();

@@ -12,7 +12,6 @@ use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{PathId, Query};
 use crate::pagination;
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 use domain::money::Money;
 
@@ -42,8 +41,8 @@ pub struct ContractDetail {
 pub async fn get_contract(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
     let (row, plans, payments) = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let row = contracts::find_visible(conn, &scope, id.0)?.ok_or_else(|| ApiError::not_found("contract"))?;
+            let row = contracts::find_visible(conn, &user.principal(), id.0)?
+                .ok_or_else(|| ApiError::not_found("contract"))?;
             let today = persistence::settings::today(conn, now_utc())?;
             let (plans, payments) = contracts::collections_of(conn, &row, today)?;
             Ok((with_custom(conn, row)?, plans, payments))
@@ -127,10 +126,9 @@ pub(crate) async fn contract_page(
     };
     let (rows, custom) = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
             let mut filter = filter;
             filter.custom = custom_query.resolve(conn, domain::custom_fields::CustomEntity::Contract)?;
-            let rows = contracts::list(conn, &scope, &filter, after, limit + 1)?;
+            let rows = contracts::list(conn, &user.principal(), &filter, after, limit + 1)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let custom = crate::custom::values(conn, domain::custom_fields::CustomEntity::Contract, &ids)?;
             Ok((rows, custom))

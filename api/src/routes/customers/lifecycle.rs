@@ -42,14 +42,7 @@ pub async fn delete_customer(
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     state
-        .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = customers::Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            customers::delete(conn, &actor, id.0, if_match.0, now_utc()).map_err(write_error)
-        })
+        .write(move |conn| customers::delete(conn, &user.principal(), id.0, if_match.0, now_utc()).map_err(write_error))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -75,12 +68,7 @@ pub async fn restore_customer(
 ) -> Result<HttpResponse, ApiError> {
     let stored = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = customers::Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            customers::restore(conn, &actor, id.0, now_utc())
+            customers::restore(conn, &user.principal(), id.0, now_utc())
                 .map_err(|e| match e {
                     customers::CustomerWriteError::NotFound => ApiError::not_found("deleted customer"),
                     customers::CustomerWriteError::ReadOnly => ApiError::forbidden("you may not restore this customer"),

@@ -9,7 +9,6 @@ use utoipa::ToSchema;
 
 use crate::caller::AuthUser;
 use crate::error::ApiError;
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -38,8 +37,13 @@ pub async fn reassign_overdue(state: web::Data<AppState>, user: AuthUser) -> Res
     let sla = state.limits.first_contact_sla;
     let result = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            Ok(leads::reassign_overdue(conn, &scope, Some(user.id), sla, now_utc())?)
+            Ok(leads::reassign_overdue(
+                conn,
+                &user.principal(),
+                Some(user.id),
+                sla,
+                now_utc(),
+            )?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Reassigned {

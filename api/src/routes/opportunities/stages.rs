@@ -59,8 +59,7 @@ pub async fn transition_opportunity(
     };
     let row = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            opportunities::move_stage(conn, &scope, user.id, id.0, if_match.0, &m, now_utc())
+            opportunities::move_stage(conn, &user.principal(), user.id, id.0, if_match.0, &m, now_utc())
                 .map_err(|e| match e {
                     opportunities::MoveFailure::NotFound => ApiError::not_found("opportunity"),
                     opportunities::MoveFailure::Stale => ApiError::stale(),

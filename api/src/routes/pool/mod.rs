@@ -5,7 +5,6 @@
 use actix_web::{HttpResponse, get, post, web};
 use domain::field_code::FieldCode;
 use domain::pool::ClaimRefusal;
-use persistence::customers::Actor;
 use persistence::now_utc;
 use persistence::pool::{self, PoolError};
 use serde::Deserialize;
@@ -17,7 +16,6 @@ use crate::caller::AuthUser;
 use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::extract::{Json, PathId, Query, etag};
 use crate::routes::customers::{CustomerDto, CustomerPage, Grade, ListCustomersQuery, stored_answer};
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 mod settings;
@@ -208,12 +206,8 @@ pub async fn release_customer(
     }
     let stored = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            let s = pool::release(conn, &actor, id.0, &reason, now_utc()).map_err(|e| pool_error(e, user.id))?;
+            let s =
+                pool::release(conn, &user.principal(), id.0, &reason, now_utc()).map_err(|e| pool_error(e, user.id))?;
             stored_answer(conn, s)
         })
         .await?;
@@ -228,12 +222,8 @@ async fn set_locked(
 ) -> Result<HttpResponse, ApiError> {
     let stored = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            let s = pool::set_locked(conn, &actor, id, locked, now_utc()).map_err(|e| pool_error(e, user.id))?;
+            let s =
+                pool::set_locked(conn, &user.principal(), id, locked, now_utc()).map_err(|e| pool_error(e, user.id))?;
             stored_answer(conn, s)
         })
         .await?;

@@ -11,7 +11,6 @@ use validator::Validate;
 use crate::caller::AuthUser;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{Json, PathId};
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 use domain::field_code::FieldCode;
 use domain::money::Money;
@@ -174,10 +173,9 @@ pub async fn set_contract_lines(
 async fn get_lines(state: web::Data<AppState>, user: AuthUser, of: Of) -> Result<HttpResponse, ApiError> {
     let (rows, cur) = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
             let visible = match of {
-                Of::Deal(id) => persistence::opportunities::find_visible(conn, id, &scope)?.is_some(),
-                Of::Contract(id) => persistence::contracts::find_visible(conn, &scope, id)?.is_some(),
+                Of::Deal(id) => persistence::opportunities::find_visible(conn, id, &user.principal())?.is_some(),
+                Of::Contract(id) => persistence::contracts::find_visible(conn, &user.principal(), id)?.is_some(),
             };
             if !visible {
                 return Err(ApiError::not_found(match of {

@@ -6,7 +6,6 @@ use actix_web::{HttpResponse, delete, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::field_code::FieldCode;
 use domain::tasks::Times;
-use persistence::customers::Actor;
 use persistence::now_utc;
 use persistence::tasks::{self, NewTask, TaskChange, TaskError, TaskRow};
 use serde::{Deserialize, Serialize};
@@ -16,7 +15,6 @@ use validator::Validate;
 use crate::caller::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{IfMatch, Json, PathId, double_option, etag};
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 mod read;
@@ -182,14 +180,7 @@ pub async fn create_task(
         },
     };
     let row = state
-        .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            tasks::create(conn, &actor, new, now_utc()).map_err(task_error)
-        })
+        .write(move |conn| tasks::create(conn, &user.principal(), new, now_utc()).map_err(task_error))
         .await?;
     Ok(respond(actix_web::http::StatusCode::CREATED, to_dto(row)?))
 }
@@ -297,12 +288,7 @@ pub async fn update_task(
     };
     let row = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            tasks::change(conn, &actor, id.0, if_match.0, change, now_utc()).map_err(task_error)
+            tasks::change(conn, &user.principal(), id.0, if_match.0, change, now_utc()).map_err(task_error)
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, to_dto(row)?))
@@ -322,14 +308,7 @@ pub async fn update_task(
 #[delete("/tasks/{id}")]
 pub async fn delete_task(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
     state
-        .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let actor = Actor {
-                user_id: user.id,
-                scope: &scope,
-            };
-            tasks::delete(conn, &actor, id.0, now_utc()).map_err(task_error)
-        })
+        .write(move |conn| tasks::delete(conn, &user.principal(), id.0, now_utc()).map_err(task_error))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -13,7 +13,6 @@ use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::Query;
 use crate::pagination;
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -64,10 +63,7 @@ pub async fn list_tasks(
         updated_since: q.updated_since,
     };
     let rows = state
-        .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            Ok(tasks::list(conn, &scope, &filter, after, limit + 1)?)
-        })
+        .read(move |conn| Ok(tasks::list(conn, &user.principal(), &filter, after, limit + 1)?))
         .await?;
     let (data, next_cursor) = pagination::by_id_page(rows, limit, |r| r.id, to_dto)?;
     Ok(HttpResponse::Ok().json(TaskPage { data, next_cursor }))

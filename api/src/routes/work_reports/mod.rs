@@ -16,7 +16,6 @@ use validator::Validate;
 use crate::caller::AuthUser;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{Json, PathId, double_option};
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 mod read;
@@ -330,8 +329,7 @@ pub async fn comment_work_report(
     let text = body.0.body;
     let c = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            work_reports::comment(conn, &scope, user.id, id.0, text.trim(), now_utc()).map_err(error)
+            work_reports::comment(conn, &user.principal(), user.id, id.0, text.trim(), now_utc()).map_err(error)
         })
         .await?;
     Ok(HttpResponse::Created().json(CommentDto {

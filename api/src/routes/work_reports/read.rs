@@ -64,10 +64,7 @@ pub async fn list_work_reports(
         on: q.date,
     };
     let rows = state
-        .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            Ok(work_reports::list(conn, &scope, &filter, after, limit + 1)?)
-        })
+        .read(move |conn| Ok(work_reports::list(conn, &user.principal(), &filter, after, limit + 1)?))
         .await?;
     let (data, next_cursor) = pagination::by_id_page(
         rows,
