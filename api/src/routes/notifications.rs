@@ -12,7 +12,6 @@ use validator::Validate;
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -92,9 +91,14 @@ pub async fn list_notifications(
     crate::pagination::before_id(q.before, "notification")?;
     let page = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let (rows, last_read_id) = feed::page(conn, &scope, user.id, q.unread.unwrap_or(false), q.before, limit)?;
-            let unread = feed::unread_count(conn, &scope, user.id)?;
+            let (rows, last_read_id, unread) = feed::page(
+                conn,
+                &user.principal(),
+                user.id,
+                q.unread.unwrap_or(false),
+                q.before,
+                limit,
+            )?;
             Ok(NotificationPage {
                 data: rows.into_iter().map(|e| dto(e, last_read_id)).collect(),
                 unread,
@@ -124,9 +128,8 @@ pub struct UnreadCount {
 pub async fn unread_count(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let count = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
             Ok(UnreadCount {
-                unread: feed::unread_count(conn, &scope, user.id)?,
+                unread: feed::unread_count(conn, &user.principal(), user.id)?,
                 last_read_id: feed::last_read(conn, user.id)?,
             })
         })
@@ -162,12 +165,8 @@ pub async fn mark_read(
     let up_to = body.0.up_to.map(|i| i.max(0));
     let count = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let last_read_id = feed::mark_read(conn, &scope, user.id, up_to)?;
-            Ok(UnreadCount {
-                unread: feed::unread_count(conn, &scope, user.id)?,
-                last_read_id,
-            })
+            let (last_read_id, unread) = feed::mark_read(conn, &user.principal(), user.id, up_to)?;
+            Ok(UnreadCount { unread, last_read_id })
         })
         .await?;
     Ok(HttpResponse::Ok().json(count))

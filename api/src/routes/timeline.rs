@@ -14,7 +14,6 @@ use crate::extract::{PathId, Query};
 use crate::pagination;
 use crate::routes::activities::{ActivityDto, to_dtos};
 use crate::routes::customers::visible_customer;
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
@@ -116,8 +115,7 @@ pub async fn customer_timeline(
     let after = cursor_mark(query.0.cursor.as_deref())?;
     let page = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            visible_customer(conn, &scope, id.0, false)?;
+            visible_customer(conn, &user.principal(), id.0, false)?;
             let entries = timeline::of_customer(conn, id.0, after, limit + 1)?;
             let (entries, next_cursor) = pagination::finish(entries, limit, &SORT, |(m, _)| mark_key(m));
             let activity_rows: Vec<_> = entries

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use domain::scope::DataScope;
 
 use crate::schema::{customer_tags, customers, users};
+use crate::scope::Reach;
 use crate::{DbConn, RepoError, naive};
 
 use super::*;
@@ -124,11 +125,13 @@ macro_rules! page_query {
 
 pub fn list(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     filter: &CustomerFilter,
     page: &CustomerPageRequest,
     now: DateTime<Utc>,
 ) -> Result<Vec<CustomerRow>, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     // built once per backend and run on the concrete connection: a page's
     // 50 rows of 33 columns are read without the multi-connection's wrappers
     Ok(crate::conn::direct!(conn, |c| page_query!(scope, filter, page, now).load(c))?)
@@ -137,12 +140,14 @@ pub fn list(
 /// Ids of customers in scope deleted at or after `since`, oldest first, for sync.
 pub fn deleted_since(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     since: DateTime<Utc>,
     after_id: Option<(NaiveDateTime, i64)>,
     limit: u32,
     now: DateTime<Utc>,
 ) -> Result<Vec<(i64, NaiveDateTime)>, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     let mut q = scoped(
         customers::table
             .filter(customers::deleted_at.ge(naive(since)))

@@ -10,6 +10,7 @@ use domain::scope::{Access, DataScope, RecordAccess, access};
 use super::CustomerRow;
 use crate::conn::direct;
 use crate::schema::{customer_members, customers, users};
+use crate::scope::Reach;
 use crate::{DbConn, RepoError, naive};
 
 /// Why a caller may not work on a customer's records.
@@ -48,11 +49,13 @@ pub fn reach(
 /// [`reach`], with the owner's name.
 pub fn reach_named(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     id: i64,
     write: bool,
     now: DateTime<Utc>,
 ) -> Result<Visible, Denied> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     match find_visible_named(conn, id, scope, false, now)? {
         Some(v) if !write || v.access == Access::Write => Ok(v),
         Some(_) => Err(Denied::ReadOnly),

@@ -7,6 +7,7 @@ use domain::scope::DataScope;
 
 use super::EventRow;
 use crate::schema::{events, notification_reads};
+use crate::scope::Reach;
 use crate::{DbConn, RepoError};
 
 type Boxed<'a> = events::BoxedQuery<'a, crate::conn::MultiBackend>;
@@ -39,16 +40,20 @@ pub fn last_read(conn: &mut DbConn, user_id: i64) -> Result<i64, RepoError> {
         .unwrap_or(0))
 }
 
-/// A page of the feed, newest first, and the read mark.
+/// A page of the feed, newest first, the read mark and how many events are
+/// unread (the scope resolved once for all three).
 pub fn page(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     user_id: i64,
     unread_only: bool,
     before_id: Option<i64>,
     limit: i64,
-) -> Result<(Vec<EventRow>, i64), RepoError> {
+) -> Result<(Vec<EventRow>, i64, i64), RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     let read = last_read(conn, user_id)?;
+    let unread = unread_count(conn, scope, user_id)?;
     let mut q = visible(scope);
     if unread_only {
         q = q.filter(events::id.gt(read));
@@ -61,17 +66,26 @@ pub fn page(
         .limit(limit)
         .select(EventRow::as_select())
         .load(conn)?;
-    Ok((rows, read))
+    Ok((rows, read, unread))
 }
 
-pub fn unread_count(conn: &mut DbConn, scope: &DataScope, user_id: i64) -> Result<i64, RepoError> {
+pub fn unread_count(conn: &mut DbConn, by: &impl Reach, user_id: i64) -> Result<i64, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     let read = last_read(conn, user_id)?;
     Ok(visible(scope).filter(events::id.gt(read)).count().get_result(conn)?)
 }
 
 /// Marks the feed read up to `up_to` (everything when `None`); the mark
-/// never moves back. Returns the mark.
-pub fn mark_read(conn: &mut DbConn, scope: &DataScope, user_id: i64, up_to: Option<i64>) -> Result<i64, RepoError> {
+/// never moves back. Returns the mark and how many events are still unread.
+pub fn mark_read(
+    conn: &mut DbConn,
+    by: &impl Reach,
+    user_id: i64,
+    up_to: Option<i64>,
+) -> Result<(i64, i64), RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     let newest = match up_to {
         Some(id) => id,
         None => visible(scope)
@@ -91,5 +105,5 @@ pub fn mark_read(conn: &mut DbConn, scope: &DataScope, user_id: i64, up_to: Opti
             ))
             .execute(conn)?;
     }
-    Ok(mark)
+    Ok((mark, unread_count(conn, scope, user_id)?))
 }

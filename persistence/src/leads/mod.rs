@@ -7,6 +7,7 @@ use domain::scope::DataScope;
 
 use crate::conn::MultiBackend;
 use crate::schema::{leads, users};
+use crate::scope::Reach;
 use crate::{DbConn, RepoError, naive};
 
 mod convert;
@@ -208,7 +209,9 @@ pub fn find(conn: &mut DbConn, id: i64) -> Result<LeadRow, RepoError> {
     Ok(leads::table.find(id).select(LeadRow::as_select()).first(conn)?)
 }
 
-pub fn find_visible(conn: &mut DbConn, id: i64, scope: &DataScope) -> Result<Option<LeadRow>, RepoError> {
+pub fn find_visible(conn: &mut DbConn, id: i64, by: &impl Reach) -> Result<Option<LeadRow>, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     Ok(scoped(leads::table.filter(leads::id.eq(id)).into_boxed(), scope)
         .select(LeadRow::as_select())
         .first(conn)

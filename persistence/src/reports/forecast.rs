@@ -15,6 +15,7 @@ use super::{ReportFilter, deal_filter};
 use crate::conn::MultiBackend;
 use crate::opportunities::deal_scope;
 use crate::schema::{line_items, opportunities as deals, products, stages};
+use crate::scope::Reach;
 use crate::{DbConn, RepoError};
 
 /// What a forecast is computed from.
@@ -36,10 +37,12 @@ type LineSums = (i64, Option<NaiveDate>, String, i64, Option<i64>, Option<i64>);
 /// names a customer attribute.
 pub fn forecast_facts(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     filter: &ReportFilter,
     currency: &str,
 ) -> Result<ForecastFacts, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     let same = |c: &str| domain::reports::same_currency(c, currency);
     let q = deals::table
         .inner_join(stages::table.on(stages::id.eq(deals::stage_id)))

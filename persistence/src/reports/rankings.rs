@@ -10,6 +10,7 @@ use domain::scope::DataScope;
 use domain::vocabulary::{ContractStatus, DealStatus};
 
 use crate::schema::{contracts, customer_wins, opportunities, payments, users};
+use crate::scope::Reach;
 use crate::{DbConn, RepoError, naive};
 
 /// A rep in a ranking.
@@ -22,7 +23,9 @@ pub struct Rep {
 
 /// The active reps and managers the caller may rank: all (admin), the
 /// department subtree (manager), themselves (rep).
-pub fn reps(conn: &mut DbConn, scope: &DataScope) -> Result<Vec<Rep>, RepoError> {
+pub fn reps(conn: &mut DbConn, by: &impl Reach) -> Result<Vec<Rep>, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     let q = users::table
         .filter(users::active.eq(true))
         .filter(users::role.ne("admin"))

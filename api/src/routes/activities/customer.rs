@@ -13,7 +13,6 @@ use crate::error::ApiError;
 use crate::extract::{Json, PathId, Query};
 use crate::pagination::{self, time_key};
 use crate::routes::customers::visible_customer;
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 /// Logs a follow-up on a customer: a call, e-mail, meeting, visit or WeChat
@@ -95,8 +94,7 @@ pub async fn list_customer_activities(
     };
     let (data, next_cursor) = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            visible_customer(conn, &scope, id.0, false)?;
+            visible_customer(conn, &user.principal(), id.0, false)?;
             let rows = activities::of_customer(conn, id.0, after, limit + 1)?;
             let (rows, next) = pagination::finish(rows, limit, &sort, |r| (time_key(r.occurred_at), r.id));
             Ok((to_dtos(conn, rows)?, next))

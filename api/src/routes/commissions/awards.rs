@@ -14,7 +14,6 @@ use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
 use crate::routes::reports::{check_managed, team_reps};
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -142,8 +141,10 @@ pub async fn list_awards(
     let month: NaiveDate = month_of(&query.0.month)?;
     let rows = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let ids: Vec<i64> = team_reps(conn, &scope, None)?.into_iter().map(|r| r.id).collect();
+            let ids: Vec<i64> = team_reps(conn, &user.principal(), None)?
+                .into_iter()
+                .map(|r| r.id)
+                .collect();
             Ok(awards::list(conn, &ids, month, month + Months::new(1))?)
         })
         .await?;

@@ -228,8 +228,7 @@ pub async fn get_statement(
     let month = month_of(&query.month)?;
     let s = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let reach = team_reps(conn, &scope, None)?;
+            let reach = team_reps(conn, &user.principal(), None)?;
             let r = reach
                 .into_iter()
                 .find(|r| r.id == rep)

@@ -13,7 +13,6 @@ use validator::Validate;
 use crate::caller::{Acting, scope};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, Json, PathId};
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 use super::*;
@@ -158,8 +157,7 @@ pub async fn list_customer_audit(
 ) -> Result<HttpResponse, ApiError> {
     let events = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            visible_customer(conn, &scope, id.0, false)?;
+            visible_customer(conn, &user.principal(), id.0, false)?;
             Ok(audit::for_entity(conn, "customer", id.0)?)
         })
         .await?;

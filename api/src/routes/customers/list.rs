@@ -226,10 +226,9 @@ pub async fn list_deleted_customers(
     let (limit, after) = pagination::deleted_feed_start(q.limit, q.cursor.as_deref())?;
     let rows = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
             Ok(customers::deleted_since(
                 conn,
-                &scope,
+                &user.principal(),
                 q.since,
                 after,
                 limit + 1,

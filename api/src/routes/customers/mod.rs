@@ -10,6 +10,7 @@ use domain::custom_fields::CustomEntity;
 use domain::field_code::FieldCode;
 use domain::scope::DataScope;
 use persistence::customers::{self, CustomerRow};
+use persistence::scope::Reach;
 use persistence::{DbConn, now_utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -269,18 +270,13 @@ pub fn denied(e: customers::Denied) -> ApiError {
 }
 
 /// Loads a customer the caller may see (and, with `write`, change).
-pub fn visible_customer(conn: &mut DbConn, scope: &DataScope, id: i64, write: bool) -> Result<CustomerRow, ApiError> {
-    visible_named(conn, scope, id, write).map(|v| v.row)
+pub fn visible_customer(conn: &mut DbConn, by: &impl Reach, id: i64, write: bool) -> Result<CustomerRow, ApiError> {
+    visible_named(conn, by, id, write).map(|v| v.row)
 }
 
 /// [`visible_customer`], with its owner's name.
-pub fn visible_named(
-    conn: &mut DbConn,
-    scope: &DataScope,
-    id: i64,
-    write: bool,
-) -> Result<customers::Visible, ApiError> {
-    customers::reach_named(conn, scope, id, write, now_utc()).map_err(denied)
+pub fn visible_named(conn: &mut DbConn, by: &impl Reach, id: i64, write: bool) -> Result<customers::Visible, ApiError> {
+    customers::reach_named(conn, by, id, write, now_utc()).map_err(denied)
 }
 
 fn respond(dto: CustomerDto) -> HttpResponse {

@@ -7,7 +7,6 @@ use persistence::now_utc;
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{Json, PathId};
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 use super::*;
@@ -65,8 +64,7 @@ pub async fn list_lead_activities(
 ) -> Result<HttpResponse, ApiError> {
     let list = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            visible_lead(conn, &scope, id.0)?;
+            visible_lead(conn, &user.principal(), id.0)?;
             let rows = activities::activities_of_lead(conn, id.0)?;
             to_dtos(conn, rows)
         })

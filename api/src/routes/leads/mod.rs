@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use domain::field_code::FieldCode;
 use domain::scope::DataScope;
 use persistence::leads::{self, LeadRow};
+use persistence::scope::Reach;
 use persistence::{DbConn, now_utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -167,8 +168,8 @@ fn lead_scope(conn: &mut DbConn, caller: &Caller) -> Result<DataScope, ApiError>
     }
 }
 
-pub fn visible_lead(conn: &mut DbConn, scope: &DataScope, id: i64) -> Result<LeadRow, ApiError> {
-    leads::find_visible(conn, id, scope)?.ok_or_else(|| ApiError::not_found("lead"))
+pub fn visible_lead(conn: &mut DbConn, by: &impl Reach, id: i64) -> Result<LeadRow, ApiError> {
+    leads::find_visible(conn, id, by)?.ok_or_else(|| ApiError::not_found("lead"))
 }
 
 pub fn respond(

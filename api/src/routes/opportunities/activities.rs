@@ -7,7 +7,6 @@ use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{Json, PathId};
 use crate::routes::activities::{activity_error, to_dto, to_dtos};
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 use persistence::activities::{self, On};
 
@@ -64,8 +63,7 @@ pub async fn list_opportunity_activities(
 ) -> Result<HttpResponse, ApiError> {
     let rows = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            visible_deal(conn, &scope, id.0)?;
+            visible_deal(conn, &user.principal(), id.0)?;
             let rows = activities::activities_of_opportunity(conn, id.0)?;
             to_dtos(conn, rows)
         })

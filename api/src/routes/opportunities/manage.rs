@@ -213,8 +213,7 @@ pub(crate) async fn opportunity_page(
 pub async fn get_opportunity(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
     let row = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let row = visible_deal(conn, &scope, id.0)?;
+            let row = visible_deal(conn, &user.principal(), id.0)?;
             with_custom(conn, row)
         })
         .await?;

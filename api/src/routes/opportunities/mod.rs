@@ -6,9 +6,9 @@ use actix_web::HttpResponse;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::field_code::FieldCode;
 use domain::money::Money;
-use domain::scope::DataScope;
 use persistence::DbConn;
 use persistence::opportunities::{self, OpportunityRow};
+use persistence::scope::Reach;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -126,6 +126,6 @@ fn deal_error(e: opportunities::DealError) -> ApiError {
     }
 }
 
-fn visible_deal(conn: &mut DbConn, scope: &DataScope, id: i64) -> Result<OpportunityRow, ApiError> {
-    opportunities::find_visible(conn, id, scope)?.ok_or_else(|| ApiError::not_found("opportunity"))
+fn visible_deal(conn: &mut DbConn, by: &impl Reach, id: i64) -> Result<OpportunityRow, ApiError> {
+    opportunities::find_visible(conn, id, by)?.ok_or_else(|| ApiError::not_found("opportunity"))
 }

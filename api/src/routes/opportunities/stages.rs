@@ -13,7 +13,6 @@ use validator::Validate;
 use crate::caller::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{IfMatch, Json, PathId};
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 use super::*;
@@ -102,8 +101,7 @@ pub async fn opportunity_history(
 ) -> Result<HttpResponse, ApiError> {
     let rows = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            visible_deal(conn, &scope, id.0)?;
+            visible_deal(conn, &user.principal(), id.0)?;
             Ok(opportunities::history(conn, id.0)?)
         })
         .await?;

@@ -15,7 +15,6 @@ use super::PeriodDto;
 use crate::caller::{AdminUser, AuthUser};
 use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, Query, double_option};
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 /// Daily activity targets per rep (per working day, Monday to Friday); `null`: none.
@@ -180,12 +179,11 @@ pub async fn kpi_report(
     let period = q.period();
     let report = state
         .report(move |conn| {
-            let scope = scope_of(conn, &user)?;
             let tz = settings::zone(conn)?;
             let today = domain::calendar::today(now_utc(), tz);
             let dates = period.dates(today)?;
             let targets = kpi::targets(conn)?;
-            let reps = super::team_reps(conn, &scope, q.department_id)?;
+            let reps = super::team_reps(conn, &user.principal(), q.department_id)?;
             let ids: Vec<i64> = reps.iter().map(|r| r.id).collect();
             let facts = kpi::facts(conn, &ids, dates.instants(tz))?;
             let days = rules::working_days(dates, today);

@@ -103,10 +103,10 @@ pub(crate) use team_query;
 /// manager the subtree, rep themselves), narrowed to `department`'s subtree.
 pub fn team_reps(
     conn: &mut persistence::DbConn,
-    scope: &domain::scope::DataScope,
+    by: &impl persistence::scope::Reach,
     department: Option<i64>,
 ) -> Result<Vec<persistence::reports::rankings::Rep>, ApiError> {
-    let mut reps = persistence::reports::rankings::reps(conn, scope)?;
+    let mut reps = persistence::reports::rankings::reps(conn, by)?;
     if let Some(d) = department {
         let tree = persistence::departments::parent_map(conn)?;
         let within = domain::org::subtree(&tree, d);

@@ -15,7 +15,6 @@ use super::PeriodDto;
 use crate::caller::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::extract::Query;
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 use domain::money::Money;
 
@@ -98,11 +97,10 @@ pub async fn rankings_report(
     let period = q.period();
     let report = state
         .report(move |conn| {
-            let scope = scope_of(conn, &user)?;
             let tz = settings::zone(conn)?;
             let dates = period.dates(domain::calendar::today(now_utc(), tz))?;
             let currency = contracts::policy(conn)?.currency;
-            let reps = super::team_reps(conn, &scope, q.department_id)?;
+            let reps = super::team_reps(conn, &user.principal(), q.department_id)?;
             let ids: Vec<i64> = reps.iter().map(|r| r.id).collect();
             let figures = rankings::figures(conn, &ids, (dates.start, dates.end), dates.instants(tz))?;
             let places: Vec<_> = Measure::ALL.iter().map(|m| rules::places(&figures, *m)).collect();

@@ -15,7 +15,6 @@ use crate::error::ApiError;
 use crate::extract::Query;
 use crate::pagination;
 use crate::routes::reports::team_reps;
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -125,10 +124,9 @@ pub async fn missing_work_reports(
     let kind: WorkReportKind = q.kind.into();
     let out = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
             let day = settings::day_or_today(conn, q.date, now_utc())?;
             let dates = domain::reports::work::period(kind, day);
-            let reps = team_reps(conn, &scope, q.department_id)?;
+            let reps = team_reps(conn, &user.principal(), q.department_id)?;
             let ids: Vec<i64> = reps.iter().map(|r| r.id).collect();
             let done = work_reports::submitted_by(conn, &ids, kind, dates.start)?;
             let missing = domain::reports::work::missing(&ids, &done)
