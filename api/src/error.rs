@@ -256,13 +256,14 @@ pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-/// The answer to a broken unique rule, decided once for every route.
+/// The answer to a broken unique rule, decided once for every route. A
+/// customer's name or credit code is not among them: every operation that
+/// writes one answers the race itself with the customer that won
+/// (`customers::CustomerWriteError::Exists`, rendered by
+/// `routes::customers::exists_error`), so the 409 that names it is built
+/// in one place.
 fn conflict(constraint: Constraint) -> ApiError {
     match constraint {
-        Constraint::CustomerName | Constraint::CustomerCreditCode => ApiError::conflict(
-            ErrorCode::CustomerExists,
-            "a concurrent request created this customer first",
-        ),
         Constraint::UserEmail => ApiError::conflict(ErrorCode::EmailTaken, "a user with this e-mail already exists")
             .with_errors(vec![FieldError::new("email", FieldCode::Taken, "already in use")]),
         Constraint::DepartmentName => ApiError::conflict(

@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use domain::scope::DataScope;
 use domain::vocabulary::DealStatus;
 
 use crate::schema::cases as k;
+use crate::scope::Principal;
 use crate::{DbConn, RepoError, audit, naive, opportunities};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -50,14 +50,14 @@ fn existing(conn: &mut DbConn, deal: i64) -> Result<Option<i64>, RepoError> {
 /// Writes up closed deal `deal` (visible to the author) as a lesson.
 pub fn write(
     conn: &mut DbConn,
-    scope: &DataScope,
-    author: i64,
+    by: &Principal,
     deal: i64,
     title: &str,
     lesson: &str,
     now: DateTime<Utc>,
 ) -> Result<CaseRow, CaseError> {
-    let d = opportunities::find_visible(conn, deal, scope)?.ok_or(CaseError::NoDeal)?;
+    let author = by.user_id;
+    let d = opportunities::find_visible(conn, deal, by)?.ok_or(CaseError::NoDeal)?;
     let outcome = match d
         .status
         .parse::<DealStatus>()

@@ -14,7 +14,6 @@ use crate::caller::AuthUser;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{Json, Query};
 use crate::pagination;
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -85,11 +84,9 @@ pub async fn write_case(
     let b = body.0;
     let row = state
         .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
             cases::write(
                 conn,
-                &scope,
-                user.id,
+                &user.principal(),
                 b.opportunity_id,
                 b.title.trim(),
                 b.lesson.trim(),

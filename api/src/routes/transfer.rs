@@ -5,7 +5,6 @@
 use actix_web::{HttpResponse, post, web};
 use domain::field_code::FieldCode;
 use domain::org::Role;
-use domain::scope::DataScope;
 use persistence::{DbConn, customers, now_utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -15,7 +14,6 @@ use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{Json, PathId};
 use crate::routes::customers::write_error;
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -82,16 +80,11 @@ fn require_manager(user: &AuthUser) -> Result<(), ApiError> {
 fn move_customers(
     conn: &mut DbConn,
     user: &AuthUser,
-    scope: &DataScope,
     selection: customers::Selection,
     to: i64,
     keep: bool,
 ) -> Result<TransferResult, ApiError> {
-    let actor = customers::Actor {
-        user_id: user.id,
-        scope,
-    };
-    let done = customers::hand_over(conn, &actor, selection, to, keep, now_utc()).map_err(|e| match e {
+    let done = customers::hand_over(conn, &user.principal(), selection, to, keep, now_utc()).map_err(|e| match e {
         customers::CustomerWriteError::NoSuchOwner(id) => ApiError::invalid_field(
             "to_user_id",
             FieldCode::NotFound,
@@ -129,10 +122,7 @@ pub async fn transfer_customers(
     let b = body.0;
     let selection = customers::Selection::Ids(b.customer_ids);
     let result = state
-        .write(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            move_customers(conn, &user, &scope, selection, b.to_user_id, b.keep_previous_owner)
-        })
+        .write(move |conn| move_customers(conn, &user, selection, b.to_user_id, b.keep_previous_owner))
         .await?;
     Ok(HttpResponse::Ok().json(result))
 }

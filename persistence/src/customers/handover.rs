@@ -14,6 +14,7 @@ use serde_json::json;
 
 use super::write::{Actor, CustomerWriteError, Result, check_assignable};
 use crate::schema::{audit_events, contracts, customer_members, customers, opportunities, users};
+use crate::scope::Principal;
 use crate::{DbConn, RepoError, naive};
 
 /// Ids per statement (far below SQLite's and PostgreSQL's parameter limits).
@@ -39,6 +40,20 @@ pub struct HandedOver {
 /// the old owner worked move along, the pool clock restarts, and every move is
 /// in the audit trail. All or nothing.
 pub fn hand_over(
+    conn: &mut DbConn,
+    by: &Principal,
+    selection: Selection,
+    to: i64,
+    keep_previous: bool,
+    now: DateTime<Utc>,
+) -> Result<HandedOver> {
+    by.acting(conn, |conn, actor| {
+        hand_over_as(conn, actor, selection, to, keep_previous, now)
+    })
+}
+
+/// [`hand_over`] for an operation that already acts (a leaving user's handover).
+pub(super) fn hand_over_as(
     conn: &mut DbConn,
     actor: &Actor<'_>,
     selection: Selection,

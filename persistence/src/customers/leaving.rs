@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use domain::scope::DataScope;
 use serde_json::json;
 
-use super::handover::{Selection, hand_over};
+use super::handover::{Selection, hand_over_as};
 use super::write::{Actor, CustomerWriteError, Result, check_assignable};
 use crate::schema::{customers, leads, opportunities};
 use crate::scope::Principal;
@@ -74,7 +74,7 @@ fn hand_over_leaving(conn: &mut DbConn, actor: &Actor<'_>, l: &Leaving, now: Dat
         }
     }
     let released_ids = pool::release_owned(conn, &release, l.from, actor.user_id, &l.release_reason, now)?;
-    let customer_ids = hand_over(conn, actor, Selection::OwnedBy(l.from), l.to, l.keep_previous, now)?.customer_ids;
+    let customer_ids = hand_over_as(conn, actor, Selection::OwnedBy(l.from), l.to, l.keep_previous, now)?.customer_ids;
     let mut opportunity_ids: Vec<i64> = diesel::update(
         opportunities::table
             .filter(opportunities::owner_id.eq(l.from))

@@ -358,11 +358,13 @@ pub fn history(conn: &mut DbConn, opportunity_id: i64) -> Result<Vec<StageChange
 
 pub fn list(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     filter: &OpportunityFilter,
     after_id: Option<i64>,
     limit: u32,
 ) -> Result<Vec<OpportunityRow>, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     let mut q = scoped(opportunities::table.into_boxed(), scope);
     if let Some(v) = filter.pipeline_id {
         q = q.filter(opportunities::pipeline_id.eq(v));

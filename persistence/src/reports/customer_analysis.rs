@@ -14,6 +14,7 @@ use domain::vocabulary::ContractStatus;
 use super::{CHUNK, ReportFilter, members};
 use crate::conn::MultiBackend;
 use crate::schema::{contracts, customers, leads, pool_events};
+use crate::scope::Reach;
 use crate::{DbConn, RepoError, naive};
 
 /// Per lead source: leads created in the period, how many were converted,
@@ -151,11 +152,13 @@ fn fact(
 pub fn customer_facts(
     conn: &mut DbConn,
     helper: Option<&mut DbConn>,
-    scope: &DataScope,
+    by: &impl Reach,
     f: &ReportFilter,
     (start, end): (NaiveDate, NaiveDate),
     (from, to): (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<CustomerFacts, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     let owners = owners(conn, scope, f)?;
     let (bought, rest) = match helper {
         Some(other) => std::thread::scope(|s| {

@@ -14,6 +14,7 @@ use super::{CHUNK, ReportFilter, deal_filter};
 use crate::conn::MultiBackend;
 use crate::opportunities::{self, StageRow, deal_scope};
 use crate::schema::{activities, opportunities as deals, pipelines};
+use crate::scope::Reach;
 use crate::stamp::Stamp;
 use crate::{DbConn, RepoError, naive};
 
@@ -89,11 +90,13 @@ impl Default for Reading {
 pub fn funnel(
     conn: &mut DbConn,
     helper: Option<&mut DbConn>,
-    scope: &DataScope,
+    by: &impl Reach,
     q: &FunnelQuery,
     currency: &str,
     period: (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<FunnelAnswer, FunnelError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     funnel_with(conn, helper, scope, q, currency, period, Reading::default())
 }
 

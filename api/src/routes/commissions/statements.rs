@@ -16,7 +16,6 @@ use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
 use crate::routes::reports::{managed_reps, team_reps};
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 pub(super) fn month_of(raw: &str) -> Result<NaiveDate, ApiError> {
@@ -149,9 +148,8 @@ fn load(
     month: NaiveDate,
     department: Option<i64>,
 ) -> Result<Vec<StatementDto>, ApiError> {
-    let scope = scope_of(conn, user)?;
     let currency = contracts::policy(conn)?.currency;
-    let reps = team_reps(conn, &scope, department)?;
+    let reps = team_reps(conn, &user.principal(), department)?;
     let mut out = Vec::with_capacity(reps.len());
     for r in reps {
         let (body, frozen) = commissions::statement(conn, r.id, month)?;

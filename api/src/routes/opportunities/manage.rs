@@ -12,7 +12,6 @@ use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{IfMatch, Json, PathId, Query, double_option};
 use crate::pagination;
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 use domain::custom_fields::CustomEntity;
@@ -151,7 +150,6 @@ pub(crate) async fn opportunity_page(
     };
     let (rows, mut custom) = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
             let now = now_utc();
             let stale_cutoffs = if stale {
                 let ps: Vec<i64> = opportunities::pipelines_list(conn)?.iter().map(|p| p.id).collect();
@@ -180,7 +178,7 @@ pub(crate) async fn opportunity_page(
                 updated_since: q.updated_since,
                 custom: custom_query.resolve(conn, CustomEntity::Opportunity)?,
             };
-            let rows = opportunities::list(conn, &scope, &filter, after, limit + 1)?;
+            let rows = opportunities::list(conn, &user.principal(), &filter, after, limit + 1)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let custom = crate::custom::values(conn, CustomEntity::Opportunity, &ids)?;
             Ok((rows, custom))

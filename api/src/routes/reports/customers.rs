@@ -13,7 +13,6 @@ use super::PeriodDto;
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::Query;
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 use domain::money::Money;
 
@@ -137,14 +136,13 @@ pub async fn customers_report(
     let (period, filter) = (q.period(), q.filter());
     let report = state
         .report_split(move |conn, helper| {
-            let scope = scope_of(conn, &user)?;
             let tz = settings::zone(conn)?;
             let dates = period.dates(domain::calendar::today(now_utc(), tz))?;
             let currency = contracts::policy(conn)?.currency;
             let facts = customer_analysis::customer_facts(
                 conn,
                 helper,
-                &scope,
+                &user.principal(),
                 &filter,
                 (dates.start, dates.end),
                 dates.instants(tz),

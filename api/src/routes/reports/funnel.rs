@@ -13,7 +13,6 @@ use super::PeriodDto;
 use crate::caller::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::extract::Query;
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 use domain::money::Money;
 
@@ -104,7 +103,6 @@ pub async fn funnel_report(
     let (period, filter) = (query.period(), query.filter());
     let report = state
         .report_split(move |conn, helper| {
-            let scope = scope_of(conn, &user)?;
             let tz = settings::zone(conn)?;
             let dates = period.dates(domain::calendar::today(now_utc(), tz))?;
             let (from, to) = dates.instants(tz);
@@ -119,19 +117,21 @@ pub async fn funnel_report(
                 stages,
                 negotiation,
                 funnel: f,
-            } = reports::funnel(conn, helper, &scope, &question, &currency, (from, to)).map_err(|e| match e {
-                FunnelError::NoPipeline => ApiError::validation(vec![FieldError::new(
-                    "pipeline_id",
-                    FieldCode::NotFound,
-                    "no such pipeline",
-                )]),
-                FunnelError::NotAStage => ApiError::validation(vec![FieldError::new(
-                    "negotiation_stage_id",
-                    FieldCode::NotFound,
-                    "not a stage of this pipeline",
-                )]),
-                FunnelError::Repo(e) => e.into(),
-            })?;
+            } = reports::funnel(conn, helper, &user.principal(), &question, &currency, (from, to)).map_err(
+                |e| match e {
+                    FunnelError::NoPipeline => ApiError::validation(vec![FieldError::new(
+                        "pipeline_id",
+                        FieldCode::NotFound,
+                        "no such pipeline",
+                    )]),
+                    FunnelError::NotAStage => ApiError::validation(vec![FieldError::new(
+                        "negotiation_stage_id",
+                        FieldCode::NotFound,
+                        "not a stage of this pipeline",
+                    )]),
+                    FunnelError::Repo(e) => e.into(),
+                },
+            )?;
             let money = |amount: i64| Money::stored(amount, currency.clone());
             let stage_dto = |s: StageFigures| {
                 let row = stages.iter().find(|r| r.id == s.stage_id);
