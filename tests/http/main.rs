@@ -11,6 +11,7 @@ mod auth;
 mod bulk;
 mod caps;
 mod commissions;
+mod contract_invariants;
 mod contracts;
 mod custom_fields;
 mod customer_scope;

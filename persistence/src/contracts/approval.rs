@@ -10,7 +10,7 @@ use domain::events::EventKind;
 use domain::vocabulary::ContractStatus;
 use serde_json::json;
 
-use super::{ContractError, ContractRow, Result, find_visible, policy, reload};
+use super::{ContractError, ContractRow, Result, locked_visible, policy, reload};
 use crate::customers;
 use crate::opportunities::{self, OpportunityChangeset};
 use crate::schema::{contracts as k, customer_wins, users};
@@ -59,8 +59,9 @@ fn set_status(
 /// Submits a draft (or a revised rejected contract): it waits for approval,
 /// or is approved at once when at or below the threshold.
 pub fn submit(conn: &mut DbConn, actor: &Actor<'_>, id: i64, now: DateTime<Utc>) -> Result<ContractRow> {
-    let row = find_visible(conn, actor.scope, id)?.ok_or(ContractError::NotFound)?;
+    let row = locked_visible(conn, actor.scope, id)?;
     domain::contracts::may_submit(row.state()?).map_err(ContractError::State)?;
+    super::plans_add_up(conn, &row)?;
     let to = policy(conn)?.on_submit(row.amount);
     set_status(conn, &row, to, actor.user_id, None, now)?;
     if to == ContractStatus::Approved {
@@ -93,7 +94,7 @@ pub fn decide(
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<ContractRow> {
-    let row = find_visible(conn, actor.scope, id)?.ok_or(ContractError::NotFound)?;
+    let row = locked_visible(conn, actor.scope, id)?;
     check_approver(conn, actor, &row)?;
     domain::contracts::may_decide(row.state()?).map_err(ContractError::State)?;
     let to = if approve {

@@ -12,7 +12,7 @@ use domain::scope::DataScope;
 use domain::vocabulary::{ContractStatus, PlanStatus};
 use serde_json::json;
 
-use super::{ContractError, ContractRow, Result, find_visible, scoped};
+use super::{ContractError, ContractRow, Result, locked_visible, scoped};
 use crate::schema::{contracts as k, payment_plans as pp, payments as pay, users};
 use crate::scope::{Actor, Reach};
 use crate::{DbConn, RepoError, audit, naive};
@@ -52,14 +52,6 @@ pub struct PlanState {
     pub status: PlanStatus,
 }
 
-/// Takes the contract's row lock (PostgreSQL; SQLite writers are serial).
-fn lock(conn: &mut DbConn, id: i64) -> std::result::Result<(), RepoError> {
-    diesel::update(k::table.find(id))
-        .set(k::version.eq(k::version))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// Replaces a contract's plans; they must add up to the contract exactly.
 pub fn set_plans(
     conn: &mut DbConn,
@@ -68,7 +60,7 @@ pub fn set_plans(
     plans: &[(NaiveDate, i64)],
     now: DateTime<Utc>,
 ) -> Result<Vec<PlanRow>> {
-    let c = find_visible(conn, actor.scope, id)?.ok_or(ContractError::NotFound)?;
+    let c = locked_visible(conn, actor.scope, id)?;
     let state = c.state()?;
     if state == ContractStatus::Cancelled {
         return Err(ContractError::State(domain::contracts::NotAllowed {
@@ -84,7 +76,6 @@ pub fn set_plans(
             difference: m.difference,
         });
     }
-    lock(conn, id)?;
     diesel::update(pay::table.filter(pay::contract_id.eq(id)))
         .set(pay::plan_id.eq(None::<i64>))
         .execute(conn)?;
@@ -123,18 +114,27 @@ pub struct NewPayment {
 /// Records a payment on an approved contract, never beyond what is open;
 /// attributed to the contract's owner and department.
 pub fn pay(conn: &mut DbConn, actor: &Actor<'_>, id: i64, new: NewPayment, now: DateTime<Utc>) -> Result<PaymentRow> {
-    let c = find_visible(conn, actor.scope, id)?.ok_or(ContractError::NotFound)?;
-    lock(conn, id)?;
+    let c = locked_visible(conn, actor.scope, id)?;
     domain::contracts::may_collect(c.state()?).map_err(ContractError::State)?;
     if let Some(plan) = new.plan_id {
-        let ok: i64 = pp::table
+        let amount: Option<i64> = pp::table
             .filter(pp::id.eq(plan))
             .filter(pp::contract_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        if ok == 0 {
-            return Err(ContractError::NoSuchPlan(plan));
-        }
+            .select(pp::amount)
+            .first(conn)
+            .optional()?;
+        let amount = amount.ok_or(ContractError::NoSuchPlan(plan))?;
+        // what payments naming the plan hold; payments naming none fill
+        // the plans in order around them (`states`), so a plan is never
+        // paid beyond itself as long as this holds
+        let named: i64 = pay::table
+            .filter(pay::plan_id.eq(plan))
+            .select(pay::amount)
+            .load::<i64>(conn)?
+            .iter()
+            .sum();
+        domain::contracts::may_pay(amount, named, new.amount)
+            .map_err(|o| ContractError::PlanOverpayment { open: o.open })?;
     }
     // summed here: SQL sums of BIGINT are NUMERIC on PostgreSQL
     let collected: i64 = pay::table

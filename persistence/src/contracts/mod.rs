@@ -139,6 +139,8 @@ pub enum ContractError {
     NoSuchPlan(i64),
     #[error("only {open} is still open on this contract")]
     Overpayment { open: i64 },
+    #[error("only {open} is still open on this instalment")]
+    PlanOverpayment { open: i64 },
     #[error(transparent)]
     Repo(#[from] RepoError),
 }
@@ -259,7 +261,7 @@ pub fn change(
     c: ContractChange,
     now: DateTime<Utc>,
 ) -> Result<ContractRow> {
-    let row = find_visible(conn, actor.scope, id)?.ok_or(ContractError::NotFound)?;
+    let row = locked_visible(conn, actor.scope, id)?;
     if expected.is_some_and(|v| v != row.version) {
         return Err(ContractError::Repo(RepoError::Stale));
     }
@@ -292,15 +294,56 @@ pub fn change(
     reload(conn, id)
 }
 
+/// Takes contract `id`'s row lock, then reads it (`None` outside `scope`):
+/// every state change and payment of a contract does this first, so any
+/// two of them serialise on both databases and each decides on the row as
+/// the other left it (a cancel and a payment sent together: one of them is
+/// refused).
+fn lock(conn: &mut DbConn, id: i64) -> std::result::Result<(), RepoError> {
+    diesel::update(k::table.find(id))
+        .set(k::version.eq(k::version))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The contract `id` in `scope`, read under its row lock ([`lock`]).
+pub(crate) fn locked_visible(conn: &mut DbConn, scope: &DataScope, id: i64) -> Result<ContractRow> {
+    find_visible(conn, scope, id)?.ok_or(ContractError::NotFound)?;
+    lock(conn, id)?;
+    find_visible(conn, scope, id)?.ok_or(ContractError::NotFound)
+}
+
+/// A contract's plans, if it has any, add up to its amount: checked when a
+/// draft is submitted, since the amount may have been amended after the
+/// plans were set (422 naming the difference, as setting plans does).
+fn plans_add_up(conn: &mut DbConn, row: &ContractRow) -> Result<()> {
+    use crate::schema::payment_plans as pp;
+    let amounts: Vec<i64> = pp::table
+        .filter(pp::contract_id.eq(row.id))
+        .select(pp::amount)
+        .load(conn)?;
+    if amounts.is_empty() {
+        return Ok(());
+    }
+    match domain::targets::check_manual(row.amount, &amounts) {
+        Err(domain::targets::ManualError::DoesNotAddUp(m)) => Err(ContractError::PlansDoNotAddUp {
+            total: m.total,
+            sum: m.sum,
+            difference: m.difference,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Cancels a contract that has no payments.
 pub fn cancel(conn: &mut DbConn, actor: &Actor<'_>, id: i64, now: DateTime<Utc>) -> Result<ContractRow> {
-    let row = find_visible(conn, actor.scope, id)?.ok_or(ContractError::NotFound)?;
+    let row = locked_visible(conn, actor.scope, id)?;
     let paid: i64 = payments::table
         .filter(payments::contract_id.eq(id))
         .count()
         .get_result(conn)?;
     domain::contracts::may_cancel(row.state()?, paid > 0).map_err(ContractError::State)?;
-    diesel::update(k::table.find(id))
+    diesel::update(k::table.find(id).filter(k::status.eq(&row.status)))
         .set((
             k::status.eq(ContractStatus::Cancelled.as_str()),
             k::cancelled_at.eq(Some(naive(now))),

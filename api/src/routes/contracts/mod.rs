@@ -230,6 +230,12 @@ pub fn contract_error(e: ContractError, what: &str) -> ApiError {
             format!("only {open} is still open on this contract"),
         )
         .with_context(serde_json::json!({ "open": open })),
+        ContractError::PlanOverpayment { open } => ApiError::invalid_field(
+            "amount.amount",
+            FieldCode::Overpayment,
+            format!("only {open} is still open on this instalment"),
+        )
+        .with_context(serde_json::json!({ "open": open })),
         ContractError::Repo(e) => e.into(),
     }
 }
