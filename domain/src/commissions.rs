@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::scope::DataScope;
+
 use crate::field_code::FieldCode;
 
 /// What a plan pays on.
@@ -110,6 +112,36 @@ impl Plan {
             );
         }
         Ok(())
+    }
+}
+
+/// Whom a stored plan is for: one user (of a department), a department and
+/// its subtree, or (neither) everyone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanHolder {
+    pub user_id: Option<i64>,
+    pub user_department: Option<i64>,
+    pub department_id: Option<i64>,
+}
+
+/// May a caller with `scope`, whose department and its ancestors are
+/// `own_chain`, read a plan for `holder`? Plans are personal pay terms, so
+/// each reads those that can apply to the people they see: an admin every
+/// plan; a manager the company's, those of a department in their subtree
+/// or above it, and those of a user in their subtree (or their own); a rep
+/// the company's, their department chain's and their own.
+pub fn may_see_plan(scope: &DataScope, own_chain: &[i64], holder: &PlanHolder) -> bool {
+    match (scope, holder.user_id, holder.department_id) {
+        (DataScope::All, _, _) => true,
+        (DataScope::Departments { user_id, departments }, Some(u), _) => {
+            u == *user_id || holder.user_department.is_some_and(|d| departments.contains(&d))
+        }
+        (DataScope::Departments { departments, .. }, None, Some(d)) => {
+            departments.contains(&d) || own_chain.contains(&d)
+        }
+        (DataScope::Own { user_id }, Some(u), _) => u == *user_id,
+        (DataScope::Own { .. }, None, Some(d)) => own_chain.contains(&d),
+        (_, None, None) => true,
     }
 }
 
@@ -334,6 +366,58 @@ mod tests {
             total: 0,
         };
         assert_eq!(body.earned(), 7_200);
+    }
+
+    #[test]
+    fn each_reads_the_plans_that_can_apply_to_the_people_they_see() {
+        // departments: 1 company root, 2 east under it, 3 north under it
+        let company = PlanHolder {
+            user_id: None,
+            user_department: None,
+            department_id: None,
+        };
+        let dept = |d| PlanHolder {
+            user_id: None,
+            user_department: None,
+            department_id: Some(d),
+        };
+        let user = |u, d| PlanHolder {
+            user_id: Some(u),
+            user_department: Some(d),
+            department_id: None,
+        };
+        let east_mgr = DataScope::Departments {
+            user_id: 10,
+            departments: vec![2],
+        };
+        let east_chain = [2, 1];
+        let east_rep = DataScope::Own { user_id: 11 };
+        for scope in [&east_mgr, &east_rep] {
+            assert!(may_see_plan(scope, &east_chain, &company));
+            assert!(may_see_plan(scope, &east_chain, &dept(2)));
+            assert!(
+                may_see_plan(scope, &east_chain, &dept(1)),
+                "the root's plan applies to east"
+            );
+            assert!(
+                !may_see_plan(scope, &east_chain, &dept(3)),
+                "north's is not east's business"
+            );
+            assert!(
+                !may_see_plan(scope, &east_chain, &user(21, 3)),
+                "a north rep's personal plan"
+            );
+        }
+        assert!(
+            may_see_plan(&east_mgr, &east_chain, &user(12, 2)),
+            "a rep of the manager's"
+        );
+        assert!(
+            !may_see_plan(&east_rep, &east_chain, &user(12, 2)),
+            "a colleague's personal plan"
+        );
+        assert!(may_see_plan(&east_rep, &east_chain, &user(11, 2)), "one's own");
+        assert!(may_see_plan(&DataScope::All, &[], &user(21, 3)));
     }
 
     #[test]

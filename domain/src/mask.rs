@@ -1,4 +1,4 @@
-//! Masking contact details (电话、邮箱脱敏) for people who may see a record
+//! Masking contact details (电话、邮箱、微信脱敏) for people who may see a record
 //! but not work it: a rep sees a pool or shared customer's phone as
 //! `138****8000`, so a leaving rep cannot walk away with the list.
 
@@ -27,6 +27,16 @@ pub fn email(raw: &str) -> String {
     }
 }
 
+/// Keeps the first and last character of a chat handle (微信号); anything
+/// shorter than four characters is hidden whole.
+pub fn handle(raw: &str) -> String {
+    let chars: Vec<char> = raw.chars().collect();
+    match chars.as_slice() {
+        [first, .., last] if chars.len() >= 4 => format!("{first}****{last}"),
+        _ => "****".to_owned(),
+    }
+}
+
 /// Does a caller with `scope` see a record owned by `owner` only masked?
 /// Reps see their own records in full; pool and shared records masked.
 /// Managers and admins see everything in their scope in full.
@@ -49,6 +59,8 @@ mod tests {
         assert_eq!(phone("12345"), "*****");
         assert_eq!(email("li.lei@example.com"), "l***@example.com");
         assert_eq!(email("nonsense"), "***");
+        assert_eq!(handle("wxid_lilei88"), "w****8");
+        assert_eq!(handle("abc"), "****");
         let rep = DataScope::Own { user_id: 5 };
         assert!(!masked_for(&rep, Some(5)) && masked_for(&rep, Some(6)) && masked_for(&rep, None));
         assert!(!masked_for(&DataScope::All, Some(6)));

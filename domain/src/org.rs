@@ -147,6 +147,21 @@ pub fn check_reparent(tree: &ParentMap, department: i64, new_parent: Option<i64>
     Ok(())
 }
 
+/// `department` and every department above it, nearest first (stops at a
+/// cycle, which `check_reparent` never lets in).
+pub fn chain(tree: &ParentMap, department: i64) -> Vec<i64> {
+    let mut out = vec![department];
+    let mut cursor = tree.get(&department).copied().flatten();
+    while let Some(d) = cursor {
+        if out.contains(&d) {
+            break;
+        }
+        out.push(d);
+        cursor = tree.get(&d).copied().flatten();
+    }
+    out
+}
+
 /// `root` and every department below it, in breadth-first order.
 pub fn subtree(tree: &ParentMap, root: i64) -> Vec<i64> {
     let mut children: HashMap<i64, Vec<i64>> = HashMap::new();

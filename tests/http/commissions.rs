@@ -325,3 +325,50 @@ fn the_conformance_check_refuses_negative_money_where_the_document_forbids_it() 
     let signed = json!({"$ref": "#/components/schemas/SignedMoney"});
     assert!(violations(doc, &signed, &json!({"amount": -5, "currency": "CNY"})).is_empty());
 }
+
+/// Plans are personal pay terms: each caller lists those that can apply to
+/// the people they see (issue #40 item 10; it listed every plan to anyone).
+#[test]
+fn each_caller_lists_only_the_plans_that_can_apply_to_the_people_they_see() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let east = app.create_department(&admin, "华东", None);
+    let north = app.create_department(&admin, "华北", None);
+    let mgr = app.user(&admin, "mgr@example.com", "manager", Some(east));
+    let li = app.user(&admin, "li@example.com", "rep", Some(east));
+    let zhao = app.user(&admin, "zhao@example.com", "rep", Some(east));
+    let wang = app.user(&admin, "wang@example.com", "rep", Some(north));
+    let plan = |name: &str, department: Option<i64>, user: Option<i64>| {
+        app.post("/api/v1/commissions/plans")
+            .bearer(&admin)
+            .json(
+                &json!({"name": name, "base": "contract_amount", "valid_from": "2026-01-01",
+                          "department_id": department, "user_id": user,
+                          "tiers": [{"up_to_bp": null, "rate_bp": 300}]}),
+            )
+            .expect(201);
+    };
+    plan("全公司", None, None);
+    plan("华东", Some(east), None);
+    plan("华北", Some(north), None);
+    plan("李雷个人", None, Some(li.id));
+    plan("赵个人", None, Some(zhao.id));
+    plan("王个人", None, Some(wang.id));
+    let names = |token: &str| -> Vec<String> {
+        let list = app
+            .get("/api/v1/commissions/plans")
+            .bearer(token)
+            .send()
+            .expect(200)
+            .json();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names(&admin).len(), 6);
+    assert_eq!(names(&mgr.token), ["全公司", "华东", "李雷个人", "赵个人"]);
+    assert_eq!(names(&li.token), ["全公司", "华东", "李雷个人"]);
+    assert_eq!(names(&wang.token), ["全公司", "华北", "王个人"]);
+}

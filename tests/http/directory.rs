@@ -98,7 +98,10 @@ fn reps_see_pool_customers_contact_details_masked() {
     let pool_id = pool["id"].as_i64().unwrap();
     app.post(&format!("/api/v1/customers/{pool_id}/contacts"))
         .bearer(&admin)
-        .json(&serde_json::json!({"name": "王经理", "phone": "13711112222", "email": "wang@pool.example.com"}))
+        .json(
+            &serde_json::json!({"name": "王经理", "phone": "13711112222", "email": "wang@pool.example.com",
+                                  "wechat": "wxid_wang2026"}),
+        )
         .expect(201);
     app.sql(&format!("UPDATE customers SET owner_id = NULL WHERE id = {pool_id}"));
 
@@ -125,6 +128,27 @@ fn reps_see_pool_customers_contact_details_masked() {
         .json();
     assert_eq!(contacts[0]["phone"], "137****2222");
     assert_eq!(contacts[0]["email"], "w***@pool.example.com");
+    assert_eq!(
+        contacts[0]["wechat"], "w****6",
+        "WeChat is masked with the other details"
+    );
+    let one = app
+        .get(&format!("/api/v1/contacts/{}", contacts[0]["id"]))
+        .bearer(&rep.token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(one["wechat"], "w****6");
+    let export = app
+        .get("/api/v1/contacts/export?in_pool=true")
+        .bearer(&rep.token)
+        .send()
+        .expect(200);
+    assert!(
+        export.body.contains("w****6") && !export.body.contains("wxid_wang2026"),
+        "{}",
+        export.body
+    );
     let mine_again = app
         .get(&format!("/api/v1/customers/{}", mine["id"]))
         .bearer(&rep.token)

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use domain::commissions::{Base, Bonus, Plan, Tier};
 
 use crate::schema::{commission_plans as cp, departments, users};
+use crate::scope::Principal;
 use crate::{DbConn, RepoError, audit, naive};
 
 pub mod awards;
@@ -113,8 +114,34 @@ pub fn create_plan(conn: &mut DbConn, new: &NewPlan, actor: i64, now: DateTime<U
     Ok(cp::table.find(id).select(PlanRow::as_select()).first(conn)?)
 }
 
-pub fn plans(conn: &mut DbConn) -> Result<Vec<PlanRow>, RepoError> {
-    Ok(cp::table.order(cp::id.asc()).select(PlanRow::as_select()).load(conn)?)
+/// The plans the caller may read (`domain::commissions::may_see_plan`):
+/// personal pay terms are not everyone's business.
+pub fn plans(conn: &mut DbConn, by: &Principal) -> Result<Vec<PlanRow>, RepoError> {
+    let scope = by.scope(conn)?;
+    let all: Vec<PlanRow> = cp::table.order(cp::id.asc()).select(PlanRow::as_select()).load(conn)?;
+    let tree = crate::departments::parent_map(conn)?;
+    let own_chain = by
+        .department_id
+        .map(|d| domain::org::chain(&tree, d))
+        .unwrap_or_default();
+    let holders: Vec<i64> = all.iter().filter_map(|p| p.user_id).collect();
+    let departments: std::collections::HashMap<i64, Option<i64>> = users::table
+        .filter(users::id.eq_any(&holders))
+        .select((users::id, users::department_id))
+        .load::<(i64, Option<i64>)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(all
+        .into_iter()
+        .filter(|p| {
+            let holder = domain::commissions::PlanHolder {
+                user_id: p.user_id,
+                user_department: p.user_id.and_then(|u| departments.get(&u).copied().flatten()),
+                department_id: p.department_id,
+            };
+            domain::commissions::may_see_plan(&scope, &own_chain, &holder)
+        })
+        .collect())
 }
 
 /// The plan in force for `user` in `month`: the user's own, else their

@@ -188,15 +188,20 @@ pub async fn create_plan(
     Ok(HttpResponse::Created().json(plan_dto(row)?))
 }
 
-/// Lists the commission plans.
+/// Lists the commission plans the caller may read.
+///
+/// An admin reads every plan, a manager those that can apply to their
+/// subtree, a rep the company's, their department chain's and their own.
 #[utoipa::path(
     tag = "commissions",
     responses((status = 200, body = Vec<CommissionPlanDto>), (status = 401, response = crate::responses::Unauthorized)),
     security(("bearer" = []))
 )]
 #[get("/commissions/plans")]
-pub async fn list_plans(state: web::Data<AppState>, _user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let rows = state.read(|conn| Ok(commissions::plans(conn)?)).await?;
+pub async fn list_plans(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let rows = state
+        .read(move |conn| Ok(commissions::plans(conn, &user.principal())?))
+        .await?;
     let list: Vec<CommissionPlanDto> = rows.into_iter().map(plan_dto).collect::<Result<_, _>>()?;
     Ok(HttpResponse::Ok().json(list))
 }

@@ -52,12 +52,13 @@ pub struct ContactDto {
 }
 
 impl ContactDto {
-    /// Masks phone and e-mail for a caller who may see the customer but does
-    /// not own it (`domain::mask`).
+    /// Masks phone, e-mail and WeChat for a caller who may see the customer
+    /// but does not own it (`domain::mask`).
     pub(super) fn masked_if(mut self, masked: bool) -> ContactDto {
         if masked {
             self.phone = self.phone.as_deref().map(domain::mask::phone);
             self.email = self.email.as_deref().map(domain::mask::email);
+            self.wechat = self.wechat.as_deref().map(domain::mask::handle);
         }
         self
     }
