@@ -125,7 +125,58 @@ pub fn rows(
             format!("{} rows: send at most {MAX_ROWS} a request", rows.len()),
         ));
     }
-    Ok(rows)
+    Ok(rows.into_iter().map(refuse_nul).collect())
+}
+
+/// A row holding NUL in any text is an invalid row naming the field, as a
+/// JSON body holding one is refused: PostgreSQL cannot store NUL in text
+/// (a CSV or NDJSON cell with one answered 500 there and was stored on
+/// SQLite), and no business field needs it.
+fn refuse_nul(row: RawRow) -> RawRow {
+    match row {
+        (Ok(value), raw) => match nul_at(&value, "") {
+            Some(field) => (
+                Err(vec![FieldError::new(
+                    field,
+                    FieldCode::NulCharacter,
+                    "text may not contain NUL (\\u0000) characters",
+                )]),
+                raw,
+            ),
+            None => (Ok(value), raw),
+        },
+        refused => refused,
+    }
+}
+
+/// The dotted path of the first string under `value` that holds NUL.
+fn nul_at(value: &Value, path: &str) -> Option<String> {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        Value::String(s) if s.contains('\0') => Some(if path.is_empty() {
+            "row".to_owned()
+        } else {
+            path.to_owned()
+        }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_at(v, &join(&i.to_string()))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                Some(join("key"))
+            } else {
+                nul_at(v, &join(k))
+            }
+        }),
+        _ => None,
+    }
 }
 
 fn csv_rows(body: &[u8], mapping: &BTreeMap<String, String>, shape: &Shape) -> Result<Vec<RawRow>, ApiError> {

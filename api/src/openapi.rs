@@ -111,6 +111,7 @@ pub fn with_common_responses(spec: utoipa::openapi::OpenApi) -> utoipa::openapi:
                 if let Some(params) = op.get_mut("parameters").and_then(|p| p.as_array_mut()) {
                     for p in params {
                         let name = p["name"].as_str().unwrap_or("").to_owned();
+                        let in_query = p["in"] == "query";
                         let Some(schema) = p.get_mut("schema").and_then(|s| s.as_object_mut()) else {
                             continue;
                         };
@@ -120,6 +121,13 @@ pub fn with_common_responses(spec: utoipa::openapi::OpenApi) -> utoipa::openapi:
                         if name == "limit" {
                             schema.insert("minimum".into(), 1.into());
                             schema.insert("maximum".into(), 200.into());
+                        }
+                        // the server refuses a longer query value (params::parse_query)
+                        let text = schema.get("type").is_some_and(|t| {
+                            t == "string" || t.as_array().is_some_and(|ts| ts.iter().any(|t| t == "string"))
+                        });
+                        if in_query && text && !schema.contains_key("maxLength") {
+                            schema.insert("maxLength".into(), crate::params::MAX_QUERY_VALUE.into());
                         }
                     }
                 }

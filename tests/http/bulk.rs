@@ -203,3 +203,47 @@ fn an_export_holds_the_callers_scope_and_is_audited() {
         assert!(String::from_utf8(body).unwrap().starts_with("\u{feff}id,"), "{list}");
     }
 }
+
+/// A NUL in a cell of a CSV or NDJSON import is an invalid row naming the
+/// field, beside the good rows, on both backends (issue #40 item 7: 500 on
+/// PostgreSQL, stored on SQLite); the lead import answers the same.
+#[test]
+fn a_nul_in_an_imported_cell_is_an_invalid_row_not_a_500() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let csv = "name,industry\n含空字符\u{0}公司,\n正常导入公司,\n";
+    let result = app
+        .post("/api/v1/customers/import")
+        .bearer(&admin)
+        .body("text/csv", csv)
+        .expect(200)
+        .json();
+    assert_eq!(
+        result["summary"],
+        json!({"total": 2, "created": 1, "duplicates": 0, "invalid": 1}),
+        "{result}"
+    );
+    assert_eq!(result["rows"][0]["errors"][0]["field"], "name", "{result}");
+    assert_eq!(result["rows"][0]["errors"][0]["code"], "nul_character", "{result}");
+    let ndjson = "{\"name\": \"另一家\\u0000公司\"}\n{\"name\": \"另一家正常公司\", \"notes\": \"ok\"}\n";
+    let result = app
+        .post("/api/v1/customers/import")
+        .bearer(&admin)
+        .body("application/x-ndjson", ndjson)
+        .expect(200)
+        .json();
+    assert_eq!(result["summary"]["invalid"], 1, "{result}");
+    assert_eq!(result["rows"][0]["errors"][0]["code"], "nul_character", "{result}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM customers WHERE name LIKE '%公司'"),
+        2,
+        "the two good rows, nothing with a NUL"
+    );
+    let leads = app
+        .post("/api/v1/leads/import")
+        .bearer(&admin)
+        .body("text/csv", "person_name,company\n张三,含空\u{0}字符\n")
+        .expect(200)
+        .json();
+    assert_eq!(leads["rows"][0]["errors"][0]["code"], "nul_character", "{leads}");
+}
