@@ -49,6 +49,20 @@ pub enum Caller {
     Key(KeyCaller),
 }
 
+/// A user reaches their data scope; an integration key reaches everything its
+/// API scopes let it call (checked by `require_user_or_scope` first).
+impl persistence::scope::Reach for Caller {
+    fn scope_in(
+        &self,
+        conn: &mut persistence::DbConn,
+    ) -> Result<std::borrow::Cow<'_, domain::scope::DataScope>, persistence::RepoError> {
+        match self {
+            Caller::User(u) => Ok(std::borrow::Cow::Owned(u.principal().scope(conn)?)),
+            Caller::Key(_) => Ok(std::borrow::Cow::Owned(domain::scope::DataScope::All)),
+        }
+    }
+}
+
 impl Caller {
     /// A user of any role, or a key holding `scope`.
     pub fn require_user_or_scope(&self, scope: ApiScope) -> Result<(), ApiError> {

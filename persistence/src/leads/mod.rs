@@ -245,13 +245,15 @@ pub fn update(
 
 pub fn list(
     conn: &mut DbConn,
-    scope: &DataScope,
+    by: &impl Reach,
     filter: &LeadFilter,
     descending: bool,
     after_id: Option<i64>,
     limit: u32,
     now: DateTime<Utc>,
 ) -> Result<Vec<LeadRow>, RepoError> {
+    let scope = by.scope_in(conn)?;
+    let scope: &DataScope = &scope;
     let mut q = scoped(leads::table.into_boxed(), scope);
     if let Some(s) = &filter.status {
         q = q.filter(leads::status.eq(s.clone()));

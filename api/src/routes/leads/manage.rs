@@ -159,10 +159,9 @@ pub(crate) async fn lead_page(
     let now = now_utc();
     let rows = state
         .read(move |conn| {
-            let scope = lead_scope(conn, &caller)?;
             let mut filter = filter;
             filter.custom = custom_query.resolve(conn, CustomEntity::Lead)?;
-            let rows = leads::list(conn, &scope, &filter, descending, after, limit + 1, now)?;
+            let rows = leads::list(conn, &caller, &filter, descending, after, limit + 1, now)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let custom = crate::custom::values(conn, CustomEntity::Lead, &ids)?;
             Ok((rows, custom))
@@ -202,8 +201,7 @@ pub async fn get_lead(state: web::Data<AppState>, caller: Caller, id: PathId) ->
     caller.require_user_or_scope(ApiScope::LeadsRead)?;
     let row = state
         .read(move |conn| {
-            let scope = lead_scope(conn, &caller)?;
-            let row = visible_lead(conn, &scope, id.0)?;
+            let row = visible_lead(conn, &caller, id.0)?;
             with_custom(conn, row)
         })
         .await?;

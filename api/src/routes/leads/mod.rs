@@ -5,17 +5,14 @@
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use domain::field_code::FieldCode;
-use domain::scope::DataScope;
 use persistence::leads::{self, LeadRow};
 use persistence::scope::Reach;
 use persistence::{DbConn, now_utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::etag;
-use crate::routes::scope::scope_of;
 
 mod activities;
 mod input;
@@ -157,14 +154,6 @@ pub fn lead_error(e: leads::LeadError) -> ApiError {
         E::AssigneeNotAllowed(id) => ApiError::forbidden(format!("you may not assign records to user {id}")),
         E::CustomFields(refusals) => ApiError::validation(crate::custom::field_errors(refusals)),
         E::Repo(e) => e.into(),
-    }
-}
-
-/// Who may read and write leads: users by role scope, keys with the scope.
-fn lead_scope(conn: &mut DbConn, caller: &Caller) -> Result<DataScope, ApiError> {
-    match caller {
-        Caller::User(u) => scope_of(conn, u),
-        Caller::Key(_) => Ok(DataScope::All),
     }
 }
 
