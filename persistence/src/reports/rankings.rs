@@ -10,7 +10,7 @@ use domain::scope::DataScope;
 use domain::vocabulary::{ContractStatus, DealStatus};
 
 use crate::schema::{contracts, customer_wins, opportunities, payments, users};
-use crate::scope::Reach;
+use crate::scope::{Principal, Reach};
 use crate::{DbConn, RepoError, naive};
 
 /// A rep in a ranking.
@@ -25,7 +25,40 @@ pub struct Rep {
 /// department subtree (manager), themselves (rep).
 pub fn reps(conn: &mut DbConn, by: &impl Reach) -> Result<Vec<Rep>, RepoError> {
     let scope = by.scope_in(conn)?;
-    let scope: &DataScope = &scope;
+    reps_in(conn, &scope)
+}
+
+/// [`reps`], narrowed to `department`'s subtree when one is named: the
+/// reps a report on reps covers.
+pub fn team(conn: &mut DbConn, by: &impl Reach, department: Option<i64>) -> Result<Vec<Rep>, RepoError> {
+    let mut reps = reps(conn, by)?;
+    if let Some(d) = department {
+        let tree = crate::departments::parent_map(conn)?;
+        let within = domain::org::subtree(&tree, d);
+        reps.retain(|r| r.department_id.is_some_and(|rd| within.contains(&rd)));
+    }
+    Ok(reps)
+}
+
+/// The reps the caller manages: those of their reach (narrowed to
+/// `department`), never themselves; `None` for a caller whose reach is only
+/// their own records (a rep, or a manager of no department), who manages
+/// nobody.
+pub fn managed(conn: &mut DbConn, by: &Principal, department: Option<i64>) -> Result<Option<Vec<i64>>, RepoError> {
+    let scope = by.scope(conn)?;
+    if matches!(scope, DataScope::Own { .. }) {
+        return Ok(None);
+    }
+    Ok(Some(
+        team(conn, &scope, department)?
+            .into_iter()
+            .map(|r| r.id)
+            .filter(|id| *id != by.user_id)
+            .collect(),
+    ))
+}
+
+fn reps_in(conn: &mut DbConn, scope: &DataScope) -> Result<Vec<Rep>, RepoError> {
     let q = users::table
         .filter(users::active.eq(true))
         .filter(users::role.ne("admin"))

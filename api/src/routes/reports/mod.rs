@@ -106,13 +106,7 @@ pub fn team_reps(
     by: &impl persistence::scope::Reach,
     department: Option<i64>,
 ) -> Result<Vec<persistence::reports::rankings::Rep>, ApiError> {
-    let mut reps = persistence::reports::rankings::reps(conn, by)?;
-    if let Some(d) = department {
-        let tree = persistence::departments::parent_map(conn)?;
-        let within = domain::org::subtree(&tree, d);
-        reps.retain(|r| r.department_id.is_some_and(|rd| within.contains(&rd)));
-    }
-    Ok(reps)
+    Ok(persistence::reports::rankings::team(conn, by, department)?)
 }
 
 /// Longest explicit period.
@@ -184,15 +178,8 @@ pub fn managed_reps(
     user: &crate::caller::AuthUser,
     department: Option<i64>,
 ) -> Result<Vec<i64>, ApiError> {
-    let scope = crate::routes::scope::scope_of(conn, user)?;
-    if matches!(scope, domain::scope::DataScope::Own { .. }) {
-        return Err(ApiError::forbidden("only a manager or an admin does this"));
-    }
-    Ok(team_reps(conn, &scope, department)?
-        .into_iter()
-        .map(|r| r.id)
-        .filter(|id| *id != user.id)
-        .collect())
+    persistence::reports::rankings::managed(conn, &user.principal(), department)?
+        .ok_or_else(|| ApiError::forbidden("only a manager or an admin does this"))
 }
 
 /// `who` is a rep the caller manages (403 for reps, 404 otherwise).
