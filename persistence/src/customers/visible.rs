@@ -32,6 +32,9 @@ pub struct Visible {
     pub access: Access,
     /// The owner's name (`None` in the pool).
     pub owner_name: Option<String>,
+    /// Does the caller see its contact details only masked
+    /// (`domain::mask::masked_for`: a rep reading a pool or shared customer)?
+    pub masked: bool,
 }
 
 /// The live customer `id` if the caller's scope sees it and, with `write`,
@@ -126,9 +129,11 @@ pub fn find_visible_named(
             member_can_write,
         },
     );
+    let masked = domain::mask::masked_for(scope, row.owner_id);
     Ok((level > Access::None).then_some(Visible {
         row,
         access: level,
         owner_name,
+        masked,
     }))
 }

@@ -180,13 +180,12 @@ pub async fn get_customer(
 ) -> Result<HttpResponse, ApiError> {
     let capped = user.role != domain::org::Role::Admin;
     let load = move |conn: &mut persistence::DbConn| {
-        let scope = scope_of(conn, &user)?;
-        let found = visible_named(conn, &scope, id.0, false)?;
+        let found = visible_named(conn, &user.principal(), id.0, false)?;
         if capped {
             // counted only when the record is one the caller may see
             crate::caps::take_one(conn, &user, domain::guard::Counted::DetailRead, now_utc())?;
         }
-        Ok(dto_named(conn, found.row, found.owner_name)?.masked_for(&scope))
+        Ok(dto_named(conn, found.row, found.owner_name)?.masked_if(found.masked))
     };
     let dto = if capped {
         state.write(load).await?

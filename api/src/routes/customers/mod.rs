@@ -235,8 +235,15 @@ pub fn write_error(e: customers::CustomerWriteError) -> ApiError {
 impl CustomerDto {
     /// Masks phone and e-mail for a caller who may see this customer but does
     /// not own it (a rep looking at the pool or a shared customer).
-    pub fn masked_for(mut self, scope: &DataScope) -> CustomerDto {
-        if domain::mask::masked_for(scope, self.owner.as_ref().map(|o| o.id)) {
+    pub fn masked_for(self, scope: &DataScope) -> CustomerDto {
+        let masked = domain::mask::masked_for(scope, self.owner.as_ref().map(|o| o.id));
+        self.masked_if(masked)
+    }
+
+    /// Masks phone and e-mail when the operation said the caller sees them
+    /// masked (`customers::Visible::masked`).
+    pub fn masked_if(mut self, masked: bool) -> CustomerDto {
+        if masked {
             self.phone = self.phone.as_deref().map(domain::mask::phone);
             self.email = self.email.as_deref().map(domain::mask::email);
         }
