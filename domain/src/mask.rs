@@ -37,14 +37,36 @@ pub fn handle(raw: &str) -> String {
     }
 }
 
-/// Does a caller with `scope` see a record owned by `owner` only masked?
-/// Reps see their own records in full; pool and shared records masked.
-/// Managers and admins see everything in their scope in full.
-pub fn masked_for(scope: &DataScope, owner: Option<i64>) -> bool {
-    match scope {
-        DataScope::Own { user_id } => owner != Some(*user_id),
-        _ => false,
+/// Whose records a caller sees masked, decided once from their scope, so a
+/// read can hand the decision to its caller without the scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Masking {
+    /// Managers and admins see everything in their scope in full.
+    Nothing,
+    /// A rep sees their own records in full; pool and shared ones masked.
+    AllButOwnedBy(i64),
+}
+
+impl Masking {
+    pub fn of(scope: &DataScope) -> Masking {
+        match scope {
+            DataScope::Own { user_id } => Masking::AllButOwnedBy(*user_id),
+            _ => Masking::Nothing,
+        }
     }
+
+    /// Is a record owned by `owner` (`None`: the pool) shown masked?
+    pub fn masks(self, owner: Option<i64>) -> bool {
+        match self {
+            Masking::Nothing => false,
+            Masking::AllButOwnedBy(user) => owner != Some(user),
+        }
+    }
+}
+
+/// Does a caller with `scope` see a record owned by `owner` only masked?
+pub fn masked_for(scope: &DataScope, owner: Option<i64>) -> bool {
+    Masking::of(scope).masks(owner)
 }
 
 #[cfg(test)]

@@ -123,18 +123,21 @@ macro_rules! page_query {
     }};
 }
 
+/// A page of the customers the caller sees, and whose of them the caller
+/// sees masked (`domain::mask::Masking`), decided from the same scope.
 pub fn list(
     conn: &mut DbConn,
     by: &impl Reach,
     filter: &CustomerFilter,
     page: &CustomerPageRequest,
     now: DateTime<Utc>,
-) -> Result<Vec<CustomerRow>, RepoError> {
+) -> Result<(Vec<CustomerRow>, domain::mask::Masking), RepoError> {
     let scope = by.scope_in(conn)?;
     let scope: &DataScope = &scope;
     // built once per backend and run on the concrete connection: a page's
     // 50 rows of 33 columns are read without the multi-connection's wrappers
-    Ok(crate::conn::direct!(conn, |c| page_query!(scope, filter, page, now).load(c))?)
+    let rows = crate::conn::direct!(conn, |c| page_query!(scope, filter, page, now).load(c))?;
+    Ok((rows, domain::mask::Masking::of(scope)))
 }
 
 /// Ids of customers in scope deleted at or after `since`, oldest first, for sync.

@@ -13,7 +13,6 @@ use crate::caller::{Acting, AuthUser, scope};
 use crate::error::ApiError;
 use crate::extract::{PathId, Query};
 use crate::pagination::{self, time_key};
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 use super::*;
@@ -120,9 +119,8 @@ pub(crate) async fn page(
     };
     let descending = sort.descending;
     let mut filter = filter;
-    let (rows, owners, tags, custom, scope) = state
+    let (rows, owners, tags, custom, masking) = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
             filter.custom = custom_query.resolve(conn, CustomEntity::Customer)?;
             let page = customers::CustomerPageRequest {
                 sort: by,
@@ -130,13 +128,13 @@ pub(crate) async fn page(
                 after,
                 limit: limit + 1,
             };
-            let rows = customers::list(conn, &scope, &filter, &page, now_utc())?;
+            let (rows, masking) = customers::list(conn, &user.principal(), &filter, &page, now_utc())?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let owner_ids: Vec<i64> = rows.iter().filter_map(|r| r.owner_id).collect();
             let owners = customers::owner_names(conn, &owner_ids)?;
             let tags = customers::tags_of(conn, &ids)?;
             let custom = crate::custom::values(conn, CustomEntity::Customer, &ids)?;
-            Ok((rows, owners, tags, custom, scope))
+            Ok((rows, owners, tags, custom, masking))
         })
         .await?;
     let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |r| match sort.field {
@@ -151,11 +149,12 @@ pub(crate) async fn page(
             let owner = r.owner_id.and_then(|o| owners.get(&o).cloned());
             let t = tags.remove(&r.id).unwrap_or_default();
             let custom_fields = custom.remove(&r.id).unwrap_or_default();
+            let masked = masking.masks(r.owner_id);
             CustomerDto {
                 custom_fields,
                 ..to_dto(r, owner, t)
             }
-            .masked_for(&scope)
+            .masked_if(masked)
         })
         .collect();
     Ok(CustomerPage { data, next_cursor })
