@@ -133,6 +133,19 @@ pub fn may_pay(total: i64, collected: i64, amount: i64) -> Result<(), Overpaymen
     }
 }
 
+/// A payment dated after today (in the organisation's time zone): money is
+/// recorded once it has been received, never ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotYetReceived;
+
+pub fn may_record_received(received_on: NaiveDate, today: NaiveDate) -> Result<(), NotYetReceived> {
+    if received_on <= today {
+        Ok(())
+    } else {
+        Err(NotYetReceived)
+    }
+}
+
 /// Where a plan stands: void on a cancelled contract; paid when its
 /// payments cover it; overdue when its date has passed; partial when some
 /// is paid; else pending.
@@ -204,6 +217,12 @@ mod tests {
         assert_eq!(
             policy.check_currency("USD").map_err(|w| w.expected == policy.currency),
             Err(true)
+        );
+        let today = NaiveDate::from_ymd_opt(2026, 12, 7).expect("a date");
+        assert_eq!(may_record_received(today, today), Ok(()));
+        assert_eq!(
+            may_record_received(today.succ_opt().expect("a date"), today),
+            Err(NotYetReceived)
         );
         assert_eq!(may_pay(100, 60, 40), Ok(()));
         assert_eq!(may_pay(100, 60, 41), Err(Overpayment { open: 40 }));

@@ -223,3 +223,28 @@ fn no_if_match_no_412_under_racing_writes() {
         );
     }
 }
+
+/// A payment dated after today in the organisation's time zone is refused
+/// (issue #40 item 9: payments received in the future were accepted);
+/// today's is taken.
+#[test]
+fn a_payment_is_recorded_once_received_never_ahead() {
+    let app = TestApp::spawn();
+    let (li, customer) = setup(&app);
+    let id = approved(&app, &li, customer, "HT-F1", 100_000);
+    let zone = domain::calendar::zone("Asia/Shanghai").unwrap();
+    let today = domain::calendar::today(chrono::Utc::now(), zone);
+    let pay = |on: chrono::NaiveDate| {
+        app.post(&format!("/api/v1/contracts/{id}/payments"))
+            .bearer(&li.token)
+            .json(&json!({"amount": cny(1_000), "received_on": on.to_string()}))
+    };
+    let p = pay(today.succ_opt().unwrap()).problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "received_on", "{p}");
+    assert_eq!(p["errors"][0]["code"], "future", "{p}");
+    pay(today).expect(201);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) AS n FROM payments WHERE contract_id = {id}")),
+        1
+    );
+}

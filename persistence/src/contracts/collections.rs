@@ -116,6 +116,8 @@ pub struct NewPayment {
 pub fn pay(conn: &mut DbConn, actor: &Actor<'_>, id: i64, new: NewPayment, now: DateTime<Utc>) -> Result<PaymentRow> {
     let c = locked_visible(conn, actor.scope, id)?;
     domain::contracts::may_collect(c.state()?).map_err(ContractError::State)?;
+    domain::contracts::may_record_received(new.received_on, crate::settings::today(conn, now)?)
+        .map_err(|_| ContractError::NotYetReceived)?;
     if let Some(plan) = new.plan_id {
         let amount: Option<i64> = pp::table
             .filter(pp::id.eq(plan))

@@ -141,6 +141,8 @@ pub enum ContractError {
     Overpayment { open: i64 },
     #[error("only {open} is still open on this instalment")]
     PlanOverpayment { open: i64 },
+    #[error("a payment is recorded on or after the day it is received")]
+    NotYetReceived,
     #[error(transparent)]
     Repo(#[from] RepoError),
 }

@@ -236,6 +236,11 @@ pub fn contract_error(e: ContractError, what: &str) -> ApiError {
             format!("only {open} is still open on this instalment"),
         )
         .with_context(serde_json::json!({ "open": open })),
+        ContractError::NotYetReceived => ApiError::invalid_field(
+            "received_on",
+            FieldCode::Future,
+            "a payment is recorded once received: today or earlier, in the organisation's time zone",
+        ),
         ContractError::Repo(e) => e.into(),
     }
 }
