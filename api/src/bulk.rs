@@ -2,7 +2,7 @@
 //! columns map to a record's fields (by name, or through `mapping`). Each row
 //! is read on its own, so one bad row is answered beside the good ones.
 
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use std::collections::BTreeMap;
 
 use actix_web::HttpRequest;

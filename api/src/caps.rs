@@ -3,8 +3,8 @@
 //! `daily_cap_reached` naming the setting, `Retry-After` until the next day.
 
 use chrono::{DateTime, Utc};
-use domain::field_code::FieldCode;
 use domain::guard::{Counted, allowance};
+use domain::vocabulary::FieldCode;
 use persistence::{DbConn, guard, settings};
 
 use crate::caller::AuthUser;

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use domain::custom_fields::{self as rules, CustomEntity, Filter};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::DbConn;
 use persistence::custom_fields as store;
 use serde::Deserialize;

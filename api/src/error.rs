@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::{Constraint, RepoError};
 use serde::Serialize;
 use utoipa::ToSchema;

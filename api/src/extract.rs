@@ -2,7 +2,7 @@
 //! unknown fields and names every bad field, query strings likewise, numeric path
 //! ids, and `If-Match` preconditions.
 
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use std::future::Future;
 use std::pin::Pin;
 

@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, ErrorCode, FieldError};

@@ -6,7 +6,7 @@
 //! string or a number, an array is refused with 422 naming the field (found by
 //! `make fuzz`).
 
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use serde_json::Value;
 
 use crate::error::FieldError;

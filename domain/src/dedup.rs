@@ -4,7 +4,7 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::field_code::FieldCode;
+use crate::vocabulary::FieldCode;
 
 /// Legal-form words dropped from the end of a Latin-script name, compared as
 /// whole words after punctuation is removed ("Co., Ltd." is `co` `ltd`).

@@ -13,7 +13,6 @@ pub mod custom_fields;
 pub mod customer;
 pub mod dedup;
 pub mod events;
-pub mod field_code;
 pub mod guard;
 pub mod leads;
 pub mod mask;

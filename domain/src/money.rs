@@ -14,7 +14,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::field_code::FieldCode;
+use crate::vocabulary::FieldCode;
 
 /// Why an amount or a currency was refused, in the words a client reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

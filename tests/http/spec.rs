@@ -78,11 +78,11 @@ fn a_bad_or_unreachable_database_fails_at_start_with_one_line() {
     }
 }
 
-/// Field error codes are one enum (`domain::field_code::FieldCode`), listed
+/// Field error codes are one enum (`domain::vocabulary::FieldCode`), listed
 /// in the document; a refusal's codes are among those listed.
 #[test]
 fn every_field_code_the_server_can_send_is_in_the_document() {
-    use domain::field_code::FieldCode;
+    use domain::vocabulary::FieldCode;
     let doc = crm_tests::conform::published();
     let listed: Vec<&str> = doc["components"]["schemas"]["FieldCode"]["enum"]
         .as_array()

@@ -23,9 +23,9 @@ pub fn published() -> &'static Value {
 /// document writes it, `/api/v1/contracts/{id}`); panics when the document has none.
 pub fn response_schema(method: &str, template: &str, status: u16) -> &'static Value {
     let doc = published();
-    let op = doc["paths"][template][method.to_ascii_lowercase()].clone();
+    let op = &doc["paths"][template][method.to_ascii_lowercase()];
     assert!(op.is_object(), "the document has no {method} {template}");
-    let response = &doc["paths"][template][method.to_ascii_lowercase()]["responses"][status.to_string()];
+    let response = &op["responses"][status.to_string()];
     let response = resolve(doc, response);
     let content = &response["content"];
     let schema = match &content["application/json"]["schema"] {

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use domain::auth::{ApiScope, format_scope_list, parse_scope_list};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::Found;
 use persistence::api_keys::{self, ApiKeyRow, NewApiKeyRow};
 use persistence::now_utc;

@@ -7,7 +7,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use domain::attachments::{AttachedTo, AttachmentSettings, clean_file_name, media_essence};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::attachments::{self, AttachmentError, AttachmentRow, NewAttachment};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};

@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::cases::{self, CaseError, CaseRow};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};

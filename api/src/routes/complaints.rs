@@ -4,7 +4,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::complaints::{self, ComplaintError, ComplaintFilter, ComplaintRow, NewComplaint, Step};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};

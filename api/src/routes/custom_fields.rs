@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::custom_fields::{CustomEntity, FieldKind, check_options, valid_key};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::RepoError;
 use persistence::custom_fields::{self as store, DefChange, DefRow, KindRow, NewDef};
 use persistence::now_utc;

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::auth::ApiScope;
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::Found;
 use persistence::departments::{self, DepartmentAfter, DepartmentChangeset, DepartmentFilter, DepartmentRow};
 use persistence::now_utc;

@@ -4,7 +4,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::dictionaries::{self, EntryChangeset, EntryRow, NewEntryRow};
 use persistence::{DbConn, RepoError};
 use serde::{Deserialize, Serialize};

@@ -4,7 +4,7 @@
 
 use actix_web::{HttpResponse, post, web};
 use domain::dedup::{CompanyName, CreditCode, SuffixList};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::customers;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

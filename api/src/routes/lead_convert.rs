@@ -3,7 +3,7 @@
 //! claimed, the caller's own customer is reused.
 
 use actix_web::{HttpResponse, post, web};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::{leads, now_utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

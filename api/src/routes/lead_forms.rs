@@ -4,7 +4,7 @@
 //! (CORS open). A honeypot field catches bots; each address is throttled.
 //! Every submission is kept, duplicate or not.
 
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;

@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::leads::{self, RuleRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

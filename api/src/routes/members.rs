@@ -4,7 +4,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
 use chrono::{DateTime, Utc};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::customers;
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};

@@ -6,7 +6,7 @@
 use actix_web::{HttpResponse, get, put, web};
 use chrono::NaiveDate;
 use domain::calendar::{self, OrgSettings};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::{now_utc, settings};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

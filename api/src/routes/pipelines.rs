@@ -1,8 +1,8 @@
 //! Pipelines (销售流程) and their stages: everyone reads them; admins create them.
 
 use actix_web::{HttpResponse, get, patch, post, web};
-use domain::field_code::FieldCode;
 use domain::pipeline::Requirement;
+use domain::vocabulary::FieldCode;
 use persistence::Found;
 use persistence::opportunities::{self, NewStageRow, PipelineRow, StageRow};
 use persistence::{DbConn, now_utc};

@@ -4,9 +4,9 @@
 //! they may see: target, actual and completion per month and quarter.
 
 use actix_web::{HttpResponse, get, put, web};
-use domain::field_code::FieldCode;
 use domain::scope::DataScope;
 use domain::targets::plan::{Holder, Node, Problem, Split};
+use domain::vocabulary::FieldCode;
 use persistence::targets::{self, TargetError};
 use persistence::{Found, now_utc, users};
 use serde::{Deserialize, Serialize};

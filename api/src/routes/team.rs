@@ -5,7 +5,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::now_utc;
 use persistence::team::{self, MentorshipError, NewTraining, TrainingRow};
 use serde::{Deserialize, Serialize};

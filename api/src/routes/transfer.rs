@@ -3,8 +3,8 @@
 //! left without an owner; the old owner may stay as a read-only member.
 
 use actix_web::{HttpResponse, post, web};
-use domain::field_code::FieldCode;
 use domain::org::Role;
+use domain::vocabulary::FieldCode;
 use persistence::{DbConn, customers, now_utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::scope::DataScope;
 
-use crate::field_code::FieldCode;
+use crate::vocabulary::FieldCode;
 
 /// What a plan pays on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -177,7 +177,7 @@ mod values;
 pub use filter::*;
 pub use values::*;
 
-use crate::field_code::FieldCode;
+use crate::vocabulary::FieldCode;
 
 #[cfg(test)]
 mod tests;

@@ -68,7 +68,7 @@ fn every_bad_value_names_its_field() {
     assert!(
         refused
             .iter()
-            .any(|r| r.code == crate::field_code::FieldCode::UnknownOption && r.message.contains("gold"))
+            .any(|r| r.code == crate::vocabulary::FieldCode::UnknownOption && r.message.contains("gold"))
     );
 }
 

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::{Cell, FieldDef, FieldKind, Refusal, refuse};
 
-use crate::field_code::FieldCode;
+use crate::vocabulary::FieldCode;
 
 /// The cells of a record's values after checking `input` against the active
 /// definitions: each key given is replaced (null clears it); on create a

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::{ManualError, Mismatch, SplitError, check_manual, split_by_weights, split_equal};
 
-use crate::field_code::FieldCode;
+use crate::vocabulary::FieldCode;
 
 /// Who a figure belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -308,9 +308,10 @@ fn lock(conn: &mut DbConn, id: i64) -> std::result::Result<(), RepoError> {
     Ok(())
 }
 
-/// The contract `id` in `scope`, read under its row lock ([`lock`]).
+/// The contract `id` in `scope`, read under its row lock ([`lock`]): one
+/// read, after the lock. A contract outside the scope is locked only until
+/// the refused operation's transaction rolls back.
 pub(crate) fn locked_visible(conn: &mut DbConn, scope: &DataScope, id: i64) -> Result<ContractRow> {
-    find_visible(conn, scope, id)?.ok_or(ContractError::NotFound)?;
     lock(conn, id)?;
     find_visible(conn, scope, id)?.ok_or(ContractError::NotFound)
 }

@@ -4,7 +4,7 @@
 //! operation (`persistence::activities::log`).
 
 use chrono::{DateTime, Utc};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::DbConn;
 use persistence::activities::{self, ActivityError, ActivityRow, NewActivity, Visit};
 use serde::{Deserialize, Serialize};

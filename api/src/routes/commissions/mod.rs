@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::commissions::{Base, Bonus, Plan, Tier};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::commissions::{self, NewPlan, PlanRow};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};

@@ -3,8 +3,8 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::commissions::StatementBody;
-use domain::field_code::FieldCode;
 use domain::money::{Currency, Money, SignedMoney};
+use domain::vocabulary::FieldCode;
 use persistence::commissions::{self, StatementRow};
 use persistence::{DbConn, contracts, now_utc};
 use serde::{Deserialize, Serialize};

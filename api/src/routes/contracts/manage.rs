@@ -2,8 +2,8 @@
 
 use actix_web::{HttpResponse, patch, post, web};
 use chrono::NaiveDate;
-use domain::field_code::FieldCode;
 use domain::money::PositiveMoney;
+use domain::vocabulary::FieldCode;
 use persistence::contracts::{self, ContractChange, NewContract, Step};
 use persistence::now_utc;
 use serde::Deserialize;

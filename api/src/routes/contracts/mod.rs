@@ -5,7 +5,7 @@
 use actix_web::{HttpResponse, get, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::contracts::ContractPolicy;
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::contracts::{self, ContractError, ContractRow, PaymentRow, PlanState};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, post, web};
 
 use chrono::{DateTime, Utc};
 use domain::dedup::{CompanyName, CreditCode, SuffixList};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::customers::{self};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};

@@ -7,7 +7,7 @@
 //! replays the answer and creates nothing.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::customers::{self, RowOutcome};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};

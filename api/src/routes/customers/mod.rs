@@ -7,8 +7,8 @@ use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 
 use domain::custom_fields::CustomEntity;
-use domain::field_code::FieldCode;
 use domain::scope::DataScope;
+use domain::vocabulary::FieldCode;
 use persistence::customers::{self, CustomerRow};
 use persistence::scope::Reach;
 use persistence::{DbConn, now_utc};

@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 
 use domain::dedup::{CompanyName, SuffixList};
-use domain::field_code::FieldCode;
 use domain::leads::missing_lead_fields;
+use domain::vocabulary::FieldCode;
 use persistence::leads::NewLeadRow;
 use persistence::{DbConn, dictionaries};
 use serde::Deserialize;

@@ -3,8 +3,8 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::auth::ApiScope;
-use domain::field_code::FieldCode;
 use domain::org::Role;
+use domain::vocabulary::FieldCode;
 use persistence::leads::{self, LeadChangeset, LeadFilter};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};

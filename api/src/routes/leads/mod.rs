@@ -4,7 +4,7 @@
 
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::leads::{self, LeadRow};
 use persistence::scope::Reach;
 use persistence::{DbConn, now_utc};

@@ -4,8 +4,8 @@
 
 use actix_web::HttpResponse;
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::field_code::FieldCode;
 use domain::money::Money;
+use domain::vocabulary::FieldCode;
 use persistence::DbConn;
 use persistence::opportunities::{self, OpportunityRow};
 use persistence::scope::Reach;

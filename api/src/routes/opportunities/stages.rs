@@ -2,8 +2,8 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use domain::field_code::FieldCode;
 use domain::org::Role;
+use domain::vocabulary::FieldCode;
 use persistence::now_utc;
 use persistence::opportunities::{self};
 use serde::{Deserialize, Serialize};

@@ -3,8 +3,8 @@
 //! `domain::pool`; each write is one `persistence::pool` operation.
 
 use actix_web::{HttpResponse, get, post, web};
-use domain::field_code::FieldCode;
 use domain::pool::ClaimRefusal;
+use domain::vocabulary::FieldCode;
 use persistence::now_utc;
 use persistence::pool::{self, PoolError};
 use serde::Deserialize;

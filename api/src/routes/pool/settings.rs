@@ -2,8 +2,8 @@
 //! changes them; the next sweep applies them.
 
 use actix_web::{HttpResponse, get, put, web};
-use domain::field_code::FieldCode;
 use domain::pool::{PerGrade, PoolPolicy};
+use domain::vocabulary::FieldCode;
 use persistence::now_utc;
 use persistence::pool;
 use serde::{Deserialize, Serialize};

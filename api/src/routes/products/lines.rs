@@ -12,8 +12,8 @@ use crate::caller::AuthUser;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{Json, PathId};
 use crate::state::AppState;
-use domain::field_code::FieldCode;
 use domain::money::Money;
+use domain::vocabulary::FieldCode;
 
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]

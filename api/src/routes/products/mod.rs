@@ -1,8 +1,8 @@
 //! Products (产品): the catalogue; the line items of deals and contracts are in `lines`.
 
 use actix_web::{HttpResponse, get, patch, post, web};
-use domain::field_code::FieldCode;
 use domain::money::Money;
+use domain::vocabulary::FieldCode;
 use persistence::now_utc;
 use persistence::products::{self, NewProduct, ProductRow};
 use serde::{Deserialize, Serialize};

@@ -1,9 +1,9 @@
 //! `GET /reports/customers`: customer analysis (客户分析) for a period.
 
 use actix_web::{HttpResponse, get, web};
-use domain::field_code::FieldCode;
 use domain::reports::customers::{self as rules, Dimension, Group};
 use domain::reports::funnel::rate_bp;
+use domain::vocabulary::FieldCode;
 use persistence::reports::customer_analysis;
 use persistence::{contracts, customers, now_utc, settings};
 use serde::Serialize;

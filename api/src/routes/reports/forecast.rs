@@ -4,10 +4,10 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::Datelike;
-use domain::field_code::FieldCode;
 use domain::reports::forecast::{self as rules, Bucket};
 use domain::scope::DataScope;
 use domain::targets::plan::Holder;
+use domain::vocabulary::FieldCode;
 use domain::vocabulary::Metric;
 use persistence::reports::{ReportFilter, forecast};
 use persistence::{Found, contracts, now_utc, settings, targets, users};

@@ -2,8 +2,8 @@
 //! win rate, cycle, velocity and close rate by negotiation rounds.
 
 use actix_web::{HttpResponse, get, web};
-use domain::field_code::FieldCode;
 use domain::reports::funnel::{RoundsFigures, StageFigures};
+use domain::vocabulary::FieldCode;
 use persistence::reports::{self, FunnelError};
 use persistence::{contracts, now_utc, settings};
 use serde::Serialize;

@@ -3,8 +3,8 @@
 //! (`/settings/activity-targets`).
 
 use actix_web::{HttpResponse, get, put, web};
-use domain::field_code::FieldCode;
 use domain::reports::kpi::{self as rules, ActivityTargets, Kpi};
+use domain::vocabulary::FieldCode;
 use persistence::reports::kpi;
 use persistence::{now_utc, settings};
 use serde::{Deserialize, Serialize};

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::calendar::{self, Dates, Period, Tz};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 

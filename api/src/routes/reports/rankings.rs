@@ -4,8 +4,8 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::Datelike;
-use domain::field_code::FieldCode;
 use domain::reports::rankings::{self as rules, Measure};
+use domain::vocabulary::FieldCode;
 use persistence::reports::rankings;
 use persistence::{contracts, now_utc, settings};
 use serde::Serialize;

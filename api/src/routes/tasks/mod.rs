@@ -4,8 +4,8 @@
 
 use actix_web::{HttpResponse, delete, patch, post, web};
 use chrono::{DateTime, Utc};
-use domain::field_code::FieldCode;
 use domain::tasks::Times;
+use domain::vocabulary::FieldCode;
 use persistence::now_utc;
 use persistence::tasks::{self, NewTask, TaskChange, TaskError, TaskRow};
 use serde::{Deserialize, Serialize};

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Duration, Utc};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::now_utc;
 use persistence::tasks::{self, TaskFilter};
 use serde::{Deserialize, Serialize};

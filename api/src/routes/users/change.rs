@@ -1,8 +1,8 @@
 //! Changing and deactivating a user (admin); ending sessions with them.
 
 use actix_web::{HttpResponse, patch, post, web};
-use domain::field_code::FieldCode;
 use domain::org::Role;
+use domain::vocabulary::FieldCode;
 use persistence::now_utc;
 use persistence::user_change;
 use persistence::users::UserRow;

@@ -1,8 +1,8 @@
 //! Creating a user (admin).
 
 use actix_web::{HttpResponse, post, web};
-use domain::field_code::FieldCode;
 use domain::org::{Role, UserFacts, check_password_policy, check_user_change, normalize_login_email};
+use domain::vocabulary::FieldCode;
 use persistence::users::{self};
 use serde::Deserialize;
 use utoipa::ToSchema;

@@ -3,8 +3,8 @@
 
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
-use domain::field_code::FieldCode;
 use domain::org::{Role, check_password_policy};
+use domain::vocabulary::FieldCode;
 use persistence::DbConn;
 use persistence::users::UserRow;
 use serde::{Deserialize, Serialize};

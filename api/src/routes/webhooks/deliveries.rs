@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::events::EventRow;
 use persistence::events::webhooks::{self, AttemptRow, DeliveryRow};
 use persistence::now_utc;

@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::events::{EventKind, Target};
-use domain::field_code::FieldCode;
+use domain::vocabulary::FieldCode;
 use persistence::events::webhooks::{self, Change, NewSubscription, SubscriptionRow};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
