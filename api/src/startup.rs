@@ -115,6 +115,8 @@ fn bootstrap_admin(config: &Config, db: &Db) -> Result<(), String> {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The pool the reports read through.
+    reports: Db,
 }
 
 impl Application {
@@ -126,7 +128,7 @@ impl Application {
         let reports = open_reports_database(&config, &db)?;
         let state = web::Data::new(AppState {
             db,
-            reports,
+            reports: reports.clone(),
             jwt,
             limits: config.limits.clone(),
             auth_cache: Default::default(),
@@ -203,11 +205,17 @@ impl Application {
         crate::delivery::spawn(state.clone());
         spawn_housekeeping(state.clone());
         spawn_announcements(state);
-        Ok(Application { port, server })
+        Ok(Application { port, server, reports })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The pool the reports read through (the primary's, or the replica's):
+    /// for a test that checks how its connections plan.
+    pub fn reports_db(&self) -> Db {
+        self.reports.clone()
     }
 
     pub fn handle(&self) -> ServerHandle {
@@ -291,11 +299,13 @@ async fn announce(state: &web::Data<AppState>) {
 }
 
 async fn housekeeping(state: &web::Data<AppState>) {
-    // the planner's statistics of tables that grew or shrank tenfold
+    // the planner's statistics of tables that grew, on every connection
     let db = state.db.clone();
-    let analyzed = web::block(move || db.write_autocommit(persistence::statistics::refresh)).await;
-    if let Ok(Err(e)) = analyzed {
-        log::error!("statistics refresh failed: {e}");
+    match web::block(move || persistence::statistics::keep(&db)).await {
+        Ok(Ok(kept)) if !kept.analyzed.is_empty() => log::info!("analyzed {}", kept.analyzed.join(", ")),
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => log::error!("statistics refresh failed: {e}"),
+        Err(e) => log::error!("statistics refresh failed: {e}"),
     }
     let db = state.db.clone();
     let purged = web::block(move || {

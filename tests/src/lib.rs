@@ -42,6 +42,7 @@ pub fn backend_is_postgres() -> bool {
     std::env::var("CRM_TEST_BACKEND").is_ok_and(|b| b == "postgres")
 }
 
+#[derive(Clone)]
 pub(crate) enum Store {
     Sqlite(PathBuf),
     Postgres(String),
@@ -58,6 +59,14 @@ impl Store {
         } else {
             let path = std::env::temp_dir().join(format!("crm-test-{name}.db"));
             (Store::Sqlite(path.clone()), format!("sqlite://{}", path.display()))
+        }
+    }
+
+    /// Its `DATABASE_URL`.
+    pub(crate) fn url(&self) -> String {
+        match self {
+            Store::Postgres(db) => pg_url_for(db),
+            Store::Sqlite(path) => format!("sqlite://{}", path.display()),
         }
     }
 
@@ -140,8 +149,12 @@ pub struct TestApp {
     pub port: u16,
     handle: ServerHandle,
     store: Store,
+    /// The database is dropped with the app (not for a server `beside` another).
+    owns_store: bool,
     /// This test's own data directory (attachments), removed with the app.
     pub data_dir: std::path::PathBuf,
+    /// The server's own pool for reports (`reports_pool`), dropped first.
+    reports: Option<persistence::db::Db>,
 }
 
 impl std::ops::Deref for TestApp {
@@ -174,6 +187,17 @@ impl TestApp {
             .is_test(true)
             .try_init();
         let (store, url) = Store::fresh(postgres);
+        Self::serve(store, url, true, adjust)
+    }
+
+    /// A second server over this app's database, as a fresh `crm serve`
+    /// would start on it (its own pool); the database stays when it stops.
+    pub fn beside(&self, adjust: impl FnOnce(&mut api::Config)) -> TestApp {
+        let url = self.store.url();
+        Self::serve(self.store.clone(), url, false, adjust)
+    }
+
+    fn serve(store: Store, url: String, owns_store: bool, adjust: impl FnOnce(&mut api::Config)) -> TestApp {
         let data_dir = std::env::temp_dir().join(format!("crm-test-data-{}", unique_name()));
         let mut config = api::Config {
             data_dir: data_dir.clone(),
@@ -192,14 +216,14 @@ impl TestApp {
             actix_web::rt::System::new().block_on(async move {
                 match api::Application::build(config) {
                     Ok(app) => {
-                        tx.send(Ok((app.port(), app.handle()))).unwrap();
+                        tx.send(Ok((app.port(), app.handle(), app.reports_db()))).unwrap();
                         let _ = app.run_until_stopped().await;
                     }
                     Err(e) => tx.send(Err(e)).unwrap(),
                 }
             })
         });
-        let (port, handle) = rx
+        let (port, handle, reports) = rx
             .recv()
             .unwrap()
             .unwrap_or_else(|e| panic!("server did not start: {e}"));
@@ -208,8 +232,15 @@ impl TestApp {
             port,
             handle,
             store,
+            owns_store,
             data_dir,
+            reports: Some(reports),
         }
+    }
+
+    /// The server's own pool for reports, to see how its connections plan.
+    pub fn reports_pool(&self) -> &persistence::db::Db {
+        self.reports.as_ref().expect("the pool lives as long as the app")
     }
 
     /// Runs SQL against this test's own database (to arrange what the API cannot).
@@ -225,11 +256,7 @@ impl TestApp {
     /// Runs `f` on a connection to this test's database through persistence,
     /// so a test checks stored state with the code that stores it.
     pub fn db<T>(&self, f: impl FnOnce(&mut persistence::DbConn) -> T) -> T {
-        let url = match &self.store {
-            Store::Postgres(db) => pg_url_for(db),
-            Store::Sqlite(path) => format!("sqlite://{}", path.display()),
-        };
-        let mut conn = persistence::Backend::from_url(&url).unwrap().connect().unwrap();
+        let mut conn = persistence::Backend::from_url(&self.store.url()).unwrap().connect().unwrap();
         f(&mut conn)
     }
 
@@ -378,7 +405,10 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let stopped = self.handle.stop(false);
         drop(stopped);
-        self.store.drop_database();
+        drop(self.reports.take());
+        if self.owns_store {
+            self.store.drop_database();
+        }
         let _ = std::fs::remove_dir_all(&self.data_dir);
     }
 }

@@ -95,3 +95,119 @@ fn housekeeping_gives_the_planner_statistics() {
     };
     assert_eq!(analyzed, Some(3), "the customers analyzed by a housekeeping period");
 }
+
+/// The customer analysis's count of a rep's new customers in a month
+/// (`reports::customer_analysis`): by the rep's customers
+/// (`customers_held`) while the planner knows nothing of the table, by the
+/// month (`customers_created`) once it knows the rep holds all of them.
+fn new_customers_of(rep: i64) -> String {
+    format!(
+        "SELECT COUNT(*) AS n FROM customers WHERE created_at >= '2026-01-01' AND created_at < '2026-02-01' \
+         AND deleted_at IS NULL AND merged_into IS NULL AND owner_id IN ({rep})"
+    )
+}
+
+#[derive(diesel::QueryableByName)]
+struct PlanLine {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    #[diesel(column_name = "QUERY PLAN")]
+    line: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Detail {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    detail: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct N {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Runs `sql` (so that the connection notices a changed schema, as a report
+/// would), then answers its count and its plan, on one connection.
+fn plan(conn: &mut DbConn, sql: &str) -> (i64, String) {
+    let n = diesel::sql_query(sql).get_result::<N>(conn).unwrap().n;
+    let plan = match conn {
+        DbConn::Sqlite(c) => diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+            .load::<Detail>(c)
+            .unwrap()
+            .into_iter()
+            .map(|d| d.detail)
+            .collect::<Vec<_>>()
+            .join("; "),
+        DbConn::Pg(c) => diesel::sql_query(format!("EXPLAIN {sql}"))
+            .load::<PlanLine>(c)
+            .unwrap()
+            .into_iter()
+            .map(|d| d.line)
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    (n, plan)
+}
+
+/// The plan of `sql` on every connection of `pool`, all of them checked
+/// out together (so none is planned twice).
+fn plans_on_every_connection(pool: &Db, sql: &str) -> Vec<(i64, String)> {
+    fn each(pool: &Db, left: u32, sql: &str, out: &mut Vec<(i64, String)>) {
+        pool.run(|conn| -> Result<(), persistence::RepoError> {
+            out.push(plan(conn, sql));
+            if left > 1 {
+                each(pool, left - 1, sql, out);
+            }
+            Ok(())
+        })
+        .unwrap();
+    }
+    let mut out = Vec::new();
+    each(pool, pool.pool_size(), sql, &mut out);
+    out
+}
+
+#[test]
+fn a_server_that_watched_a_table_grow_plans_its_reports_with_the_new_statistics_on_every_connection() {
+    let app = TestApp::spawn_with(|c| c.limits.housekeeping_every = Duration::from_secs(1));
+    let admin = app.admin_token();
+    let rep = app.create_user(&admin, "grown@example.com", "rep", None);
+    let sql = new_customers_of(rep);
+    let pool = app.reports_pool();
+    // every connection has read the schema while the table was empty
+    let before = plans_on_every_connection(pool, &sql);
+    assert_eq!(before.len(), 4, "{before:?}");
+    // 20,000 customers of the rep, 50 a day from 2025-01-01, added behind the server's back
+    let days = |n: &str| {
+        if crm_tests::backend_is_postgres() {
+            format!("(TIMESTAMP '2025-01-01' + ({n}) * INTERVAL '1 day')")
+        } else {
+            format!("datetime('2025-01-01', '+' || ({n}) || ' days')")
+        }
+    };
+    let seq = if crm_tests::backend_is_postgres() {
+        "seq(i) AS (SELECT generate_series(1, 20000)::bigint)"
+    } else {
+        "RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 20000)"
+    };
+    app.sql(&format!(
+        "WITH {seq} INSERT INTO customers (name, name_key, name_key_rev, owner_id, created_by, created_at, updated_at) \
+         SELECT 'grown ' || i, 'grown' || i, i || 'nworg', {rep}, {rep}, {at}, {at} FROM seq",
+        at = days("i / 50")
+    ));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let after = loop {
+        let plans = plans_on_every_connection(pool, &sql);
+        if plans.iter().all(|(_, p)| p.contains("customers_created")) || Instant::now() > deadline {
+            break plans;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    assert!(before.iter().all(|(n, _)| *n == 0), "{before:?}");
+    // January 2026 is days 365-395 of the rows: 31 days of 50
+    assert!(after.iter().all(|(n, _)| *n == 1550), "{after:?}");
+    assert!(
+        after.iter().all(|(_, p)| p.contains("customers_created")),
+        "before: {before:?}\nafter the housekeeping periods: {after:?}"
+    );
+}
