@@ -1,16 +1,27 @@
 //! Money: an amount of minor units (分 for CNY) and an ISO 4217 currency code,
-//! never a float. Three types say what a field may hold:
-//! - [`Money`]: zero or more (a deal's amount, a report's sum);
+//! never a float. The types say what a field may hold:
+//! - [`Money`]: zero or more (a deal's amount, a price);
 //! - [`PositiveMoney`]: one minor unit or more (a contract, an instalment, a
 //!   payment);
-//! - [`SignedMoney`]: below zero too (a statement's total after penalties, an
-//!   adjustment that takes back what an approved month overpaid).
+//! - [`MoneyTotal`]: a sum of those (a report's, a statement's);
+//! - [`SignedTotal`]: a sum that may be below zero (a statement's total after
+//!   penalties, an adjustment that takes back what an approved month
+//!   overpaid).
 //!
-//! Reading one from JSON checks it: a negative amount or a currency that is
-//! not three letters fails on the field that holds it (`amount.amount`,
-//! `amount.currency`), with a [`MoneyError`] whose [`MoneyError::code`] the API
-//! reports. The document's schemas are derived from these types (feature
-//! `openapi`), so what the server checks and what it publishes are one.
+//! The totals are answered, never read from a client.
+//!
+//! One amount is at most [`MAX_AMOUNT`] minor units in size (10^15: ten
+//! trillion yuan, and below 2^53, so a JavaScript client reads it exactly).
+//! A sum of such amounts is taken in 128 bits ([`sum`]) and answered up to
+//! `i64::MAX`, the most a total can hold (9,223 amounts of the maximum),
+//! so no report or statement overflows.
+//!
+//! Reading one from JSON checks it: an amount out of its type's range or a
+//! currency that is not three letters fails on the field that holds it
+//! (`amount.amount`, `amount.currency`), with a [`MoneyError`] whose
+//! [`MoneyError::code`] the API reports. The document's schemas are derived
+//! from these types (feature `openapi`), so what the server checks and what
+//! it publishes are one.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -25,15 +36,38 @@ pub enum MoneyError {
     NotPositive,
     #[error("a three-letter ISO 4217 code such as CNY")]
     Currency,
+    #[error("an amount of at most 1000000000000000 minor units in size")]
+    TooLarge,
+}
+
+/// The most minor units one amount may hold, either side of zero: 10^15.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
+
+/// The sum of `amounts`, taken in 128 bits and answered up to what an `i64`
+/// holds (down to its least for a negative sum): no sum of stored amounts
+/// overflows, however many there are.
+pub fn sum(amounts: impl IntoIterator<Item = i64>) -> i64 {
+    let wide: i128 = amounts.into_iter().map(i128::from).sum();
+    saturate(wide)
+}
+
+/// A 128-bit sum as an `i64`, held at its bounds.
+pub fn saturate(wide: i128) -> i64 {
+    i64::try_from(wide).unwrap_or(if wide < 0 { i64::MIN } else { i64::MAX })
 }
 
 impl MoneyError {
-    pub const ALL: [MoneyError; 3] = [MoneyError::Negative, MoneyError::NotPositive, MoneyError::Currency];
+    pub const ALL: [MoneyError; 4] = [
+        MoneyError::Negative,
+        MoneyError::NotPositive,
+        MoneyError::Currency,
+        MoneyError::TooLarge,
+    ];
 
     /// The field error code the API answers with.
     pub fn code(self) -> FieldCode {
         match self {
-            MoneyError::Negative | MoneyError::NotPositive => FieldCode::Range,
+            MoneyError::Negative | MoneyError::NotPositive | MoneyError::TooLarge => FieldCode::Range,
             MoneyError::Currency => FieldCode::Currency,
         }
     }
@@ -89,41 +123,59 @@ impl<'de> Deserialize<'de> for Currency {
     }
 }
 
-/// An amount's lower bound, checked where it is read (so a refusal names the
+/// An amount's bounds, checked where it is read (so a refusal names the
 /// `amount` field itself).
-trait Floor {
+trait Bounds {
     const MIN: i64;
-    const ERROR: MoneyError;
+    const MAX: i64;
+    const BELOW: MoneyError;
 }
 
-fn read_amount<'de, F: Floor, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+fn read_amount<'de, B: Bounds, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     let amount = i64::deserialize(d)?;
-    if amount < F::MIN {
-        return Err(serde::de::Error::custom(F::ERROR));
+    within::<B>(amount).map_err(serde::de::Error::custom)
+}
+
+fn within<B: Bounds>(amount: i64) -> Result<i64, MoneyError> {
+    if amount < B::MIN {
+        Err(B::BELOW)
+    } else if amount > B::MAX {
+        Err(MoneyError::TooLarge)
+    } else {
+        Ok(amount)
     }
-    Ok(amount)
 }
 
 struct ZeroOrMore;
-impl Floor for ZeroOrMore {
+impl Bounds for ZeroOrMore {
     const MIN: i64 = 0;
-    const ERROR: MoneyError = MoneyError::Negative;
+    const MAX: i64 = MAX_AMOUNT;
+    const BELOW: MoneyError = MoneyError::Negative;
 }
 
 struct OneOrMore;
-impl Floor for OneOrMore {
+impl Bounds for OneOrMore {
     const MIN: i64 = 1;
-    const ERROR: MoneyError = MoneyError::NotPositive;
+    const MAX: i64 = MAX_AMOUNT;
+    const BELOW: MoneyError = MoneyError::NotPositive;
 }
 
-struct AnyAmount;
-impl Floor for AnyAmount {
+struct AnyTotal;
+impl Bounds for AnyTotal {
+    const MIN: i64 = 0;
+    const MAX: i64 = i64::MAX;
+    const BELOW: MoneyError = MoneyError::Negative;
+}
+
+struct AnySignedTotal;
+impl Bounds for AnySignedTotal {
     const MIN: i64 = i64::MIN;
-    const ERROR: MoneyError = MoneyError::Negative;
+    const MAX: i64 = i64::MAX;
+    const BELOW: MoneyError = MoneyError::Negative;
 }
 
-/// One money type: its amount's floor (`F`, checked where JSON is read and
-/// by `checked`) and the amount's schema in the document.
+/// One money type: its amount's bounds (checked where JSON is read and by
+/// `new`) and the amount's schema in the document.
 macro_rules! money_type {
     ($(#[$doc:meta])* $name:ident, $floor:ty, $read:literal, $(#[$amount:meta])*) => {
         $(#[$doc])*
@@ -142,12 +194,12 @@ macro_rules! money_type {
         }
 
         impl $name {
-            #[allow(dead_code)] // SignedMoney takes every amount
-            fn checked(amount: i64, currency: Currency) -> Result<$name, MoneyError> {
-                if amount < <$floor as Floor>::MIN {
-                    return Err(<$floor as Floor>::ERROR);
-                }
-                Ok($name { amount, currency })
+            /// `amount` in `currency`, if the type holds it.
+            pub fn new(amount: i64, currency: Currency) -> Result<$name, MoneyError> {
+                Ok($name {
+                    amount: within::<$floor>(amount)?,
+                    currency,
+                })
             }
 
             pub fn amount(&self) -> i64 {
@@ -170,7 +222,7 @@ money_type!(
     Money,
     ZeroOrMore,
     "read_amount::<ZeroOrMore, _>",
-    #[cfg_attr(feature = "openapi", schema(example = 12_500_000, minimum = 0))]
+    #[cfg_attr(feature = "openapi", schema(example = 12_500_000, minimum = 0, maximum = 1_000_000_000_000_000_i64))]
 );
 
 money_type!(
@@ -179,25 +231,58 @@ money_type!(
     PositiveMoney,
     OneOrMore,
     "read_amount::<OneOrMore, _>",
-    #[cfg_attr(feature = "openapi", schema(example = 12_500_000, minimum = 1))]
+    #[cfg_attr(feature = "openapi", schema(example = 12_500_000, minimum = 1, maximum = 1_000_000_000_000_000_i64))]
 );
 
 money_type!(
-    /// Money that may be below zero: a statement's total after penalties, or an
-    /// adjustment taking back what an approved month overpaid. Minor units and an
-    /// ISO 4217 currency code.
-    SignedMoney,
-    AnyAmount,
-    "read_amount::<AnyAmount, _>",
-    /// Negative for what is taken back.
+    /// A sum of amounts (a report's, a statement's): zero or more minor units,
+    /// up to 9,223,372,036,854,775,807, and an ISO 4217 currency code.
+    MoneyTotal,
+    AnyTotal,
+    "read_amount::<AnyTotal, _>",
+    #[cfg_attr(feature = "openapi", schema(example = 125_000_000, minimum = 0))]
+);
+
+money_type!(
+    /// A sum that may be below zero: a statement's total after penalties and
+    /// claw-backs. Minor units and an ISO 4217 currency code.
+    SignedTotal,
+    AnySignedTotal,
+    "read_amount::<AnySignedTotal, _>",
+    /// Negative when more is taken back than earned.
     #[cfg_attr(feature = "openapi", schema(example = -30_000))]
 );
 
-impl Money {
-    pub fn new(amount: i64, currency: Currency) -> Result<Money, MoneyError> {
-        Money::checked(amount, currency)
+impl MoneyTotal {
+    /// A sum of stored amounts: held at zero below (what is left of an
+    /// overpaid amount is none).
+    pub fn stored(amount: i64, currency: impl Into<String>) -> MoneyTotal {
+        MoneyTotal {
+            amount: amount.max(0),
+            currency: Currency::stored(currency),
+        }
     }
+}
 
+impl SignedTotal {
+    pub fn stored(amount: i64, currency: impl Into<String>) -> SignedTotal {
+        SignedTotal {
+            amount,
+            currency: Currency::stored(currency),
+        }
+    }
+}
+
+impl From<Money> for MoneyTotal {
+    fn from(m: Money) -> MoneyTotal {
+        MoneyTotal {
+            amount: m.amount,
+            currency: m.currency,
+        }
+    }
+}
+
+impl Money {
     /// An amount read back from the database, or a sum or remainder of
     /// such: stored amounts are checked non-negative by the tables'
     /// constraints. What is left of an overpaid amount is none, so a
@@ -211,30 +296,9 @@ impl Money {
     }
 }
 
-impl PositiveMoney {
-    pub fn new(amount: i64, currency: Currency) -> Result<PositiveMoney, MoneyError> {
-        PositiveMoney::checked(amount, currency)
-    }
-}
-
 impl From<PositiveMoney> for Money {
     fn from(m: PositiveMoney) -> Money {
         Money {
-            amount: m.amount,
-            currency: m.currency,
-        }
-    }
-}
-
-impl SignedMoney {
-    pub fn new(amount: i64, currency: Currency) -> SignedMoney {
-        SignedMoney { amount, currency }
-    }
-}
-
-impl From<Money> for SignedMoney {
-    fn from(m: Money) -> SignedMoney {
-        SignedMoney {
             amount: m.amount,
             currency: m.currency,
         }
@@ -271,7 +335,21 @@ mod tests {
         assert_eq!(Money::new(0, cny()).map(|m| m.amount()), Ok(0));
         assert_eq!(PositiveMoney::new(0, cny()), Err(MoneyError::NotPositive));
         assert_eq!(PositiveMoney::new(1, cny()).map(|m| m.amount()), Ok(1));
-        assert_eq!(SignedMoney::new(-300, cny()).amount(), -300);
+        assert_eq!(SignedTotal::stored(-300, "CNY").amount(), -300);
+    }
+
+    #[test]
+    fn one_amount_is_at_most_ten_to_the_fifteenth_and_a_sum_never_wraps() {
+        assert_eq!(Money::new(MAX_AMOUNT, cny()).map(|m| m.amount()), Ok(MAX_AMOUNT));
+        assert_eq!(Money::new(MAX_AMOUNT + 1, cny()), Err(MoneyError::TooLarge));
+        assert_eq!(PositiveMoney::new(i64::MAX, cny()), Err(MoneyError::TooLarge));
+        let e = serde_json::from_value::<PositiveMoney>(json!({"amount": i64::MAX, "currency": "CNY"})).expect_err("refused");
+        assert_eq!(MoneyError::from_message(&e.to_string()), Some(MoneyError::TooLarge));
+        assert_eq!(MoneyTotal::new(i64::MAX, cny()).map(|m| m.amount()), Ok(i64::MAX));
+        assert_eq!(sum([MAX_AMOUNT, MAX_AMOUNT]), 2 * MAX_AMOUNT);
+        assert_eq!(sum([i64::MAX, i64::MAX]), i64::MAX);
+        assert_eq!(sum([i64::MIN, -1]), i64::MIN);
+        assert_eq!(sum([i64::MAX, 1, -2]), i64::MAX - 1, "exact while the sum fits, whatever the order");
     }
 
     #[test]
@@ -288,7 +366,7 @@ mod tests {
         let e = serde_json::from_value::<Money>(json!({"amount": 5, "currency": "RMB1"})).expect_err("refused");
         assert_eq!(MoneyError::from_message(&e.to_string()), Some(MoneyError::Currency));
         assert!(serde_json::from_value::<Money>(json!({"amount": 5, "currency": "CNY", "x": 1})).is_err());
-        let s = SignedMoney::new(-30_000, cny());
+        let s = SignedTotal::stored(-30_000, "CNY");
         assert_eq!(
             serde_json::to_value(&s).expect("valid"),
             json!({"amount": -30_000, "currency": "CNY"})
@@ -309,17 +387,19 @@ mod tests {
         #[test]
         fn written_money_reads_back(amount in any::<i64>(), code in "[A-Za-z]{3}") {
             let currency = Currency::parse(&code).expect("valid");
-            let signed = SignedMoney::new(amount, currency.clone());
-            let back: SignedMoney = serde_json::from_value(serde_json::to_value(&signed).expect("valid")).expect("valid");
+            let signed = SignedTotal::new(amount, currency.clone()).expect("any amount");
+            let back: SignedTotal = serde_json::from_value(serde_json::to_value(&signed).expect("valid")).expect("valid");
             prop_assert_eq!(back, signed);
             match Money::new(amount, currency.clone()) {
                 Ok(m) => {
                     let back: Money = serde_json::from_value(serde_json::to_value(&m).expect("valid")).expect("valid");
                     prop_assert_eq!(back, m);
                 }
-                Err(e) => prop_assert!(amount < 0 && e == MoneyError::Negative),
+                Err(e) => prop_assert!(
+                    (amount < 0 && e == MoneyError::Negative) || (amount > MAX_AMOUNT && e == MoneyError::TooLarge)
+                ),
             }
-            prop_assert_eq!(PositiveMoney::new(amount, currency).is_ok(), amount >= 1);
+            prop_assert_eq!(PositiveMoney::new(amount, currency).is_ok(), (1..=MAX_AMOUNT).contains(&amount));
         }
     }
 }

@@ -16,7 +16,7 @@ pub enum LineError {
     Quantity,
     UnitPrice,
     Discount,
-    /// The total does not fit in the amount's range.
+    /// The total is above what one amount may hold (`money::MAX_AMOUNT`).
     TooLarge,
 }
 
@@ -38,7 +38,10 @@ pub fn line_total(l: &Line) -> Result<i64, LineError> {
         .checked_add(5_000)
         .ok_or(LineError::TooLarge)?
         / 10_000;
-    i64::try_from(net).map_err(|_| LineError::TooLarge)
+    i64::try_from(net)
+        .ok()
+        .filter(|n| *n <= crate::money::MAX_AMOUNT)
+        .ok_or(LineError::TooLarge)
 }
 
 /// The amount of a set of lines: the sum of their totals.
@@ -47,7 +50,10 @@ pub fn amount(lines: &[Line]) -> Result<(Vec<i64>, i64), (usize, LineError)> {
     let mut sum: i64 = 0;
     for (i, l) in lines.iter().enumerate() {
         let t = line_total(l).map_err(|e| (i, e))?;
-        sum = sum.checked_add(t).ok_or((i, LineError::TooLarge))?;
+        sum = sum
+            .checked_add(t)
+            .filter(|s| *s <= crate::money::MAX_AMOUNT)
+            .ok_or((i, LineError::TooLarge))?;
         totals.push(t);
     }
     Ok((totals, sum))

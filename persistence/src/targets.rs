@@ -216,8 +216,8 @@ pub fn progress(conn: &mut DbConn, year: i32, metric: Metric, holder: Holder) ->
     let mut actual = [0i64; 13];
     for (day, v) in dated {
         let m = usize::try_from(day.month()).unwrap_or(12);
-        actual[m] += v;
-        actual[0] += v;
+        actual[m] = actual[m].saturating_add(v);
+        actual[0] = actual[0].saturating_add(v);
     }
     Ok(Progress { target, actual })
 }

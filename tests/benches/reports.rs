@@ -387,8 +387,10 @@ fn run(postgres: bool, customers: i64) -> Vec<String> {
         .iter()
         .map(|(_, who, path)| times_ms(&app, if *who == "admin" { &admin } else { &reps[0].token }, path))
         .collect();
-    // a fresh `crm serve` over the same data: its connections read the
-    // schema, and the statistics with it, now
+    // a fresh `crm serve` over the same data, once the grown one stopped:
+    // its connections read the schema, and the statistics with it, now
+    let mut app = app;
+    app.stop();
     let fresh_app = app.beside(|_| {});
     let fresh: Vec<Option<Vec<f64>>> = probes
         .iter()

@@ -25,6 +25,7 @@ mod idempotency;
 mod leads;
 mod leak_matrix;
 mod malloc;
+mod money_limits;
 mod nodes;
 mod opportunities;
 mod org;

@@ -238,6 +238,13 @@ impl TestApp {
         }
     }
 
+    /// Stops the server and waits until it has (its pools closed, its timers
+    /// gone), keeping the database: for a server started `beside` it next.
+    pub fn stop(&mut self) {
+        drop(self.reports.take());
+        actix_web::rt::System::new().block_on(self.handle.stop(true));
+    }
+
     /// The server's own pool for reports, to see how its connections plan.
     pub fn reports_pool(&self) -> &persistence::db::Db {
         self.reports.as_ref().expect("the pool lives as long as the app")

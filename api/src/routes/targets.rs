@@ -69,8 +69,8 @@ pub struct PlanChild {
     #[validate(range(min = 0))]
     #[schema(minimum = 0)]
     pub weight: Option<i64>,
-    #[validate(range(min = 0))]
-    #[schema(minimum = 0)]
+    #[validate(range(min = 0, max = 1_000_000_000_000_000_i64))]
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_000_i64)]
     pub value: Option<i64>,
     #[serde(default)]
     pub split: SplitKind,
@@ -88,8 +88,8 @@ pub struct SavePlan {
     pub year: i32,
     pub metric: Metric,
     /// The company figure: minor units for money metrics, a count for new customers.
-    #[validate(range(min = 0))]
-    #[schema(minimum = 0)]
+    #[validate(range(min = 0, max = 1_000_000_000_000_000_i64))]
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_000_i64)]
     pub total: i64,
     #[serde(default)]
     pub split: SplitKind,

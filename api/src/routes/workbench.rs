@@ -20,7 +20,7 @@ use crate::routes::contracts::{ContractDto, Receivable, receivable};
 use crate::routes::reminders::{self, Reminders};
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
-use domain::money::Money;
+use domain::money::{Money, MoneyTotal};
 
 /// The buckets of "not contacted for N days".
 pub const NOT_CONTACTED_DAYS: [i64; 5] = [7, 15, 30, 90, 180];
@@ -74,11 +74,11 @@ pub struct DepartmentFigures {
     pub users: usize,
     /// Instalments overdue, and due this month, on the team's approved contracts.
     pub overdue_count: usize,
-    pub overdue_amount: Money,
+    pub overdue_amount: MoneyTotal,
     pub due_this_month_count: usize,
-    pub due_this_month_amount: Money,
+    pub due_this_month_amount: MoneyTotal,
     pub open_deals: i64,
-    pub weighted_pipeline: Money,
+    pub weighted_pipeline: MoneyTotal,
     pub not_contacted: Vec<NotContacted>,
     /// Open leads past their first-contact deadline.
     pub overdue_leads: i64,
@@ -170,7 +170,7 @@ pub async fn my_workbench(state: web::Data<AppState>, user: AuthUser) -> Result<
                         i64::MAX,
                     )?;
                     let open = |rows: &[&(contracts::PlanState, contracts::ContractRow)]| {
-                        rows.iter().map(|(s, _)| s.plan.amount - s.paid).sum::<i64>()
+                        domain::money::sum(rows.iter().map(|(s, _)| s.plan.amount - s.paid))
                     };
                     let (late, soon): (Vec<_>, Vec<_>) = all.iter().partition(|(s, _)| s.status == PlanStatus::Overdue);
                     let (open_deals, weighted) = wb::open_pipeline(conn, &team)?;
@@ -178,7 +178,7 @@ pub async fn my_workbench(state: web::Data<AppState>, user: AuthUser) -> Result<
                     let mut members = team.clone();
                     members.sort_unstable();
                     let done = work_reports::submitted_by(conn, &members, WorkReportKind::Daily, report_day)?;
-                    let money = |amount: i64| Money::stored(amount, currency.clone());
+                    let money = |amount: i64| MoneyTotal::stored(amount, currency.clone());
                     Some(DepartmentFigures {
                         users: team.len(),
                         overdue_count: late.len(),

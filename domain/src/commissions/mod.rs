@@ -104,7 +104,7 @@ impl Plan {
             }
         }
         if let Some(b) = self.bonus
-            && (b.amount < 0 || b.at_bp == 0 || b.at_bp > MAX_TIER_BP)
+            && (!(0..=crate::money::MAX_AMOUNT).contains(&b.amount) || b.at_bp == 0 || b.at_bp > MAX_TIER_BP)
         {
             return bad(
                 "bonus".into(),
@@ -264,7 +264,7 @@ impl StatementBody {
     /// What the month itself earned (commission, bonus, awards less
     /// penalties), without adjustments for earlier ones.
     pub fn earned(&self) -> i64 {
-        self.commission + self.bonus + self.awards.iter().map(AwardLine::signed).sum::<i64>()
+        crate::money::sum([self.commission, self.bonus].into_iter().chain(self.awards.iter().map(AwardLine::signed)))
     }
 }
 
@@ -276,7 +276,7 @@ pub fn adjustments(months: &[(String, i64, i64)]) -> Vec<Adjustment> {
         .filter(|(_, now, settled)| now != settled)
         .map(|(month, now, settled)| Adjustment {
             month: month.clone(),
-            amount: now - settled,
+            amount: crate::money::saturate(i128::from(*now) - i128::from(*settled)),
         })
         .collect()
 }

@@ -99,7 +99,8 @@ pub fn distribution_of(profiles: &[(CustomerFact, u64)], buyers: &[(CustomerFact
         }
     }
     for (c, amount) in buyers {
-        group(&mut groups, d.key(c)).contract_amount += amount;
+        let g = group(&mut groups, d.key(c));
+        g.contract_amount = g.contract_amount.saturating_add(*amount);
     }
     let mut out: Vec<Group> = groups.into_values().collect();
     out.sort_by(|a, b| {
@@ -134,9 +135,9 @@ pub fn pareto(amounts: &HashMap<i64, i64>, list: usize) -> Pareto {
     buyers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let n = buyers.len();
     let take = n.div_ceil(5);
-    let total: i64 = buyers.iter().map(|(_, a)| a).sum();
+    let total = crate::money::sum(buyers.iter().map(|(_, a)| *a));
     let mut top: Vec<(i64, i64)> = buyers.into_iter().take(take).collect();
-    let top_amount: i64 = top.iter().map(|(_, a)| a).sum();
+    let top_amount = crate::money::sum(top.iter().map(|(_, a)| *a));
     top.truncate(list);
     Pareto {
         buyers: n as u64,

@@ -37,8 +37,8 @@ pub struct Bucket {
 impl Bucket {
     fn add(&mut self, amount: i64, probability: i32) {
         self.count += 1;
-        self.amount += amount;
-        self.weighted += weighted(amount, probability);
+        self.amount = self.amount.saturating_add(amount);
+        self.weighted = self.weighted.saturating_add(weighted(amount, probability));
     }
 }
 
@@ -142,8 +142,8 @@ fn slot(close: Option<NaiveDate>, year: i32, today: NaiveDate) -> Slot {
 impl Bucket {
     fn merge(&mut self, count: u64, amount: i64, weighted: i64) {
         self.count += count;
-        self.amount += amount;
-        self.weighted += weighted;
+        self.amount = self.amount.saturating_add(amount);
+        self.weighted = self.weighted.saturating_add(weighted);
     }
 }
 

@@ -120,7 +120,7 @@ pub fn months(total: i64, weights: Option<&[i64; 12]>) -> Result<[i64; 12], Spli
 pub fn quarters(months: &[i64; 12]) -> [i64; 4] {
     let mut q = [0; 4];
     for (i, m) in months.iter().enumerate() {
-        q[i / 3] += m;
+        q[i / 3] = crate::money::saturate(i128::from(q[i / 3]) + i128::from(*m));
     }
     q
 }

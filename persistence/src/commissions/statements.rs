@@ -84,7 +84,7 @@ fn compute(conn: &mut DbConn, user: i64, month: NaiveDate) -> Result<StatementBo
             })
             .collect(),
     };
-    let actual: i64 = lines.iter().map(|l| l.amount).sum();
+    let actual = domain::money::sum(lines.iter().map(|l| l.amount));
     let metric = match base {
         Base::ContractAmount => Metric::ContractAmount,
         Base::CollectedAmount => Metric::PaymentAmount,
@@ -182,7 +182,7 @@ fn open_statement(
             .map(|(r, now)| (label(r.month), *now, r.settled))
             .collect::<Vec<_>>(),
     );
-    body.total = body.earned() + body.adjustments.iter().map(|a| a.amount).sum::<i64>();
+    body.total = domain::money::sum(std::iter::once(body.earned()).chain(body.adjustments.iter().map(|a| a.amount)));
     Ok((body, changed))
 }
 

@@ -129,22 +129,22 @@ pub fn pay(conn: &mut DbConn, actor: &Actor<'_>, id: i64, new: NewPayment, now: 
         // what payments naming the plan hold; payments naming none fill
         // the plans in order around them (`states`), so a plan is never
         // paid beyond itself as long as this holds
-        let named: i64 = pay::table
-            .filter(pay::plan_id.eq(plan))
-            .select(pay::amount)
-            .load::<i64>(conn)?
-            .iter()
-            .sum();
+        let named = domain::money::sum(
+            pay::table
+                .filter(pay::plan_id.eq(plan))
+                .select(pay::amount)
+                .load::<i64>(conn)?,
+        );
         domain::contracts::may_pay(amount, named, new.amount)
             .map_err(|o| ContractError::PlanOverpayment { open: o.open })?;
     }
     // summed here: SQL sums of BIGINT are NUMERIC on PostgreSQL
-    let collected: i64 = pay::table
-        .filter(pay::contract_id.eq(id))
-        .select(pay::amount)
-        .load::<i64>(conn)?
-        .iter()
-        .sum();
+    let collected = domain::money::sum(
+        pay::table
+            .filter(pay::contract_id.eq(id))
+            .select(pay::amount)
+            .load::<i64>(conn)?,
+    );
     domain::contracts::may_pay(c.amount, collected, new.amount)
         .map_err(|o| ContractError::Overpayment { open: o.open })?;
     let pid: i64 = diesel::insert_into(pay::table)
@@ -200,10 +200,11 @@ pub(crate) fn states(
     let mut named: HashMap<i64, i64> = HashMap::new();
     let mut loose: HashMap<i64, i64> = HashMap::new();
     for p in payments {
-        match p.plan_id {
-            Some(plan) => *named.entry(plan).or_default() += p.amount,
-            None => *loose.entry(p.contract_id).or_default() += p.amount,
-        }
+        let sum = match p.plan_id {
+            Some(plan) => named.entry(plan).or_default(),
+            None => loose.entry(p.contract_id).or_default(),
+        };
+        *sum = sum.saturating_add(p.amount);
     }
     plans
         .into_iter()

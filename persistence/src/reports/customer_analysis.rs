@@ -4,9 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable};
 use domain::reports::customers::CustomerFact;
 use domain::scope::DataScope;
 use domain::vocabulary::ContractStatus;
@@ -263,7 +261,7 @@ fn buyers(
     // SQLite looked up each customer at random across the table (a year at
     // 1M customers: 135,000 look-ups, 0.54-0.70 s in the sqlite3 shell,
     // 0.27-0.36 s in id order)
-    let bought: Vec<(i64, i64, Option<i64>)> = contracts::table
+    let bought: Vec<(i64, i64, Option<String>)> = contracts::table
         .filter(contracts::status.eq(ContractStatus::Approved.as_str()))
         .filter(contracts::signed_on.ge(start))
         .filter(contracts::signed_on.lt(end))
@@ -271,12 +269,12 @@ fn buyers(
         .select((
             contracts::customer_id,
             diesel::dsl::count_star(),
-            sql::<Nullable<BigInt>>("CAST(SUM(contracts.amount) AS BIGINT)"),
+            super::wide_sum("contracts.amount"),
         ))
         .load(conn)?;
     let bought: HashMap<i64, (i64, i64)> = bought
         .into_iter()
-        .map(|(id, n, amount)| (id, (n, amount.unwrap_or(0))))
+        .map(|(id, n, amount)| (id, (n, super::wide(amount))))
         .collect();
     let mut ids: Vec<i64> = bought.keys().copied().collect();
     ids.sort_unstable();
@@ -330,7 +328,8 @@ fn sources(
             .select((contracts::customer_id, contracts::amount))
             .load(conn)?;
         for (c, a) in signed {
-            *won.entry(c).or_default() += a;
+            let sum = won.entry(c).or_default();
+            *sum = sum.saturating_add(a);
         }
     }
     let mut by: HashMap<Option<String>, SourceFacts> = HashMap::new();
@@ -343,7 +342,7 @@ fn sources(
         if let Some(c) = customer {
             s.converted += 1;
             // a customer converted from two leads counts its contracts once
-            s.won_amount += won.remove(&c).unwrap_or(0);
+            s.won_amount = s.won_amount.saturating_add(won.remove(&c).unwrap_or(0));
         }
     }
     let mut out: Vec<SourceFacts> = by.into_values().collect();

@@ -4,9 +4,8 @@
 //! the server never loads every deal.
 
 use chrono::NaiveDate;
-use diesel::dsl::{count_star, sql};
+use diesel::dsl::count_star;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable};
 use domain::reports::forecast::{DealGroup, LineGroup};
 use domain::scope::DataScope;
 use domain::vocabulary::DealStatus;
@@ -27,8 +26,8 @@ pub struct ForecastFacts {
     pub product_names: Vec<(i64, String)>,
 }
 
-type DealSums = (Option<NaiveDate>, String, String, i64, Option<i64>, Option<i64>);
-type LineSums = (i64, Option<NaiveDate>, String, i64, Option<i64>, Option<i64>);
+type DealSums = (Option<NaiveDate>, String, String, i64, Option<String>, Option<String>);
+type LineSums = (i64, Option<NaiveDate>, String, i64, Option<String>, Option<String>);
 
 /// Open deals the caller may see with `filter`, in `currency` (deals in
 /// another currency count with no amount), and their lines, summed. The
@@ -53,8 +52,8 @@ pub fn forecast_facts(
             deals::customer_grade,
             deals::currency,
             count_star(),
-            sql::<Nullable<BigInt>>("CAST(SUM(opportunities.amount) AS BIGINT)"),
-            sql::<Nullable<BigInt>>("CAST(SUM(opportunities.amount * stages.probability / 100) AS BIGINT)"),
+            super::wide_sum("opportunities.amount"),
+            super::wide_sum("opportunities.amount * stages.probability / 100"),
         ))
         .into_boxed::<MultiBackend>();
     let sums: Vec<DealSums> = deal_filter!(conn, deal_scope!(q, scope), filter).load(conn)?;
@@ -65,8 +64,8 @@ pub fn forecast_facts(
                 expected_close: close,
                 grade,
                 count: u64::try_from(n).unwrap_or(0),
-                amount: if same(&c) { amount.unwrap_or(0) } else { 0 },
-                weighted: if same(&c) { weighted.unwrap_or(0) } else { 0 },
+                amount: if same(&c) { super::wide(amount) } else { 0 },
+                weighted: if same(&c) { super::wide(weighted) } else { 0 },
             })
             .collect(),
         ..ForecastFacts::default()
@@ -81,8 +80,8 @@ pub fn forecast_facts(
             deals::expected_close_date,
             deals::currency,
             count_star(),
-            sql::<Nullable<BigInt>>("CAST(SUM(line_items.total) AS BIGINT)"),
-            sql::<Nullable<BigInt>>("CAST(SUM(line_items.total * stages.probability / 100) AS BIGINT)"),
+            super::wide_sum("line_items.total"),
+            super::wide_sum("line_items.total * stages.probability / 100"),
         ))
         .into_boxed::<MultiBackend>();
     let lines: Vec<LineSums> = deal_filter!(conn, deal_scope!(q, scope), filter).load(conn)?;
@@ -93,8 +92,8 @@ pub fn forecast_facts(
             product_id,
             expected_close: close,
             count: u64::try_from(n).unwrap_or(0),
-            total: total.unwrap_or(0),
-            weighted: weighted.unwrap_or(0),
+            total: super::wide(total),
+            weighted: super::wide(weighted),
         })
         .collect();
     let mut ids: Vec<i64> = out.lines.iter().map(|l| l.product_id).collect();

@@ -2,9 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use diesel::connection::DefaultLoadingMode;
-use diesel::dsl::{count_star, sql};
+use diesel::dsl::count_star;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable};
 use domain::pipeline::StageKind;
 use domain::reports::funnel::{ClosedDeal, Funnel, FunnelTally, StageFact};
 use domain::scope::DataScope;
@@ -220,15 +219,15 @@ impl Deals<'_> {
                 deals::stage_id,
                 deals::currency,
                 count_star(),
-                sql::<Nullable<BigInt>>("CAST(SUM(opportunities.amount) AS BIGINT)"),
+                super::wide_sum("opportunities.amount"),
             ))
             .into_boxed::<MultiBackend>();
-        let open: Vec<(i64, String, i64, Option<i64>)> =
+        let open: Vec<(i64, String, i64, Option<String>)> =
             deal_filter!(conn, deal_scope!(open, self.scope), self.filter).load(conn)?;
         let open = open
             .into_iter()
             .map(|(stage, c, n, amount)| {
-                let amount = if self.same(&c) { amount.unwrap_or(0) } else { 0 };
+                let amount = if self.same(&c) { super::wide(amount) } else { 0 };
                 (stage, u64::try_from(n).unwrap_or(0), amount)
             })
             .collect();

@@ -22,6 +22,32 @@ pub mod workbench;
 
 pub use funnel::{FunnelAnswer, FunnelError, FunnelQuery, Reading, funnel, funnel_with};
 
+/// What a [`wide_sum`] splits each value at.
+const SPLIT: i128 = 1_000_000_000;
+
+/// `SUM(expr)` of amounts, exact at any size: SQLite's `SUM` of integers
+/// fails past `i64::MAX` ("integer overflow") and PostgreSQL's `CAST(SUM(..)
+/// AS BIGINT)` does too ("bigint out of range"), so a few deals of the
+/// largest amount turned every report that summed them into a 500. The sum
+/// is taken of each value's billions and of the rest apart (neither can
+/// overflow below 9 x 10^9 rows of `MAX_AMOUNT`), as text `billions:rest`;
+/// [`wide`] puts them together. Read as `Nullable<Text>`.
+pub(crate) fn wide_sum(expr: &str) -> diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::Text>> {
+    diesel::dsl::sql(&format!(
+        "CAST(SUM(({expr}) / {SPLIT}) AS TEXT) || ':' || CAST(SUM(({expr}) % {SPLIT}) AS TEXT)"
+    ))
+}
+
+/// The value of a [`wide_sum`]: zero over no rows, held at `i64`'s bounds.
+pub(crate) fn wide(sum: Option<String>) -> i64 {
+    let parts = sum.as_deref().and_then(|s| s.split_once(':'));
+    let Some((billions, rest)) = parts else { return 0 };
+    // PostgreSQL writes a NUMERIC sum without a fraction; never one with
+    let whole = |t: &str| t.split('.').next().unwrap_or(t).parse::<i128>().unwrap_or(0);
+    let total = whole(billions).saturating_mul(SPLIT).saturating_add(whole(rest));
+    domain::money::saturate(total)
+}
+
 /// Who and what a report covers, beyond the caller's scope.
 #[derive(Debug, Clone, Default)]
 pub struct ReportFilter {

@@ -105,7 +105,7 @@ pub fn figures(
         .load(conn)?;
     for (owner, amount) in signed {
         if let Some(r) = out.get_mut(&owner) {
-            r.contract_amount += amount;
+            r.contract_amount = r.contract_amount.saturating_add(amount);
         }
     }
     let paid: Vec<(i64, i64)> = payments::table
@@ -116,7 +116,7 @@ pub fn figures(
         .load(conn)?;
     for (owner, amount) in paid {
         if let Some(r) = out.get_mut(&owner) {
-            r.collected_amount += amount;
+            r.collected_amount = r.collected_amount.saturating_add(amount);
         }
     }
     let won: Vec<(Option<i64>, i64)> = customer_wins::table

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable};
+use diesel::sql_types::BigInt;
 use domain::scope::DataScope;
 use domain::vocabulary::{ContractStatus, DealStatus};
 
@@ -144,18 +144,16 @@ pub fn team(conn: &mut DbConn, departments: &[i64]) -> Result<Vec<i64>, RepoErro
 
 /// Open deals of `owners`: how many, and their amount x probability.
 pub fn open_pipeline(conn: &mut DbConn, owners: &[i64]) -> Result<(i64, i64), RepoError> {
-    let (count, weighted): (i64, Option<i64>) = deals::table
+    let (count, weighted): (i64, Option<String>) = deals::table
         .inner_join(stages::table.on(stages::id.eq(deals::stage_id)))
         .filter(deals::owner_id.eq_any(owners.to_vec()))
         .filter(deals::status.eq(DealStatus::Open.as_str()))
         .select((
             diesel::dsl::count_star(),
-            sql::<Nullable<BigInt>>(
-                "CAST(SUM(COALESCE(opportunities.amount, 0) * stages.probability / 100) AS BIGINT)",
-            ),
+            super::wide_sum("COALESCE(opportunities.amount, 0) * stages.probability / 100"),
         ))
         .first(conn)?;
-    Ok((count, weighted.unwrap_or(0)))
+    Ok((count, super::wide(weighted)))
 }
 
 /// Open leads of `owners` past their first-contact deadline and not contacted.

@@ -37,8 +37,8 @@ pub struct NewAwardBody {
     #[schema(example = "2026-11", pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub month: String,
     /// Minor units, paid with an award or taken with a penalty; absent: recognition only.
-    #[validate(range(min = 0))]
-    #[schema(minimum = 0)]
+    #[validate(range(min = 0, max = 1_000_000_000_000_000_i64))]
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_000_i64)]
     pub amount: Option<i64>,
 }
 

@@ -68,7 +68,7 @@ pub struct TierDto {
 pub struct BonusDto {
     #[schema(example = 10000, minimum = 1, maximum = 100000)]
     pub at_bp: u32,
-    #[schema(example = 200000, minimum = 0)]
+    #[schema(example = 200000, minimum = 0, maximum = 1_000_000_000_000_000_i64)]
     pub amount: i64,
 }
 

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::commissions::StatementBody;
-use domain::money::{Currency, Money, SignedMoney};
+use domain::money::{Money, MoneyTotal, SignedTotal};
 use domain::vocabulary::FieldCode;
 use persistence::commissions::{self, StatementRow};
 use persistence::{DbConn, contracts, now_utc};
@@ -59,7 +59,7 @@ pub struct AdjustmentDto {
     /// The approved month that changed since.
     pub month: String,
     /// Below zero where the month now earns less than was paid for it.
-    pub amount: SignedMoney,
+    pub amount: SignedTotal,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -73,13 +73,13 @@ pub struct StatementDto {
     pub plan_id: Option<i64>,
     pub plan_name: Option<String>,
     pub base: Option<BaseDto>,
-    pub target: Option<Money>,
-    pub actual: Money,
+    pub target: Option<MoneyTotal>,
+    pub actual: MoneyTotal,
     pub attainment_bp: Option<i64>,
     /// The tier the actual reached (0-based).
     pub tier: usize,
-    pub commission: Money,
-    pub bonus: Money,
+    pub commission: MoneyTotal,
+    pub bonus: MoneyTotal,
     /// Each contract or payment that counted.
     pub lines: Vec<LineDto>,
     /// Awards (+) and penalties (-) of the month.
@@ -87,12 +87,13 @@ pub struct StatementDto {
     /// Changes to earlier approved months, paid (or taken back) here.
     pub adjustments: Vec<AdjustmentDto>,
     /// Below zero where penalties or adjustments exceed the month's earnings.
-    pub total: SignedMoney,
+    pub total: SignedTotal,
 }
 
 fn dto(user_id: i64, name: String, b: StatementBody, frozen: Option<StatementRow>, currency: &str) -> StatementDto {
     let money = |amount: i64| Money::stored(amount, currency.to_owned());
-    let signed = |amount: i64| SignedMoney::new(amount, Currency::stored(currency));
+    let sum = |amount: i64| MoneyTotal::stored(amount, currency.to_owned());
+    let signed = |amount: i64| SignedTotal::stored(amount, currency.to_owned());
     StatementDto {
         user_id,
         name,
@@ -101,12 +102,12 @@ fn dto(user_id: i64, name: String, b: StatementBody, frozen: Option<StatementRow
         plan_id: b.plan_id,
         plan_name: b.plan_name,
         base: b.base.map(BaseDto::from),
-        target: b.target.map(money),
-        actual: money(b.actual),
+        target: b.target.map(sum),
+        actual: sum(b.actual),
         attainment_bp: b.attainment_bp,
         tier: b.tier,
-        commission: money(b.commission),
-        bonus: money(b.bonus),
+        commission: sum(b.commission),
+        bonus: sum(b.bonus),
         lines: b
             .lines
             .into_iter()
@@ -326,7 +327,7 @@ pub async fn statements_csv(
         "user_id,name,month,status,plan,target,actual,attainment_bp,tier,commission,bonus,adjustments,total,currency\n",
     );
     for s in rows {
-        let adjustments: i64 = s.adjustments.iter().map(|a| a.amount.amount()).sum();
+        let adjustments = domain::money::sum(s.adjustments.iter().map(|a| a.amount.amount()));
         out.push_str(&format!(
             "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             s.user_id,

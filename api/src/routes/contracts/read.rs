@@ -49,7 +49,7 @@ pub async fn get_contract(state: web::Data<AppState>, user: AuthUser, id: PathId
         })
         .await?;
     let currency = row.0.currency.clone();
-    let collected = payments.iter().map(|p| p.amount).sum();
+    let collected = domain::money::sum(payments.iter().map(|p| p.amount));
     let detail = ContractDetail {
         contract: full_dto(row)?,
         plans: plans.into_iter().map(|p| plan_dto(p, &currency)).collect(),

@@ -19,12 +19,12 @@ use domain::vocabulary::FieldCode;
 #[serde(deny_unknown_fields)]
 pub struct LineItemInput {
     pub product_id: i64,
-    #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[validate(range(min = 1, max = 1_000_000_000_000_000_i64))]
+    #[schema(minimum = 1, maximum = 1_000_000_000_000_000_i64)]
     pub quantity: i64,
     /// Minor units; default the product's list price.
-    #[validate(range(min = 0))]
-    #[schema(minimum = 0)]
+    #[validate(range(min = 0, max = 1_000_000_000_000_000_i64))]
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_000_i64)]
     pub unit_price: Option<i64>,
     /// Basis points (1000 = 10 %).
     #[serde(default)]
@@ -189,7 +189,7 @@ async fn get_lines(state: web::Data<AppState>, user: AuthUser, of: Of) -> Result
             ))
         })
         .await?;
-    let amount = rows.iter().map(|l| l.total).sum();
+    let amount = domain::money::sum(rows.iter().map(|l| l.total));
     Ok(HttpResponse::Ok().json(LineItems {
         lines: rows.into_iter().map(line_dto).collect(),
         amount: Money::stored(amount, cur),

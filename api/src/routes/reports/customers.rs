@@ -14,7 +14,7 @@ use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::Query;
 use crate::state::AppState;
-use domain::money::Money;
+use domain::money::MoneyTotal;
 
 super::report_query!(CustomersQuery {
     /// How many of the top fifth of buyers to list in `pareto.top`, largest
@@ -37,7 +37,7 @@ pub struct GroupRow {
     /// Customers that have ever been won.
     pub dealt: u64,
     /// Approved contracts signed in the period.
-    pub contract_amount: Money,
+    pub contract_amount: MoneyTotal,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -53,7 +53,7 @@ pub struct Distribution {
 pub struct TopCustomer {
     pub customer_id: i64,
     pub name: String,
-    pub amount: Money,
+    pub amount: MoneyTotal,
 }
 
 /// The top 20 % of buyers of the period by contract amount.
@@ -64,8 +64,8 @@ pub struct ParetoDto {
     pub top_count: u64,
     /// The first `top_limit` of them, largest first.
     pub top: Vec<TopCustomer>,
-    pub top_amount: Money,
-    pub total_amount: Money,
+    pub top_amount: MoneyTotal,
+    pub total_amount: MoneyTotal,
     /// top_amount / total_amount in basis points.
     pub top_share_bp: Option<u32>,
 }
@@ -86,7 +86,7 @@ pub struct LeadSourceRow {
     pub converted: u64,
     pub conversion_bp: Option<u32>,
     /// Approved contracts of the customers those leads became.
-    pub won_amount: Money,
+    pub won_amount: MoneyTotal,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -150,7 +150,7 @@ pub async fn customers_report(
             let pareto = rules::pareto(&facts.amounts, usize::try_from(listed).unwrap_or(usize::MAX));
             let top_ids: Vec<i64> = pareto.top.iter().map(|(c, _)| *c).collect();
             let names = customers::names(conn, &top_ids)?;
-            let money = |amount: i64| Money::stored(amount, currency.clone());
+            let money = |amount: i64| MoneyTotal::stored(amount, currency.clone());
             let groups = |d: Dimension| -> Vec<GroupRow> {
                 rules::distribution_of(&facts.profiles, &facts.buyers, d)
                     .into_iter()

@@ -19,7 +19,7 @@ use crate::error::ApiError;
 use crate::extract::Query;
 use crate::routes::scope::scope_of;
 use crate::state::AppState;
-use domain::money::Money;
+use domain::money::MoneyTotal;
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -41,8 +41,8 @@ pub struct ForecastQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BucketDto {
     pub count: u64,
-    pub amount: Money,
-    pub weighted: Money,
+    pub amount: MoneyTotal,
+    pub weighted: MoneyTotal,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -51,11 +51,11 @@ pub struct ForecastMonth {
     pub month: String,
     pub pipeline: BucketDto,
     /// The contract-amount target of the month; null without a plan (or out of the caller's sight).
-    pub target: Option<Money>,
+    pub target: Option<MoneyTotal>,
     /// Approved contracts signed in the month.
-    pub actual: Money,
+    pub actual: MoneyTotal,
     /// actual + weighted pipeline.
-    pub projected: Money,
+    pub projected: MoneyTotal,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -151,7 +151,7 @@ pub async fn forecast_report(
             let progress = domain::targets::plan::may_see(&scope, user.id, holder, holder_department)
                 .then(|| targets::progress(conn, year, Metric::ContractAmount, holder))
                 .transpose()?;
-            let money = |amount: i64| Money::stored(amount, currency.clone());
+            let money = |amount: i64| MoneyTotal::stored(amount, currency.clone());
             let bucket = |b: Bucket| BucketDto {
                 count: b.count,
                 amount: money(b.amount),

@@ -14,7 +14,7 @@ use crate::caller::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::extract::Query;
 use crate::state::AppState;
-use domain::money::Money;
+use domain::money::MoneyTotal;
 
 super::report_query!(FunnelQuery {
     /// Default: the default pipeline.
@@ -41,9 +41,9 @@ pub struct FunnelStage {
     pub below_target: bool,
     /// Open deals in the stage now.
     pub open_count: u64,
-    pub open_amount: Money,
+    pub open_amount: MoneyTotal,
     /// Open amount x the stage's probability.
-    pub weighted_amount: Money,
+    pub weighted_amount: MoneyTotal,
     /// Stays in the stage that ended in the period, and their median and mean length in days.
     pub stays: u64,
     pub median_days: Option<f64>,
@@ -67,7 +67,7 @@ pub struct FunnelReport {
     /// Deals won and lost in the period.
     pub won: u64,
     pub lost: u64,
-    pub won_amount: Money,
+    pub won_amount: MoneyTotal,
     /// won / (won + lost) in basis points.
     pub win_rate_bp: Option<u32>,
     /// Mean days from creation to winning, of the deals won in the period.
@@ -75,7 +75,7 @@ pub struct FunnelReport {
     /// Open deals now.
     pub open_deals: u64,
     /// open deals x average won amount x win rate / average cycle days: expected revenue per day.
-    pub velocity_per_day: Option<Money>,
+    pub velocity_per_day: Option<MoneyTotal>,
     pub negotiation_stage_id: Option<i64>,
     pub by_negotiation_rounds: Vec<RoundsRow>,
 }
@@ -132,7 +132,7 @@ pub async fn funnel_report(
                     FunnelError::Repo(e) => e.into(),
                 },
             )?;
-            let money = |amount: i64| Money::stored(amount, currency.clone());
+            let money = |amount: i64| MoneyTotal::stored(amount, currency.clone());
             let stage_dto = |s: StageFigures| {
                 let row = stages.iter().find(|r| r.id == s.stage_id);
                 FunnelStage {

@@ -16,7 +16,7 @@ use crate::caller::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::extract::Query;
 use crate::state::AppState;
-use domain::money::Money;
+use domain::money::MoneyTotal;
 
 super::team_query!(RankingsQuery {
     /// contract_amount (default), collected_amount, new_customers, activities or win_rate.
@@ -40,9 +40,9 @@ pub struct RankingRow {
     pub name: String,
     pub department_id: Option<i64>,
     /// Approved contracts signed in the period.
-    pub contract_amount: Money,
+    pub contract_amount: MoneyTotal,
     /// Payments received in the period.
-    pub collected_amount: Money,
+    pub collected_amount: MoneyTotal,
     /// Customers won for the first time in the period.
     pub new_customers: i64,
     /// Activities logged in the period.
@@ -106,7 +106,7 @@ pub async fn rankings_report(
             let places: Vec<_> = Measure::ALL.iter().map(|m| rules::places(&figures, *m)).collect();
             let first_month = dates.start.with_day(1).unwrap_or(dates.start);
             let recognition = persistence::commissions::awards::counts(conn, &ids, first_month, dates.end)?;
-            let money = |amount: i64| Money::stored(amount, currency.clone());
+            let money = |amount: i64| MoneyTotal::stored(amount, currency.clone());
             let rows = rules::order(figures, sort)
                 .into_iter()
                 .map(|f| {

@@ -284,7 +284,7 @@ impl FunnelTally {
         let won: Vec<&ClosedDeal> = self.closed.values().filter(|d| d.status == DealStatus::Won).collect();
         let won_count = won.len() as u64;
         let lost = self.closed.len() as u64 - won_count;
-        let won_amount: i64 = won.iter().filter_map(|d| d.amount).sum();
+        let won_amount = crate::money::sum(won.iter().filter_map(|d| d.amount));
         let cycle_seconds: i64 = won
             .iter()
             .map(|d| d.closed_at.map_or(0, |c| (c - d.created_at).num_seconds().max(0)))
