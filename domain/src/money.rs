@@ -343,13 +343,18 @@ mod tests {
         assert_eq!(Money::new(MAX_AMOUNT, cny()).map(|m| m.amount()), Ok(MAX_AMOUNT));
         assert_eq!(Money::new(MAX_AMOUNT + 1, cny()), Err(MoneyError::TooLarge));
         assert_eq!(PositiveMoney::new(i64::MAX, cny()), Err(MoneyError::TooLarge));
-        let e = serde_json::from_value::<PositiveMoney>(json!({"amount": i64::MAX, "currency": "CNY"})).expect_err("refused");
+        let e = serde_json::from_value::<PositiveMoney>(json!({"amount": i64::MAX, "currency": "CNY"}))
+            .expect_err("refused");
         assert_eq!(MoneyError::from_message(&e.to_string()), Some(MoneyError::TooLarge));
         assert_eq!(MoneyTotal::new(i64::MAX, cny()).map(|m| m.amount()), Ok(i64::MAX));
         assert_eq!(sum([MAX_AMOUNT, MAX_AMOUNT]), 2 * MAX_AMOUNT);
         assert_eq!(sum([i64::MAX, i64::MAX]), i64::MAX);
         assert_eq!(sum([i64::MIN, -1]), i64::MIN);
-        assert_eq!(sum([i64::MAX, 1, -2]), i64::MAX - 1, "exact while the sum fits, whatever the order");
+        assert_eq!(
+            sum([i64::MAX, 1, -2]),
+            i64::MAX - 1,
+            "exact while the sum fits, whatever the order"
+        );
     }
 
     #[test]

@@ -85,7 +85,8 @@ struct Text {
 /// from the file, not from what this connection loaded.
 fn fingerprint(conn: &mut DbConn) -> Result<u64, RepoError> {
     use std::hash::{Hash, Hasher};
-    let kept: Vec<Text> = diesel::sql_query("SELECT name AS text FROM sqlite_master WHERE name = 'sqlite_stat1'").load(conn)?;
+    let kept: Vec<Text> =
+        diesel::sql_query("SELECT name AS text FROM sqlite_master WHERE name = 'sqlite_stat1'").load(conn)?;
     let text = if kept.is_empty() {
         None
     } else {

@@ -398,7 +398,10 @@ fn run(postgres: bool, customers: i64) -> Vec<String> {
         .collect();
     drop(fresh_app);
     for (((what, _, path), grown), fresh) in probes.iter().zip(grown).zip(fresh) {
-        let median = |t: &Option<Vec<f64>>| t.as_deref().map_or("> 60 s".to_owned(), |t| format!("{:.0} ms", describe(t).0));
+        let median = |t: &Option<Vec<f64>>| {
+            t.as_deref()
+                .map_or("> 60 s".to_owned(), |t| format!("{:.0} ms", describe(t).0))
+        };
         let each = |t: &Option<Vec<f64>>| t.as_deref().map_or("timed out".to_owned(), |t| describe(t).1);
         let line = format!(
             "| {what} (`{path}`) | {name} | {} | {} | median of {ROUNDS} calls: {} ms on the server that watched the data grow, {} ms on a fresh one |",
@@ -428,7 +431,10 @@ fn settle(app: &TestApp, postgres: bool) {
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
     if version() == before {
-        println!("the server did not publish new statistics within {:?}", HOUSEKEEPING * 30);
+        println!(
+            "the server did not publish new statistics within {:?}",
+            HOUSEKEEPING * 30
+        );
     }
 }
 

@@ -323,7 +323,11 @@ fn the_conformance_check_refuses_negative_money_where_the_document_forbids_it() 
     assert!(!violations(doc, &money, &json!({"amount": 5, "currency": "CNY", "x": 1})).is_empty());
     assert!(!violations(doc, &money, &json!({"amount": 5})).is_empty());
     // one amount is at most 10^15 minor units; a sum may hold more
-    let v = violations(doc, &money, &json!({"amount": 1_000_000_000_000_001_i64, "currency": "CNY"}));
+    let v = violations(
+        doc,
+        &money,
+        &json!({"amount": 1_000_000_000_000_001_i64, "currency": "CNY"}),
+    );
     assert!(v.len() == 1 && v[0].contains("maximum"), "{v:?}");
     let sum = json!({"$ref": "#/components/schemas/MoneyTotal"});
     assert!(violations(doc, &sum, &json!({"amount": i64::MAX, "currency": "CNY"})).is_empty());

@@ -37,7 +37,11 @@ fn the_largest_amounts_are_taken_one_more_is_refused_and_every_report_reads_thei
     // the maximum is taken, one minor unit more (or i64::MAX) refused on its field
     let mut deals = Vec::new();
     for i in 0..3 {
-        deals.push(deal(&format!("最大 {i}"), MAX).expect(201).json()["id"].as_i64().unwrap());
+        deals.push(
+            deal(&format!("最大 {i}"), MAX).expect(201).json()["id"]
+                .as_i64()
+                .unwrap(),
+        );
     }
     for over in [MAX + 1, i64::MAX] {
         let p = deal("太大", over).problem(422, "validation_failed");
@@ -48,8 +52,10 @@ fn the_largest_amounts_are_taken_one_more_is_refused_and_every_report_reads_thei
     let contract = app
         .post("/api/v1/contracts")
         .bearer(&li.token)
-        .json(&json!({"number": "HT-MAX", "customer_id": customer, "title": "供货合同",
-                      "amount": cny(MAX), "signed_on": "2026-11-20"}))
+        .json(
+            &json!({"number": "HT-MAX", "customer_id": customer, "title": "供货合同",
+                      "amount": cny(MAX), "signed_on": "2026-11-20"}),
+        )
         .expect(201)
         .json()["id"]
         .as_i64()
@@ -92,7 +98,10 @@ fn the_largest_amounts_are_taken_one_more_is_refused_and_every_report_reads_thei
         &app,
         "payments",
         first_payment(&app, contract),
-        &[("contract_id", "(SELECT c.id FROM contracts c WHERE c.number = 'HT-MAX-' || seq.i)")],
+        &[(
+            "contract_id",
+            "(SELECT c.id FROM contracts c WHERE c.number = 'HT-MAX-' || seq.i)",
+        )],
     );
     let reports = [
         "/api/v1/reports/funnel?period=year&date=2026-06-01",
@@ -126,8 +135,16 @@ fn the_largest_amounts_are_taken_one_more_is_refused_and_every_report_reads_thei
         .map(|s| s["open_amount"]["amount"].as_i64().unwrap())
         .collect();
     assert!(open.contains(&i64::MAX), "{open:?}");
-    let forecast = app.get("/api/v1/reports/forecast?year=2026").bearer(&admin).send().expect(200).json();
-    assert!(!forecast.to_string().contains("-9"), "no sum wrapped below zero: {forecast}");
+    let forecast = app
+        .get("/api/v1/reports/forecast?year=2026")
+        .bearer(&admin)
+        .send()
+        .expect(200)
+        .json();
+    assert!(
+        !forecast.to_string().contains("-9"),
+        "no sum wrapped below zero: {forecast}"
+    );
     // the statement: two awards of the maximum add up exactly
     let statements = app
         .get("/api/v1/commissions/statements?month=2026-11")
@@ -197,5 +214,7 @@ fn copies(app: &TestApp, table: &str, id: i64, overrides: &[(&str, &str)]) {
 }
 
 fn first_payment(app: &TestApp, contract: i64) -> i64 {
-    app.count(&format!("SELECT MIN(id) AS n FROM payments WHERE contract_id = {contract}"))
+    app.count(&format!(
+        "SELECT MIN(id) AS n FROM payments WHERE contract_id = {contract}"
+    ))
 }

@@ -263,7 +263,10 @@ impl TestApp {
     /// Runs `f` on a connection to this test's database through persistence,
     /// so a test checks stored state with the code that stores it.
     pub fn db<T>(&self, f: impl FnOnce(&mut persistence::DbConn) -> T) -> T {
-        let mut conn = persistence::Backend::from_url(&self.store.url()).unwrap().connect().unwrap();
+        let mut conn = persistence::Backend::from_url(&self.store.url())
+            .unwrap()
+            .connect()
+            .unwrap();
         f(&mut conn)
     }
 

@@ -264,7 +264,11 @@ impl StatementBody {
     /// What the month itself earned (commission, bonus, awards less
     /// penalties), without adjustments for earlier ones.
     pub fn earned(&self) -> i64 {
-        crate::money::sum([self.commission, self.bonus].into_iter().chain(self.awards.iter().map(AwardLine::signed)))
+        crate::money::sum(
+            [self.commission, self.bonus]
+                .into_iter()
+                .chain(self.awards.iter().map(AwardLine::signed)),
+        )
     }
 }
 

@@ -32,7 +32,9 @@ const SPLIT: i128 = 1_000_000_000;
 /// is taken of each value's billions and of the rest apart (neither can
 /// overflow below 9 x 10^9 rows of `MAX_AMOUNT`), as text `billions:rest`;
 /// [`wide`] puts them together. Read as `Nullable<Text>`.
-pub(crate) fn wide_sum(expr: &str) -> diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::Text>> {
+pub(crate) fn wide_sum(
+    expr: &str,
+) -> diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::Text>> {
     diesel::dsl::sql(&format!(
         "CAST(SUM(({expr}) / {SPLIT}) AS TEXT) || ':' || CAST(SUM(({expr}) % {SPLIT}) AS TEXT)"
     ))
