@@ -143,6 +143,8 @@ impl Config {
                     .filter(|s| *s > 0)
                     .map_or(d.limits.announce_every, std::time::Duration::from_secs),
                 reassign_overdue_leads: get("CRM_REASSIGN_OVERDUE_LEADS").is_some_and(|v| v == "true" || v == "1"),
+                outbound_allow: domain::outbound::Allow::parse(&get("CRM_OUTBOUND_ALLOW").unwrap_or_default())
+                    .map_err(|e| format!("CRM_OUTBOUND_ALLOW: {e}"))?,
                 ..d.limits
             },
         })

@@ -171,7 +171,7 @@ fn run_once(state: &AppState, agent: &ureq::Agent, token: &str) -> Result<usize,
 pub fn spawn(state: web::Data<AppState>) {
     let every = state.limits.webhook_poll;
     let token = random_hex(8).unwrap_or_else(|_| format!("pid-{}", std::process::id()));
-    let agent = ureq::AgentBuilder::new().timeout(TIMEOUT).redirects(0).build();
+    let agent = crate::outbound::agent(state.limits.outbound_allow.clone(), TIMEOUT);
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(every);
         loop {

@@ -17,6 +17,7 @@ pub mod extract;
 pub mod guard;
 pub mod middleware;
 pub mod openapi;
+pub mod outbound;
 pub mod pagination;
 pub mod params;
 pub mod responses;

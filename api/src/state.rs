@@ -36,6 +36,9 @@ pub struct Limits {
     pub webhook_retry: domain::events::RetryPolicy,
     /// How often due tasks and overdue payments are announced (once per period across all nodes).
     pub announce_every: std::time::Duration,
+    /// Hosts and networks webhooks and robots may reach although they are
+    /// loopback, private or link-local (`CRM_OUTBOUND_ALLOW`; none by default).
+    pub outbound_allow: domain::outbound::Allow,
 }
 
 impl Default for Limits {
@@ -56,6 +59,7 @@ impl Default for Limits {
             webhook_poll: std::time::Duration::from_secs(1),
             webhook_retry: domain::events::RetryPolicy::default(),
             announce_every: std::time::Duration::from_secs(60),
+            outbound_allow: domain::outbound::Allow::default(),
         }
     }
 }

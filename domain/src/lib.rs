@@ -19,6 +19,7 @@ pub mod mask;
 pub mod merge;
 pub mod money;
 pub mod org;
+pub mod outbound;
 pub mod page;
 pub mod pipeline;
 pub mod pool;

@@ -190,6 +190,9 @@ words! {
     Email = "email",
     // Not an http(s) URL.
     Url = "url",
+    // A URL whose host is one the server does not send to: loopback, private,
+    // link-local, unique-local or unspecified, as written or as resolved.
+    Address = "address",
     // Not a unified social credit code (统一社会信用代码).
     CreditCode = "credit_code",
     // A check digit that does not match.

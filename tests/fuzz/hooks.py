@@ -40,6 +40,7 @@ STATE_FIELD_CODES = {
     "organisation_currency",  # amounts in the organisation's currency, a stored setting
     "future",  # a time that may not lie after now (an activity that happened)
     "time_zone",  # a name the IANA database holds (the pattern gives its shape)
+    "address",  # a URL host the server does not send to (loopback, private, ...), as written or resolved
 }
 
 

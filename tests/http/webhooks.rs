@@ -444,3 +444,118 @@ fn the_poll_finds_only_what_is_due_unleased_and_active() {
     set("delivered", None, true);
     assert!(!app.db(|c| any_due(c, later).unwrap()), "delivered");
 }
+
+/// A name this machine's hosts file maps to a loopback address (`localhost`
+/// aside, which is refused by name), if it has one.
+fn loopback_name() -> Option<String> {
+    let hosts = std::fs::read_to_string("/etc/hosts").ok()?;
+    hosts.lines().find_map(|line| {
+        let mut words = line.split_whitespace();
+        let ip: std::net::IpAddr = words.next()?.parse().ok()?;
+        if !ip.is_loopback() {
+            return None;
+        }
+        words
+            .find(|w| !w.starts_with('#') && *w != "localhost" && !w.ends_with(".localhost"))
+            .map(str::to_owned)
+    })
+}
+
+/// Server-side request forgery (issue #40 item 2): no webhook reaches the
+/// server itself or its network, however the address is written, by
+/// whatever name, saved or changed; a URL stored before (or rebound since)
+/// is refused at connect time, and the delivery log shows no answer from
+/// inside.
+#[test]
+fn a_webhook_never_reaches_the_server_or_its_network() {
+    let app = TestApp::spawn_with(|c| {
+        c.limits.outbound_allow = domain::outbound::Allow::default();
+        c.limits.webhook_poll = Duration::from_millis(50);
+    });
+    let admin = app.admin_token();
+    let receiver = Receiver::start(vec![200], "internal secret answer");
+    let port = receiver
+        .url
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut hosts: Vec<String> = [
+        "127.0.0.1",
+        "localhost",
+        "[::ffff:127.0.0.1]",
+        "127.1",
+        "2130706433",
+        "0x7f000001",
+        "0177.0.0.1",
+        "0.0.0.0",
+        "[::1]",
+        "10.0.0.7",
+        "192.168.1.1",
+        "172.16.0.1",
+        "[fd00::1]",
+        "169.254.169.254",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    hosts.extend(loopback_name());
+    for host in &hosts {
+        for target in ["http", "wecom"] {
+            let url = format!("http://{host}:{port}/hook");
+            let p = app
+                .post("/api/v1/webhooks")
+                .bearer(&admin)
+                .json(&json!({"name": "内网", "target": target, "url": url, "events": ["customer.created"]}))
+                .problem(422, "validation_failed");
+            assert_eq!(p["errors"][0]["field"], "url", "{url}: {p}");
+            assert_eq!(p["errors"][0]["code"], "address", "{url}: {p}");
+        }
+    }
+    // a public address is taken, and may not be changed to an inside one
+    let hook = subscribe(
+        &app,
+        &admin,
+        json!({"name": "ERP", "url": "https://erp.example.com/hooks/crm", "events": ["customer.created"]}),
+    );
+    let p = app
+        .patch(&format!("/api/v1/webhooks/{}", hook["id"]))
+        .bearer(&admin)
+        .json(&json!({"url": format!("http://127.1:{port}/hook")}))
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["code"], "address", "{p}");
+    // stored behind the API's back (before this rule, or a name rebound to
+    // loopback since): the delivery is refused when it connects
+    app.sql(&format!(
+        "UPDATE webhook_subscriptions SET url = 'http://127.0.0.1:{port}/hook' WHERE id = {}",
+        hook["id"]
+    ));
+    CustomerBuilder::new("内网探测有限公司").create(&app, &admin);
+    let deadline = std::time::Instant::now() + WAIT;
+    let attempts = loop {
+        let list = deliveries(&app, &admin, &hook);
+        let log = list
+            .first()
+            .map(|d| d["attempt_log"].as_array().cloned().unwrap_or_default())
+            .unwrap_or_default();
+        if !log.is_empty() || std::time::Instant::now() > deadline {
+            break log;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(!attempts.is_empty(), "the delivery was attempted");
+    let first = &attempts[0];
+    assert!(first["status_code"].is_null(), "{first}");
+    assert!(first["response_excerpt"].is_null(), "{first}");
+    assert!(
+        first["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("does not send there"),
+        "{first}"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(receiver.received().is_empty(), "nothing reached the inside service");
+}

@@ -5,7 +5,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{ADMIN_EMAIL, ADMIN_PASSWORD, Client, JWT_SECRET, Store};
+use crate::{ADMIN_EMAIL, ADMIN_PASSWORD, Client, JWT_SECRET, Store, TEST_RECEIVERS};
 
 pub struct ChildServer {
     pub client: Client,
@@ -63,6 +63,8 @@ impl ChildServer {
             .env("CRM_ADMIN_EMAIL", ADMIN_EMAIL)
             .env("CRM_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("CRM_WORKERS", "2")
+            // the tests' receivers listen on this machine
+            .env("CRM_OUTBOUND_ALLOW", TEST_RECEIVERS)
             .env("RUST_LOG", "error")
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())

@@ -16,6 +16,9 @@ use serde_json::{Value, json};
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 pub const JWT_SECRET: &str = "a-test-secret-that-is-long-enough-for-hs256";
+/// What a test server may send webhooks to: the tests' receivers listen on
+/// loopback (`CRM_OUTBOUND_ALLOW`; a real install allows none).
+pub const TEST_RECEIVERS: &str = "127.0.0.0/8,::1";
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -210,6 +213,7 @@ impl TestApp {
             workers: Some(2),
             ..api::Config::default()
         };
+        config.limits.outbound_allow = domain::outbound::Allow::parse(TEST_RECEIVERS).unwrap();
         adjust(&mut config);
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {

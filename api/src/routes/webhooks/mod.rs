@@ -125,6 +125,29 @@ pub struct UpdateWebhook {
     pub active: Option<bool>,
 }
 
+/// Refuses a URL whose host the server does not send to (loopback,
+/// private, link-local, ...: `crate::outbound`), as written or resolved.
+async fn check_reach(state: &AppState, url: &str, errors: &mut Vec<FieldError>) -> Result<(), ApiError> {
+    if !errors.iter().all(|e| e.field != "url") {
+        return Ok(());
+    }
+    let (url, allow) = (url.to_owned(), state.limits.outbound_allow.clone());
+    let refused = web::block(move || crate::outbound::check(&url, &allow))
+        .await
+        .map_err(ApiError::internal)?;
+    if let Some(r) = refused {
+        errors.push(FieldError::new(
+            "url",
+            FieldCode::Address,
+            format!(
+                "its host is {}; the server sends only to public addresses (an operator may allow others: CRM_OUTBOUND_ALLOW)",
+                r.describe()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn check_url(url: &str, errors: &mut Vec<FieldError>) {
     let ok = (url.starts_with("https://") || url.starts_with("http://"))
         && url
@@ -214,6 +237,7 @@ pub async fn create_webhook(
         }
     };
     check_url(b.url.trim(), &mut errors);
+    check_reach(&state, b.url.trim(), &mut errors).await?;
     let events = parse_events(&b.events, &mut errors);
     if b.secret.is_some() && target != Target::DingTalk {
         errors.push(FieldError::new(
@@ -294,6 +318,7 @@ pub async fn update_webhook(
     let mut errors = Vec::new();
     if let Some(url) = &b.url {
         check_url(url.trim(), &mut errors);
+        check_reach(&state, url.trim(), &mut errors).await?;
     }
     let events = b.events.as_ref().map(|e| parse_events(e, &mut errors));
     if !errors.is_empty() {
