@@ -66,6 +66,11 @@ pub fn sha256_hex(data: &[u8]) -> String {
     hex(&Sha256::digest(data))
 }
 
+/// Whether `a` and `b` are equal, in a time that does not depend on where they differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
@@ -113,7 +118,12 @@ pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// Signs device tokens: derived from the secret, never the secret itself.
+    device_key: Vec<u8>,
 }
+
+/// How long a device token names a client that signed in before.
+pub const DEVICE_TOKEN_DAYS: i64 = 180;
 
 impl JwtKeys {
     pub fn new(secret: &[u8]) -> Result<JwtKeys, String> {
@@ -133,7 +143,32 @@ impl JwtKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            device_key: hmac_sha256(secret, b"crm device tokens"),
         })
+    }
+
+    /// A device token for a client that just signed in as `email`
+    /// (OWASP's device cookie): `<issued>.<nonce>.<signature>`, valid for
+    /// [`DEVICE_TOKEN_DAYS`] and for that account only.
+    pub fn device_token(&self, email: &str, now: DateTime<Utc>) -> Result<String, String> {
+        let issued = now.timestamp();
+        let nonce = random_hex(16)?;
+        let sig = hmac_sha256_hex(&self.device_key, format!("{email}|{issued}|{nonce}").as_bytes());
+        Ok(format!("{issued}.{nonce}.{sig}"))
+    }
+
+    /// The nonce of `token` when it is a device token this server issued for
+    /// `email` within [`DEVICE_TOKEN_DAYS`]; `None` otherwise.
+    pub fn known_device<'t>(&self, token: &'t str, email: &str, now: DateTime<Utc>) -> Option<&'t str> {
+        let mut parts = token.splitn(3, '.');
+        let (issued, nonce, sig) = (parts.next()?, parts.next()?, parts.next()?);
+        let at: i64 = issued.parse().ok()?;
+        let age = now.timestamp() - at;
+        if !(-LEEWAY_SECS..=DEVICE_TOKEN_DAYS * 86_400).contains(&age) {
+            return None;
+        }
+        let expected = hmac_sha256_hex(&self.device_key, format!("{email}|{issued}|{nonce}").as_bytes());
+        (expected.len() == sig.len() && constant_time_eq(expected.as_bytes(), sig.as_bytes())).then_some(nonce)
     }
 
     pub fn issue(

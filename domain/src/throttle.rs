@@ -51,6 +51,44 @@ impl Policy {
     };
 }
 
+/// Who is signing in, as the throttle sees it (OWASP's device cookies): a
+/// client that signed in to this account before holds a device token for
+/// it, and is judged by that token's own failures only, so guesses from
+/// anywhere else never refuse it; any other client is judged per account,
+/// per address and per account and address together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Client<'a> {
+    /// A valid device token for this account, named by its nonce.
+    Known { device: &'a str },
+    /// No device token (or none valid for this account), from this address.
+    Unknown { address: &'a str },
+}
+
+/// The throttle keys a sign-in of `email` by `client` is checked against and
+/// counts its failure on, each with its policy. A known device: its own key,
+/// locked after five failures (a stolen token guesses no faster than a
+/// client from one address). An unknown client: the pair, the address and
+/// the account (slowed from the tenth failure for every unknown client,
+/// which is what guessing from many addresses meets).
+pub fn keys(email: &str, client: Client<'_>) -> Vec<(String, Policy)> {
+    match client {
+        Client::Known { device } => vec![(format!("device:{device}"), Policy::PAIR)],
+        Client::Unknown { address } => vec![
+            (format!("pair:{email}|{address}"), Policy::PAIR),
+            (format!("address:{address}"), Policy::ADDRESS),
+            (format!("account:{email}"), Policy::ACCOUNT),
+        ],
+    }
+}
+
+/// The keys a successful sign-in clears: all but the address's, whose
+/// failures were for other accounts too.
+pub fn cleared_on_success(keys: &[(String, Policy)]) -> impl Iterator<Item = &str> {
+    keys.iter()
+        .map(|(k, _)| k.as_str())
+        .filter(|k| !k.starts_with("address:"))
+}
+
 /// What is remembered about one throttled key (an account or an address).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct State {
@@ -110,6 +148,18 @@ pub fn record_failure(state: Option<State>, now: DateTime<Utc>, policy: Policy) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_known_device_is_judged_by_its_own_failures_only() {
+        let known = keys("a@x.cn", Client::Known { device: "n1" });
+        assert_eq!(known, vec![("device:n1".to_owned(), Policy::PAIR)]);
+        let unknown = keys("a@x.cn", Client::Unknown { address: "1.2.3.4" });
+        let names: Vec<&str> = unknown.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["pair:a@x.cn|1.2.3.4", "address:1.2.3.4", "account:a@x.cn"]);
+        let cleared: Vec<&str> = cleared_on_success(&unknown).collect();
+        assert_eq!(cleared, ["pair:a@x.cn|1.2.3.4", "account:a@x.cn"]);
+        assert_eq!(cleared_on_success(&known).collect::<Vec<_>>(), ["device:n1"]);
+    }
     use chrono::TimeZone;
     use proptest::prelude::*;
 

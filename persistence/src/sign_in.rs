@@ -11,22 +11,15 @@ use domain::throttle::{self, Policy};
 use crate::users::{self, UserRow};
 use crate::{DbConn, RepoError, sessions};
 
-/// The throttle counters a sign-in touches: the account from this address,
-/// the address for any account, the account from anywhere.
+/// The throttle counters a sign-in touches, with their policies
+/// (`domain::throttle::keys`: a known device's own, or the pair, address
+/// and account of an unknown client).
 #[derive(Debug, Clone)]
-pub struct ThrottleKeys {
-    pub pair: String,
-    pub address: String,
-    pub account: String,
-}
+pub struct ThrottleKeys(Vec<(String, Policy)>);
 
 impl ThrottleKeys {
-    pub fn new(email: &str, address: &str) -> ThrottleKeys {
-        ThrottleKeys {
-            pair: format!("pair:{email}|{address}"),
-            address: format!("address:{address}"),
-            account: format!("account:{email}"),
-        }
+    pub fn new(email: &str, client: throttle::Client<'_>) -> ThrottleKeys {
+        ThrottleKeys(throttle::keys(email, client))
     }
 }
 
@@ -49,7 +42,7 @@ pub enum Lookup {
 
 /// Checks the throttle counters, then finds the account by its (normalised) e-mail.
 pub fn look_up(conn: &mut DbConn, keys: &ThrottleKeys, email: &str, now: DateTime<Utc>) -> Result<Lookup, RepoError> {
-    for key in [&keys.pair, &keys.address, &keys.account] {
+    for (key, _) in &keys.0 {
         if let Err(locked) = throttle::check(crate::throttle::get(conn, key)?.as_ref(), now) {
             return Ok(Lookup::Locked {
                 retry_after_secs: locked.retry_after_secs,
@@ -62,7 +55,7 @@ pub fn look_up(conn: &mut DbConn, keys: &ThrottleKeys, email: &str, now: DateTim
 /// How a sign-in ended.
 #[derive(Debug, Clone)]
 pub enum SignIn {
-    /// A wrong e-mail or password: counted against the three keys.
+    /// A wrong e-mail or password: counted against the client's keys.
     Refused,
     /// The right password of a deactivated account.
     Inactive,
@@ -82,12 +75,8 @@ pub fn record(
     now: DateTime<Utc>,
 ) -> Result<SignIn, RepoError> {
     let Some(user) = verified else {
-        for (key, policy) in [
-            (&keys.pair, Policy::PAIR),
-            (&keys.address, Policy::ADDRESS),
-            (&keys.account, Policy::ACCOUNT),
-        ] {
-            let next = throttle::record_failure(crate::throttle::get(conn, key)?, now, policy);
+        for (key, policy) in &keys.0 {
+            let next = throttle::record_failure(crate::throttle::get(conn, key)?, now, *policy);
             crate::throttle::put(conn, key, &next)?;
         }
         return Ok(SignIn::Refused);
@@ -95,9 +84,10 @@ pub fn record(
     if !user.active {
         return Ok(SignIn::Inactive);
     }
-    // the right password clears this pair and the account's slow-down
-    crate::throttle::clear(conn, &keys.pair)?;
-    crate::throttle::clear(conn, &keys.account)?;
+    // the right password clears the pair and the account's slow-down (or the device's count)
+    for key in throttle::cleared_on_success(&keys.0) {
+        crate::throttle::clear(conn, key)?;
+    }
     users::touch_login(conn, user.id, now)?;
     sessions::insert(conn, user.id, family, &refresh.token_hash, refresh.expires_at, now)?;
     Ok(SignIn::Done(user))

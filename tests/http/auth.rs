@@ -246,3 +246,61 @@ fn a_forwarded_for_header_from_an_untrusted_peer_is_ignored() {
     }
     from(&app, "198.51.100.7", ADMIN_PASSWORD).problem(429, "too_many_requests");
 }
+
+/// A sign-in from `address` with this client's device token, if any.
+fn from_device(app: &TestApp, address: &str, password: &str, device: Option<&str>) -> crm_tests::Res {
+    let mut body = json!({"email": ADMIN_EMAIL, "password": password});
+    if let Some(d) = device {
+        body["device_token"] = json!(d);
+    }
+    app.post("/api/v1/auth/login")
+        .header("X-Forwarded-For", address)
+        .json(&body)
+}
+
+/// Issue #40 item 3: an attacker rotating `X-Forwarded-For` and waiting out
+/// each `Retry-After` kept the owner out (49 refusals of 50). With the device
+/// token of an earlier sign-in, the owner is judged by that client's own
+/// failures only.
+#[test]
+fn the_owner_with_a_device_token_signs_in_whatever_others_guess() {
+    let app = TestApp::spawn_with(|c| {
+        c.trusted_proxies = api::client::TrustedProxies::parse("127.0.0.1").unwrap();
+    });
+    let home = "198.51.100.7";
+    let first = from_device(&app, home, ADMIN_PASSWORD, None).expect(200).json();
+    let device = first["device_token"].as_str().unwrap().to_owned();
+    // an attacker guesses from a new address each time, waiting out each refusal
+    let mut owner = Vec::new();
+    let mut guesses = 0;
+    for i in 0..40 {
+        let guess = from_device(&app, &format!("203.0.113.{i}"), "guess-guess", None);
+        if guess.status == 401 {
+            guesses += 1;
+        }
+        if i % 4 == 0 {
+            let r = from_device(&app, home, ADMIN_PASSWORD, Some(&device)).expect(200);
+            // each sign-in hands out a fresh token, which works as well
+            owner.push(r.json()["device_token"].as_str().unwrap().to_owned());
+        }
+    }
+    assert!(
+        guesses >= 10,
+        "the attacker's guesses were taken, then slowed: {guesses}"
+    );
+    assert_eq!(owner.len(), 10, "the owner signed in every time");
+    from_device(&app, home, ADMIN_PASSWORD, owner.last().map(String::as_str)).expect(200);
+    // a client without a token meets the account's slow-down
+    from_device(&app, "198.51.100.99", ADMIN_PASSWORD, None).problem(429, "too_many_requests");
+    // a forged token, or one of another account, is no token at all
+    let forged = format!("{}0", &device[..device.len() - 1]);
+    from_device(&app, "198.51.100.99", ADMIN_PASSWORD, Some(&forged)).problem(429, "too_many_requests");
+    // a device token guesses no faster than a client from one address: its own five failures lock it
+    let statuses: Vec<u16> = (0..6)
+        .map(|_| from_device(&app, "192.0.2.1", "guess-guess", Some(&device)).status)
+        .collect();
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
+    from_device(&app, home, ADMIN_PASSWORD, Some(&device)).problem(429, "too_many_requests");
+    // while the owner's newer token still works
+    from_device(&app, home, ADMIN_PASSWORD, owner.last().map(String::as_str)).expect(200);
+}

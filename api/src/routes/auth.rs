@@ -22,6 +22,12 @@ pub struct LoginRequest {
     #[validate(length(min = 1, max = 1024))]
     #[schema(min_length = 1, max_length = 1024)]
     pub password: String,
+    /// The `device_token` this client was given when it last signed in to
+    /// this account: with it, failures from other clients never refuse this
+    /// one (only its own five failures lock it).
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub device_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -44,6 +50,11 @@ pub struct TokenPair {
     /// Seconds until the refresh token expires, if not rotated first.
     pub refresh_expires_in: i64,
     pub user: UserDto,
+    /// Sign-in only: keep it and send it with the next sign-in to this
+    /// account from this client (valid 180 days), so that guesses from
+    /// elsewhere never lock this client out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
 }
 
 fn client_address(req: &HttpRequest) -> String {
@@ -82,6 +93,7 @@ fn token_pair(state: &AppState, user: users::UserRow, refresh_token: String) -> 
         refresh_token,
         refresh_expires_in: state.limits.refresh_ttl.num_seconds(),
         user: UserDto::try_from(user)?,
+        device_token: None,
     })
 }
 
@@ -89,12 +101,16 @@ fn invalid_credentials() -> ApiError {
     ApiError::unauthorized(ErrorCode::InvalidCredentials, "wrong e-mail or password")
 }
 
-/// Signs in with e-mail and password. Five wrong passwords for one account
-/// from one client address, or twenty from one address for any accounts,
-/// within 15 minutes lock that pair or address for 15 minutes (429 with
-/// `Retry-After`); the owner signing in from elsewhere is not locked out. An
-/// account guessed from many addresses is slowed down (from the tenth
-/// failure, waits of 1, 2, 4 ... at most 60 seconds), never locked.
+/// Signs in with e-mail and password. Throttled as OWASP's device cookies
+/// have it: a client that signed in to the account before sends the
+/// `device_token` it was given, and only its own failures count against it
+/// (five within 15 minutes lock that token for 15 minutes), so nobody
+/// guessing from elsewhere, from however many addresses, keeps the owner
+/// out. A client without one is throttled per account and address (five
+/// wrong passwords in 15 minutes lock the pair for 15 minutes), per address
+/// (twenty, any accounts) and per account: from the tenth failure for the
+/// account from unknown clients, they wait 1, 2, 4 ... at most 60 seconds.
+/// A refusal is 429 with `Retry-After`.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -112,9 +128,22 @@ pub async fn login(
     req: HttpRequest,
     body: Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let LoginRequest { email, password } = body.0;
+    let LoginRequest {
+        email,
+        password,
+        device_token,
+    } = body.0;
     let email = email.trim().to_lowercase();
-    let keys = sign_in::ThrottleKeys::new(&email, &client_address(&req));
+    let address = client_address(&req);
+    let device = device_token
+        .as_deref()
+        .and_then(|t| state.jwt.known_device(t, &email, now_utc()));
+    let client = match device {
+        Some(device) => domain::throttle::Client::Known { device },
+        None => domain::throttle::Client::Unknown { address: &address },
+    };
+    let keys = sign_in::ThrottleKeys::new(&email, client);
+    let device_email = email.clone();
 
     let checked = keys.clone();
     let lookup = state
@@ -146,9 +175,18 @@ pub async fn login(
         .write(move |conn| Ok(sign_in::record(conn, &keys, verified, &family, &stored, now_utc())?))
         .await?;
     match outcome {
-        sign_in::SignIn::Done(user) => Ok(HttpResponse::Ok()
-            .insert_header(("Cache-Control", "no-store"))
-            .json(token_pair(&state, user, refresh_token)?)),
+        sign_in::SignIn::Done(user) => {
+            let mut pair = token_pair(&state, user, refresh_token)?;
+            pair.device_token = Some(
+                state
+                    .jwt
+                    .device_token(&device_email, now_utc())
+                    .map_err(ApiError::internal)?,
+            );
+            Ok(HttpResponse::Ok()
+                .insert_header(("Cache-Control", "no-store"))
+                .json(pair))
+        }
         sign_in::SignIn::Inactive => Err(ApiError::forbidden("this account is deactivated")),
         sign_in::SignIn::Refused => Err(invalid_credentials()),
     }
