@@ -12,6 +12,19 @@ use serde_json::{Map, Value, json};
 
 /// No NUL character (the one character every text field refuses).
 pub const NO_NUL: &str = r"^[^\u0000]*$";
+/// Text that must not be empty (`minLength` 1 or more) must not be only
+/// white space either: the server trims it, and three spaces would be stored
+/// as nothing (issue #40 item 9). Linear to match: the leading white space
+/// and the first other character cannot overlap.
+pub const FILLED_NO_NUL: &str = r"^\s*[^\s\u0000][^\u0000]*$";
+
+/// [`FILLED_NO_NUL`] as the served document writes it: the body check
+/// (`crate::shape`) refuses text of only white space exactly where the
+/// document gives this pattern.
+pub fn filled_pattern() -> &'static str {
+    static SPELLED: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| explicit_white_space(FILLED_NO_NUL));
+    &SPELLED
+}
 /// Blank (treated as absent), or at least five digits (ASCII or full width).
 pub const PHONE: &str = r"^\s*$|^(?:[^0-9０-９\u0000]*[0-9０-９]){5}[^\u0000]*$";
 /// Blank (absent), or one `@` after some text and a dot somewhere in the domain.
@@ -358,7 +371,8 @@ fn no_nul(schema: &mut Value) {
             .iter()
             .any(|k| obj.contains_key(*k))
     {
-        obj.insert("pattern".into(), NO_NUL.into());
+        let filled = obj.get("minLength").and_then(Value::as_u64).is_some_and(|n| n >= 1);
+        obj.insert("pattern".into(), if filled { FILLED_NO_NUL } else { NO_NUL }.into());
     }
     for key in ["properties", "patternProperties"] {
         if let Some(props) = obj.get_mut(key).and_then(Value::as_object_mut) {

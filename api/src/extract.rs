@@ -58,10 +58,11 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
                 .map_err(|e| ApiError::bad_request(ErrorCode::UnreadableBody, e.to_string()))?;
             let bytes = read_body(body, limit, timeout).await?;
             let value: T = parse_json(&bytes)?;
-            // serde reads a struct from an array too: check the JSON types
-            // against the document when the body holds one
+            // serde reads a struct from an array too, and takes text of only
+            // white space where text is required: check the body against the
+            // document when it holds an array or such a text
             if let Some(doc) = document
-                && bytes.contains(&b'[')
+                && (bytes.contains(&b'[') || crate::shape::has_blank_string(&bytes))
                 && let Ok(raw) = serde_json::from_slice::<serde_json::Value>(&bytes)
                 && let Some(pattern) = request.match_pattern()
                 && let Some(e) = crate::shape::mismatch(&doc.0, request.method().as_str(), &pattern, &raw)

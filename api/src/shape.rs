@@ -109,6 +109,18 @@ fn walk(doc: &Value, value: &Value, schema: &Value, path: String, depth: usize) 
                 walk(doc, v, inner, join(&path, k), depth + 1)
             })
         }
+        Value::String(s)
+            if !s.is_empty()
+                && s.trim().is_empty()
+                && schema.get("pattern").and_then(Value::as_str) == Some(crate::doc_rules::filled_pattern()) =>
+        {
+            let field = if path.is_empty() { "body".to_owned() } else { path };
+            Some(FieldError::new(
+                field,
+                FieldCode::Length,
+                "only white space: write at least one other character",
+            ))
+        }
         Value::Array(items) => {
             let inner = schema.get("items")?;
             items
@@ -118,6 +130,37 @@ fn walk(doc: &Value, value: &Value, schema: &Value, path: String, depth: usize) 
         }
         _ => None,
     }
+}
+
+/// Whether a JSON text holds a string of white space only (`"  "`,
+/// `"\t"`, `"\u3000"`): a byte scan, so the body is read a second time (and
+/// walked with [`mismatch`]) only when it may hold one.
+pub fn has_blank_string(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(open) = bytes[i..].iter().position(|b| *b == b'"') {
+        let start = i + open + 1;
+        let mut j = start;
+        while j < bytes.len() && bytes[j] != b'"' {
+            j += if bytes[j] == b'\\' { 2 } else { 1 };
+        }
+        let inner = &bytes[start..j.min(bytes.len())];
+        // only white space, escapes of it and non-ASCII can make a blank string
+        let may_be_blank = !inner.is_empty()
+            && inner.iter().all(|b| {
+                matches!(b, b' ' | b'\\' | b't' | b'n' | b'r' | b'f' | b'u') || b.is_ascii_hexdigit() || *b >= 0x80
+            });
+        if may_be_blank
+            && let Ok(text) = serde_json::from_slice::<String>(&bytes[start - 1..(j + 1).min(bytes.len())])
+            && text.trim().is_empty()
+        {
+            return true;
+        }
+        i = j + 1;
+        if i >= bytes.len() {
+            break;
+        }
+    }
+    false
 }
 
 /// A JSON number as an integer when it is one (`5` or `5.0`, exactly

@@ -120,3 +120,54 @@ fn concurrent_stage_moves_without_if_match_are_serialised() {
         "created, then one move: {history}"
     );
 }
+
+/// Issue #40 item 9: text of only white space where text is required is
+/// refused like empty text, on the field (a contract `number` of three
+/// spaces was stored as ""), and the document says so with its pattern.
+#[test]
+fn text_of_only_white_space_is_refused_where_text_is_required() {
+    let app = crm_tests::TestApp::spawn();
+    let admin = app.admin_token();
+    let customer = crm_tests::CustomerBuilder::new("空白测试有限公司")
+        .create_dto(&app, &admin)
+        .customer
+        .id;
+    let blank_bodies = [
+        ("/api/v1/customers", serde_json::json!({"name": "   "}), "name"),
+        (
+            "/api/v1/customers",
+            serde_json::json!({"name": "\u{3000}\u{3000}"}),
+            "name",
+        ),
+        ("/api/v1/departments", serde_json::json!({"name": "\t"}), "name"),
+        (
+            "/api/v1/contracts",
+            serde_json::json!({"number": "   ", "customer_id": customer, "title": "供货合同",
+                               "amount": {"amount": 100, "currency": "CNY"}, "signed_on": "2026-11-20"}),
+            "number",
+        ),
+    ];
+    for (path, body, field) in blank_bodies {
+        let p = app
+            .post(path)
+            .bearer(&admin)
+            .json(&body)
+            .problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["field"], field, "{path}: {p}");
+        assert_eq!(p["errors"][0]["code"], "length", "{path}: {p}");
+    }
+    // text around white space is kept as it was (trimmed where the field trims)
+    app.post("/api/v1/departments")
+        .bearer(&admin)
+        .json(&serde_json::json!({"name": " 华东 大区 "}))
+        .expect(201);
+    let doc = crm_tests::conform::published();
+    let pattern = doc
+        .pointer("/components/schemas/CreateContract/properties/number/pattern")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default();
+    assert!(
+        pattern.starts_with("^[") && pattern.contains("\\u3000]*[^"),
+        "{pattern}"
+    );
+}

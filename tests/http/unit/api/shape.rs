@@ -52,3 +52,52 @@ fn a_nullable_reference_takes_null_or_its_object() {
     assert!(mismatch(&doc, "PUT", "/p", &json!({"days": null})).is_none());
     assert!(mismatch(&doc, "PUT", "/p", &json!({"days": {"a": 5.0}})).is_none());
 }
+
+#[test]
+fn a_body_that_may_hold_text_of_only_white_space_is_found_by_a_byte_scan() {
+    for blank in [
+        r#"{"a": "   "}"#,
+        r#"{"a": "\t\n"}"#,
+        r#"{"a": "x", "b": "\u3000"}"#,
+        "{\"a\": \"\u{3000}\u{a0}\"}",
+        r#"["ok", " "]"#,
+    ] {
+        assert!(has_blank_string(blank.as_bytes()), "{blank}");
+    }
+    for filled in [
+        r#"{"a": "x y"}"#,
+        r#"{"a": "", "b": "cafe"}"#,
+        r#"{"a": "\" \""}"#,
+        r#"{"a": 5, "b": [1, 2]}"#,
+        r#"{"a": "\\ "}"#,
+        "",
+        "\"",
+    ] {
+        assert!(!has_blank_string(filled.as_bytes()), "{filled}");
+    }
+}
+
+#[test]
+fn text_of_only_white_space_is_refused_where_text_is_required() {
+    let doc = json!({
+        "paths": {"/x": {"post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/X"}}}}}}},
+        "components": {"schemas": {
+            "X": {"type": "object", "properties": {
+                "number": {"type": "string", "minLength": 1, "pattern": api::doc_rules::filled_pattern()},
+                "email": {"type": "string", "minLength": 1, "pattern": "^\\s*$|@"},
+                "notes": {"type": ["string", "null"]}
+            }}
+        }}
+    });
+    let bad = mismatch(&doc, "POST", "/x", &json!({"number": "   "})).expect("refused");
+    assert_eq!((bad.field.as_str(), bad.code.as_str()), ("number", "length"));
+    assert!(mismatch(&doc, "POST", "/x", &json!({"number": " 7 ", "notes": "  "})).is_none());
+    assert!(
+        mismatch(&doc, "POST", "/x", &json!({"email": "  "})).is_none(),
+        "a field whose own pattern takes white space keeps it"
+    );
+    assert!(
+        mismatch(&doc, "POST", "/x", &json!({"number": ""})).is_none(),
+        "left to the length check"
+    );
+}
