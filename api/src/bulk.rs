@@ -179,6 +179,31 @@ fn nul_at(value: &Value, path: &str) -> Option<String> {
     }
 }
 
+/// Where a quoted field that is never closed opens (its byte offset), read
+/// as RFC 4180 has it: a quote opens a quoted field only at the start of a
+/// field, `""` inside one is a quote, and a quote inside an unquoted field
+/// is an ordinary character (`5" screen`). The csv reader takes an open
+/// quote to the end of the file as one cell, so the rows after it merged
+/// into one customer (issue #40 item 9).
+pub fn unterminated_quote(body: &[u8]) -> Option<usize> {
+    let (mut open, mut at_field_start, mut i) = (None, true, 0);
+    while i < body.len() {
+        let b = body[i];
+        match open {
+            Some(_) if b == b'"' && body.get(i + 1) == Some(&b'"') => i += 1,
+            Some(_) if b == b'"' => {
+                open = None;
+                at_field_start = false;
+            }
+            Some(_) => {}
+            None if b == b'"' && at_field_start => open = Some(i),
+            None => at_field_start = matches!(b, b',' | b'\n' | b'\r'),
+        }
+        i += 1;
+    }
+    open
+}
+
 fn csv_rows(body: &[u8], mapping: &BTreeMap<String, String>, shape: &Shape) -> Result<Vec<RawRow>, ApiError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -246,6 +271,19 @@ fn csv_rows(body: &[u8], mapping: &BTreeMap<String, String>, shape: &Shape) -> R
                 Value::Null,
             )),
         }
+    }
+    // a quote left open runs to the end of the file: the last row holds it
+    if unterminated_quote(body).is_some()
+        && let Some(last) = out.last_mut()
+    {
+        *last = (
+            Err(vec![FieldError::new(
+                "row",
+                FieldCode::MalformedCsv,
+                "a quote (\") opened in this row is never closed: the rows after it would be read as one cell",
+            )]),
+            std::mem::take(&mut last.1),
+        );
     }
     Ok(out)
 }

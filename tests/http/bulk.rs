@@ -247,3 +247,33 @@ fn a_nul_in_an_imported_cell_is_an_invalid_row_not_a_500() {
         .json();
     assert_eq!(leads["rows"][0]["errors"][0]["code"], "nul_character", "{leads}");
 }
+
+/// Issue #40 item 9: a quote left open merged the rows after it into one
+/// customer (`created: 1`); now that row is invalid and nothing after it is
+/// taken for a name. A quote inside an unquoted cell, and a quoted cell
+/// with a line break and a doubled quote, are read as before.
+#[test]
+fn a_quote_never_closed_makes_its_row_invalid_instead_of_swallowing_the_rest() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let import = |csv: &str| {
+        app.post("/api/v1/customers/import")
+            .bearer(&admin)
+            .body("text/csv", csv)
+            .expect(200)
+            .json()
+    };
+    let result = import("name\n良好引号公司\n\"未闭合引号公司\n被吞掉一公司\n被吞掉二公司\n");
+    assert_eq!(
+        result["summary"],
+        json!({"total": 2, "created": 1, "duplicates": 0, "invalid": 1}),
+        "{result}"
+    );
+    assert_eq!(result["rows"][1]["errors"][0]["code"], "malformed_csv", "{result}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM customers WHERE name LIKE '%被吞掉%'"),
+        0
+    );
+    let fine = import("name,notes\n显示器 27\" 公司,x\n\"换行\n\"\"引号\"\" 公司\",y\n");
+    assert_eq!(fine["summary"]["created"], 2, "{fine}");
+}
