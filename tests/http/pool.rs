@@ -534,3 +534,38 @@ fn a_leaving_rep_hands_over_customers_leads_and_deals_or_releases_them_then_hold
         assert_eq!(held, 0, "{table}");
     }
 }
+
+/// A sweep that returns thousands of customers at once writes their events
+/// in several inserts: one insert of them all failed on SQLite with "too
+/// many SQL variables" (found by the reports bench at 300,000 customers),
+/// and nobody's customer ever went back to the pool.
+#[test]
+fn a_sweep_returning_thousands_of_customers_writes_all_their_events() {
+    let app = TestApp::spawn();
+    let t = team(&app);
+    let li = rep(&app, &t, "li@example.com");
+    let first = CustomerBuilder::new("批量回收样板公司")
+        .create_dto(&app, &li.token)
+        .customer
+        .id;
+    let seq = if crm_tests::backend_is_postgres() {
+        "seq(i) AS (SELECT generate_series(1, 5000)::bigint)"
+    } else {
+        "RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 5000)"
+    };
+    app.sql(&format!(
+        "WITH {seq} INSERT INTO customers (name, name_key, name_key_rev, owner_id, owned_since, grade, created_by, created_at, updated_at) \
+         SELECT 'sweep ' || seq.i, 'sweep' || seq.i, seq.i || 'peews', c.owner_id, c.owned_since, c.grade, c.created_by, c.created_at, c.updated_at \
+         FROM customers c CROSS JOIN seq WHERE c.id = {first}"
+    ));
+    let report = sweep_at(&app, Utc::now() + Duration::days(31));
+    assert_eq!(report.returned.len(), 5001);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM events WHERE kind = 'customer.returned_to_pool'"),
+        5001
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM customers WHERE owner_id IS NOT NULL"),
+        0
+    );
+}

@@ -132,38 +132,22 @@ impl Outbox {
             return Ok(Vec::new());
         }
         let data: Vec<String> = kept.iter().map(|(e, _, _)| e.data.to_string()).collect();
-        let rows: Vec<_> = kept
-            .iter()
-            .zip(&data)
-            .map(|((e, department, _), data)| {
-                (
-                    events::kind.eq(e.kind.as_str()),
-                    events::entity.eq(e.entity),
-                    events::entity_id.eq(e.entity_id),
-                    events::owner_id.eq(e.owner_id),
-                    events::department_id.eq(*department),
-                    events::actor_id.eq(e.actor_id),
-                    events::summary.eq(e.summary.as_str()),
-                    events::data.eq(data.as_str()),
-                    events::occurred_at.eq(at),
-                )
-            })
-            .collect();
-        let ids: Vec<i64> = match conn {
-            DbConn::Pg(c) => diesel::insert_into(events::table)
-                .values(rows)
-                .returning(events::id)
-                .get_results(c)?,
-            DbConn::Sqlite(c) => diesel::insert_into(events::table)
-                .values(rows)
-                .returning(events::id)
-                .get_results(c)?,
-        };
-        let deliveries: Vec<_> = kept
+        // in inserts of at most ROWS_PER_INSERT: SQLite takes 32,766 bound
+        // values a statement, and a sweep returning 100,000 customers to the
+        // pool failed with "too many SQL variables"
+        let mut ids: Vec<i64> = Vec::with_capacity(kept.len());
+        for (part, data) in kept.chunks(ROWS_PER_INSERT).zip(data.chunks(ROWS_PER_INSERT)) {
+            ids.extend(insert_events(conn, part, data, at)?);
+        }
+        let deliveries: Vec<(i64, i64)> = kept
             .iter()
             .zip(&ids)
-            .flat_map(|((_, _, wanted), event_id)| {
-                wanted.iter().map(move |subscription| {
+            .flat_map(|((_, _, wanted), event_id)| wanted.iter().map(move |subscription| (*subscription, *event_id)))
+            .collect();
+        for part in deliveries.chunks(ROWS_PER_INSERT) {
+            let rows: Vec<_> = part
+                .iter()
+                .map(|(subscription, event_id)| {
                     (
                         webhook_deliveries::subscription_id.eq(*subscription),
                         webhook_deliveries::event_id.eq(*event_id),
@@ -173,19 +157,57 @@ impl Outbox {
                         webhook_deliveries::created_at.eq(at),
                     )
                 })
-            })
-            .collect();
-        if !deliveries.is_empty() {
+                .collect();
             match conn {
-                DbConn::Pg(c) => diesel::insert_into(webhook_deliveries::table)
-                    .values(deliveries)
-                    .execute(c)?,
-                DbConn::Sqlite(c) => diesel::insert_into(webhook_deliveries::table)
-                    .values(deliveries)
-                    .execute(c)?,
+                DbConn::Pg(c) => diesel::insert_into(webhook_deliveries::table).values(rows).execute(c)?,
+                DbConn::Sqlite(c) => diesel::insert_into(webhook_deliveries::table).values(rows).execute(c)?,
             };
         }
         Ok(ids)
+    }
+}
+
+/// Rows a multi-row insert of events or deliveries holds at most (9 and 6
+/// bound values each: well under SQLite's 32,766 and PostgreSQL's 65,535).
+const ROWS_PER_INSERT: usize = 1_000;
+
+/// Inserts `kept` events (their data written out in `data`); their ids, in order.
+fn insert_events(
+    conn: &mut DbConn,
+    kept: &[(NewEvent<'_>, Option<i64>, Vec<i64>)],
+    data: &[String],
+    at: chrono::NaiveDateTime,
+) -> Result<Vec<i64>, RepoError> {
+    {
+        {
+            let rows: Vec<_> = kept
+                .iter()
+                .zip(data)
+                .map(|((e, department, _), data)| {
+                    (
+                        events::kind.eq(e.kind.as_str()),
+                        events::entity.eq(e.entity),
+                        events::entity_id.eq(e.entity_id),
+                        events::owner_id.eq(e.owner_id),
+                        events::department_id.eq(*department),
+                        events::actor_id.eq(e.actor_id),
+                        events::summary.eq(e.summary.as_str()),
+                        events::data.eq(data.as_str()),
+                        events::occurred_at.eq(at),
+                    )
+                })
+                .collect();
+            Ok(match conn {
+                DbConn::Pg(c) => diesel::insert_into(events::table)
+                    .values(rows)
+                    .returning(events::id)
+                    .get_results(c)?,
+                DbConn::Sqlite(c) => diesel::insert_into(events::table)
+                    .values(rows)
+                    .returning(events::id)
+                    .get_results(c)?,
+            })
+        }
     }
 }
 
