@@ -45,6 +45,46 @@ pub fn zone(name: &str) -> Option<Tz> {
 }
 
 /// The date in `tz` at instant `now`.
+/// The years a month (and, in time, a date) may name: 1900 to 2199. A
+/// statement month of 0000-01 was answered as "0-01", and 9999-12 could be
+/// approved (issue #40 item 9).
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2199;
+
+/// Why a `YYYY-MM` was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MonthError {
+    /// Not four digits, a hyphen and a month 01-12.
+    Format,
+    /// A year outside [`YEARS`].
+    Range,
+}
+
+/// The first day of the month `raw` names (`YYYY-MM`, surrounding white
+/// space ignored), strictly: `2026-1`, `+2026-01` and `2026-01-05` are not months.
+pub fn parse_month(raw: &str) -> Result<NaiveDate, MonthError> {
+    let raw = raw.trim();
+    let (year, month) = raw.split_once('-').ok_or(MonthError::Format)?;
+    if year.len() != 4 || month.len() != 2 || !year.bytes().chain(month.bytes()).all(|b| b.is_ascii_digit()) {
+        return Err(MonthError::Format);
+    }
+    let (y, m): (i32, u32) = (
+        year.parse().map_err(|_| MonthError::Format)?,
+        month.parse().map_err(|_| MonthError::Format)?,
+    );
+    let first = NaiveDate::from_ymd_opt(y, m, 1).ok_or(MonthError::Format)?;
+    if YEARS.contains(&y) {
+        Ok(first)
+    } else {
+        Err(MonthError::Range)
+    }
+}
+
+/// Whether the month beginning on `first` has begun by `today`: a month's
+/// statements are approved once it has, never ahead.
+pub fn has_begun(first: NaiveDate, today: NaiveDate) -> bool {
+    first <= today
+}
+
 pub fn today(now: DateTime<Utc>, tz: Tz) -> NaiveDate {
     now.with_timezone(&tz).date_naive()
 }
@@ -145,6 +185,38 @@ mod tests {
         DateTime::parse_from_rfc3339(s)
             .map(|t| t.with_timezone(&Utc))
             .expect("a time")
+    }
+
+    #[test]
+    fn a_month_is_four_digits_a_hyphen_and_two_within_the_years() {
+        let d = |y, m| NaiveDate::from_ymd_opt(y, m, 1).expect("a day");
+        assert_eq!(parse_month("2026-11"), Ok(d(2026, 11)));
+        assert_eq!(parse_month(" 1900-01 "), Ok(d(1900, 1)));
+        assert_eq!(parse_month("2199-12"), Ok(d(2199, 12)));
+        for bad in ["0000-01", "1899-12", "2200-01", "9999-12"] {
+            assert_eq!(parse_month(bad), Err(MonthError::Range), "{bad}");
+        }
+        for bad in [
+            "2026-1",
+            "+2026-01",
+            "2026-13",
+            "2026-00",
+            "2026-01-05",
+            "2026",
+            "２０２６-01",
+            "20x6-01",
+            "",
+        ] {
+            assert_eq!(parse_month(bad), Err(MonthError::Format), "{bad}");
+        }
+        assert!(has_begun(
+            d(2026, 12),
+            NaiveDate::from_ymd_opt(2026, 12, 1).expect("a day")
+        ));
+        assert!(!has_begun(
+            d(2027, 1),
+            NaiveDate::from_ymd_opt(2026, 12, 31).expect("a day")
+        ));
     }
 
     #[test]

@@ -382,3 +382,37 @@ fn each_caller_lists_only_the_plans_that_can_apply_to_the_people_they_see() {
     assert_eq!(names(&li.token), ["全公司", "华东", "李雷个人"]);
     assert_eq!(names(&wang.token), ["全公司", "华北", "王个人"]);
 }
+
+/// Issue #40 item 9: months are 1900-01 to 2199-12 (0000-01 was answered
+/// as "0-01"), and a month's statements are approved once it has begun
+/// (9999-12 and next month were approved).
+#[test]
+fn months_stay_within_the_years_and_are_approved_once_begun() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    for (month, code) in [("0000-01", "range"), ("2200-01", "range"), ("+2026-01", "format")] {
+        let p = app
+            .get(&format!(
+                "/api/v1/commissions/statements?month={}",
+                month.replace('+', "%2B")
+            ))
+            .bearer(&admin)
+            .send()
+            .problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["code"], code, "{month}: {p}");
+    }
+    let next_year = (chrono::Datelike::year(&chrono::Utc::now().date_naive()) + 1).to_string();
+    for month in ["2199-12".to_owned(), format!("{next_year}-01")] {
+        let p = app
+            .post("/api/v1/commissions/statements/approve")
+            .bearer(&admin)
+            .json(&json!({"month": month}))
+            .problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["field"], "month", "{p}");
+        assert_eq!(p["errors"][0]["code"], "future", "{p}");
+    }
+    app.post("/api/v1/commissions/statements/approve")
+        .bearer(&admin)
+        .json(&json!({"month": "2026-01"}))
+        .expect(200);
+}

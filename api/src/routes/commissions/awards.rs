@@ -34,7 +34,7 @@ pub struct NewAwardBody {
     #[schema(example = "季度签约冠军", min_length = 1, max_length = 500)]
     pub reason: String,
     /// `YYYY-MM`: the statement it appears on.
-    #[schema(example = "2026-11", pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    #[schema(example = "2026-11", pattern = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$")]
     pub month: String,
     /// Minor units, paid with an award or taken with a penalty; absent: recognition only.
     #[validate(range(min = 0, max = 1_000_000_000_000_000_i64))]
@@ -117,7 +117,7 @@ pub async fn create_award(
 #[into_params(parameter_in = Query)]
 pub struct AwardsQuery {
     /// `YYYY-MM`.
-    #[param(example = "2026-11", pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    #[param(example = "2026-11", pattern = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$")]
     pub month: String,
 }
 

@@ -19,8 +19,14 @@ use crate::routes::reports::{managed_reps, team_reps};
 use crate::state::AppState;
 
 pub(super) fn month_of(raw: &str) -> Result<NaiveDate, ApiError> {
-    NaiveDate::parse_from_str(&format!("{}-01", raw.trim()), "%Y-%m-%d")
-        .map_err(|_| ApiError::invalid_field("month", FieldCode::Format, "a month as YYYY-MM"))
+    domain::calendar::parse_month(raw).map_err(|e| match e {
+        domain::calendar::MonthError::Format => {
+            ApiError::invalid_field("month", FieldCode::Format, "a month as YYYY-MM")
+        }
+        domain::calendar::MonthError::Range => {
+            ApiError::invalid_field("month", FieldCode::Range, "a month from 1900-01 to 2199-12")
+        }
+    })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -28,7 +34,7 @@ pub(super) fn month_of(raw: &str) -> Result<NaiveDate, ApiError> {
 #[into_params(parameter_in = Query)]
 pub struct MonthQuery {
     /// `YYYY-MM`.
-    #[param(example = "2026-11", pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    #[param(example = "2026-11", pattern = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$")]
     pub month: String,
     /// Only reps of this department and its subtree.
     pub department_id: Option<i64>,
@@ -199,7 +205,7 @@ pub async fn list_statements(
 #[into_params(parameter_in = Query)]
 pub struct OneMonth {
     /// `YYYY-MM`.
-    #[param(example = "2026-11", pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    #[param(example = "2026-11", pattern = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$")]
     pub month: String,
 }
 
@@ -244,7 +250,7 @@ pub async fn get_statement(
 #[serde(deny_unknown_fields)]
 pub struct ApproveMonth {
     /// `YYYY-MM`.
-    #[schema(example = "2026-11", pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    #[schema(example = "2026-11", pattern = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$")]
     pub month: String,
     /// Only reps of this department and its subtree.
     pub department_id: Option<i64>,
@@ -280,8 +286,16 @@ pub async fn approve_statements(
     let month = month_of(&b.month)?;
     let approved = state
         .write(move |conn| {
+            let now = now_utc();
+            if !domain::calendar::has_begun(month, persistence::settings::today(conn, now)?) {
+                return Err(ApiError::invalid_field(
+                    "month",
+                    FieldCode::Future,
+                    "a month that has begun: its statements are approved once it has",
+                ));
+            }
             let ids = managed_reps(conn, &user, b.department_id)?;
-            Ok(commissions::approve(conn, &ids, month, user.id, now_utc())?)
+            Ok(commissions::approve(conn, &ids, month, user.id, now)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Approved { approved }))
