@@ -123,6 +123,14 @@ macro_rules! page_query {
     }};
 }
 
+/// Whose customers the caller sees masked (`domain::mask::Masking`), for a
+/// read that lists what hangs off customers (their contacts) rather than
+/// the customers themselves.
+pub fn masking(conn: &mut DbConn, by: &impl Reach) -> Result<domain::mask::Masking, RepoError> {
+    let scope = by.scope_in(conn)?;
+    Ok(domain::mask::Masking::of(&scope))
+}
+
 /// A page of the customers the caller sees, and whose of them the caller
 /// sees masked (`domain::mask::Masking`), decided from the same scope.
 pub fn list(

@@ -10,7 +10,6 @@ use persistence::now_utc;
 use crate::caller::{Acting, AuthUser, scope};
 use crate::error::{ApiError, FieldError};
 use crate::extract::{IfMatch, Json, PathId, etag};
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 mod model;
@@ -279,19 +278,19 @@ pub(crate) async fn contact_page(
         .map(|c| (c.id, c.owner.as_ref().map(|o| o.id)))
         .collect();
     let ids: Vec<i64> = owners.keys().copied().collect();
-    let (rows, mut custom, scope) = state
+    let (rows, mut custom, masking) = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
+            let masking = persistence::customers::masking(conn, &user.principal())?;
             let rows = contacts::list_for_many(conn, &ids)?;
             let contact_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let custom = crate::custom::values(conn, CONTACT, &contact_ids)?;
-            Ok((rows, custom, scope))
+            Ok((rows, custom, masking))
         })
         .await?;
     let data = rows
         .into_iter()
         .map(|r| {
-            let masked = domain::mask::masked_for(&scope, owners.get(&r.customer_id).copied().flatten());
+            let masked = masking.masks(owners.get(&r.customer_id).copied().flatten());
             let custom_fields = custom.remove(&r.id).unwrap_or_default();
             ContactDto::try_from(r).map(|c| ContactDto { custom_fields, ..c }.masked_if(masked))
         })
