@@ -28,6 +28,7 @@ pub mod shape;
 pub mod startup;
 pub mod state;
 pub mod storage;
+pub mod white_space;
 pub mod wire;
 pub mod words;
 

@@ -112,7 +112,7 @@ fn walk(doc: &Value, value: &Value, schema: &Value, path: String, depth: usize) 
         Value::String(s)
             if !s.is_empty()
                 && s.trim().is_empty()
-                && schema.get("pattern").and_then(Value::as_str) == Some(crate::doc_rules::filled_pattern()) =>
+                && schema.get("pattern").and_then(Value::as_str) == Some(crate::white_space::filled_pattern()) =>
         {
             let field = if path.is_empty() { "body".to_owned() } else { path };
             Some(FieldError::new(
