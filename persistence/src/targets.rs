@@ -143,6 +143,33 @@ fn subtree(conn: &mut DbConn, root: i64) -> Result<Vec<i64>, RepoError> {
     Ok(out)
 }
 
+/// [`progress`] as `by` may read it: `None` when `holder` is not theirs to
+/// see (`domain::targets::plan::may_see`: their own figures, their
+/// departments' and their reps', or everything for an admin).
+pub fn progress_seen_by(
+    conn: &mut DbConn,
+    by: &crate::scope::Principal,
+    year: i32,
+    metric: Metric,
+    holder: Holder,
+) -> Result<Option<Progress>, RepoError> {
+    use domain::scope::DataScope;
+    let scope = by.scope(conn)?;
+    let user_department = match (&scope, holder) {
+        (DataScope::Departments { .. }, Holder::User(u)) => users::table
+            .find(u)
+            .select(users::department_id)
+            .first::<Option<i64>>(conn)
+            .optional()?
+            .flatten(),
+        _ => None,
+    };
+    if !domain::targets::plan::may_see(&scope, by.user_id, holder, user_department) {
+        return Ok(None);
+    }
+    progress(conn, year, metric, holder).map(Some)
+}
+
 /// Target and actuals of `holder` for `metric` in `year`.
 pub fn progress(conn: &mut DbConn, year: i32, metric: Metric, holder: Holder) -> Result<Progress, RepoError> {
     let (kind, id) = holder_key(holder);

@@ -4,11 +4,10 @@
 //! they may see: target, actual and completion per month and quarter.
 
 use actix_web::{HttpResponse, get, put, web};
-use domain::scope::DataScope;
 use domain::targets::plan::{Holder, Node, Problem, Split};
 use domain::vocabulary::FieldCode;
+use persistence::now_utc;
 use persistence::targets::{self, TargetError};
-use persistence::{Found, now_utc, users};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -16,7 +15,6 @@ use validator::Validate;
 use crate::caller::{AdminUser, AuthUser};
 use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::extract::{Json, Query};
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -325,17 +323,8 @@ pub async fn target_progress(
     let year = q.year;
     let p = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
-            let user_department = match (&scope, holder) {
-                (DataScope::Departments { .. }, Holder::User(u)) => {
-                    users::find(conn, u).found()?.and_then(|r| r.department_id)
-                }
-                _ => None,
-            };
-            if !domain::targets::plan::may_see(&scope, user.id, holder, user_department) {
-                return Err(ApiError::not_found("scope"));
-            }
-            Ok(targets::progress(conn, year, metric, holder)?)
+            targets::progress_seen_by(conn, &user.principal(), year, metric, holder)?
+                .ok_or_else(|| ApiError::not_found("scope"))
         })
         .await?;
     let t = |m: usize| p.target.map(|t| t[m]);
