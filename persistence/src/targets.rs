@@ -153,9 +153,21 @@ pub fn progress_seen_by(
     metric: Metric,
     holder: Holder,
 ) -> Result<Option<Progress>, RepoError> {
-    use domain::scope::DataScope;
     let scope = by.scope(conn)?;
-    let user_department = match (&scope, holder) {
+    progress_within(conn, &scope, by.user_id, year, metric, holder)
+}
+
+/// [`progress_seen_by`] for a caller `me` whose scope is resolved already.
+pub fn progress_within(
+    conn: &mut DbConn,
+    scope: &domain::scope::DataScope,
+    me: i64,
+    year: i32,
+    metric: Metric,
+    holder: Holder,
+) -> Result<Option<Progress>, RepoError> {
+    use domain::scope::DataScope;
+    let user_department = match (scope, holder) {
         (DataScope::Departments { .. }, Holder::User(u)) => users::table
             .find(u)
             .select(users::department_id)
@@ -164,7 +176,7 @@ pub fn progress_seen_by(
             .flatten(),
         _ => None,
     };
-    if !domain::targets::plan::may_see(&scope, by.user_id, holder, user_department) {
+    if !domain::targets::plan::may_see(scope, me, holder, user_department) {
         return Ok(None);
     }
     progress(conn, year, metric, holder).map(Some)

@@ -105,6 +105,26 @@ impl PlanError {
 /// any; a manager their subtree's departments and the reps in it
 /// (`user_department`: the holder's department when it is a user); anyone
 /// themselves.
+/// Whose targets a forecast is set against: the rep or department its
+/// filter names, else the caller's own reach (the company for an admin,
+/// their department for a manager, themselves for a rep).
+pub fn forecast_holder(
+    owner: Option<i64>,
+    department: Option<i64>,
+    scope: &crate::scope::DataScope,
+    me: i64,
+    my_department: Option<i64>,
+) -> Holder {
+    use crate::scope::DataScope;
+    match (owner, department, scope) {
+        (Some(u), _, _) => Holder::User(u),
+        (None, Some(d), _) => Holder::Department(d),
+        (None, None, DataScope::All) => Holder::Company,
+        (None, None, DataScope::Departments { .. }) => my_department.map_or(Holder::User(me), Holder::Department),
+        (None, None, DataScope::Own { .. }) => Holder::User(me),
+    }
+}
+
 pub fn may_see(scope: &crate::scope::DataScope, me: i64, holder: Holder, user_department: Option<i64>) -> bool {
     use crate::scope::DataScope;
     match (scope, holder) {

@@ -1,6 +1,6 @@
 use proptest::prelude::*;
 
-use super::plan::{Holder, Node, Org, Problem, Split, may_see, resolve};
+use super::plan::{Holder, Node, Org, Problem, Split, forecast_holder, may_see, resolve};
 use super::*;
 
 #[test]
@@ -252,4 +252,23 @@ proptest! {
             prop_assert_eq!(m.difference, -delta);
         }
     }
+}
+
+#[test]
+fn a_forecast_is_set_against_the_filter_or_the_callers_own_reach() {
+    use crate::scope::DataScope;
+    let team = DataScope::Departments {
+        user_id: 7,
+        departments: vec![3],
+    };
+    let own = DataScope::Own { user_id: 7 };
+    assert_eq!(forecast_holder(Some(9), Some(4), &own, 7, Some(3)), Holder::User(9));
+    assert_eq!(forecast_holder(None, Some(4), &own, 7, Some(3)), Holder::Department(4));
+    assert_eq!(
+        forecast_holder(None, None, &DataScope::All, 7, Some(3)),
+        Holder::Company
+    );
+    assert_eq!(forecast_holder(None, None, &team, 7, Some(3)), Holder::Department(3));
+    assert_eq!(forecast_holder(None, None, &team, 7, None), Holder::User(7));
+    assert_eq!(forecast_holder(None, None, &own, 7, Some(3)), Holder::User(7));
 }

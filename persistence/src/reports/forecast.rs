@@ -8,7 +8,8 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use domain::reports::forecast::{DealGroup, LineGroup};
 use domain::scope::DataScope;
-use domain::vocabulary::DealStatus;
+use domain::targets::plan::Holder;
+use domain::vocabulary::{DealStatus, Metric};
 
 use super::{ReportFilter, deal_filter};
 use crate::conn::MultiBackend;
@@ -104,4 +105,21 @@ pub fn forecast_facts(
         .select((products::id, products::name))
         .load(conn)?;
     Ok(out)
+}
+
+/// Whose targets the forecast of `by` is set against (its filter's rep or
+/// department, else the caller's own reach:
+/// `domain::targets::plan::forecast_holder`), and their contract-amount
+/// progress in `year` when `by` may see it.
+pub fn target_of(
+    conn: &mut DbConn,
+    by: &crate::scope::Principal,
+    owner: Option<i64>,
+    department: Option<i64>,
+    year: i32,
+) -> Result<(Holder, Option<crate::targets::Progress>), RepoError> {
+    let scope = by.scope(conn)?;
+    let holder = domain::targets::plan::forecast_holder(owner, department, &scope, by.user_id, by.department_id);
+    let progress = crate::targets::progress_within(conn, &scope, by.user_id, year, Metric::ContractAmount, holder)?;
+    Ok((holder, progress))
 }

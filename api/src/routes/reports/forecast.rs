@@ -5,19 +5,16 @@
 use actix_web::{HttpResponse, get, web};
 use chrono::Datelike;
 use domain::reports::forecast::{self as rules, Bucket};
-use domain::scope::DataScope;
 use domain::targets::plan::Holder;
 use domain::vocabulary::FieldCode;
-use domain::vocabulary::Metric;
 use persistence::reports::{ReportFilter, forecast};
-use persistence::{Found, contracts, now_utc, settings, targets, users};
+use persistence::{contracts, now_utc, settings};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::Query;
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 use domain::money::MoneyTotal;
 
@@ -88,18 +85,6 @@ pub struct ForecastReport {
 
 /// Whose target stands beside the forecast: the filter's owner or
 /// department, else the caller's own reach.
-fn holder_of(q: &ForecastQuery, user: &AuthUser, scope: &DataScope) -> Holder {
-    match (q.owner_id, q.department_id, scope) {
-        (Some(u), _, _) => Holder::User(u),
-        (None, Some(d), _) => Holder::Department(d),
-        (None, None, DataScope::All) => Holder::Company,
-        (None, None, DataScope::Departments { .. }) => {
-            user.department_id.map_or(Holder::User(user.id), Holder::Department)
-        }
-        (None, None, DataScope::Own { .. }) => Holder::User(user.id),
-    }
-}
-
 /// The weighted pipeline per month of a year beside target and actuals, in the caller's scope.
 #[utoipa::path(
     tag = "reports",
@@ -129,7 +114,7 @@ pub async fn forecast_report(
     }
     let report = state
         .report(move |conn| {
-            let scope = scope_of(conn, &user)?;
+            let by = user.principal();
             let today = settings::today(conn, now_utc())?;
             let year = q.year.unwrap_or(today.year());
             let currency = contracts::policy(conn)?.currency;
@@ -140,17 +125,10 @@ pub async fn forecast_report(
                 industry: q.industry.clone(),
                 source: q.source.clone(),
             };
-            let facts = forecast::forecast_facts(conn, &scope, &filter, &currency)?;
+            let facts = forecast::forecast_facts(conn, &by, &filter, &currency)?;
             let f = rules::forecast(&facts.deals, &facts.lines, year, today);
             let names = facts.product_names;
-            let holder = holder_of(&q, &user, &scope);
-            let holder_department = match holder {
-                Holder::User(u) => users::find(conn, u).found()?.and_then(|r| r.department_id),
-                _ => None,
-            };
-            let progress = domain::targets::plan::may_see(&scope, user.id, holder, holder_department)
-                .then(|| targets::progress(conn, year, Metric::ContractAmount, holder))
-                .transpose()?;
+            let (holder, progress) = forecast::target_of(conn, &by, q.owner_id, q.department_id, year)?;
             let money = |amount: i64| MoneyTotal::stored(amount, currency.clone());
             let bucket = |b: Bucket| BucketDto {
                 count: b.count,
