@@ -83,8 +83,6 @@ pub struct ForecastReport {
     pub by_product: Vec<ProductRow>,
 }
 
-/// Whose target stands beside the forecast: the filter's owner or
-/// department, else the caller's own reach.
 /// The weighted pipeline per month of a year beside target and actuals, in the caller's scope.
 #[utoipa::path(
     tag = "reports",
