@@ -65,3 +65,42 @@ fn hex_and_hashes() {
     );
     assert_eq!(random_hex(16).expect("random").len(), 32);
 }
+
+#[test]
+fn device_tokens_name_one_account_for_180_days() {
+    let keys = JwtKeys::new(b"a-secret-of-at-least-thirty-two-bytes!!").unwrap();
+    let now = Utc::now();
+    let token = keys.device_token("owner@example.com", now).unwrap();
+    let nonce = token.split('.').nth(1).unwrap().to_owned();
+    assert_eq!(
+        keys.known_device(&token, "owner@example.com", now),
+        Some(nonce.as_str())
+    );
+    let later = now + chrono::Duration::days(DEVICE_TOKEN_DAYS);
+    assert!(keys.known_device(&token, "owner@example.com", later).is_some());
+    assert!(
+        keys.known_device(&token, "owner@example.com", later + chrono::Duration::days(1))
+            .is_none()
+    );
+    assert!(
+        keys.known_device(&token, "other@example.com", now).is_none(),
+        "another account's"
+    );
+    let forged = format!(
+        "{}{}",
+        &token[..token.len() - 1],
+        if token.ends_with('0') { '1' } else { '0' }
+    );
+    assert!(
+        keys.known_device(&forged, "owner@example.com", now).is_none(),
+        "a forged signature"
+    );
+    for junk in ["", "1.2", "x.y.z", &format!("{}.{nonce}.00", now.timestamp())] {
+        assert!(keys.known_device(junk, "owner@example.com", now).is_none(), "{junk}");
+    }
+    let other = JwtKeys::new(b"another-secret-of-at-least-32-bytes!!!!").unwrap();
+    assert!(
+        other.known_device(&token, "owner@example.com", now).is_none(),
+        "another server's"
+    );
+}
