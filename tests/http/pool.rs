@@ -548,11 +548,8 @@ fn a_sweep_returning_thousands_of_customers_writes_all_their_events() {
         .create_dto(&app, &li.token)
         .customer
         .id;
-    let seq = if crm_tests::backend_is_postgres() {
-        "seq(i) AS (SELECT generate_series(1, 5000)::bigint)"
-    } else {
-        "RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 5000)"
-    };
+    // both backends read a recursive CTE
+    let seq = "RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 5000)";
     app.sql(&format!(
         "WITH {seq} INSERT INTO customers (name, name_key, name_key_rev, owner_id, owned_since, grade, created_by, created_at, updated_at) \
          SELECT 'sweep ' || seq.i, 'sweep' || seq.i, seq.i || 'peews', c.owner_id, c.owned_since, c.grade, c.created_by, c.created_at, c.updated_at \

@@ -90,11 +90,10 @@ pub fn check_manual(total: i64, parts: &[i64]) -> Result<(), ManualError> {
     if sum == i128::from(total) {
         return Ok(());
     }
-    let clamp = |v: i128| i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX });
     Err(ManualError::DoesNotAddUp(Mismatch {
         total,
-        sum: clamp(sum),
-        difference: clamp(sum - i128::from(total)),
+        sum: crate::money::saturate(sum),
+        difference: crate::money::saturate(sum - i128::from(total)),
     }))
 }
 

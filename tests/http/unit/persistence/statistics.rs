@@ -185,11 +185,8 @@ fn a_server_that_watched_a_table_grow_plans_its_reports_with_the_new_statistics_
             format!("datetime('2025-01-01', '+' || ({n}) || ' days')")
         }
     };
-    let seq = if crm_tests::backend_is_postgres() {
-        "seq(i) AS (SELECT generate_series(1, 20000)::bigint)"
-    } else {
-        "RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 20000)"
-    };
+    // both backends read a recursive CTE
+    let seq = "RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 20000)";
     app.sql(&format!(
         "WITH {seq} INSERT INTO customers (name, name_key, name_key_rev, owner_id, created_by, created_at, updated_at) \
          SELECT 'grown ' || i, 'grown' || i, i || 'nworg', {rep}, {rep}, {at}, {at} FROM seq",
