@@ -6,37 +6,15 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use domain::vocabulary::FieldCode;
-use persistence::{Constraint, RepoError};
+use persistence::{Constraint, Explain, RepoError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// One bad field of a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FieldError {
-    /// The field, as a dotted path from the body or query root (`email`, `items.2.name`).
-    pub field: String,
-    /// Stable machine-readable reason.
-    pub code: FieldCode,
-    /// A human-readable sentence.
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, code: FieldCode, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            code,
-            message: message.into(),
-        }
-    }
-}
-
-mod codes;
 pub mod zh;
 
-pub use codes::ErrorCode;
+pub use domain::problem::{ErrorCode, FieldError, Refused};
 
 /// RFC 9457 problem details.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -227,6 +205,89 @@ impl ResponseError for ApiError {
     }
 }
 
+/// Every refusal of an operation, answered the one way.
+impl From<Refused> for ApiError {
+    fn from(r: Refused) -> Self {
+        match r {
+            Refused::NotFound(what) => ApiError::not_found(&what),
+            Refused::Forbidden(detail) => ApiError::forbidden(detail),
+            Refused::Conflict { code, detail, context } => {
+                let e = ApiError::conflict(code, detail);
+                match context {
+                    Some(c) => e.with_context(c),
+                    None => e,
+                }
+            }
+            Refused::Invalid {
+                code,
+                detail,
+                errors,
+                context,
+            } => {
+                let e = match detail {
+                    Some(d) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, d).with_errors(errors),
+                    None => ApiError::validation(errors),
+                };
+                match context {
+                    Some(c) => e.with_context(c),
+                    None => e,
+                }
+            }
+        }
+    }
+}
+
+impl ApiError {
+    /// The answer to an operation's error: its refusal, or the store's fault.
+    pub fn refused(e: impl Explain) -> ApiError {
+        match e.explain() {
+            Ok(r) => r.into(),
+            Err(fault) => fault.into(),
+        }
+    }
+
+    /// As [`ApiError::refused`], naming the record a not-found is about
+    /// where one error serves several (an activity of a lead).
+    pub fn refused_about(e: impl Explain, what: &str) -> ApiError {
+        match e.explain() {
+            Ok(r) => r.about(what).into(),
+            Err(fault) => fault.into(),
+        }
+    }
+}
+
+/// `?` on an operation's result answers its error as it explains itself.
+macro_rules! explained {
+    ($($error:ty),+ $(,)?) => {$(
+        impl From<$error> for ApiError {
+            fn from(e: $error) -> Self {
+                ApiError::refused(e)
+            }
+        }
+    )+};
+}
+
+explained!(
+    persistence::activities::ActivityError,
+    persistence::attachments::AttachmentError,
+    persistence::complaints::ComplaintError,
+    persistence::contacts::ContactError,
+    persistence::contracts::ContractError,
+    persistence::customers::CustomerWriteError,
+    persistence::customers::Denied,
+    persistence::customers::MemberError,
+    persistence::departments::DepartmentError,
+    persistence::leads::ConvertError,
+    persistence::leads::LeadError,
+    persistence::leads::RuleError,
+    persistence::opportunities::DealError,
+    persistence::pool::PoolError,
+    persistence::products::LinesError,
+    persistence::tasks::TaskError,
+    persistence::team::MentorshipError,
+    persistence::user_change::UserChangeError,
+);
+
 impl From<RepoError> for ApiError {
     fn from(e: RepoError) -> Self {
         match e {
@@ -260,7 +321,7 @@ pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
 /// customer's name or credit code is not among them: every operation that
 /// writes one answers the race itself with the customer that won
 /// (`customers::CustomerWriteError::Exists`, rendered by
-/// `routes::customers::exists_error`), so the 409 that names it is built
+/// `customers::Existing::refused`), so the 409 that names it is built
 /// in one place.
 fn conflict(constraint: Constraint) -> ApiError {
     match constraint {

@@ -23,6 +23,7 @@ pub mod outbound;
 pub mod page;
 pub mod pipeline;
 pub mod pool;
+pub mod problem;
 pub mod products;
 pub mod reports;
 pub mod scope;

@@ -219,6 +219,18 @@ impl UserRuleError {
     }
 }
 
+impl From<UserRuleError> for crate::problem::Refused {
+    /// A field the rule names is refused; otherwise the organisation's state refuses.
+    fn from(e: UserRuleError) -> Self {
+        match e.field() {
+            Some(field) => {
+                crate::problem::Refused::field(field, crate::vocabulary::FieldCode::DependsOn, e.to_string())
+            }
+            None => crate::problem::Refused::conflict(crate::problem::ErrorCode::UserRule, e.to_string()),
+        }
+    }
+}
+
 /// Checks a user as it would be after a create (`before` = None) or a change by
 /// `actor`, given how many active admins there are now. The organisation must
 /// always keep one active admin, or nobody could manage it again.

@@ -49,6 +49,19 @@ pub enum AttachmentError {
     Repo(#[from] RepoError),
 }
 
+impl crate::Explain for AttachmentError {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use domain::problem::Refused;
+
+        use AttachmentError as E;
+        Ok(match self {
+            E::NotFound => Refused::not_found("attachment"),
+            E::ReadOnly => Refused::forbidden("you may read this record but not change it"),
+            E::Repo(e) => return Err(e),
+        })
+    }
+}
+
 impl From<diesel::result::Error> for AttachmentError {
     fn from(e: diesel::result::Error) -> Self {
         AttachmentError::Repo(e.into())

@@ -77,6 +77,30 @@ pub enum ComplaintError {
     Repo(#[from] RepoError),
 }
 
+impl crate::Explain for ComplaintError {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use ComplaintError as E;
+        use domain::problem::Refused;
+        use domain::vocabulary::FieldCode;
+        Ok(match self {
+            E::NotFound => Refused::not_found("complaint"),
+            E::NoSuchContact(id) => Refused::field(
+                "contact_id",
+                FieldCode::NotFound,
+                format!("contact {id} is not a contact of this customer"),
+            ),
+            E::NoSuchAssignee(id) => Refused::field(
+                "assignee_id",
+                FieldCode::NotFound,
+                format!("there is no active user {id}"),
+            ),
+            E::AssigneeNotAllowed(id) => Refused::forbidden(format!("you may not give work to user {id}")),
+            E::Step(s) => Refused::field(s.field(), FieldCode::Transition, s.message()),
+            E::Repo(e) => return Err(e),
+        })
+    }
+}
+
 impl From<diesel::result::Error> for ComplaintError {
     fn from(e: diesel::result::Error) -> Self {
         ComplaintError::Repo(e.into())

@@ -78,6 +78,24 @@ pub enum DepartmentError {
     Repo(#[from] RepoError),
 }
 
+impl crate::Explain for DepartmentError {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use DepartmentError as E;
+        use domain::problem::Refused;
+        use domain::vocabulary::FieldCode;
+        Ok(match self {
+            E::NotFound => Refused::not_found("department"),
+            E::Tree(e) => Refused::field("parent_id", FieldCode::Tree, e.to_string()),
+            E::NoSuchManager(id) => Refused::field(
+                "manager_id",
+                FieldCode::NotFound,
+                format!("there is no active user {id}"),
+            ),
+            E::Repo(e) => return Err(e),
+        })
+    }
+}
+
 fn check_manager(conn: &mut DbConn, manager_id: Option<i64>) -> Result<(), DepartmentError> {
     let Some(id) = manager_id else { return Ok(()) };
     match crate::users::find(conn, id) {

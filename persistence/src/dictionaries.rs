@@ -116,6 +116,24 @@ pub struct UnknownCode {
     pub code: String,
 }
 
+/// The refusal of codes that are no active entries: one field error each.
+pub fn refused(list: Vec<UnknownCode>) -> domain::problem::Refused {
+    domain::problem::Refused::fields(
+        list.into_iter()
+            .map(|u| {
+                domain::problem::FieldError::new(
+                    u.field,
+                    domain::vocabulary::FieldCode::NotFound,
+                    format!(
+                        "`{}` is not an active {} (see GET /api/v1/dictionaries/{})",
+                        u.code, u.field, u.field
+                    ),
+                )
+            })
+            .collect(),
+    )
+}
+
 /// The codes given for these fields (field = dictionary kind) that are no
 /// active entries, in the fields' order (one query).
 pub fn unknown(conn: &mut DbConn, fields: &[(&'static str, Option<&str>)]) -> Result<Vec<UnknownCode>, RepoError> {

@@ -124,3 +124,10 @@ impl From<DieselError> for RepoError {
         }
     }
 }
+
+/// An operation's error as the client is told it: a refusal decided next
+/// to the error's definition, or (`Err`) a fault of the store, which the
+/// API answers as it answers every [`RepoError`].
+pub trait Explain {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError>;
+}

@@ -19,6 +19,7 @@ pub mod customers;
 pub mod db;
 pub mod departments;
 pub mod dictionaries;
+pub mod directory;
 pub mod error;
 pub mod events;
 pub mod group_commit;
@@ -49,7 +50,7 @@ pub mod users;
 pub mod work_reports;
 
 pub use db::{Backend, Db, DbConn, ping, write_tx};
-pub use error::{Constraint, Found, RepoError};
+pub use error::{Constraint, Explain, Found, RepoError};
 
 use chrono::{DateTime, DurationRound, NaiveDateTime, TimeDelta, Utc};
 

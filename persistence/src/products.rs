@@ -155,6 +155,39 @@ pub enum LinesError {
     Repo(#[from] RepoError),
 }
 
+impl crate::Explain for LinesError {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use LinesError as E;
+        use domain::problem::{ErrorCode, Refused};
+        use domain::vocabulary::FieldCode;
+        Ok(match self {
+            E::NotFound => Refused::not_found("contract"),
+            E::NotDraft => Refused::conflict(ErrorCode::ContractState, "only a draft contract's lines change"),
+            E::NoSuchProduct(i) => Refused::field(
+                format!("lines.{i}.product_id"),
+                FieldCode::NotFound,
+                "no such active product",
+            ),
+            E::Line(i, e) => {
+                use domain::products::LineError as L;
+                let (code, why) = match e {
+                    L::Quantity => (FieldCode::Range, "the quantity is at least one"),
+                    L::UnitPrice => (FieldCode::Range, "the unit price is never negative"),
+                    L::Discount => (FieldCode::Range, "a discount is 0 to 10000 basis points"),
+                    // each is in range; together they are not
+                    L::TooLarge => (
+                        FieldCode::Relation,
+                        "quantity × unit price is too large to be an amount",
+                    ),
+                };
+                Refused::field(format!("lines.{i}"), code, why)
+            }
+            E::ZeroContract => Refused::field("lines", FieldCode::Range, "a contract's lines add up to more than zero"),
+            E::Repo(e) => return Err(e),
+        })
+    }
+}
+
 impl From<diesel::result::Error> for LinesError {
     fn from(e: diesel::result::Error) -> Self {
         LinesError::Repo(e.into())

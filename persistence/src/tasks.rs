@@ -96,6 +96,35 @@ pub enum TaskError {
     Repo(#[from] RepoError),
 }
 
+impl crate::Explain for TaskError {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use TaskError as E;
+        use domain::problem::Refused;
+        use domain::vocabulary::FieldCode;
+        Ok(match self {
+            E::NotFound => Refused::not_found("task"),
+            E::NoSuchAssignee(id) => Refused::field(
+                "assignee_id",
+                FieldCode::NotFound,
+                format!("there is no active user {id}"),
+            ),
+            E::AssigneeNotAllowed(id) => Refused::forbidden(format!("you may not give work to user {id}")),
+            E::NoSuchRecord { field, id } => Refused::field(
+                field,
+                FieldCode::NotFound,
+                format!("there is no {field} {id} in your scope"),
+            ),
+            E::Times(_, errors) => Refused::fields(
+                errors
+                    .into_iter()
+                    .map(|e| domain::problem::FieldError::new(e.field, FieldCode::DependsOn, e.message))
+                    .collect(),
+            ),
+            E::Repo(e) => return Err(e),
+        })
+    }
+}
+
 impl From<diesel::result::Error> for TaskError {
     fn from(e: diesel::result::Error) -> Self {
         TaskError::Repo(e.into())

@@ -85,13 +85,34 @@ pub enum MentorshipError {
     #[error("a mentorship ends on or after the day it started")]
     Dates,
     /// A rep pairs or ends nothing: managers within their subtree and admins do.
-    #[error("only a manager or an admin pairs mentors")]
-    NotAllowed,
+    #[error("{0}")]
+    NotAllowed(&'static str),
     /// The mentor or the mentee is not a rep in the caller's reach.
     #[error("no such rep in your reach")]
     NoSuchRep,
     #[error(transparent)]
     Repo(#[from] RepoError),
+}
+
+impl crate::Explain for MentorshipError {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use MentorshipError as E;
+        use domain::problem::{ErrorCode, Refused};
+        use domain::vocabulary::FieldCode;
+        Ok(match self {
+            E::NotAllowed(detail) => Refused::forbidden(detail),
+            E::NoSuchRep => Refused::not_found("user"),
+            E::NotFound => Refused::not_found("mentorship"),
+            E::Running { id } => Refused::conflict(ErrorCode::MentorshipExists, "this rep has a mentor already")
+                .with_context(serde_json::json!({ "id": id })),
+            E::Dates => Refused::field(
+                "ended_on",
+                FieldCode::Range,
+                "a mentorship ends on or after the day it started",
+            ),
+            E::Repo(e) => return Err(e),
+        })
+    }
 }
 
 impl From<diesel::result::Error> for MentorshipError {
@@ -248,7 +269,7 @@ pub fn pair(
 ) -> Result<Mentorship, MentorshipError> {
     let (reps, writes) = reach(conn, by)?;
     if !writes {
-        return Err(MentorshipError::NotAllowed);
+        return Err(MentorshipError::NotAllowed("a manager or an admin pairs mentors"));
     }
     if !reps.contains(&mentor) || !reps.contains(&mentee) {
         return Err(MentorshipError::NoSuchRep);
@@ -272,7 +293,7 @@ pub fn unpair(
         .filter(|m| reps.contains(&m.mentee_id))
         .ok_or(MentorshipError::NotFound)?;
     if !writes {
-        return Err(MentorshipError::NotAllowed);
+        return Err(MentorshipError::NotAllowed("a manager or an admin ends a mentorship"));
     }
     let ended = crate::settings::day_or_today(conn, ended_on, now)?;
     let row = end_mentorship(conn, &row, ended, by.user_id, now)?;

@@ -52,9 +52,38 @@ pub enum UserChangeError {
     NoSuchDepartment(i64),
     /// A deactivation of a user who still holds work: hand it over first.
     #[error("{name} still holds open work")]
-    HoldsWork { name: String, open: OpenWork },
+    HoldsWork { id: i64, name: String, open: OpenWork },
     #[error(transparent)]
     Repo(#[from] RepoError),
+}
+
+impl crate::Explain for UserChangeError {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use domain::problem::{ErrorCode, Refused};
+        Ok(match self {
+            UserChangeError::NotFound => Refused::not_found("user"),
+            UserChangeError::Rule(e) => e.into(),
+            UserChangeError::NoSuchDepartment(d) => Refused::field(
+                "department_id",
+                domain::vocabulary::FieldCode::NotFound,
+                format!("there is no department {d}"),
+            ),
+            UserChangeError::HoldsWork { id, name, open } => Refused::conflict(
+                ErrorCode::UserOwnsCustomers,
+                format!(
+                    "{name} still holds {} customers, {} open leads and {} open deals: hand them over first \
+                     (POST /api/v1/users/{}/transfer-customers)",
+                    open.customers, open.leads, open.opportunities, id
+                ),
+            )
+            .with_context(serde_json::json!({
+                "customers": open.customers,
+                "leads": open.leads,
+                "opportunities": open.opportunities,
+            })),
+            UserChangeError::Repo(e) => return Err(e),
+        })
+    }
 }
 
 /// The user as the rules see them; an unknown stored role is corrupt data, never a rep.
@@ -101,6 +130,7 @@ pub fn change(
         let open = open_work(conn, id)?;
         if !open.is_empty() {
             return Err(UserChangeError::HoldsWork {
+                id,
                 name: before.name,
                 open,
             });

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use domain::attachments::{AttachedTo, AttachmentSettings, clean_file_name, media_essence};
 use domain::vocabulary::FieldCode;
-use persistence::attachments::{self, AttachmentError, AttachmentRow, NewAttachment};
+use persistence::attachments::{self, AttachmentRow, NewAttachment};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -64,14 +64,6 @@ pub struct UploadQuery {
         pattern = r#"^[^\u0000]*[^\s"./\\\u0000-\u001f\u007f-\u009f][^/\\\u0000]*$"#
     )]
     pub file_name: String,
-}
-
-fn attachment_error(e: AttachmentError, what: &str) -> ApiError {
-    match e {
-        AttachmentError::NotFound => ApiError::not_found(what),
-        AttachmentError::ReadOnly => ApiError::forbidden("you may read this record but not change it"),
-        AttachmentError::Repo(e) => e.into(),
-    }
 }
 
 async fn upload(
@@ -135,7 +127,7 @@ async fn upload(
     let created = state
         .write(move |conn| {
             attachments::create(conn, &user.principal(), user.id, new, now_utc())
-                .map_err(|e| attachment_error(e, to.as_str()))
+                .map_err(|e| ApiError::refused_about(e, to.as_str()))
         })
         .await;
     let row = match created {
@@ -325,7 +317,7 @@ pub async fn delete_attachment(
     let row = state
         .write(move |conn| {
             attachments::delete(conn, &user.principal(), user.id, id.0, now_utc())
-                .map_err(|e| attachment_error(e, "attachment"))
+                .map_err(|e| ApiError::refused_about(e, "attachment"))
         })
         .await?;
     let blobs = state.blobs.clone();

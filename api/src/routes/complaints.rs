@@ -4,8 +4,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use domain::vocabulary::FieldCode;
-use persistence::complaints::{self, ComplaintError, ComplaintFilter, ComplaintRow, NewComplaint, Step};
+use persistence::complaints::{self, ComplaintFilter, ComplaintRow, NewComplaint, Step};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -97,25 +96,6 @@ pub fn to_dto(r: ComplaintRow) -> Result<ComplaintDto, ApiError> {
     })
 }
 
-fn complaint_error(e: ComplaintError, what: &str) -> ApiError {
-    match e {
-        ComplaintError::NotFound => ApiError::not_found(what),
-        ComplaintError::NoSuchContact(id) => ApiError::invalid_field(
-            "contact_id",
-            FieldCode::NotFound,
-            format!("contact {id} is not a contact of this customer"),
-        ),
-        ComplaintError::NoSuchAssignee(id) => ApiError::invalid_field(
-            "assignee_id",
-            FieldCode::NotFound,
-            format!("there is no active user {id}"),
-        ),
-        ComplaintError::AssigneeNotAllowed(id) => ApiError::forbidden(format!("you may not give work to user {id}")),
-        ComplaintError::Step(s) => ApiError::invalid_field(s.field(), FieldCode::Transition, s.message()),
-        ComplaintError::Repo(e) => e.into(),
-    }
-}
-
 fn respond(status: actix_web::http::StatusCode, dto: ComplaintDto) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header(("ETag", etag(dto.version)))
@@ -170,7 +150,8 @@ pub async fn create_complaint(
     };
     let row = state
         .write(move |conn| {
-            complaints::create(conn, &user.principal(), new, now_utc()).map_err(|e| complaint_error(e, "customer"))
+            complaints::create(conn, &user.principal(), new, now_utc())
+                .map_err(|e| ApiError::refused_about(e, "customer"))
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::CREATED, to_dto(row)?))
@@ -225,7 +206,7 @@ pub async fn move_complaint(
     let row = state
         .write(move |conn| {
             complaints::advance(conn, &user.principal(), id.0, step, now_utc())
-                .map_err(|e| complaint_error(e, "complaint"))
+                .map_err(|e| ApiError::refused_about(e, "complaint"))
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, to_dto(row)?))

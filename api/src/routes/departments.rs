@@ -6,7 +6,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::auth::ApiScope;
-use domain::vocabulary::FieldCode;
 use persistence::Found;
 use persistence::departments::{self, DepartmentAfter, DepartmentChangeset, DepartmentFilter, DepartmentRow};
 use persistence::now_utc;
@@ -103,20 +102,6 @@ fn respond(status: StatusCode, d: DepartmentDto) -> HttpResponse {
     res.json(d)
 }
 
-/// The answer to a refused department change, in HTTP words.
-fn department_error(e: departments::DepartmentError) -> ApiError {
-    match e {
-        departments::DepartmentError::NotFound => ApiError::not_found("department"),
-        departments::DepartmentError::Tree(e) => ApiError::invalid_field("parent_id", FieldCode::Tree, e.to_string()),
-        departments::DepartmentError::NoSuchManager(id) => ApiError::invalid_field(
-            "manager_id",
-            FieldCode::NotFound,
-            format!("there is no active user {id}"),
-        ),
-        departments::DepartmentError::Repo(e) => e.into(),
-    }
-}
-
 /// Lists departments, filtered and keyset-paginated.
 #[utoipa::path(
     tag = "departments",
@@ -199,7 +184,7 @@ pub async fn create_department(
     let name = b.name.trim().to_owned();
     let row = state
         .write(move |conn| {
-            departments::create(conn, name, b.parent_id, b.manager_id, now_utc()).map_err(department_error)
+            departments::create(conn, name, b.parent_id, b.manager_id, now_utc()).map_err(ApiError::refused)
         })
         .await?;
     Ok(respond(StatusCode::CREATED, row.into()))
@@ -265,7 +250,7 @@ pub async fn update_department(
         manager_id: b.manager_id,
     };
     let row = state
-        .write(move |conn| departments::edit(conn, id, if_match.0, &changes, now_utc()).map_err(department_error))
+        .write(move |conn| departments::edit(conn, id, if_match.0, &changes, now_utc()).map_err(ApiError::refused))
         .await?;
     Ok(respond(StatusCode::OK, row.into()))
 }

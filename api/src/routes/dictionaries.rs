@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::caller::{AdminUser, Caller};
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::extract::{IfMatch, Json, PathId, Query, etag};
 use crate::state::AppState;
 
@@ -101,26 +101,6 @@ fn known_kind(conn: &mut DbConn, kind: &str) -> Result<(), ApiError> {
             "dictionary `{kind}` (see GET /api/v1/dictionary-kinds)"
         )))
     }
-}
-
-/// Checks that each given picklist value is an active entry of its dictionary;
-/// 422 naming every field that is not.
-/// 422 naming each field whose code is no active dictionary entry.
-pub fn unknown_codes_error(list: Vec<persistence::dictionaries::UnknownCode>) -> ApiError {
-    ApiError::validation(
-        list.into_iter()
-            .map(|u| {
-                FieldError::new(
-                    u.field,
-                    FieldCode::NotFound,
-                    format!(
-                        "`{}` is not an active {} (see GET /api/v1/dictionaries/{})",
-                        u.code, u.field, u.field
-                    ),
-                )
-            })
-            .collect(),
-    )
 }
 
 /// Lists a dictionary's entries in display order.

@@ -3,16 +3,15 @@
 //! claimed, the caller's own customer is reused.
 
 use actix_web::{HttpResponse, post, web};
-use domain::vocabulary::FieldCode;
 use persistence::{leads, now_utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::caller::AuthUser;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::extract::{Json, PathId};
-use crate::routes::customers::{CustomerDto, Grade, dto_for, write_error};
+use crate::routes::customers::{CustomerDto, Grade, dto_for};
 use crate::routes::leads::{LeadDto, to_dto};
 use crate::state::AppState;
 
@@ -67,7 +66,7 @@ pub async fn convert_lead(
     let result = state
         .write(move |conn| {
             let now = now_utc();
-            let c = leads::convert(conn, &user.principal(), id.0, ask, now).map_err(convert_error)?;
+            let c = leads::convert(conn, &user.principal(), id.0, ask, now).map_err(ApiError::refused)?;
             Ok(Conversion {
                 lead: to_dto(c.lead, now)?,
                 customer: dto_for(conn, c.customer)?,
@@ -77,16 +76,4 @@ pub async fn convert_lead(
         })
         .await?;
     Ok(HttpResponse::Ok().json(result))
-}
-
-fn convert_error(e: leads::ConvertError) -> ApiError {
-    use leads::ConvertError as E;
-    match e {
-        E::NotFound => ApiError::not_found("lead"),
-        E::Closed(status) => ApiError::conflict(ErrorCode::LeadClosed, format!("the lead is already {status}")),
-        E::NameRequired => ApiError::invalid_field("customer_name", FieldCode::Required, e.to_string()),
-        E::Customer(e) => write_error(e),
-        E::Pool { error, owner } => crate::routes::pool::pool_error(error, owner),
-        E::Repo(e) => e.into(),
-    }
 }

@@ -110,27 +110,9 @@ pub async fn create_lead_rule(
         target_department_id: b.target_department_id,
     };
     let row = state
-        .write(move |conn| leads::add_rule(conn, new, persistence::now_utc()).map_err(rule_error))
+        .write(move |conn| leads::add_rule(conn, new, persistence::now_utc()).map_err(ApiError::refused))
         .await?;
     Ok(HttpResponse::Created().json(LeadRule::from(row)))
-}
-
-/// The answer to a refused rule, in HTTP words.
-fn rule_error(e: leads::RuleError) -> ApiError {
-    match e {
-        leads::RuleError::UnknownCodes(list) => crate::routes::dictionaries::unknown_codes_error(list),
-        leads::RuleError::NoSuchUser(u) => ApiError::invalid_field(
-            "target_user_id",
-            FieldCode::NotFound,
-            format!("there is no active user {u}"),
-        ),
-        leads::RuleError::NoSuchDepartment(d) => ApiError::invalid_field(
-            "target_department_id",
-            FieldCode::NotFound,
-            format!("there is no department {d}"),
-        ),
-        leads::RuleError::Repo(e) => e.into(),
-    }
 }
 
 /// Deletes an assignment rule (admin).

@@ -4,7 +4,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
 use chrono::{DateTime, Utc};
-use domain::vocabulary::FieldCode;
 use persistence::customers;
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
@@ -42,21 +41,6 @@ pub struct PutMember {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// The answer to a refused team change, in HTTP words.
-fn member_error(e: customers::MemberError) -> ApiError {
-    use customers::MemberError as E;
-    match e {
-        E::Customer(denied) => crate::routes::customers::denied(denied),
-        E::NoSuchUser(id) => {
-            ApiError::invalid_field("user_id", FieldCode::NotFound, format!("there is no active user {id}"))
-        }
-        E::Owner => ApiError::invalid_field("user_id", FieldCode::Owner, "the owner needs no membership"),
-        E::NotAllowed => ApiError::forbidden("you may share only with colleagues of your team"),
-        E::NotMember(_) => ApiError::not_found("member"),
-        E::Repo(e) => e.into(),
-    }
-}
-
 fn to_member(customers::Member { row: m, name }: customers::Member) -> Result<Member, ApiError> {
     Ok(Member {
         user: UserRef {
@@ -84,7 +68,7 @@ fn to_member(customers::Member { row: m, name }: customers::Member) -> Result<Me
 pub async fn list_members(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
     let by = user.principal();
     let team = state
-        .read(move |conn| customers::team(conn, &by, id.0, now_utc()).map_err(member_error))
+        .read(move |conn| customers::team(conn, &by, id.0, now_utc()).map_err(ApiError::refused))
         .await?;
     let list = team.into_iter().map(to_member).collect::<Result<Vec<_>, _>>()?;
     Ok(HttpResponse::Ok().json(list))
@@ -117,7 +101,8 @@ pub async fn put_member(
     let by = user.principal();
     let m = state
         .write(move |conn| {
-            customers::share(conn, &by, id, member, b.access.as_str(), b.expires_at, now_utc()).map_err(member_error)
+            customers::share(conn, &by, id, member, b.access.as_str(), b.expires_at, now_utc())
+                .map_err(ApiError::refused)
         })
         .await?;
     let m = to_member(m)?;
@@ -145,7 +130,7 @@ pub async fn delete_member(
     let (id, member) = (path_id(&req, "id")?, path_id(&req, "user_id")?);
     let by = user.principal();
     state
-        .write(move |conn| customers::unshare(conn, &by, id, member, now_utc()).map_err(member_error))
+        .write(move |conn| customers::unshare(conn, &by, id, member, now_utc()).map_err(ApiError::refused))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -33,7 +33,6 @@ pub mod pool;
 pub mod products;
 pub mod reminders;
 pub mod reports;
-pub mod scope;
 pub mod targets;
 pub mod tasks;
 pub mod team;

@@ -7,13 +7,13 @@ use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::vocabulary::FieldCode;
 use persistence::now_utc;
-use persistence::team::{self, MentorshipError, NewTraining, TrainingRow};
+use persistence::team::{self, NewTraining, TrainingRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::caller::AuthUser;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::extract::{Json, PathId, Query};
 use crate::routes::reports::check_managed;
 use crate::state::AppState;
@@ -179,25 +179,6 @@ fn mentorship_dto(team::Mentorship { row: m, joint_visits }: team::Mentorship) -
     }
 }
 
-/// The answer to a refused mentorship change; `not_allowed` says who may.
-fn mentorship_error(e: MentorshipError, not_allowed: &str) -> ApiError {
-    match e {
-        MentorshipError::NotAllowed => ApiError::forbidden(not_allowed),
-        MentorshipError::NoSuchRep => ApiError::not_found("user"),
-        MentorshipError::NotFound => ApiError::not_found("mentorship"),
-        MentorshipError::Running { id } => {
-            ApiError::conflict(ErrorCode::MentorshipExists, "this rep has a mentor already")
-                .with_context(serde_json::json!({ "id": id }))
-        }
-        MentorshipError::Dates => ApiError::invalid_field(
-            "ended_on",
-            FieldCode::Range,
-            "a mentorship ends on or after the day it started",
-        ),
-        MentorshipError::Repo(e) => e.into(),
-    }
-}
-
 /// Pairs a new rep with a mentor (老带新); both in the caller's reach.
 #[utoipa::path(
     tag = "team",
@@ -229,8 +210,7 @@ pub async fn start_mentorship(
     let by = user.principal();
     let m = state
         .write(move |conn| {
-            team::pair(conn, &by, b.mentor_id, b.mentee_id, b.started_on, now_utc())
-                .map_err(|e| mentorship_error(e, "a manager or an admin pairs mentors"))
+            team::pair(conn, &by, b.mentor_id, b.mentee_id, b.started_on, now_utc()).map_err(ApiError::refused)
         })
         .await?;
     let dto = mentorship_dto(m);
@@ -268,10 +248,7 @@ pub async fn end_mentorship(
     let b = body.0;
     let by = user.principal();
     let m = state
-        .write(move |conn| {
-            team::unpair(conn, &by, id.0, b.ended_on, now_utc())
-                .map_err(|e| mentorship_error(e, "a manager or an admin ends a mentorship"))
-        })
+        .write(move |conn| team::unpair(conn, &by, id.0, b.ended_on, now_utc()).map_err(ApiError::refused))
         .await?;
     let dto = mentorship_dto(m);
     Ok(HttpResponse::Ok().json(dto))

@@ -13,7 +13,6 @@ use validator::Validate;
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{Json, PathId};
-use crate::routes::customers::write_error;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -90,7 +89,7 @@ fn move_customers(
             FieldCode::NotFound,
             format!("there is no active user {id}"),
         ),
-        other => write_error(other),
+        other => ApiError::refused(other),
     })?;
     Ok(TransferResult {
         transferred: done.customer_ids.len(),
@@ -187,7 +186,7 @@ pub async fn transfer_user_customers(
                     FieldCode::NotOwned,
                     format!("customer {id} is not one of this user's live customers"),
                 ),
-                other => write_error(other),
+                other => ApiError::refused(other),
             })?;
             Ok(HandOverResult {
                 transferred: done.customer_ids.len(),

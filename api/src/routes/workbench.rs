@@ -3,14 +3,13 @@
 //! their department's figures.
 
 use actix_web::{HttpResponse, get, web};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use domain::calendar::{self, Period};
 use domain::scope::DataScope;
 use domain::vocabulary::PlanStatus;
-use domain::vocabulary::WorkReportKind;
 use persistence::contracts::{self, ReceivableFilter};
 use persistence::reports::workbench::{self as wb, HotDeal, Owners};
-use persistence::{now_utc, settings, work_reports};
+use persistence::{now_utc, settings};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -18,7 +17,6 @@ use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::routes::contracts::{ContractDto, Receivable, receivable};
 use crate::routes::reminders::{self, Reminders};
-use crate::routes::scope::scope_of;
 use crate::state::AppState;
 use domain::money::{Money, MoneyTotal};
 
@@ -111,17 +109,39 @@ pub struct Workbench {
     pub department: Option<DepartmentFigures>,
 }
 
-fn not_contacted(
-    conn: &mut persistence::DbConn,
-    owners: Owners<'_>,
-    now: DateTime<Utc>,
-) -> Result<Vec<NotContacted>, ApiError> {
-    let counts = wb::not_contacted(conn, owners, NOT_CONTACTED_DAYS, now)?;
-    Ok(NOT_CONTACTED_DAYS
+fn not_contacted(counts: [i64; 5]) -> Vec<NotContacted> {
+    NOT_CONTACTED_DAYS
         .iter()
         .zip(counts)
         .map(|(days, customers)| NotContacted { days: *days, customers })
-        .collect())
+        .collect()
+}
+
+/// A manager's department figures, in the organisation's currency.
+fn department(team: wb::Team, currency: &str) -> DepartmentFigures {
+    let (late, soon): (Vec<_>, Vec<_>) = team
+        .receivables
+        .iter()
+        .partition(|(s, _)| s.status == PlanStatus::Overdue);
+    let open = |rows: &[&(contracts::PlanState, contracts::ContractRow)]| {
+        MoneyTotal::stored(
+            domain::money::sum(rows.iter().map(|(s, _)| s.plan.amount - s.paid)),
+            currency.to_owned(),
+        )
+    };
+    DepartmentFigures {
+        users: team.members.len(),
+        overdue_count: late.len(),
+        overdue_amount: open(&late),
+        due_this_month_count: soon.len(),
+        due_this_month_amount: open(&soon),
+        open_deals: team.open_deals,
+        weighted_pipeline: MoneyTotal::stored(team.weighted_pipeline, currency.to_owned()),
+        not_contacted: not_contacted(team.not_contacted),
+        overdue_leads: team.overdue_leads,
+        daily_reports_day: team.report_day,
+        missing_daily_reports: domain::reports::work::missing(&team.members, &team.reported),
+    }
 }
 
 /// The caller's day: payments, deals, customers going cold, approvals,
@@ -141,7 +161,6 @@ pub async fn my_workbench(state: web::Data<AppState>, user: AuthUser) -> Result<
     let me = user.id;
     let bench = state
         .read(move |conn| {
-            let scope = scope_of(conn, &user)?;
             let tz = settings::zone(conn)?;
             let today = calendar::today(now, tz);
             let month = calendar::period_of(Period::Month, today);
@@ -156,45 +175,7 @@ pub async fn my_workbench(state: web::Data<AppState>, user: AuthUser) -> Result<
                 contracts::receivables(conn, &DataScope::Own { user_id: me }, &mine, today, LIST * 2)?
                     .into_iter()
                     .partition(|(s, _)| s.status == PlanStatus::Overdue);
-            let department = match &scope {
-                DataScope::Departments { departments, .. } => {
-                    let team = wb::team(conn, departments)?;
-                    let all = contracts::receivables(
-                        conn,
-                        &scope,
-                        &ReceivableFilter {
-                            due_before: Some(month.end),
-                            ..ReceivableFilter::default()
-                        },
-                        today,
-                        i64::MAX,
-                    )?;
-                    let open = |rows: &[&(contracts::PlanState, contracts::ContractRow)]| {
-                        domain::money::sum(rows.iter().map(|(s, _)| s.plan.amount - s.paid))
-                    };
-                    let (late, soon): (Vec<_>, Vec<_>) = all.iter().partition(|(s, _)| s.status == PlanStatus::Overdue);
-                    let (open_deals, weighted) = wb::open_pipeline(conn, &team)?;
-                    let report_day = domain::reports::work::previous_working_day(today);
-                    let mut members = team.clone();
-                    members.sort_unstable();
-                    let done = work_reports::submitted_by(conn, &members, WorkReportKind::Daily, report_day)?;
-                    let money = |amount: i64| MoneyTotal::stored(amount, currency.clone());
-                    Some(DepartmentFigures {
-                        users: team.len(),
-                        overdue_count: late.len(),
-                        overdue_amount: money(open(&late)),
-                        due_this_month_count: soon.len(),
-                        due_this_month_amount: money(open(&soon)),
-                        open_deals,
-                        weighted_pipeline: money(weighted),
-                        not_contacted: not_contacted(conn, Owners::Users(&team), now)?,
-                        overdue_leads: wb::overdue_leads(conn, &team, now)?,
-                        daily_reports_day: report_day,
-                        missing_daily_reports: domain::reports::work::missing(&members, &done),
-                    })
-                }
-                _ => None,
-            };
+            let scoped = wb::scoped(conn, &user.principal(), today, month.end, NOT_CONTACTED_DAYS, now)?;
             Ok(Workbench {
                 today,
                 payments_overdue: overdue.into_iter().map(|(s, c)| receivable(s, &c)).collect(),
@@ -203,8 +184,9 @@ pub async fn my_workbench(state: web::Data<AppState>, user: AuthUser) -> Result<
                     .into_iter()
                     .map(HotDealDto::from)
                     .collect(),
-                not_contacted: not_contacted(conn, Owners::User(me), now)?,
-                contracts_awaiting_approval: wb::awaiting_approval(conn, &scope, 50)?
+                not_contacted: not_contacted(wb::not_contacted(conn, Owners::User(me), NOT_CONTACTED_DAYS, now)?),
+                contracts_awaiting_approval: scoped
+                    .awaiting_approval
                     .into_iter()
                     .map(crate::routes::contracts::to_dto)
                     .collect::<Result<_, _>>()?,
@@ -213,7 +195,7 @@ pub async fn my_workbench(state: web::Data<AppState>, user: AuthUser) -> Result<
                     .map(crate::routes::contracts::to_dto)
                     .collect::<Result<_, _>>()?,
                 reminders: reminders::load(conn, me, now, end_of_today)?,
-                department,
+                department: scoped.team.map(|team| department(team, &currency)),
             })
         })
         .await?;

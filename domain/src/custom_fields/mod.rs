@@ -127,12 +127,7 @@ pub struct Cell {
 }
 
 /// A refused value: the field (`custom_fields.<key>`), a code, a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    pub field: String,
-    pub code: FieldCode,
-    pub message: String,
-}
+pub type Refusal = crate::problem::FieldError;
 
 pub(crate) fn refuse(key: &str, code: FieldCode, message: impl Into<String>) -> Refusal {
     Refusal {

@@ -83,6 +83,44 @@ pub enum ActivityError {
     Repo(#[from] RepoError),
 }
 
+impl crate::Explain for ActivityError {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use ActivityError as E;
+        use domain::problem::Refused;
+        use domain::vocabulary::FieldCode;
+        Ok(match self {
+            E::NotFound => Refused::not_found("activity"),
+            E::ReadOnly => Refused::forbidden("you may read this record but not change its activities"),
+            E::Future => Refused::field(
+                "occurred_at",
+                FieldCode::Future,
+                "an activity cannot have happened in the future",
+            ),
+            E::NoSuchContact(id) => Refused::field(
+                "contact_id",
+                FieldCode::NotFound,
+                format!("contact {id} is not a contact of this customer"),
+            ),
+            E::NoSuchDeal(id) => Refused::field(
+                "opportunity_id",
+                FieldCode::NotFound,
+                format!("deal {id} is not a deal of this customer"),
+            ),
+            E::NoSuchCompanion(id) => Refused::field(
+                "companions",
+                FieldCode::NotFound,
+                format!("there is no active user {id}"),
+            ),
+            E::NotAVisit => Refused::field(
+                "visit",
+                FieldCode::DependsOn,
+                "visit details belong to activities of kind `visit`",
+            ),
+            E::Repo(e) => return Err(e),
+        })
+    }
+}
+
 impl From<diesel::result::Error> for ActivityError {
     fn from(e: diesel::result::Error) -> Self {
         ActivityError::Repo(e.into())

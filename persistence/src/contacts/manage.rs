@@ -39,6 +39,21 @@ pub enum ContactError {
     Repo(#[from] RepoError),
 }
 
+impl crate::Explain for ContactError {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use domain::problem::Refused;
+
+        use ContactError as E;
+        Ok(match self {
+            E::NoSuchCustomer => Refused::not_found("customer"),
+            E::NotFound => Refused::not_found("contact"),
+            E::ReadOnly => Refused::forbidden("you may read this customer but not change it"),
+            E::CustomFields(refusals) => Refused::fields(refusals),
+            E::Repo(e) => return Err(e),
+        })
+    }
+}
+
 type Result<T> = std::result::Result<T, ContactError>;
 
 /// Whether the caller may see (or change, with `write`) the customer `id`,

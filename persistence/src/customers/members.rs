@@ -33,6 +33,24 @@ pub enum MemberError {
     Repo(#[from] RepoError),
 }
 
+impl crate::Explain for MemberError {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use MemberError as E;
+        use domain::problem::Refused;
+        use domain::vocabulary::FieldCode;
+        Ok(match self {
+            E::Customer(denied) => return crate::Explain::explain(denied),
+            E::NoSuchUser(id) => {
+                Refused::field("user_id", FieldCode::NotFound, format!("there is no active user {id}"))
+            }
+            E::Owner => Refused::field("user_id", FieldCode::Owner, "the owner needs no membership"),
+            E::NotAllowed => Refused::forbidden("you may share only with colleagues of your team"),
+            E::NotMember(_) => Refused::not_found("member"),
+            E::Repo(e) => return Err(e),
+        })
+    }
+}
+
 impl From<Denied> for MemberError {
     fn from(e: Denied) -> Self {
         match e {

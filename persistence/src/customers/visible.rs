@@ -25,6 +25,17 @@ pub enum Denied {
     Repo(#[from] RepoError),
 }
 
+impl crate::Explain for Denied {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use domain::problem::Refused;
+        match self {
+            Denied::NotFound => Ok(Refused::not_found("customer")),
+            Denied::ReadOnly => Ok(Refused::forbidden("you may read this customer but not change it")),
+            Denied::Repo(e) => Err(e),
+        }
+    }
+}
+
 /// A customer the caller's scope sees.
 #[derive(Debug, Clone)]
 pub struct Visible {

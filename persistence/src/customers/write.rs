@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use domain::customer::Grade;
 use domain::events::EventKind;
+use domain::problem::{ErrorCode, Refused};
 use domain::scope::DataScope;
+use domain::vocabulary::FieldCode;
 use serde_json::json;
 
 use super::name_index;
@@ -124,6 +126,64 @@ pub enum CustomerWriteError {
     CustomFields(Vec<domain::custom_fields::Refusal>),
     #[error(transparent)]
     Repo(RepoError),
+}
+
+impl Existing {
+    /// The 409 that names the customer a write collided with, and who holds it.
+    pub fn refused(&self) -> Refused {
+        let holder = match &self.owner_name {
+            Some(n) => format!("owned by {n}"),
+            None => "in the pool".to_owned(),
+        };
+        let what = if self.by_credit_code { "credit code" } else { "company" };
+        let row = &self.row;
+        Refused::conflict(
+            ErrorCode::CustomerExists,
+            format!(
+                "this {what} is already a customer: {} (#{}), {holder}",
+                row.name, row.id
+            ),
+        )
+        .with_context(serde_json::json!({
+            "existing": {
+                "id": row.id,
+                "name": row.name,
+                "in_pool": row.owner_id.is_none(),
+                "owner": row.owner_id.map(|id| serde_json::json!({"id": id, "name": self.owner_name})),
+            }
+        }))
+    }
+}
+
+impl crate::Explain for CustomerWriteError {
+    fn explain(self) -> std::result::Result<Refused, RepoError> {
+        use CustomerWriteError as E;
+        Ok(match self {
+            E::Exists(x) => x.refused(),
+            E::UnknownCodes(list) => crate::dictionaries::refused(list),
+            E::NoSuchOwner(id) => {
+                Refused::field("owner_id", FieldCode::NotFound, format!("there is no active user {id}"))
+            }
+            E::OwnerNotAllowed(id) => Refused::forbidden(format!("you may not assign records to user {id}")),
+            E::NotFound => Refused::not_found("customer"),
+            E::NoSuchDuplicate(id) => Refused::field(
+                "from_customer_id",
+                FieldCode::NotFound,
+                format!("there is no live customer {id}"),
+            ),
+            E::ReadOnly => Refused::forbidden("you may read this customer but not change it"),
+            E::NotOwned(id) => Refused::field(
+                "release_customer_ids",
+                FieldCode::NotOwned,
+                format!("customer {id} is not one of this user's live customers"),
+            ),
+            E::Stale => return Err(RepoError::Stale),
+            E::NoSuchUser(_) => Refused::not_found("user"),
+            E::SameUser => Refused::field("to_user_id", FieldCode::Relation, "choose another user"),
+            E::CustomFields(refusals) => Refused::fields(refusals),
+            E::Repo(e) => return Err(e),
+        })
+    }
 }
 
 impl From<RepoError> for CustomerWriteError {

@@ -49,6 +49,26 @@ pub enum ConvertError {
     Repo(#[from] RepoError),
 }
 
+impl crate::Explain for ConvertError {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use ConvertError as E;
+        use domain::problem::{ErrorCode, Refused};
+        use domain::vocabulary::FieldCode;
+        Ok(match self {
+            E::NotFound => Refused::not_found("lead"),
+            E::Closed(status) => Refused::conflict(ErrorCode::LeadClosed, format!("the lead is already {status}")),
+            E::NameRequired => Refused::field(
+                "customer_name",
+                FieldCode::Required,
+                "the lead has no company; give customer_name",
+            ),
+            E::Customer(e) => return crate::Explain::explain(e),
+            E::Pool { error, .. } => return crate::Explain::explain(error),
+            E::Repo(e) => return Err(e),
+        })
+    }
+}
+
 /// Converts lead `id` for the caller (a rep converts for themselves, others
 /// for the lead's owner).
 pub fn convert(

@@ -39,6 +39,24 @@ pub enum LeadError {
     Repo(#[from] RepoError),
 }
 
+impl crate::Explain for LeadError {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use LeadError as E;
+        use domain::problem::{ErrorCode, Refused};
+        use domain::vocabulary::FieldCode;
+        Ok(match self {
+            E::NotFound => Refused::not_found("lead"),
+            E::Closed(status) => Refused::conflict(ErrorCode::LeadClosed, format!("the lead is already {status}")),
+            E::NoSuchAssignee(id) => {
+                Refused::field("user_id", FieldCode::NotFound, format!("there is no active user {id}"))
+            }
+            E::AssigneeNotAllowed(id) => Refused::forbidden(format!("you may not assign records to user {id}")),
+            E::CustomFields(refusals) => Refused::fields(refusals),
+            E::Repo(e) => return Err(e),
+        })
+    }
+}
+
 type Result<T> = std::result::Result<T, LeadError>;
 
 fn in_scope(conn: &mut DbConn, by: &Principal, id: i64) -> Result<LeadRow> {

@@ -104,6 +104,28 @@ pub enum RuleError {
     Repo(#[from] RepoError),
 }
 
+impl crate::Explain for RuleError {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use RuleError as E;
+        use domain::problem::Refused;
+        use domain::vocabulary::FieldCode;
+        Ok(match self {
+            E::UnknownCodes(list) => crate::dictionaries::refused(list),
+            E::NoSuchUser(u) => Refused::field(
+                "target_user_id",
+                FieldCode::NotFound,
+                format!("there is no active user {u}"),
+            ),
+            E::NoSuchDepartment(d) => Refused::field(
+                "target_department_id",
+                FieldCode::NotFound,
+                format!("there is no department {d}"),
+            ),
+            E::Repo(e) => return Err(e),
+        })
+    }
+}
+
 /// Adds an assignment rule whose codes and target exist.
 pub fn add_rule(conn: &mut DbConn, new: NewRule, now: chrono::DateTime<chrono::Utc>) -> Result<RuleRow, RuleError> {
     let fields = [

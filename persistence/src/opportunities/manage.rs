@@ -55,6 +55,26 @@ pub enum DealError {
     Repo(#[from] RepoError),
 }
 
+impl crate::Explain for DealError {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use DealError as E;
+        use domain::problem::{ErrorCode, Refused};
+        use domain::vocabulary::FieldCode;
+        Ok(match self {
+            E::NoSuchCustomer => Refused::not_found("customer"),
+            E::CustomerReadOnly => Refused::forbidden("you may read this customer but not change it"),
+            E::NotFound => Refused::not_found("opportunity"),
+            E::NoSuchContact => Refused::field("contact_id", FieldCode::NotFound, "not a contact of this customer"),
+            E::NoSuchPipeline(id) => {
+                Refused::field("pipeline_id", FieldCode::NotFound, format!("there is no pipeline {id}"))
+            }
+            E::PipelineEmpty => Refused::conflict(ErrorCode::PipelineEmpty, "the pipeline has no open stage"),
+            E::CustomFields(refusals) => Refused::fields(refusals),
+            E::Repo(e) => return Err(e),
+        })
+    }
+}
+
 impl From<customers::Denied> for DealError {
     fn from(e: customers::Denied) -> Self {
         match e {

@@ -76,7 +76,7 @@ pub enum PoolError {
     NotFound,
     /// Someone owns it already (another claim won, or it was never in the pool).
     #[error("this customer is not in the pool")]
-    Taken { owner_id: i64 },
+    Taken { owner_id: i64, yours: bool },
     /// A release or lock of a customer nobody owns.
     #[error("this customer is in the pool")]
     InPool,
@@ -88,6 +88,54 @@ pub enum PoolError {
     MaxLocked { limit: u32 },
     #[error(transparent)]
     Repo(#[from] RepoError),
+}
+
+impl crate::Explain for PoolError {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use domain::problem::{ErrorCode, Refused};
+
+        use PoolError as E;
+        Ok(match self {
+            E::NotFound => Refused::not_found("customer"),
+            E::Taken { yours: true, .. } => {
+                Refused::conflict(ErrorCode::AlreadyClaimed, "you own this customer already")
+            }
+            E::Taken { .. } => Refused::conflict(
+                ErrorCode::AlreadyClaimed,
+                "this customer is not in the pool: someone else owns it",
+            ),
+            E::InPool => Refused::conflict(ErrorCode::AlreadyInPool, "this customer is in the pool; nobody owns it"),
+            E::ReadOnly => Refused::forbidden("only the owner, their manager or an admin may do this"),
+            E::Refused(domain::pool::ClaimRefusal::MaxOwned { limit }) => Refused::limit(
+                ErrorCode::PoolLimit,
+                "max_owned",
+                format!("you own {limit} customers, the most allowed; release one first"),
+            )
+            .with_context(serde_json::json!({ "limit": limit })),
+            E::Refused(domain::pool::ClaimRefusal::DailyClaims { limit }) => Refused::limit(
+                ErrorCode::PoolLimit,
+                "daily_claims",
+                format!("you claimed {limit} customers in the last 24 hours, the most allowed"),
+            )
+            .with_context(serde_json::json!({ "limit": limit })),
+            E::Refused(domain::pool::ClaimRefusal::CoolDown { until }) => Refused::limit(
+                ErrorCode::PoolLimit,
+                "reclaim_cooldown_days",
+                format!(
+                    "you lost this customer recently; you may claim it again from {}",
+                    until.to_rfc3339()
+                ),
+            )
+            .with_context(serde_json::json!({ "until": until })),
+            E::MaxLocked { limit } => Refused::limit(
+                ErrorCode::PoolLimit,
+                "max_locked",
+                format!("the owner has locked {limit} customers, the most allowed; unlock one first"),
+            )
+            .with_context(serde_json::json!({ "limit": limit })),
+            E::Repo(e) => return Err(e),
+        })
+    }
 }
 
 impl From<diesel::result::Error> for PoolError {
@@ -174,7 +222,10 @@ fn taken(
         .first(conn)?;
     Ok(
         if domain::pool::tells_taken(owner_id, claimer, claimed_at.map(|t| t.and_utc()), now) {
-            PoolError::Taken { owner_id }
+            PoolError::Taken {
+                owner_id,
+                yours: owner_id == claimer,
+            }
         } else {
             PoolError::NotFound
         },

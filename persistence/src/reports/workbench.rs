@@ -166,3 +166,88 @@ pub fn overdue_leads(conn: &mut DbConn, owners: &[i64], now: DateTime<Utc>) -> R
         .count()
         .get_result(conn)?)
 }
+
+/// A manager's department (subtree) at a glance, as [`scoped`] reads it.
+#[derive(Debug, Clone)]
+pub struct Team {
+    /// The users of the subtree, in id order.
+    pub members: Vec<i64>,
+    /// Open instalments of the team's approved contracts due before the
+    /// date given to [`scoped`], overdue ones included.
+    pub receivables: Vec<(contracts::PlanState, ContractRow)>,
+    /// Open deals of the team, and their amount x probability.
+    pub open_deals: i64,
+    pub weighted_pipeline: i64,
+    /// The team's customers not contacted for each of the given days.
+    pub not_contacted: [i64; 5],
+    /// Open leads of the team past their first-contact deadline.
+    pub overdue_leads: i64,
+    /// The previous working day, and who of `members` submitted a daily report for it.
+    pub report_day: NaiveDate,
+    pub reported: Vec<i64>,
+}
+
+/// The part of a workbench the caller's scope decides, with that scope
+/// resolved once, here.
+#[derive(Debug, Clone)]
+pub struct Scoped {
+    /// Contracts pending approval that the caller may decide, oldest first.
+    pub awaiting_approval: Vec<ContractRow>,
+    /// A manager's department; `None` for reps and admins.
+    pub team: Option<Team>,
+}
+
+/// What `caller`'s workbench shows beyond their own records: approvals and,
+/// for a manager, the department's figures (receivables due before
+/// `due_before`, customers not contacted for each of `days`).
+pub fn scoped(
+    conn: &mut DbConn,
+    caller: &crate::scope::Principal,
+    today: NaiveDate,
+    due_before: NaiveDate,
+    days: [i64; 5],
+    now: DateTime<Utc>,
+) -> Result<Scoped, RepoError> {
+    const APPROVALS: u32 = 50;
+    let scope = caller.scope(conn)?;
+    let awaiting_approval = awaiting_approval(conn, &scope, APPROVALS)?;
+    let DataScope::Departments { departments, .. } = &scope else {
+        return Ok(Scoped {
+            awaiting_approval,
+            team: None,
+        });
+    };
+    let mut members = team(conn, departments)?;
+    members.sort_unstable();
+    let receivables = contracts::receivables(
+        conn,
+        &scope,
+        &contracts::ReceivableFilter {
+            due_before: Some(due_before),
+            ..contracts::ReceivableFilter::default()
+        },
+        today,
+        i64::MAX,
+    )?;
+    let (open_deals, weighted_pipeline) = open_pipeline(conn, &members)?;
+    let report_day = domain::reports::work::previous_working_day(today);
+    let team = Team {
+        receivables,
+        open_deals,
+        weighted_pipeline,
+        not_contacted: not_contacted(conn, Owners::Users(&members), days, now)?,
+        overdue_leads: overdue_leads(conn, &members, now)?,
+        report_day,
+        reported: crate::work_reports::submitted_by(
+            conn,
+            &members,
+            domain::vocabulary::WorkReportKind::Daily,
+            report_day,
+        )?,
+        members,
+    };
+    Ok(Scoped {
+        awaiting_approval,
+        team: Some(team),
+    })
+}

@@ -7,7 +7,7 @@ use persistence::now_utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ActivityDto, CreateActivity, activity_error, to_dto, to_dtos};
+use super::{ActivityDto, CreateActivity, to_dto, to_dtos};
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{Json, PathId, Query};
@@ -41,7 +41,8 @@ pub async fn create_customer_activity(
     let by = user.principal();
     let logged = state
         .write(move |conn| {
-            activities::log(conn, &by, On::Customer(id.0), new, now_utc()).map_err(|e| activity_error(e, "customer"))
+            activities::log(conn, &by, On::Customer(id.0), new, now_utc())
+                .map_err(|e| ApiError::refused_about(e, "customer"))
         })
         .await?;
     let dto = to_dto(logged.row, logged.companions, logged.task_id)?;

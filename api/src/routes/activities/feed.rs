@@ -9,7 +9,7 @@ use persistence::now_utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{ActivityKind, ActivityPage, activity_error, to_dtos};
+use super::{ActivityKind, ActivityPage, to_dtos};
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{PathId, Query};
@@ -147,7 +147,8 @@ pub async fn list_deleted_activities(
 pub async fn delete_activity(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
     state
         .write(move |conn| {
-            activities::delete(conn, &user.principal(), id.0, now_utc()).map_err(|e| activity_error(e, "activity"))
+            activities::delete(conn, &user.principal(), id.0, now_utc())
+                .map_err(|e| ApiError::refused_about(e, "activity"))
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

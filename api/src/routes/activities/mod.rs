@@ -4,9 +4,8 @@
 //! operation (`persistence::activities::log`).
 
 use chrono::{DateTime, Utc};
-use domain::vocabulary::FieldCode;
 use persistence::DbConn;
-use persistence::activities::{self, ActivityError, ActivityRow, NewActivity, Visit};
+use persistence::activities::{self, ActivityRow, NewActivity, Visit};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -199,40 +198,4 @@ pub fn to_dtos(conn: &mut DbConn, rows: Vec<ActivityRow>) -> Result<Vec<Activity
             to_dto(r, c, task)
         })
         .collect()
-}
-
-/// The answer to a refused activity write, in HTTP words.
-pub fn activity_error(e: ActivityError, what: &str) -> ApiError {
-    match e {
-        ActivityError::NotFound => ApiError::not_found(what),
-        ActivityError::ReadOnly => {
-            ApiError::forbidden(format!("you may read this {what} but not change its activities"))
-        }
-        ActivityError::Future => ApiError::invalid_field(
-            "occurred_at",
-            FieldCode::Future,
-            "an activity cannot have happened in the future",
-        ),
-        ActivityError::NoSuchContact(id) => ApiError::invalid_field(
-            "contact_id",
-            FieldCode::NotFound,
-            format!("contact {id} is not a contact of this customer"),
-        ),
-        ActivityError::NoSuchDeal(id) => ApiError::invalid_field(
-            "opportunity_id",
-            FieldCode::NotFound,
-            format!("deal {id} is not a deal of this customer"),
-        ),
-        ActivityError::NoSuchCompanion(id) => ApiError::invalid_field(
-            "companions",
-            FieldCode::NotFound,
-            format!("there is no active user {id}"),
-        ),
-        ActivityError::NotAVisit => ApiError::invalid_field(
-            "visit",
-            FieldCode::DependsOn,
-            "visit details belong to activities of kind `visit`",
-        ),
-        ActivityError::Repo(e) => e.into(),
-    }
 }

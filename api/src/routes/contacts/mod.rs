@@ -51,18 +51,6 @@ fn keys(phone: Option<&str>, email: Option<&str>) -> Result<(Option<String>, Opt
     }
 }
 
-/// The answer to a refused contact operation, in HTTP words.
-fn contact_error(e: contacts::ContactError) -> ApiError {
-    use contacts::ContactError as E;
-    match e {
-        E::NoSuchCustomer => ApiError::not_found("customer"),
-        E::NotFound => ApiError::not_found("contact"),
-        E::ReadOnly => ApiError::forbidden("you may read this customer but not change it"),
-        E::CustomFields(refusals) => ApiError::validation(crate::custom::field_errors(refusals)),
-        E::Repo(e) => e.into(),
-    }
-}
-
 /// A contact as its caller sees it, on the wire.
 fn dto(v: contacts::ContactView) -> Result<ContactDto, ApiError> {
     let dto = ContactDto {
@@ -100,7 +88,7 @@ pub async fn list_contacts(
 ) -> Result<HttpResponse, ApiError> {
     let by = user.principal();
     let views = state
-        .read(move |conn| contacts::of_customer(conn, &by, id.0, now_utc()).map_err(contact_error))
+        .read(move |conn| contacts::of_customer(conn, &by, id.0, now_utc()).map_err(ApiError::refused))
         .await?;
     let list: Vec<ContactDto> = views.into_iter().map(dto).collect::<Result<_, _>>()?;
     Ok(HttpResponse::Ok().json(list))
@@ -148,7 +136,7 @@ pub async fn create_contact(
     let by = user.principal();
     let custom = b.custom_fields;
     let view = state
-        .write(move |conn| contacts::create(conn, &by, new, custom.as_ref(), now_utc()).map_err(contact_error))
+        .write(move |conn| contacts::create(conn, &by, new, custom.as_ref(), now_utc()).map_err(ApiError::refused))
         .await?;
     Ok(respond(StatusCode::CREATED, dto(view)?))
 }
@@ -172,7 +160,7 @@ pub async fn get_contact(
 ) -> Result<HttpResponse, ApiError> {
     let by = user.principal();
     let view = state
-        .read(move |conn| contacts::view(conn, &by, id.0, now_utc()).map_err(contact_error))
+        .read(move |conn| contacts::view(conn, &by, id.0, now_utc()).map_err(ApiError::refused))
         .await?;
     Ok(respond(StatusCode::OK, dto(view)?))
 }
@@ -225,7 +213,7 @@ pub async fn update_contact(
     let custom = b.custom_fields;
     let view = state
         .write(move |conn| {
-            contacts::edit(conn, &by, id.0, if_match.0, &changes, custom.as_ref(), now_utc()).map_err(contact_error)
+            contacts::edit(conn, &by, id.0, if_match.0, &changes, custom.as_ref(), now_utc()).map_err(ApiError::refused)
         })
         .await?;
     Ok(respond(StatusCode::OK, dto(view)?))
@@ -251,7 +239,7 @@ pub async fn delete_contact(
 ) -> Result<HttpResponse, ApiError> {
     let by = user.principal();
     state
-        .write(move |conn| contacts::remove(conn, &by, id.0, now_utc()).map_err(contact_error))
+        .write(move |conn| contacts::remove(conn, &by, id.0, now_utc()).map_err(ApiError::refused))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

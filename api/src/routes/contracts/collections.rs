@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::{PaymentDto, PlanDto, contract_error, payment_dto, plan_dto};
+use super::{PaymentDto, PlanDto, payment_dto, plan_dto};
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{Json, PathId, Query};
@@ -64,7 +64,7 @@ pub async fn set_payment_plans(
     let by = user.principal();
     let (row, states) = state
         .write(move |conn| {
-            contracts::plan(conn, &by, id.0, &plans, now_utc()).map_err(|e| contract_error(e, "contract"))
+            contracts::plan(conn, &by, id.0, &plans, now_utc()).map_err(|e| ApiError::refused_about(e, "contract"))
         })
         .await?;
     let out: Vec<_> = states.into_iter().map(|s| plan_dto(s, &row.currency)).collect();
@@ -121,7 +121,8 @@ pub async fn create_payment(
     let by = user.principal();
     let (row, expected) = state
         .write(move |conn| {
-            contracts::collect(conn, &by, id.0, &currency, new, now_utc()).map_err(|e| contract_error(e, "contract"))
+            contracts::collect(conn, &by, id.0, &currency, new, now_utc())
+                .map_err(|e| ApiError::refused_about(e, "contract"))
         })
         .await?;
     let dto = payment_dto(row, &expected);

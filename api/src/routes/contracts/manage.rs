@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::{ContractDto, contract_error, respond, view_dto};
+use super::{ContractDto, respond, view_dto};
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{IfMatch, Json, PathId, double_option};
@@ -74,7 +74,8 @@ pub async fn create_contract(
     let by = user.principal();
     let view = state
         .write(move |conn| {
-            contracts::open(conn, &by, new, custom.as_ref(), now_utc()).map_err(|e| contract_error(e, "customer"))
+            contracts::open(conn, &by, new, custom.as_ref(), now_utc())
+                .map_err(|e| ApiError::refused_about(e, "customer"))
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::CREATED, view_dto(view)?))
@@ -144,7 +145,7 @@ pub async fn update_contract(
     let view = state
         .write(move |conn| {
             contracts::revise(conn, &by, id.0, if_match.0, change, custom.as_ref(), now_utc())
-                .map_err(|e| contract_error(e, "contract"))
+                .map_err(|e| ApiError::refused_about(e, "contract"))
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, view_dto(view)?))
@@ -179,7 +180,7 @@ async fn step(
     let view = state
         .write(move |conn| {
             contracts::advance(conn, &by, id, step, note.as_deref(), now_utc())
-                .map_err(|e| contract_error(e, "contract"))
+                .map_err(|e| ApiError::refused_about(e, "contract"))
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, view_dto(view)?))

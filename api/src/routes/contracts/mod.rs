@@ -6,14 +6,14 @@ use actix_web::{HttpResponse, get, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::contracts::ContractPolicy;
 use domain::vocabulary::FieldCode;
-use persistence::contracts::{self, ContractError, ContractRow, PaymentRow, PlanState};
+use persistence::contracts::{self, ContractRow, PaymentRow, PlanState};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::caller::{AdminUser, AuthUser};
-use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, etag};
 use crate::state::AppState;
 use domain::money::Money;
@@ -182,66 +182,6 @@ pub fn payment_dto(p: PaymentRow, currency: &str) -> PaymentDto {
         owner_id: p.owner_id,
         department_id: p.department_id,
         created_at: p.created_at.and_utc(),
-    }
-}
-
-/// The answer to a refused contract operation, in HTTP words.
-pub fn contract_error(e: ContractError, what: &str) -> ApiError {
-    match e {
-        ContractError::NotFound => ApiError::not_found(what),
-        ContractError::ReadOnly => ApiError::forbidden("you may read this customer but not sign contracts on it"),
-        ContractError::NoSuchDeal(id) => ApiError::invalid_field(
-            "opportunity_id",
-            FieldCode::NotFound,
-            format!("deal {id} is not a deal of this customer"),
-        ),
-        ContractError::Currency { expected } => ApiError::invalid_field(
-            "amount.currency",
-            FieldCode::OrganisationCurrency,
-            format!("amounts are in {expected}, the organisation's currency"),
-        ),
-        ContractError::PlanCurrency { index, expected } => ApiError::invalid_field(
-            &format!("plans.{index}.amount.currency"),
-            FieldCode::OrganisationCurrency,
-            format!("amounts are in {expected}, the organisation's currency"),
-        ),
-        ContractError::CustomFields(refusals) => ApiError::validation(crate::custom::field_errors(refusals)),
-        ContractError::Dates => {
-            ApiError::invalid_field("ends_on", FieldCode::Range, "a contract ends on or after it starts")
-        }
-        ContractError::State(s) => ApiError::conflict(ErrorCode::ContractState, s.message()),
-        ContractError::NotApprover => {
-            ApiError::forbidden("only a manager of the owner's department or an admin decides this contract")
-        }
-        ContractError::PlansDoNotAddUp { total, sum, difference } => ApiError::invalid_field(
-            "plans",
-            FieldCode::DoesNotAddUp,
-            format!("the plans add up to {sum}, not the contract's {total} (difference {difference})"),
-        )
-        .with_context(serde_json::json!({ "total": total, "sum": sum, "difference": difference })),
-        ContractError::NoSuchPlan(id) => ApiError::invalid_field(
-            "plan_id",
-            FieldCode::NotFound,
-            format!("plan {id} is not a plan of this contract"),
-        ),
-        ContractError::Overpayment { open } => ApiError::invalid_field(
-            "amount.amount",
-            FieldCode::Overpayment,
-            format!("only {open} is still open on this contract"),
-        )
-        .with_context(serde_json::json!({ "open": open })),
-        ContractError::PlanOverpayment { open } => ApiError::invalid_field(
-            "amount.amount",
-            FieldCode::Overpayment,
-            format!("only {open} is still open on this instalment"),
-        )
-        .with_context(serde_json::json!({ "open": open })),
-        ContractError::NotYetReceived => ApiError::invalid_field(
-            "received_on",
-            FieldCode::Future,
-            "a payment is recorded once received: today or earlier, in the organisation's time zone",
-        ),
-        ContractError::Repo(e) => e.into(),
     }
 }
 

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, post, web};
 use chrono::{DateTime, Utc};
 use domain::dedup::{CompanyName, CreditCode, SuffixList};
 use domain::vocabulary::FieldCode;
-use persistence::customers::{self};
+use persistence::customers;
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -212,7 +212,9 @@ pub async fn create_customer(
     let new = new_customer(body.0)?;
     let by = user.principal();
     let (created, similar) = state
-        .operate(move |db| customers::create_and_compare(db, &by, new, custom.as_ref(), now_utc()).map_err(write_error))
+        .operate(move |db| {
+            customers::create_and_compare(db, &by, new, custom.as_ref(), now_utc()).map_err(ApiError::refused)
+        })
         .await?;
     let created = CreatedCustomer {
         customer: CustomerDto {

@@ -187,7 +187,7 @@ pub async fn import_customers(
                     row.errors = errors;
                 }
                 RowOutcome::Refused(e) => {
-                    let refused = write_error(e);
+                    let refused = ApiError::refused(e);
                     row.status = RowStatus::Invalid;
                     row.errors = if refused.errors.is_empty() {
                         vec![FieldError::new(

@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use domain::vocabulary::FieldCode;
-use persistence::customers::{self};
+use persistence::customers;
 use persistence::{audit, now_utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -41,7 +41,9 @@ pub async fn delete_customer(
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     state
-        .write(move |conn| customers::delete(conn, &user.principal(), id.0, if_match.0, now_utc()).map_err(write_error))
+        .write(move |conn| {
+            customers::delete(conn, &user.principal(), id.0, if_match.0, now_utc()).map_err(ApiError::refused)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -71,7 +73,7 @@ pub async fn restore_customer(
                 .map_err(|e| match e {
                     customers::CustomerWriteError::NotFound => ApiError::not_found("deleted customer"),
                     customers::CustomerWriteError::ReadOnly => ApiError::forbidden("you may not restore this customer"),
-                    other => write_error(other),
+                    other => ApiError::refused(other),
                 })
                 .and_then(|s| stored_answer(conn, s))
         })
@@ -119,7 +121,7 @@ pub async fn merge_customer(
     }
     let stored = state
         .write(move |conn| {
-            let s = customers::merge_into(conn, admin.0.id, id.0, from, now_utc()).map_err(write_error)?;
+            let s = customers::merge_into(conn, admin.0.id, id.0, from, now_utc()).map_err(ApiError::refused)?;
             stored_answer(conn, s)
         })
         .await?;

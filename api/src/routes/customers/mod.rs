@@ -8,15 +8,13 @@ use chrono::{DateTime, Utc};
 
 use domain::custom_fields::CustomEntity;
 use domain::scope::DataScope;
-use domain::vocabulary::FieldCode;
 use persistence::customers::{self, CustomerRow};
 use persistence::scope::Reach;
 use persistence::{DbConn, now_utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::extract::etag;
 
 mod create;
@@ -178,60 +176,6 @@ pub(super) fn trimmed(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-/// 409 naming the existing customer and its owner, never its other details.
-pub fn exists_error(row: &CustomerRow, owner_name: Option<String>, by_credit_code: bool) -> ApiError {
-    let holder = match &owner_name {
-        Some(n) => format!("owned by {n}"),
-        None => "in the pool".to_owned(),
-    };
-    let what = if by_credit_code { "credit code" } else { "company" };
-    ApiError::conflict(
-        ErrorCode::CustomerExists,
-        format!(
-            "this {what} is already a customer: {} (#{}), {holder}",
-            row.name, row.id
-        ),
-    )
-    .with_context(json!({
-        "existing": {
-            "id": row.id,
-            "name": row.name,
-            "in_pool": row.owner_id.is_none(),
-            "owner": row.owner_id.map(|id| json!({"id": id, "name": owner_name})),
-        }
-    }))
-}
-
-/// The answer to a refused customer write, in HTTP words.
-pub fn write_error(e: customers::CustomerWriteError) -> ApiError {
-    use customers::CustomerWriteError as E;
-    match e {
-        E::Exists(x) => exists_error(&x.row, x.owner_name, x.by_credit_code),
-        E::UnknownCodes(list) => crate::routes::dictionaries::unknown_codes_error(list),
-        E::NoSuchOwner(id) => {
-            ApiError::invalid_field("owner_id", FieldCode::NotFound, format!("there is no active user {id}"))
-        }
-        E::OwnerNotAllowed(id) => ApiError::forbidden(format!("you may not assign records to user {id}")),
-        E::NotFound => ApiError::not_found("customer"),
-        E::NoSuchDuplicate(id) => ApiError::invalid_field(
-            "from_customer_id",
-            FieldCode::NotFound,
-            format!("there is no live customer {id}"),
-        ),
-        E::ReadOnly => ApiError::forbidden("you may read this customer but not change it"),
-        E::NotOwned(id) => ApiError::invalid_field(
-            "release_customer_ids",
-            FieldCode::NotOwned,
-            format!("customer {id} is not one of this user's live customers"),
-        ),
-        E::Stale => persistence::RepoError::Stale.into(),
-        E::NoSuchUser(_) => ApiError::not_found("user"),
-        E::SameUser => ApiError::invalid_field("to_user_id", FieldCode::Relation, "choose another user"),
-        E::CustomFields(refusals) => ApiError::validation(crate::custom::field_errors(refusals)),
-        E::Repo(e) => e.into(),
-    }
-}
-
 impl CustomerDto {
     /// Masks phone and e-mail for a caller who may see this customer but does
     /// not own it (a rep looking at the pool or a shared customer).
@@ -266,16 +210,6 @@ pub fn stored_answer(conn: &mut DbConn, s: customers::Stored) -> Result<Customer
     })
 }
 
-/// The answer when a caller may not work on a customer's records: 404 when
-/// the customer is not in their scope, 403 when they may only read it.
-pub fn denied(e: customers::Denied) -> ApiError {
-    match e {
-        customers::Denied::NotFound => ApiError::not_found("customer"),
-        customers::Denied::ReadOnly => ApiError::forbidden("you may read this customer but not change it"),
-        customers::Denied::Repo(e) => e.into(),
-    }
-}
-
 /// Loads a customer the caller may see (and, with `write`, change).
 pub fn visible_customer(conn: &mut DbConn, by: &impl Reach, id: i64, write: bool) -> Result<CustomerRow, ApiError> {
     visible_named(conn, by, id, write).map(|v| v.row)
@@ -283,7 +217,7 @@ pub fn visible_customer(conn: &mut DbConn, by: &impl Reach, id: i64, write: bool
 
 /// [`visible_customer`], with its owner's name.
 pub fn visible_named(conn: &mut DbConn, by: &impl Reach, id: i64, write: bool) -> Result<customers::Visible, ApiError> {
-    customers::reach_named(conn, by, id, write, now_utc()).map_err(denied)
+    customers::reach_named(conn, by, id, write, now_utc()).map_err(ApiError::refused)
 }
 
 fn respond(dto: CustomerDto) -> HttpResponse {

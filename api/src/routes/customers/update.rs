@@ -141,7 +141,7 @@ pub async fn update_customer(
     let by = user.principal();
     let edited = state
         .write(move |conn| {
-            customers::edit(conn, &by, id.0, if_match.0, change, custom.as_ref(), now_utc()).map_err(write_error)
+            customers::edit(conn, &by, id.0, if_match.0, change, custom.as_ref(), now_utc()).map_err(ApiError::refused)
         })
         .await?;
     let stored = CustomerDto {

@@ -10,7 +10,7 @@ use crate::extract::{Json, PathId};
 use crate::state::AppState;
 
 use super::*;
-use crate::routes::activities::{ActivityDto, CreateActivity, activity_error, to_dto, to_dtos};
+use crate::routes::activities::{ActivityDto, CreateActivity, to_dto, to_dtos};
 
 /// Logs a follow-up on a lead. A call, e-mail, meeting, visit or WeChat is first
 /// contact: it sets `first_contacted_at` and moves a new lead to `contacted`;
@@ -38,7 +38,7 @@ pub async fn create_lead_activity(
     let by = user.principal();
     let logged = state
         .write(move |conn| {
-            activities::log(conn, &by, On::Lead(id.0), new, now_utc()).map_err(|e| activity_error(e, "lead"))
+            activities::log(conn, &by, On::Lead(id.0), new, now_utc()).map_err(|e| ApiError::refused_about(e, "lead"))
         })
         .await?;
     let activity = to_dto(logged.row, logged.companions, logged.task_id)?;

@@ -282,7 +282,7 @@ pub async fn update_lead(
     let (by, custom) = (user.principal(), b.custom_fields);
     let view = state
         .write(move |conn| {
-            leads::edit(conn, &by, id.0, if_match.0, &changes, custom.as_ref(), now_utc()).map_err(lead_error)
+            leads::edit(conn, &by, id.0, if_match.0, &changes, custom.as_ref(), now_utc()).map_err(ApiError::refused)
         })
         .await?;
     let row = (view.row, view.custom_fields);
@@ -325,7 +325,7 @@ pub async fn assign_lead(
     let sla = state.limits.first_contact_sla;
     let by = user.principal();
     let view = state
-        .write(move |conn| leads::assign(conn, &by, id.0, to, sla, now_utc()).map_err(lead_error))
+        .write(move |conn| leads::assign(conn, &by, id.0, to, sla, now_utc()).map_err(ApiError::refused))
         .await?;
     let row = (view.row, view.custom_fields);
     respond(actix_web::http::StatusCode::OK, row)

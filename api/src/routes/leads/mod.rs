@@ -4,7 +4,6 @@
 
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
-use domain::vocabulary::FieldCode;
 use persistence::leads::{self, LeadRow};
 use persistence::scope::Reach;
 use persistence::{DbConn, now_utc};
@@ -131,30 +130,6 @@ pub type WithCustom = (LeadRow, serde_json::Map<String, serde_json::Value>);
 pub fn with_custom(conn: &mut DbConn, row: LeadRow) -> Result<WithCustom, ApiError> {
     let custom = crate::custom::values_of(conn, domain::custom_fields::CustomEntity::Lead, row.id)?;
     Ok((row, custom))
-}
-
-impl From<leads::LeadError> for ApiError {
-    fn from(e: leads::LeadError) -> Self {
-        lead_error(e)
-    }
-}
-
-/// The answer to a refused lead operation, in HTTP words.
-pub fn lead_error(e: leads::LeadError) -> ApiError {
-    use leads::LeadError as E;
-    match e {
-        E::NotFound => ApiError::not_found("lead"),
-        E::Closed(status) => ApiError::conflict(
-            crate::error::ErrorCode::LeadClosed,
-            format!("the lead is already {status}"),
-        ),
-        E::NoSuchAssignee(id) => {
-            ApiError::invalid_field("user_id", FieldCode::NotFound, format!("there is no active user {id}"))
-        }
-        E::AssigneeNotAllowed(id) => ApiError::forbidden(format!("you may not assign records to user {id}")),
-        E::CustomFields(refusals) => ApiError::validation(crate::custom::field_errors(refusals)),
-        E::Repo(e) => e.into(),
-    }
 }
 
 pub fn visible_lead(conn: &mut DbConn, by: &impl Reach, id: i64) -> Result<LeadRow, ApiError> {

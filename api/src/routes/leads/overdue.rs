@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, post, web};
 use domain::org::Role;
-use persistence::leads::{self};
+use persistence::leads;
 use persistence::now_utc;
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -6,7 +6,7 @@ use persistence::now_utc;
 use crate::caller::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{Json, PathId};
-use crate::routes::activities::{activity_error, to_dto, to_dtos};
+use crate::routes::activities::{to_dto, to_dtos};
 use crate::state::AppState;
 use persistence::activities::{self, On};
 
@@ -37,7 +37,8 @@ pub async fn create_opportunity_activity(
     let by = user.principal();
     let logged = state
         .write(move |conn| {
-            activities::log(conn, &by, On::Deal(id.0), new, now_utc()).map_err(|e| activity_error(e, "opportunity"))
+            activities::log(conn, &by, On::Deal(id.0), new, now_utc())
+                .map_err(|e| ApiError::refused_about(e, "opportunity"))
         })
         .await?;
     let dto = to_dto(logged.row, logged.companions, logged.task_id)?;

@@ -71,7 +71,7 @@ pub async fn create_opportunity(
     };
     let (by, custom) = (user.principal(), b.custom_fields);
     let view = state
-        .write(move |conn| opportunities::create(conn, &by, new, custom.as_ref(), now_utc()).map_err(deal_error))
+        .write(move |conn| opportunities::create(conn, &by, new, custom.as_ref(), now_utc()).map_err(ApiError::refused))
         .await?;
     respond(actix_web::http::StatusCode::CREATED, (view.row, view.custom_fields))
 }
@@ -276,7 +276,8 @@ pub async fn update_opportunity(
     let (by, custom) = (user.principal(), b.custom_fields);
     let view = state
         .write(move |conn| {
-            opportunities::edit(conn, &by, id.0, if_match.0, &changes, custom.as_ref(), now_utc()).map_err(deal_error)
+            opportunities::edit(conn, &by, id.0, if_match.0, &changes, custom.as_ref(), now_utc())
+                .map_err(ApiError::refused)
         })
         .await?;
     let row = (view.row, view.custom_fields);

@@ -5,7 +5,6 @@
 use actix_web::HttpResponse;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::money::Money;
-use domain::vocabulary::FieldCode;
 use persistence::DbConn;
 use persistence::opportunities::{self, OpportunityRow};
 use persistence::scope::Reach;
@@ -103,27 +102,6 @@ fn respond(status: actix_web::http::StatusCode, (row, custom_fields): WithCustom
         res.insert_header(("Location", format!("/api/v1/opportunities/{}", dto.id)));
     }
     Ok(res.json(dto))
-}
-
-/// The answer to a refused deal operation, in HTTP words.
-fn deal_error(e: opportunities::DealError) -> ApiError {
-    use opportunities::DealError as E;
-    match e {
-        E::NoSuchCustomer => ApiError::not_found("customer"),
-        E::CustomerReadOnly => ApiError::forbidden("you may read this customer but not change it"),
-        E::NotFound => ApiError::not_found("opportunity"),
-        E::NoSuchContact => {
-            ApiError::invalid_field("contact_id", FieldCode::NotFound, "not a contact of this customer")
-        }
-        E::NoSuchPipeline(id) => {
-            ApiError::invalid_field("pipeline_id", FieldCode::NotFound, format!("there is no pipeline {id}"))
-        }
-        E::PipelineEmpty => {
-            ApiError::conflict(crate::error::ErrorCode::PipelineEmpty, "the pipeline has no open stage")
-        }
-        E::CustomFields(refusals) => ApiError::validation(crate::custom::field_errors(refusals)),
-        E::Repo(e) => e.into(),
-    }
 }
 
 fn visible_deal(conn: &mut DbConn, by: &impl Reach, id: i64) -> Result<OpportunityRow, ApiError> {

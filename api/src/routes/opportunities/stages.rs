@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use domain::org::Role;
 use domain::vocabulary::FieldCode;
 use persistence::now_utc;
-use persistence::opportunities::{self};
+use persistence::opportunities;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;

@@ -3,17 +3,15 @@
 //! `domain::pool`; each write is one `persistence::pool` operation.
 
 use actix_web::{HttpResponse, get, post, web};
-use domain::pool::ClaimRefusal;
 use domain::vocabulary::FieldCode;
 use persistence::now_utc;
-use persistence::pool::{self, PoolError};
+use persistence::pool;
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::caller::AuthUser;
-use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::error::ApiError;
 use crate::extract::{Json, PathId, Query, etag};
 use crate::routes::customers::{CustomerDto, CustomerPage, Grade, ListCustomersQuery, stored_answer};
 use crate::state::AppState;
@@ -82,57 +80,6 @@ pub async fn list_pool(
     Ok(HttpResponse::Ok().json(page))
 }
 
-/// The answer to a refused pool operation, in HTTP words.
-pub fn pool_error(e: PoolError, caller: i64) -> ApiError {
-    let refused = |field: &str, message: String, context: serde_json::Value| {
-        ApiError::new(
-            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::PoolLimit,
-            message.clone(),
-        )
-        .with_errors(vec![FieldError::new(field, FieldCode::LimitReached, message)])
-        .with_context(context)
-    };
-    match e {
-        PoolError::NotFound => ApiError::not_found("customer"),
-        PoolError::Taken { owner_id } if owner_id == caller => {
-            ApiError::conflict(ErrorCode::AlreadyClaimed, "you own this customer already")
-        }
-        PoolError::Taken { .. } => ApiError::conflict(
-            ErrorCode::AlreadyClaimed,
-            "this customer is not in the pool: someone else owns it",
-        ),
-        PoolError::InPool => {
-            ApiError::conflict(ErrorCode::AlreadyInPool, "this customer is in the pool; nobody owns it")
-        }
-        PoolError::ReadOnly => ApiError::forbidden("only the owner, their manager or an admin may do this"),
-        PoolError::Refused(ClaimRefusal::MaxOwned { limit }) => refused(
-            "max_owned",
-            format!("you own {limit} customers, the most allowed; release one first"),
-            json!({ "limit": limit }),
-        ),
-        PoolError::Refused(ClaimRefusal::DailyClaims { limit }) => refused(
-            "daily_claims",
-            format!("you claimed {limit} customers in the last 24 hours, the most allowed"),
-            json!({ "limit": limit }),
-        ),
-        PoolError::Refused(ClaimRefusal::CoolDown { until }) => refused(
-            "reclaim_cooldown_days",
-            format!(
-                "you lost this customer recently; you may claim it again from {}",
-                until.to_rfc3339()
-            ),
-            json!({ "until": until }),
-        ),
-        PoolError::MaxLocked { limit } => refused(
-            "max_locked",
-            format!("the owner has locked {limit} customers, the most allowed; unlock one first"),
-            json!({ "limit": limit }),
-        ),
-        PoolError::Repo(e) => e.into(),
-    }
-}
-
 fn respond(dto: CustomerDto) -> HttpResponse {
     HttpResponse::Ok().insert_header(("ETag", etag(dto.version))).json(dto)
 }
@@ -156,7 +103,7 @@ fn respond(dto: CustomerDto) -> HttpResponse {
 pub async fn claim_customer(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
     let stored = state
         .write(move |conn| {
-            let s = pool::claim(conn, user.id, user.id, id.0, now_utc()).map_err(|e| pool_error(e, user.id))?;
+            let s = pool::claim(conn, user.id, user.id, id.0, now_utc()).map_err(ApiError::refused)?;
             stored_answer(conn, s)
         })
         .await?;
@@ -206,8 +153,7 @@ pub async fn release_customer(
     }
     let stored = state
         .write(move |conn| {
-            let s =
-                pool::release(conn, &user.principal(), id.0, &reason, now_utc()).map_err(|e| pool_error(e, user.id))?;
+            let s = pool::release(conn, &user.principal(), id.0, &reason, now_utc()).map_err(ApiError::refused)?;
             stored_answer(conn, s)
         })
         .await?;
@@ -222,8 +168,7 @@ async fn set_locked(
 ) -> Result<HttpResponse, ApiError> {
     let stored = state
         .write(move |conn| {
-            let s =
-                pool::set_locked(conn, &user.principal(), id, locked, now_utc()).map_err(|e| pool_error(e, user.id))?;
+            let s = pool::set_locked(conn, &user.principal(), id, locked, now_utc()).map_err(ApiError::refused)?;
             stored_answer(conn, s)
         })
         .await?;

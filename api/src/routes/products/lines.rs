@@ -3,17 +3,16 @@
 
 use actix_web::{HttpResponse, get, put, web};
 use persistence::now_utc;
-use persistence::products::{self, LineInput, LineRow, LinesError, Of};
+use persistence::products::{self, LineInput, LineRow, Of};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::caller::AuthUser;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::extract::{Json, PathId};
 use crate::state::AppState;
 use domain::money::Money;
-use domain::vocabulary::FieldCode;
 
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -69,35 +68,6 @@ fn line_dto(l: LineRow) -> LineItemDto {
     }
 }
 
-fn lines_error(e: LinesError, what: &str) -> ApiError {
-    match e {
-        LinesError::NotFound => ApiError::not_found(what),
-        LinesError::NotDraft => ApiError::conflict(ErrorCode::ContractState, "only a draft contract's lines change"),
-        LinesError::NoSuchProduct(i) => ApiError::invalid_field(
-            &format!("lines.{i}.product_id"),
-            FieldCode::NotFound,
-            "no such active product",
-        ),
-        LinesError::Line(i, e) => {
-            let (code, why) = match e {
-                domain::products::LineError::Quantity => (FieldCode::Range, "the quantity is at least one"),
-                domain::products::LineError::UnitPrice => (FieldCode::Range, "the unit price is never negative"),
-                domain::products::LineError::Discount => (FieldCode::Range, "a discount is 0 to 10000 basis points"),
-                // each is in range; together they are not
-                domain::products::LineError::TooLarge => (
-                    FieldCode::Relation,
-                    "quantity × unit price is too large to be an amount",
-                ),
-            };
-            ApiError::invalid_field(&format!("lines.{i}"), code, why)
-        }
-        LinesError::ZeroContract => {
-            ApiError::invalid_field("lines", FieldCode::Range, "a contract's lines add up to more than zero")
-        }
-        LinesError::Repo(e) => e.into(),
-    }
-}
-
 async fn set(state: web::Data<AppState>, user: AuthUser, of: Of, body: SetLineItems) -> Result<HttpResponse, ApiError> {
     let what = match of {
         Of::Deal(_) => "opportunity",
@@ -115,7 +85,9 @@ async fn set(state: web::Data<AppState>, user: AuthUser, of: Of, body: SetLineIt
         .collect();
     let by = user.principal();
     let (rows, amount, cur) = state
-        .write(move |conn| products::replace_lines(conn, &by, of, &lines, now_utc()).map_err(|e| lines_error(e, what)))
+        .write(move |conn| {
+            products::replace_lines(conn, &by, of, &lines, now_utc()).map_err(|e| ApiError::refused_about(e, what))
+        })
         .await?;
     Ok(HttpResponse::Ok().json(LineItems {
         lines: rows.into_iter().map(line_dto).collect(),

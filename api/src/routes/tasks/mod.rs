@@ -7,13 +7,13 @@ use chrono::{DateTime, Utc};
 use domain::tasks::Times;
 use domain::vocabulary::FieldCode;
 use persistence::now_utc;
-use persistence::tasks::{self, NewTask, TaskChange, TaskError, TaskRow};
+use persistence::tasks::{self, NewTask, TaskChange, TaskRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::caller::AuthUser;
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::extract::{IfMatch, Json, PathId, double_option, etag};
 use crate::state::AppState;
 
@@ -82,31 +82,6 @@ pub fn to_dto(r: TaskRow) -> Result<TaskDto, ApiError> {
         created_at: r.created_at.and_utc(),
         updated_at: r.updated_at.and_utc(),
     })
-}
-
-/// The answer to a refused task write, in HTTP words.
-pub fn task_error(e: TaskError) -> ApiError {
-    match e {
-        TaskError::NotFound => ApiError::not_found("task"),
-        TaskError::NoSuchAssignee(id) => ApiError::invalid_field(
-            "assignee_id",
-            FieldCode::NotFound,
-            format!("there is no active user {id}"),
-        ),
-        TaskError::AssigneeNotAllowed(id) => ApiError::forbidden(format!("you may not give work to user {id}")),
-        TaskError::NoSuchRecord { field, id } => ApiError::invalid_field(
-            field,
-            FieldCode::NotFound,
-            format!("there is no {field} {id} in your scope"),
-        ),
-        TaskError::Times(_, errors) => ApiError::validation(
-            errors
-                .into_iter()
-                .map(|e| FieldError::new(e.field, FieldCode::DependsOn, e.message))
-                .collect(),
-        ),
-        TaskError::Repo(e) => e.into(),
-    }
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -180,7 +155,7 @@ pub async fn create_task(
         },
     };
     let row = state
-        .write(move |conn| tasks::create(conn, &user.principal(), new, now_utc()).map_err(task_error))
+        .write(move |conn| tasks::create(conn, &user.principal(), new, now_utc()).map_err(ApiError::refused))
         .await?;
     Ok(respond(actix_web::http::StatusCode::CREATED, to_dto(row)?))
 }
@@ -288,7 +263,7 @@ pub async fn update_task(
     };
     let row = state
         .write(move |conn| {
-            tasks::change(conn, &user.principal(), id.0, if_match.0, change, now_utc()).map_err(task_error)
+            tasks::change(conn, &user.principal(), id.0, if_match.0, change, now_utc()).map_err(ApiError::refused)
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, to_dto(row)?))
@@ -308,7 +283,7 @@ pub async fn update_task(
 #[delete("/tasks/{id}")]
 pub async fn delete_task(state: web::Data<AppState>, user: AuthUser, id: PathId) -> Result<HttpResponse, ApiError> {
     state
-        .write(move |conn| tasks::delete(conn, &user.principal(), id.0, now_utc()).map_err(task_error))
+        .write(move |conn| tasks::delete(conn, &user.principal(), id.0, now_utc()).map_err(ApiError::refused))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

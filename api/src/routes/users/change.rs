@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, patch, post, web};
 use domain::org::Role;
-use domain::vocabulary::FieldCode;
 use persistence::now_utc;
 use persistence::user_change;
 use persistence::users::UserRow;
@@ -11,7 +10,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::caller::AdminUser;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::extract::{IfMatch, Json, PathId, double_option};
 use crate::state::AppState;
 
@@ -58,31 +57,7 @@ async fn change_user(
         password_hash: hash,
     };
     state
-        .write(move |conn| {
-            user_change::change(conn, actor, id, version, change, now_utc()).map_err(|e| match e {
-                user_change::UserChangeError::NotFound => ApiError::not_found("user"),
-                user_change::UserChangeError::Rule(e) => rule_error(e),
-                user_change::UserChangeError::NoSuchDepartment(d) => ApiError::invalid_field(
-                    "department_id",
-                    FieldCode::NotFound,
-                    format!("there is no department {d}"),
-                ),
-                user_change::UserChangeError::HoldsWork { name, open } => ApiError::conflict(
-                    ErrorCode::UserOwnsCustomers,
-                    format!(
-                        "{name} still holds {} customers, {} open leads and {} open deals: hand them over first \
-                         (POST /api/v1/users/{id}/transfer-customers)",
-                        open.customers, open.leads, open.opportunities
-                    ),
-                )
-                .with_context(serde_json::json!({
-                    "customers": open.customers,
-                    "leads": open.leads,
-                    "opportunities": open.opportunities,
-                })),
-                user_change::UserChangeError::Repo(e) => e.into(),
-            })
-        })
+        .write(move |conn| user_change::change(conn, actor, id, version, change, now_utc()).map_err(ApiError::refused))
         .await
         .inspect(|_| state.auth_cache.forget(id))
 }

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, post, web};
 use domain::org::{Role, UserFacts, check_password_policy, check_user_change, normalize_login_email};
 use domain::vocabulary::FieldCode;
-use persistence::users::{self};
+use persistence::users;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;

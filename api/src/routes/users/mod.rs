@@ -5,12 +5,11 @@ use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use domain::org::{Role, check_password_policy};
 use domain::vocabulary::FieldCode;
-use persistence::DbConn;
 use persistence::users::UserRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::extract::etag;
 use crate::security::hash_password;
 
@@ -75,14 +74,15 @@ pub struct UserDto {
 
 impl UserDto {
     /// Hides contact details and activity the caller may not see.
-    pub fn for_viewer(self, viewer: Option<&domain::scope::DataScope>) -> UserDto {
-        match viewer {
-            Some(scope) if !domain::scope::may_see_contact_details(scope, self.id, self.department_id) => UserDto {
+    pub fn for_viewer(self, viewer: &domain::scope::DataScope) -> UserDto {
+        if domain::scope::may_see_contact_details(viewer, self.id, self.department_id) {
+            self
+        } else {
+            UserDto {
                 email: None,
                 last_login_at: None,
                 ..self
-            },
-            _ => self,
+            }
         }
     }
 }
@@ -126,11 +126,4 @@ fn password_hash_of(password: Option<String>) -> Result<Option<String>, ApiError
     check_password_policy(&p)
         .map_err(|e| ApiError::invalid_field("password", FieldCode::PasswordPolicy, e.to_string()))?;
     hash_password(&p).map(Some).map_err(ApiError::internal)
-}
-
-fn rule_error(e: domain::org::UserRuleError) -> ApiError {
-    match e.field() {
-        Some(field) => ApiError::invalid_field(field, FieldCode::DependsOn, e.to_string()),
-        None => ApiError::conflict(ErrorCode::UserRule, e.to_string()),
-    }
 }

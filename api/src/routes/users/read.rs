@@ -4,8 +4,8 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use domain::auth::ApiScope;
 use domain::org::Role;
-use persistence::Found;
-use persistence::users::{self, UserAfter, UserFilter, UserSort};
+use persistence::directory;
+use persistence::users::{UserAfter, UserFilter, UserSort};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -16,7 +16,6 @@ use crate::pagination::{self, time_key};
 use crate::state::AppState;
 
 use super::*;
-use domain::scope::DataScope;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -44,15 +43,6 @@ pub struct UserPage {
     pub data: Vec<UserDto>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
-}
-
-/// Whose contact details the caller may see: a user's data scope; `None`
-/// for an API key with `users:read` (an integration syncing the directory).
-fn viewer_scope(conn: &mut DbConn, caller: &Caller) -> Result<Option<DataScope>, ApiError> {
-    match caller {
-        Caller::User(u) => Ok(Some(crate::routes::scope::scope_of(conn, u)?)),
-        Caller::Key(_) => Ok(None),
-    }
 }
 
 /// Lists users, filtered and keyset-paginated.
@@ -92,7 +82,7 @@ pub async fn list_users(
         "updated_at" => UserSort::UpdatedAt,
         _ => UserSort::Id,
     };
-    let mut filter = UserFilter {
+    let filter = UserFilter {
         role: q.role.map(|r| Role::from(r).as_str().to_owned()),
         department_id: q.department_id,
         active: q.active,
@@ -103,10 +93,15 @@ pub async fn list_users(
     let descending = sort.descending;
     let (rows, viewer) = state
         .read(move |conn| {
-            let viewer = viewer_scope(conn, &caller)?;
-            filter.q_matches_email = matches!(viewer, None | Some(DataScope::All));
-            let rows = users::list(conn, &filter, user_sort, descending, after.as_ref(), limit + 1)?;
-            Ok((rows, viewer))
+            Ok(directory::list(
+                conn,
+                &caller,
+                &filter,
+                user_sort,
+                descending,
+                after.as_ref(),
+                limit + 1,
+            )?)
         })
         .await?;
     let (rows, next_cursor) = pagination::finish(rows, limit, &sort, |r| match sort.field {
@@ -117,7 +112,7 @@ pub async fn list_users(
     Ok(HttpResponse::Ok().json(UserPage {
         data: rows
             .into_iter()
-            .map(|r| UserDto::try_from(r).map(|u| u.for_viewer(viewer.as_ref())))
+            .map(|r| UserDto::try_from(r).map(|u| u.for_viewer(&viewer)))
             .collect::<Result<_, _>>()?,
         next_cursor,
     }))
@@ -139,14 +134,8 @@ pub async fn list_users(
 pub async fn get_user(state: web::Data<AppState>, caller: Caller, id: PathId) -> Result<HttpResponse, ApiError> {
     caller.require_user_or_scope(ApiScope::UsersRead)?;
     let (row, viewer) = state
-        .read(move |conn| {
-            let viewer = viewer_scope(conn, &caller)?;
-            let row = users::find(conn, id.0)
-                .found()?
-                .ok_or_else(|| ApiError::not_found("user"))?;
-            Ok((row, viewer))
-        })
+        .read(move |conn| directory::find(conn, &caller, id.0)?.ok_or_else(|| ApiError::not_found("user")))
         .await?;
-    let dto = UserDto::try_from(row)?.for_viewer(viewer.as_ref());
+    let dto = UserDto::try_from(row)?.for_viewer(&viewer);
     Ok(with_etag(actix_web::http::StatusCode::OK, dto))
 }

@@ -1,14 +1,14 @@
 //! The stable `code` of every problem answer, from one table.
 
 use serde::Serialize;
-use utoipa::ToSchema;
 
 /// Defines [`ErrorCode`] and the list of all its values from one table.
 macro_rules! error_codes {
     ($($(#[$doc:meta])* $variant:ident = $text:literal,)*) => {
         /// Every `code` a problem answer may carry (also the last part of its
         /// `type`). Clients switch on these; they never change meaning.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum ErrorCode {
             $($(#[$doc])* $variant,)*
