@@ -16,6 +16,7 @@ pub enum EventKind {
     DealStageChanged,
     DealWon,
     DealLost,
+    DealProbabilityChanged,
     ContractSubmitted,
     ContractApproved,
     PaymentReceived,
@@ -24,7 +25,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 13] = [
+    pub const ALL: [EventKind; 14] = [
         EventKind::CustomerCreated,
         EventKind::CustomerOwnerChanged,
         EventKind::CustomerReturnedToPool,
@@ -33,6 +34,7 @@ impl EventKind {
         EventKind::DealStageChanged,
         EventKind::DealWon,
         EventKind::DealLost,
+        EventKind::DealProbabilityChanged,
         EventKind::ContractSubmitted,
         EventKind::ContractApproved,
         EventKind::PaymentReceived,
@@ -50,6 +52,7 @@ impl EventKind {
             EventKind::DealStageChanged => "deal.stage_changed",
             EventKind::DealWon => "deal.won",
             EventKind::DealLost => "deal.lost",
+            EventKind::DealProbabilityChanged => "deal.probability_changed",
             EventKind::ContractSubmitted => "contract.submitted",
             EventKind::ContractApproved => "contract.approved",
             EventKind::PaymentReceived => "payment.received",
@@ -83,6 +86,7 @@ impl EventKind {
             EventKind::DealStageChanged => "商机阶段变更",
             EventKind::DealWon => "商机赢单",
             EventKind::DealLost => "商机输单",
+            EventKind::DealProbabilityChanged => "商机赢率调整",
             EventKind::ContractSubmitted => "合同待审批",
             EventKind::ContractApproved => "合同已审批",
             EventKind::PaymentReceived => "收到回款",

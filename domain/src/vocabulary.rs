@@ -160,6 +160,20 @@ words! {
         Lost = "lost",
         Invalid = "invalid",
     }
+    /// Where a rep puts a deal in the forecast (Salesforce's forecast
+    /// categories): `pipeline` (the default), `best_case`, `commit`, or
+    /// `omitted` (counted in its category only); `closed` is a won
+    /// deal's, set by winning it.
+    #[derive(serde::Serialize, serde::Deserialize, PartialOrd, Ord)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    #[serde(rename_all = "snake_case")]
+    ForecastCategory {
+        Pipeline = "pipeline",
+        BestCase = "best_case",
+        Commit = "commit",
+        Closed = "closed",
+        Omitted = "omitted",
+    }
     /// Why a field of a request was refused: the stable `code` of each entry
     /// of a problem's `errors`, one enum for every rule that refuses a field,
     /// listed in the document as the schema's `enum`. The shape of a value,

@@ -71,6 +71,7 @@ pub fn detail(code: ErrorCode) -> &'static str {
         MentorshipExists => "该销售已有进行中的带教关系（见 context.id）。",
         CaseExists => "该商机已有案例（见 context.id）。",
         LeadClosed => "该线索已转化或已作废。",
+        DealClosed => "该商机已赢单、输单或作废，赢率与预测分类不再修改。",
         UserRule => "此更改违反用户规则（例如不能移除最后一位管理员）。",
         UserOwnsCustomers => "该用户仍持有客户、未结线索或进行中的商机，请先交接。",
         IdempotencyInProgress => "使用此 Idempotency-Key 的请求仍在处理中。",

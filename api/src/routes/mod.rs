@@ -222,6 +222,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(opportunities::update_opportunity)
         .service(opportunities::transition_opportunity)
         .service(opportunities::opportunity_history)
+        .service(opportunities::judge_opportunity)
+        .service(opportunities::opportunity_judgements)
         .service(opportunities::create_opportunity_activity)
         .service(opportunities::list_opportunity_activities)
         // CORS preflight of the public web-form endpoint (its POST is in the spec)

@@ -241,5 +241,7 @@ pub fn stage_change(from: Option<(i64, DateTime<Utc>)>, to: i64, now: DateTime<U
     }
 }
 
+pub mod judgement;
+
 #[cfg(test)]
 mod tests;

@@ -109,6 +109,8 @@ error_codes! {
     CaseExists = "case_exists",
     /// The lead is converted or disqualified.
     LeadClosed = "lead_closed",
+    /// The deal is won, lost or invalid: its forecast no longer changes.
+    DealClosed = "deal_closed",
     /// The change breaks a rule about users (e.g. the last admin).
     UserRule = "user_rule",
     /// The user still holds customers, open leads or open deals: hand them over first.

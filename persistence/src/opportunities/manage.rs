@@ -51,6 +51,9 @@ pub enum DealError {
     /// Custom field values the definitions refuse, each naming its field.
     #[error("custom field values refused")]
     CustomFields(Vec<Refusal>),
+    /// The rep's judgement of the deal is refused.
+    #[error(transparent)]
+    Judgement(domain::pipeline::judgement::JudgementError),
     #[error(transparent)]
     Repo(#[from] RepoError),
 }
@@ -70,8 +73,15 @@ impl crate::Explain for DealError {
             }
             E::PipelineEmpty => Refused::conflict(ErrorCode::PipelineEmpty, "the pipeline has no open stage"),
             E::CustomFields(refusals) => Refused::fields(refusals),
+            E::Judgement(e) => e.into(),
             E::Repo(e) => return Err(e),
         })
+    }
+}
+
+impl From<diesel::result::Error> for DealError {
+    fn from(e: diesel::result::Error) -> Self {
+        DealError::Repo(e.into())
     }
 }
 

@@ -12,10 +12,12 @@ use crate::schema::{activities, opportunities, pipelines, stage_changes, stages,
 use crate::scope::Reach;
 use crate::{DbConn, RepoError, naive};
 
+mod judgement;
 mod manage;
 mod moves;
 mod stage_settings;
 
+pub use judgement::{JudgementRow, judge, judgements};
 pub use manage::{DealError, DealView, NewDeal, create, edit};
 pub use moves::{Move, MoveFailure, move_stage};
 pub use stage_settings::{StageSettings, update_stage};
@@ -165,6 +167,10 @@ pub struct OpportunityRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The rep's win probability; `None`: the stage's applies.
+    pub rep_probability: Option<i32>,
+    /// The rep's forecast category; `None`: pipeline.
+    pub forecast_category: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]

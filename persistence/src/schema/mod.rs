@@ -20,6 +20,7 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(contacts -> customers (customer_id));
 diesel::joinable!(customer_tags -> customers (customer_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    deal_judgements,
     departments,
     users,
     refresh_tokens,
@@ -78,6 +79,7 @@ diesel::allow_tables_to_appear_in_same_query!(
 diesel::allow_columns_to_appear_in_same_group_by_clause!(
     opportunities::expected_close_date,
     opportunities::currency,
+    opportunities::forecast_category,
     customers::grade,
     line_items::product_id,
 );

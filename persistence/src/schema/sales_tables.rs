@@ -139,6 +139,26 @@ diesel::table! {
         /// The customer's grade, kept in step with it by triggers (for the
         /// forecast; migration 037).
         customer_grade -> Text,
+        /// The rep's win probability (NULL: the stage's; migration 039).
+        rep_probability -> Nullable<Integer>,
+        /// The rep's forecast category (NULL: pipeline).
+        forecast_category -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Every change of a deal's rep probability or forecast category, with
+    /// who, when and why.
+    deal_judgements (id) {
+        id -> BigInt,
+        opportunity_id -> BigInt,
+        changed_by -> BigInt,
+        changed_at -> Timestamp,
+        probability_before -> Nullable<Integer>,
+        probability -> Nullable<Integer>,
+        category_before -> Nullable<Text>,
+        category -> Text,
+        reason -> Text,
     }
 }
 

@@ -228,3 +228,184 @@ fn a_deal_keeps_its_customers_grade_for_the_forecast() {
     assert_eq!(grades(), [("A".to_owned(), 1), ("C".to_owned(), 1)]);
     assert_eq!(app.count(stray), 0);
 }
+
+/// The rep's judgement (#41 item 1), read into the API's own types. li's
+/// deals next year, stage probabilities 10 % and 50 %:
+/// - d1 100,000 in March at 10 %; li says 60 %, commit;
+/// - d2 200,000 in March at 50 %; li says best case, the stage's probability;
+/// - d3 40,000 in April at 10 %; li says 5 %, omitted;
+/// - d4 8,000 in April at 10 %; li says 33 %, pipeline.
+///
+/// March: 300,000; by stage 10,000 + 100,000 = 110,000; by rep 60,000 +
+/// 100,000 = 160,000. April without the omitted d3: 8,000; 800; 2,640.
+#[test]
+fn the_forecast_weighs_each_deal_by_its_stage_and_by_its_reps_judgement() {
+    use api::routes::opportunities::{JudgementDto, OpportunityDto};
+    use api::routes::reports::forecast::ForecastReport;
+    use domain::vocabulary::ForecastCategory as C;
+
+    let app = TestApp::spawn();
+    let t = team(&app);
+    app.req("PUT", "/api/v1/settings/contracts")
+        .bearer(&t.admin)
+        .json(&json!({"currency": "CNY", "approval_above": 1_000_000}))
+        .expect(200);
+    let zone = domain::calendar::zone("Asia/Shanghai").unwrap();
+    let year = chrono::Datelike::year(&domain::calendar::today(chrono::Utc::now(), zone)) + 1;
+    let li = &t.li.token;
+    let (p, _, s2, won, _) = pipeline(&app, &t.admin);
+    let open = |name: &str, amount: i64, close: String| {
+        let d = deal(&app, li, p, name, Some(amount));
+        app.patch(&format!("/api/v1/opportunities/{d}"))
+            .bearer(li)
+            .json(&json!({"expected_close_date": close}))
+            .expect(200);
+        d
+    };
+    let judge = |d: i64, body: Value| {
+        app.req("PUT", &format!("/api/v1/opportunities/{d}/judgement"))
+            .bearer(li)
+            .json(&body)
+    };
+    let d1 = open("甲方", 100_000, format!("{year}-03-15"));
+    let d2 = open("乙方", 200_000, format!("{year}-03-20"));
+    go(&app, li, d2, s2, json!({}));
+    let d3 = open("丙方", 40_000, format!("{year}-04-02"));
+    let d4 = open("丁方", 8_000, format!("{year}-04-30"));
+    let first: OpportunityDto = judge(
+        d1,
+        json!({"probability": 70, "category": "best_case", "reason": "初判"}),
+    )
+    .expect(200)
+    .dto();
+    assert_eq!(
+        (first.rep_probability, first.forecast_category),
+        (Some(70), C::BestCase)
+    );
+    let d1_now: OpportunityDto = judge(
+        d1,
+        json!({"probability": 60, "category": "commit", "reason": "见到决策人"}),
+    )
+    .expect(200)
+    .dto();
+    assert_eq!(
+        (d1_now.rep_probability, d1_now.forecast_category),
+        (Some(60), C::Commit)
+    );
+    assert_eq!(d1_now.version, first.version + 1);
+    judge(
+        d2,
+        json!({"probability": null, "category": "best_case", "reason": "预算已批"}),
+    )
+    .expect(200);
+    judge(
+        d3,
+        json!({"probability": 5, "category": "omitted", "reason": "客户冻结采购"}),
+    )
+    .expect(200);
+    judge(
+        d4,
+        json!({"probability": 33, "category": "pipeline", "reason": "有意向"}),
+    )
+    .expect(200);
+
+    let f: ForecastReport = app
+        .get(&format!("/api/v1/reports/forecast?year={year}"))
+        .bearer(li)
+        .send()
+        .expect(200)
+        .dto();
+    let sums = |b: &api::routes::reports::forecast::BucketDto| {
+        (b.count, b.amount.amount(), b.weighted.amount(), b.rep_weighted.amount())
+    };
+    assert_eq!(sums(&f.months[2].pipeline), (2, 300_000, 110_000, 160_000));
+    assert_eq!(sums(&f.months[3].pipeline), (1, 8_000, 800, 2_640), "d3 is omitted");
+    assert_eq!(
+        f.months[2].rep_projected.amount(),
+        160_000,
+        "no contract signed: actual 0"
+    );
+    let categories: Vec<(C, (u64, i64, i64, i64))> =
+        f.by_category.iter().map(|c| (c.category, sums(&c.pipeline))).collect();
+    assert_eq!(
+        categories,
+        [
+            (C::Pipeline, (1, 8_000, 800, 2_640)),
+            (C::BestCase, (1, 200_000, 100_000, 100_000)),
+            (C::Commit, (1, 100_000, 10_000, 60_000)),
+            (C::Omitted, (1, 40_000, 4_000, 2_000)),
+        ]
+    );
+
+    // each change kept with who, when and why
+    let history: Vec<JudgementDto> = app
+        .get(&format!("/api/v1/opportunities/{d1}/judgements"))
+        .bearer(&t.admin)
+        .send()
+        .expect(200)
+        .dto();
+    let seen: Vec<_> = history
+        .iter()
+        .map(|h| {
+            (
+                h.changed_by,
+                h.probability_before,
+                h.probability,
+                h.category_before,
+                h.category,
+                h.reason.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (t.li.id, None, Some(70), C::Pipeline, C::BestCase, "初判"),
+            (t.li.id, Some(70), Some(60), C::BestCase, C::Commit, "见到决策人"),
+        ]
+    );
+
+    // refusals name their field; a stale version is 412; another team sees nothing
+    let p1 =
+        judge(d1, json!({"probability": 101, "category": "commit", "reason": "x"})).problem(422, "validation_failed");
+    assert_eq!(p1["errors"][0]["field"], "probability");
+    let p2 =
+        judge(d1, json!({"probability": 50, "category": "closed", "reason": "x"})).problem(422, "validation_failed");
+    assert_eq!(p2["errors"][0]["field"], "category");
+    let p3 = judge(d1, json!({"probability": 50, "category": "commit"})).problem(422, "validation_failed");
+    assert_eq!(p3["errors"][0]["field"], "reason");
+    app.req("PUT", &format!("/api/v1/opportunities/{d1}/judgement"))
+        .bearer(li)
+        .header("If-Match", &format!("\"{}\"", first.version))
+        .json(&json!({"probability": 50, "category": "commit", "reason": "x"}))
+        .problem(412, "stale_version");
+    app.req("PUT", &format!("/api/v1/opportunities/{d1}/judgement"))
+        .bearer(&t.wang.token)
+        .json(&json!({"probability": 0, "category": "omitted", "reason": "x"}))
+        .problem(404, "not_found");
+    app.get(&format!("/api/v1/opportunities/{d1}/judgements"))
+        .bearer(&t.wang.token)
+        .send()
+        .problem(404, "not_found");
+    // a won deal counts as closed, and its judgement no longer changes
+    go(&app, li, d4, won, json!({}));
+    let d4_won: OpportunityDto = app
+        .get(&format!("/api/v1/opportunities/{d4}"))
+        .bearer(li)
+        .send()
+        .expect(200)
+        .dto();
+    assert_eq!(
+        (d4_won.forecast_category, d4_won.rep_probability),
+        (C::Closed, Some(33))
+    );
+    judge(d4, json!({"probability": 90, "category": "commit", "reason": "x"})).problem(409, "deal_closed");
+    let after: ForecastReport = app
+        .get(&format!("/api/v1/reports/forecast?year={year}"))
+        .bearer(li)
+        .send()
+        .expect(200)
+        .dto();
+    assert_eq!(after.months[3].pipeline.count, 0, "only open deals are forecast");
+    assert!(after.by_category.iter().all(|c| c.category != C::Pipeline));
+}

@@ -15,10 +15,12 @@ use crate::error::ApiError;
 use crate::extract::etag;
 
 mod activities;
+mod judgement;
 mod manage;
 mod stages;
 
 pub use activities::*;
+pub use judgement::*;
 pub use manage::*;
 pub use stages::*;
 
@@ -33,7 +35,7 @@ pub enum DealStatus {
 
 crate::words::same_words!(DealStatus, domain::vocabulary::DealStatus, [Open, Won, Lost, Invalid]);
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct OpportunityDto {
     pub id: i64,
     pub customer_id: i64,
@@ -54,6 +56,12 @@ pub struct OpportunityDto {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// The rep's own win probability in percent; `null`: the stage's applies
+    /// (`PUT /opportunities/{id}/judgement`).
+    pub rep_probability: Option<i32>,
+    /// Where the deal counts in the forecast: the rep's choice while open
+    /// (default `pipeline`), `closed` once won, `omitted` once lost.
+    pub forecast_category: domain::vocabulary::ForecastCategory,
     /// The admin's custom fields that have a value, by key.
     #[schema(value_type = HashMap<String, crate::custom::CustomValue>)]
     pub custom_fields: serde_json::Map<String, serde_json::Value>,
@@ -61,9 +69,13 @@ pub struct OpportunityDto {
 
 /// Fails only when the stored status is not a known one.
 fn to_dto(r: OpportunityRow) -> Result<OpportunityDto, ApiError> {
+    let status = crate::words::stored::<domain::vocabulary::DealStatus>(&r.status)?;
+    let chosen = r.forecast_category.as_deref().map(crate::words::stored).transpose()?;
     Ok(OpportunityDto {
+        rep_probability: r.rep_probability,
+        forecast_category: domain::pipeline::judgement::category_of(status, chosen),
         amount: r.amount.map(|amount| Money::stored(amount, r.currency.clone())),
-        status: crate::words::stored::<domain::vocabulary::DealStatus>(&r.status)?.into(),
+        status: status.into(),
         id: r.id,
         customer_id: r.customer_id,
         contact_id: r.contact_id,

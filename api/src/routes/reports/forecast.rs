@@ -1,12 +1,14 @@
-//! `GET /reports/forecast`: the open pipeline weighted by probability per
-//! expected close month of a year, by customer grade and by product, beside
-//! the contract-amount target and the actuals of those months.
+//! `GET /reports/forecast`: the open pipeline weighted by probability (the
+//! stage's, and beside it the rep's) per expected close month of a year, by
+//! customer grade, by product and by forecast category, beside the
+//! contract-amount target and the actuals of those months.
 
 use actix_web::{HttpResponse, get, web};
 use chrono::Datelike;
 use domain::reports::forecast::{self as rules, Bucket};
 use domain::targets::plan::Holder;
 use domain::vocabulary::FieldCode;
+use domain::vocabulary::ForecastCategory;
 use persistence::reports::{ReportFilter, forecast};
 use persistence::{contracts, now_utc, settings};
 use serde::{Deserialize, Serialize};
@@ -35,14 +37,17 @@ pub struct ForecastQuery {
 }
 
 /// Open deals, their amount and amount x probability.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct BucketDto {
     pub count: u64,
     pub amount: MoneyTotal,
+    /// amount x the stage's probability, each deal rounded down.
     pub weighted: MoneyTotal,
+    /// amount x the rep's probability where they gave one, else the stage's.
+    pub rep_weighted: MoneyTotal,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ForecastMonth {
     /// `YYYY-MM`.
     pub month: String,
@@ -53,15 +58,23 @@ pub struct ForecastMonth {
     pub actual: MoneyTotal,
     /// actual + weighted pipeline.
     pub projected: MoneyTotal,
+    /// actual + the pipeline weighted by the reps' probabilities.
+    pub rep_projected: MoneyTotal,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CategoryRow {
+    pub category: ForecastCategory,
+    pub pipeline: BucketDto,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct GradeRow {
     pub grade: String,
     pub pipeline: BucketDto,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ProductRow {
     pub product_id: i64,
     pub name: String,
@@ -69,7 +82,7 @@ pub struct ProductRow {
     pub pipeline: BucketDto,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ForecastReport {
     pub year: i32,
     /// company, department:<id> or user:<id>: whose target and actuals are shown.
@@ -81,6 +94,9 @@ pub struct ForecastReport {
     pub unscheduled: BucketDto,
     pub by_grade: Vec<GradeRow>,
     pub by_product: Vec<ProductRow>,
+    /// The year's open deals by the category their rep put them in;
+    /// `omitted` ones are counted here only.
+    pub by_category: Vec<CategoryRow>,
 }
 
 /// The weighted pipeline per month of a year beside target and actuals, in the caller's scope.
@@ -132,6 +148,7 @@ pub async fn forecast_report(
                 count: b.count,
                 amount: money(b.amount),
                 weighted: money(b.weighted),
+                rep_weighted: money(b.rep_weighted),
             };
             let months = (1..=12usize)
                 .map(|m| {
@@ -142,6 +159,7 @@ pub async fn forecast_report(
                         target: progress.as_ref().and_then(|p| p.target).map(|t| money(t[m])),
                         actual: money(actual),
                         projected: money(actual + b.weighted),
+                        rep_projected: money(actual + b.rep_weighted),
                         pipeline: bucket(b),
                     }
                 })
@@ -161,6 +179,14 @@ pub async fn forecast_report(
                     .into_iter()
                     .map(|(grade, b)| GradeRow {
                         grade,
+                        pipeline: bucket(b),
+                    })
+                    .collect(),
+                by_category: f
+                    .by_category
+                    .into_iter()
+                    .map(|(category, b)| CategoryRow {
+                        category,
                         pipeline: bucket(b),
                     })
                     .collect(),

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use crate::error::{ApiError, FieldError};
 
 mod customers;
-mod forecast;
+pub mod forecast;
 mod funnel;
 mod kpi;
 mod rankings;
