@@ -3,6 +3,17 @@ use serde_json::{Value, json};
 
 use super::*;
 
+/// Amounts in CNY; the forecasts below are of next year, in the
+/// organisation's time zone.
+fn next_year_in_cny(app: &TestApp, t: &Team) -> i32 {
+    app.req("PUT", "/api/v1/settings/contracts")
+        .bearer(&t.admin)
+        .json(&json!({"currency": "CNY", "approval_above": 1_000_000}))
+        .expect(200);
+    let zone = domain::calendar::zone("Asia/Shanghai").unwrap();
+    chrono::Datelike::year(&domain::calendar::today(chrono::Utc::now(), zone)) + 1
+}
+
 /// li's open deals next year: 100,000 at 10 % (grade A, one product line)
 /// and 200,000 at 50 % (grade B) closing in March, 50,000 past due, 999
 /// unscheduled; a 30,000 contract signed in March; a target of 1,200,000
@@ -11,12 +22,7 @@ use super::*;
 fn the_forecast_weighs_the_pipeline_beside_target_and_actuals() {
     let app = TestApp::spawn();
     let t = team(&app);
-    app.req("PUT", "/api/v1/settings/contracts")
-        .bearer(&t.admin)
-        .json(&json!({"currency": "CNY", "approval_above": 1_000_000}))
-        .expect(200);
-    let zone = domain::calendar::zone("Asia/Shanghai").unwrap();
-    let year = chrono::Datelike::year(&domain::calendar::today(chrono::Utc::now(), zone)) + 1;
+    let year = next_year_in_cny(&app, &t);
     app.req("PUT", "/api/v1/targets")
         .bearer(&t.admin)
         .json(
@@ -246,12 +252,7 @@ fn the_forecast_weighs_each_deal_by_its_stage_and_by_its_reps_judgement() {
 
     let app = TestApp::spawn();
     let t = team(&app);
-    app.req("PUT", "/api/v1/settings/contracts")
-        .bearer(&t.admin)
-        .json(&json!({"currency": "CNY", "approval_above": 1_000_000}))
-        .expect(200);
-    let zone = domain::calendar::zone("Asia/Shanghai").unwrap();
-    let year = chrono::Datelike::year(&domain::calendar::today(chrono::Utc::now(), zone)) + 1;
+    let year = next_year_in_cny(&app, &t);
     let li = &t.li.token;
     let (p, _, s2, won, _) = pipeline(&app, &t.admin);
     let open = |name: &str, amount: i64, close: String| {
