@@ -33,6 +33,27 @@ pub enum CaseError {
     Repo(#[from] RepoError),
 }
 
+impl crate::Explain for CaseError {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use CaseError as E;
+        #[allow(unused_imports)]
+        use domain::problem::{ErrorCode, Refused};
+        #[allow(unused_imports)]
+        use domain::vocabulary::FieldCode;
+        Ok(match self {
+            E::NoDeal => Refused::field("opportunity_id", FieldCode::NotFound, "no such deal in your scope"),
+            E::Open => Refused::field(
+                "opportunity_id",
+                FieldCode::Open,
+                "the deal is still open: a case is written once it is won or lost",
+            ),
+            E::Exists { id } => Refused::conflict(ErrorCode::CaseExists, "this deal has a case already")
+                .with_context(serde_json::json!({ "id": id })),
+            E::Repo(e) => return Err(e),
+        })
+    }
+}
+
 impl From<diesel::result::Error> for CaseError {
     fn from(e: diesel::result::Error) -> Self {
         CaseError::Repo(e.into())

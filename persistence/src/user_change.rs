@@ -19,6 +19,24 @@ pub enum NewUserError {
     Repo(#[from] RepoError),
 }
 
+impl crate::Explain for NewUserError {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use NewUserError as E;
+        #[allow(unused_imports)]
+        use domain::problem::{ErrorCode, Refused};
+        #[allow(unused_imports)]
+        use domain::vocabulary::FieldCode;
+        Ok(match self {
+            E::NoSuchDepartment(id) => Refused::field(
+                "department_id",
+                FieldCode::NotFound,
+                format!("there is no department {id}"),
+            ),
+            E::Repo(e) => return Err(e),
+        })
+    }
+}
+
 /// Adds a user in an existing department (or none); a taken e-mail is
 /// `RepoError::Conflict` on `Constraint::UserEmail`.
 pub fn create(conn: &mut DbConn, new: &users::NewUserRow) -> Result<UserRow, NewUserError> {

@@ -3,15 +3,14 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use domain::vocabulary::FieldCode;
-use persistence::cases::{self, CaseError, CaseRow};
+use persistence::cases::{self, CaseRow};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::caller::AuthUser;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::extract::{Json, Query};
 use crate::pagination;
 use crate::state::AppState;
@@ -92,19 +91,7 @@ pub async fn write_case(
                 b.lesson.trim(),
                 now_utc(),
             )
-            .map_err(|e| match e {
-                CaseError::NoDeal => {
-                    ApiError::invalid_field("opportunity_id", FieldCode::NotFound, "no such deal in your scope")
-                }
-                CaseError::Open => ApiError::invalid_field(
-                    "opportunity_id",
-                    FieldCode::Open,
-                    "the deal is still open: a case is written once it is won or lost",
-                ),
-                CaseError::Exists { id } => ApiError::conflict(ErrorCode::CaseExists, "this deal has a case already")
-                    .with_context(serde_json::json!({ "id": id })),
-                CaseError::Repo(e) => e.into(),
-            })
+            .map_err(ApiError::refused)
         })
         .await?;
     Ok(HttpResponse::Created().json(dto(row)?))

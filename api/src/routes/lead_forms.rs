@@ -149,16 +149,7 @@ pub async fn create_lead_form(
         updated_at: now,
     };
     let row = state
-        .write(move |conn| {
-            leads::add_form(conn, &new).map_err(|e| match e {
-                leads::FormError::UnknownSource(code) => ApiError::invalid_field(
-                    "default_source",
-                    FieldCode::NotFound,
-                    format!("`{code}` is not an active source (see GET /api/v1/dictionaries/source)"),
-                ),
-                leads::FormError::Repo(e) => e.into(),
-            })
-        })
+        .write(move |conn| leads::add_form(conn, &new).map_err(ApiError::refused))
         .await?;
     Ok(HttpResponse::Created().json(LeadForm::from(row)))
 }

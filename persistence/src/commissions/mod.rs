@@ -73,6 +73,21 @@ pub enum PlanError {
     Repo(#[from] RepoError),
 }
 
+impl crate::Explain for PlanError {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use PlanError as E;
+        #[allow(unused_imports)]
+        use domain::problem::{ErrorCode, Refused};
+        #[allow(unused_imports)]
+        use domain::vocabulary::FieldCode;
+        Ok(match self {
+            E::NoSuchDepartment(_) => Refused::field("department_id", FieldCode::NotFound, "no such department"),
+            E::NoSuchUser(_) => Refused::field("user_id", FieldCode::NotFound, "no such user"),
+            E::Repo(e) => return Err(e),
+        })
+    }
+}
+
 impl From<diesel::result::Error> for PlanError {
     fn from(e: diesel::result::Error) -> Self {
         PlanError::Repo(e.into())

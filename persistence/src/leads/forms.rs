@@ -52,6 +52,24 @@ pub enum FormError {
     Repo(#[from] RepoError),
 }
 
+impl crate::Explain for FormError {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use FormError as E;
+        #[allow(unused_imports)]
+        use domain::problem::{ErrorCode, Refused};
+        #[allow(unused_imports)]
+        use domain::vocabulary::FieldCode;
+        Ok(match self {
+            E::UnknownSource(code) => Refused::field(
+                "default_source",
+                FieldCode::NotFound,
+                format!("`{code}` is not an active source (see GET /api/v1/dictionaries/source)"),
+            ),
+            E::Repo(e) => return Err(e),
+        })
+    }
+}
+
 /// Adds a web form whose default source, if any, is an active source.
 pub fn add_form(conn: &mut DbConn, new: &NewFormRow) -> Result<FormRow, FormError> {
     if let Some(source) = &new.default_source

@@ -33,6 +33,27 @@ pub enum MoveFailure {
     Repo(#[from] RepoError),
 }
 
+impl crate::Explain for MoveFailure {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use MoveFailure as E;
+        #[allow(unused_imports)]
+        use domain::problem::{ErrorCode, Refused};
+        #[allow(unused_imports)]
+        use domain::vocabulary::FieldCode;
+        Ok(match self {
+            E::NotFound => Refused::not_found("opportunity"),
+            E::Stale => return Err(RepoError::Stale),
+            E::Refused(errors) => Refused::fields(
+                errors
+                    .iter()
+                    .map(|e| domain::problem::FieldError::new(e.field(), FieldCode::Transition, e.to_string()))
+                    .collect(),
+            ),
+            E::Repo(e) => return Err(e),
+        })
+    }
+}
+
 /// Moves deal `id` as `actor` asks; `expected` is the If-Match version, if any.
 pub fn move_stage(
     conn: &mut DbConn,

@@ -56,6 +56,25 @@ pub enum PolicyError {
     Repo(#[from] RepoError),
 }
 
+impl crate::Explain for PolicyError {
+    fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
+        use PolicyError as E;
+        #[allow(unused_imports)]
+        use domain::problem::{ErrorCode, Refused};
+        #[allow(unused_imports)]
+        use domain::vocabulary::FieldCode;
+        Ok(match self {
+            E::Invalid(errors) => Refused::fields(
+                errors
+                    .into_iter()
+                    .map(|e| domain::problem::FieldError::new(e.field, FieldCode::Range, e.message))
+                    .collect(),
+            ),
+            E::Repo(e) => return Err(e),
+        })
+    }
+}
+
 /// Reads the pool rules, applies `change`, checks and saves the result
 /// (audited, naming the admin) in one transaction; answers the new rules.
 pub fn change_policy(

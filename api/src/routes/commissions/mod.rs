@@ -4,7 +4,6 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::commissions::{Base, Bonus, Plan, Tier};
-use domain::vocabulary::FieldCode;
 use persistence::commissions::{self, NewPlan, PlanRow};
 use persistence::now_utc;
 use serde::{Deserialize, Serialize};
@@ -173,17 +172,7 @@ pub async fn create_plan(
         valid_from: b.valid_from,
     };
     let row = state
-        .write(move |conn| {
-            commissions::create_plan(conn, &new, admin.0.id, now_utc()).map_err(|e| match e {
-                commissions::PlanError::NoSuchDepartment(_) => {
-                    ApiError::invalid_field("department_id", FieldCode::NotFound, "no such department")
-                }
-                commissions::PlanError::NoSuchUser(_) => {
-                    ApiError::invalid_field("user_id", FieldCode::NotFound, "no such user")
-                }
-                commissions::PlanError::Repo(e) => e.into(),
-            })
-        })
+        .write(move |conn| commissions::create_plan(conn, &new, admin.0.id, now_utc()).map_err(ApiError::refused))
         .await?;
     Ok(HttpResponse::Created().json(plan_dto(row)?))
 }

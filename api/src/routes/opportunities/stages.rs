@@ -3,7 +3,6 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use domain::org::Role;
-use domain::vocabulary::FieldCode;
 use persistence::now_utc;
 use persistence::opportunities;
 use serde::{Deserialize, Serialize};
@@ -11,7 +10,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::caller::AuthUser;
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::extract::{IfMatch, Json, PathId};
 use crate::state::AppState;
 
@@ -59,17 +58,7 @@ pub async fn transition_opportunity(
     let row = state
         .write(move |conn| {
             opportunities::move_stage(conn, &user.principal(), user.id, id.0, if_match.0, &m, now_utc())
-                .map_err(|e| match e {
-                    opportunities::MoveFailure::NotFound => ApiError::not_found("opportunity"),
-                    opportunities::MoveFailure::Stale => ApiError::stale(),
-                    opportunities::MoveFailure::Refused(errors) => ApiError::validation(
-                        errors
-                            .iter()
-                            .map(|e| FieldError::new(e.field(), FieldCode::Transition, e.to_string()))
-                            .collect(),
-                    ),
-                    opportunities::MoveFailure::Repo(e) => e.into(),
-                })
+                .map_err(ApiError::refused)
                 .and_then(|row| with_custom(conn, row))
         })
         .await?;

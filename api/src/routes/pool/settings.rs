@@ -3,7 +3,6 @@
 
 use actix_web::{HttpResponse, get, put, web};
 use domain::pool::{PerGrade, PoolPolicy};
-use domain::vocabulary::FieldCode;
 use persistence::now_utc;
 use persistence::pool;
 use serde::{Deserialize, Serialize};
@@ -11,7 +10,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::caller::{AdminUser, AuthUser};
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::extract::{Json, double_option};
 use crate::state::AppState;
 
@@ -172,15 +171,7 @@ pub async fn put_pool_settings(
     let change = body.0;
     let policy = state
         .write(move |conn| {
-            pool::change_policy(conn, |p| change.apply(p), admin.0.id, now_utc()).map_err(|e| match e {
-                pool::PolicyError::Invalid(errors) => ApiError::validation(
-                    errors
-                        .into_iter()
-                        .map(|e| FieldError::new(e.field, FieldCode::Range, e.message))
-                        .collect(),
-                ),
-                pool::PolicyError::Repo(e) => e.into(),
-            })
+            pool::change_policy(conn, |p| change.apply(p), admin.0.id, now_utc()).map_err(ApiError::refused)
         })
         .await?;
     Ok(HttpResponse::Ok().json(PoolSettings::from(policy)))

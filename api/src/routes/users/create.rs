@@ -99,16 +99,7 @@ pub async fn create_user(
         updated_at: now,
     };
     let row = state
-        .write(move |conn| {
-            persistence::user_change::create(conn, &new).map_err(|e| match e {
-                persistence::user_change::NewUserError::NoSuchDepartment(id) => ApiError::invalid_field(
-                    "department_id",
-                    FieldCode::NotFound,
-                    format!("there is no department {id}"),
-                ),
-                persistence::user_change::NewUserError::Repo(e) => e.into(),
-            })
-        })
+        .write(move |conn| persistence::user_change::create(conn, &new).map_err(ApiError::refused))
         .await?;
     Ok(with_etag(actix_web::http::StatusCode::CREATED, row.try_into()?))
 }
