@@ -36,9 +36,7 @@ pub enum CaseError {
 impl crate::Explain for CaseError {
     fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
         use CaseError as E;
-        #[allow(unused_imports)]
         use domain::problem::{ErrorCode, Refused};
-        #[allow(unused_imports)]
         use domain::vocabulary::FieldCode;
         Ok(match self {
             E::NoDeal => Refused::field("opportunity_id", FieldCode::NotFound, "no such deal in your scope"),

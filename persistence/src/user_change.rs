@@ -22,9 +22,7 @@ pub enum NewUserError {
 impl crate::Explain for NewUserError {
     fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
         use NewUserError as E;
-        #[allow(unused_imports)]
-        use domain::problem::{ErrorCode, Refused};
-        #[allow(unused_imports)]
+        use domain::problem::Refused;
         use domain::vocabulary::FieldCode;
         Ok(match self {
             E::NoSuchDepartment(id) => Refused::field(

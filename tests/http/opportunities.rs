@@ -471,3 +471,116 @@ fn an_admin_sets_a_stage_target_on_an_existing_pipeline() {
     assert_eq!(stage["target_conversion_bp"], Value::Null);
     assert_eq!(stage["probability"], 15);
 }
+
+/// Exit criteria (#41 item 6), read into the API's own types: the first
+/// stage's checklist holds a deal until its required item is checked.
+#[test]
+fn a_deal_leaves_its_stage_forward_only_once_the_required_checkpoints_are_checked() {
+    use api::routes::opportunities::{CheckpointDto, DealCheckDto, DealChecklist};
+
+    let app = TestApp::spawn();
+    let s = setup(&app);
+    let (pipeline, _) = stages(&app, &s.admin);
+    let (first, second) = (id_of(&s.stages, "初次沟通"), id_of(&s.stages, "了解需求"));
+    let deal = s.deal["id"].as_i64().unwrap();
+    let list_path = format!("/api/v1/pipelines/{pipeline}/stages/{first}/checkpoints");
+    let body = json!({"checkpoints": [
+        {"label": "需求已确认", "required": true},
+        {"label": "已发资料"}
+    ]});
+    app.req("PUT", &list_path)
+        .bearer(&s.rep)
+        .json(&body)
+        .problem(403, "forbidden");
+    let list: Vec<CheckpointDto> = app
+        .req("PUT", &list_path)
+        .bearer(&s.admin)
+        .json(&body)
+        .expect(200)
+        .dto();
+    let labels: Vec<(&str, bool)> = list.iter().map(|c| (c.label.as_str(), c.required)).collect();
+    assert_eq!(labels, [("需求已确认", true), ("已发资料", false)]);
+    let (needed, optional) = (list[0].id, list[1].id);
+
+    let checklist = |token: &str| -> DealChecklist {
+        app.get(&format!("/api/v1/opportunities/{deal}/checkpoints"))
+            .bearer(token)
+            .send()
+            .expect(200)
+            .dto()
+    };
+    let before = checklist(&s.rep);
+    assert_eq!((before.stage_id, before.holding, before.items.len()), (first, 1, 2));
+    let held = move_to(&app, &s.rep, &s.deal, second, json!({})).problem(422, "validation_failed");
+    assert_eq!(held["errors"][0]["field"], "checkpoints", "{held}");
+    assert_eq!(held["errors"][0]["message"], "check first: 需求已确认");
+    let check = |point: i64, body: Value| {
+        app.req("PUT", &format!("/api/v1/opportunities/{deal}/checkpoints/{point}"))
+            .bearer(&s.rep)
+            .json(&body)
+    };
+    check(optional, json!({"checked": true})).expect(200);
+    move_to(&app, &s.rep, &s.deal, second, json!({})).problem(422, "validation_failed");
+    let done: DealCheckDto = check(needed, json!({"checked": true, "note": "3月2日会议纪要"}))
+        .expect(200)
+        .dto();
+    assert!(done.checked && done.checked_at.is_some());
+    assert_eq!(done.note.as_deref(), Some("3月2日会议纪要"));
+    assert_eq!(checklist(&s.admin).holding, 0);
+    // unchecking and checking again keeps the earlier check on record
+    check(optional, json!({"checked": false})).expect(200);
+    check(optional, json!({"checked": true})).expect(200);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM deal_checks WHERE opportunity_id = {deal}"
+        )),
+        3
+    );
+    move_to(&app, &s.rep, &s.deal, second, json!({})).expect(200);
+    let now = checklist(&s.rep);
+    assert_eq!((now.stage_id, now.holding, now.items.len()), (second, 0, 0));
+    // moving back is never held
+    move_to(&app, &s.rep, &s.deal, first, json!({})).expect(200);
+
+    // the admin renames the kept item and retires the other; an unknown id is named
+    let kept: Vec<CheckpointDto> = app
+        .req("PUT", &list_path)
+        .bearer(&s.admin)
+        .json(&json!({"checkpoints": [{"id": needed, "label": "需求已书面确认", "required": true}]}))
+        .expect(200)
+        .dto();
+    assert_eq!(
+        kept.iter().map(|c| (c.id, c.label.as_str())).collect::<Vec<_>>(),
+        [(needed, "需求已书面确认")]
+    );
+    let wrong = app
+        .req("PUT", &list_path)
+        .bearer(&s.admin)
+        .json(&json!({"checkpoints": [{"id": 987_654, "label": "x"}]}))
+        .problem(422, "validation_failed");
+    assert_eq!(wrong["errors"][0]["field"], "checkpoints.0.id");
+    assert_eq!(checklist(&s.rep).holding, 0, "the kept item's check stays");
+    check(optional, json!({"checked": true})).problem(404, "not_found");
+
+    // another team sees nothing; a closed deal's checks no longer change
+    let d2 = app.create_department(&s.admin, "华南", None);
+    app.create_user(&s.admin, "south@example.com", "rep", Some(d2));
+    let south = app.token("south@example.com", &password_of("south@example.com"));
+    app.get(&format!("/api/v1/opportunities/{deal}/checkpoints"))
+        .bearer(&south)
+        .send()
+        .problem(404, "not_found");
+    app.req("PUT", &format!("/api/v1/opportunities/{deal}/checkpoints/{needed}"))
+        .bearer(&south)
+        .json(&json!({"checked": false}))
+        .problem(404, "not_found");
+    move_to(
+        &app,
+        &s.rep,
+        &s.deal,
+        id_of(&s.stages, "输单"),
+        json!({"lost_reason": "预算取消"}),
+    )
+    .expect(200);
+    check(needed, json!({"checked": false})).problem(409, "deal_closed");
+}

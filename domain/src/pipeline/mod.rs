@@ -93,6 +93,9 @@ pub enum MoveError {
     LostNeedsReason,
     #[error("only a manager reopens a closed deal")]
     ReopenNeedsManager,
+    /// The current stage's exit criteria: its required checkpoints not yet checked, by label.
+    #[error("check first: {}", .0.join(", "))]
+    Unchecked(Vec<String>),
 }
 
 impl MoveError {
@@ -102,6 +105,7 @@ impl MoveError {
             MoveError::Missing(r) => r.field(),
             MoveError::WonNeedsAmount => "amount",
             MoveError::LostNeedsReason => "lost_reason",
+            MoveError::Unchecked(_) => "checkpoints",
             _ => "to_stage_id",
         }
     }
@@ -218,6 +222,42 @@ pub fn transition(
         Ok(to.kind.into())
     } else {
         Err(errors)
+    }
+}
+
+/// [`transition`] with the current stage's exit criteria: a deal leaves an
+/// open stage forward (to a later open stage, or won) only once that
+/// stage's required checkpoints are checked; `unchecked` are the labels of
+/// those that are not. Moving back, losing and reopening are never held.
+pub fn transition_checked(
+    stages: &[Stage],
+    policy: Policy,
+    deal: &DealFacts,
+    req: &MoveRequest<'_>,
+    unchecked: &[String],
+) -> Result<Status, Vec<MoveError>> {
+    let decided = transition(stages, policy, deal, req);
+    let open_rank = |id: i64| {
+        let mut open: Vec<&Stage> = stages.iter().filter(|s| s.kind == StageKind::Open).collect();
+        open.sort_by_key(|s| (s.position, s.id));
+        open.iter().position(|s| s.id == id)
+    };
+    let to = stages.iter().find(|s| s.id == req.to_stage);
+    let forward = match (open_rank(deal.stage_id), to) {
+        (Some(_), Some(t)) if t.kind == StageKind::Won => true,
+        (Some(i), Some(t)) => open_rank(t.id).is_some_and(|j| j > i),
+        _ => false,
+    };
+    if !forward || unchecked.is_empty() {
+        return decided;
+    }
+    let held = MoveError::Unchecked(unchecked.to_vec());
+    match decided {
+        Ok(_) => Err(vec![held]),
+        Err(mut errors) => {
+            errors.push(held);
+            Err(errors)
+        }
     }
 }
 

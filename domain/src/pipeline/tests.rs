@@ -255,3 +255,53 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn unchecked_exit_criteria_hold_forward_moves_only() {
+    let open = Policy {
+        allow_skip: true,
+        allow_back: true,
+    };
+    let unchecked = vec!["已见到决策人".to_owned()];
+    let held = MoveError::Unchecked(unchecked.clone());
+    let at2 = deal(2, Some(100), true);
+    for forward in [3, 5, 6] {
+        assert_eq!(
+            transition_checked(&funnel(), open, &at2, &to(forward), &unchecked),
+            Err(vec![held.clone()]),
+            "to {forward}"
+        );
+    }
+    assert_eq!(
+        transition_checked(&funnel(), open, &at2, &to(1), &unchecked),
+        Ok(Status::Open)
+    );
+    let lose = MoveRequest {
+        lost_reason: Some("预算取消"),
+        ..to(7)
+    };
+    assert_eq!(
+        transition_checked(&funnel(), open, &at2, &lose, &unchecked),
+        Ok(Status::Lost)
+    );
+    assert_eq!(transition_checked(&funnel(), open, &at2, &to(3), &[]), Ok(Status::Open));
+    // the hold joins the other reasons, and names its field
+    let e = transition_checked(&funnel(), STRICT, &deal(2, None, false), &to(4), &unchecked)
+        .expect_err("a skip with unchecked items");
+    assert!(e.contains(&MoveError::SkipNotAllowed) && e.contains(&held), "{e:?}");
+    assert_eq!(held.field(), "checkpoints");
+    assert_eq!(held.to_string(), "check first: 已见到决策人");
+}
+
+proptest! {
+    /// With nothing unchecked, the exit criteria change no decision.
+    #[test]
+    fn with_nothing_unchecked_the_rule_is_the_transition(from in 1i64..=7, target in 1i64..=8, amount in proptest::option::of(0i64..1000)) {
+        let d = deal(from, amount, true);
+        let policy = Policy { allow_skip: true, allow_back: false };
+        prop_assert_eq!(
+            transition_checked(&funnel(), policy, &d, &to(target), &[]),
+            transition(&funnel(), policy, &d, &to(target))
+        );
+    }
+}

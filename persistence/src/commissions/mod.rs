@@ -76,9 +76,7 @@ pub enum PlanError {
 impl crate::Explain for PlanError {
     fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
         use PlanError as E;
-        #[allow(unused_imports)]
-        use domain::problem::{ErrorCode, Refused};
-        #[allow(unused_imports)]
+        use domain::problem::Refused;
         use domain::vocabulary::FieldCode;
         Ok(match self {
             E::NoSuchDepartment(_) => Refused::field("department_id", FieldCode::NotFound, "no such department"),

@@ -55,9 +55,7 @@ pub enum FormError {
 impl crate::Explain for FormError {
     fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
         use FormError as E;
-        #[allow(unused_imports)]
-        use domain::problem::{ErrorCode, Refused};
-        #[allow(unused_imports)]
+        use domain::problem::Refused;
         use domain::vocabulary::FieldCode;
         Ok(match self {
             E::UnknownSource(code) => Refused::field(

@@ -51,6 +51,9 @@ pub enum DealError {
     /// Custom field values the definitions refuse, each naming its field.
     #[error("custom field values refused")]
     CustomFields(Vec<Refusal>),
+    /// No active checkpoint of this deal's pipeline has this id.
+    #[error("no such checkpoint in this deal's pipeline")]
+    NoSuchCheckpoint,
     /// The rep's judgement of the deal is refused.
     #[error(transparent)]
     Judgement(domain::pipeline::judgement::JudgementError),
@@ -73,6 +76,7 @@ impl crate::Explain for DealError {
             }
             E::PipelineEmpty => Refused::conflict(ErrorCode::PipelineEmpty, "the pipeline has no open stage"),
             E::CustomFields(refusals) => Refused::fields(refusals),
+            E::NoSuchCheckpoint => Refused::not_found("checkpoint"),
             E::Judgement(e) => e.into(),
             E::Repo(e) => return Err(e),
         })

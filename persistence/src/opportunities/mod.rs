@@ -12,11 +12,16 @@ use crate::schema::{activities, opportunities, pipelines, stage_changes, stages,
 use crate::scope::Reach;
 use crate::{DbConn, RepoError, naive};
 
+mod checkpoints;
 mod judgement;
 mod manage;
 mod moves;
 mod stage_settings;
 
+pub use checkpoints::{
+    CheckRow, ChecklistError, CheckpointInput, CheckpointRow, DealCheck, check, checklist, of_deal as checks_of,
+    set_checklist,
+};
 pub use judgement::{JudgementRow, judge, judgements};
 pub use manage::{DealError, DealView, NewDeal, create, edit};
 pub use moves::{Move, MoveFailure, move_stage};

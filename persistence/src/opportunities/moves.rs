@@ -4,7 +4,7 @@
 //! customer dealt.
 
 use chrono::{DateTime, Utc};
-use domain::pipeline::{DealFacts, MoveError, MoveRequest, Policy, Status, stage_change, transition};
+use domain::pipeline::{DealFacts, MoveError, MoveRequest, Policy, Status, stage_change, transition_checked};
 use domain::scope::DataScope;
 use serde_json::json;
 
@@ -36,9 +36,7 @@ pub enum MoveFailure {
 impl crate::Explain for MoveFailure {
     fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
         use MoveFailure as E;
-        #[allow(unused_imports)]
-        use domain::problem::{ErrorCode, Refused};
-        #[allow(unused_imports)]
+        use domain::problem::Refused;
         use domain::vocabulary::FieldCode;
         Ok(match self {
             E::NotFound => Refused::not_found("opportunity"),
@@ -88,7 +86,8 @@ pub fn move_stage(
         allow_skip: p.allow_skip,
         allow_back: p.allow_back,
     };
-    let status = transition(&rules, policy, &facts, &req).map_err(MoveFailure::Refused)?;
+    let unchecked = super::checkpoints::unchecked_required(conn, deal.id, deal.stage_id)?;
+    let status = transition_checked(&rules, policy, &facts, &req, &unchecked).map_err(MoveFailure::Refused)?;
     let closed = matches!(status, Status::Won | Status::Lost);
     let changes = OpportunityChangeset {
         stage_id: Some(m.to_stage),

@@ -59,9 +59,7 @@ pub enum PolicyError {
 impl crate::Explain for PolicyError {
     fn explain(self) -> std::result::Result<domain::problem::Refused, RepoError> {
         use PolicyError as E;
-        #[allow(unused_imports)]
-        use domain::problem::{ErrorCode, Refused};
-        #[allow(unused_imports)]
+        use domain::problem::Refused;
         use domain::vocabulary::FieldCode;
         Ok(match self {
             E::Invalid(errors) => Refused::fields(

@@ -13,6 +13,7 @@ pub use org_tables::*;
 pub use sales_tables::*;
 
 diesel::joinable!(users -> departments (department_id));
+diesel::joinable!(deal_checks -> stage_checkpoints (checkpoint_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(webhook_deliveries -> events (event_id));
 diesel::joinable!(custom_values -> custom_field_defs (field_id));
@@ -20,6 +21,8 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(contacts -> customers (customer_id));
 diesel::joinable!(customer_tags -> customers (customer_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    stage_checkpoints,
+    deal_checks,
     deal_judgements,
     departments,
     users,

@@ -147,6 +147,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Each stage's exit checklist (migration 040).
+    stage_checkpoints (id) {
+        id -> BigInt,
+        stage_id -> BigInt,
+        position -> Integer,
+        label -> Text,
+        required -> Bool,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Which checkpoints a deal has checked, by whom and when; an unchecked
+    /// one keeps its row with `unchecked_at`.
+    deal_checks (id) {
+        id -> BigInt,
+        opportunity_id -> BigInt,
+        checkpoint_id -> BigInt,
+        checked_by -> BigInt,
+        checked_at -> Timestamp,
+        note -> Nullable<Text>,
+        unchecked_by -> Nullable<BigInt>,
+        unchecked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     /// Every change of a deal's rep probability or forecast category, with
     /// who, when and why.
     deal_judgements (id) {

@@ -15,11 +15,13 @@ use crate::error::ApiError;
 use crate::extract::etag;
 
 mod activities;
+mod checkpoints;
 mod judgement;
 mod manage;
 mod stages;
 
 pub use activities::*;
+pub use checkpoints::*;
 pub use judgement::*;
 pub use manage::*;
 pub use stages::*;

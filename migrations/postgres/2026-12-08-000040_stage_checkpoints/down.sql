@@ -1,0 +1,2 @@
+DROP TABLE deal_checks;
+DROP TABLE stage_checkpoints;
