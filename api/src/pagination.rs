@@ -65,6 +65,18 @@ pub fn before_id(before: Option<i64>, what: &str) -> Result<Option<i64>, ApiErro
     }
 }
 
+/// An `after` id of a list read oldest first: positive.
+pub fn after_id(after: Option<i64>, what: &str) -> Result<Option<i64>, ApiError> {
+    match after {
+        Some(a) if a < 1 => Err(ApiError::bad_request(
+            ErrorCode::InvalidQuery,
+            format!("`after` is a {what} id (1 or more)"),
+        )
+        .with_errors(vec![FieldError::new("after", FieldCode::Range, "1 or more")])),
+        other => Ok(other),
+    }
+}
+
 /// Where a page ended: the sort key's value and the id that breaks ties.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Position {

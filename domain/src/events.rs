@@ -17,6 +17,8 @@ pub enum EventKind {
     DealWon,
     DealLost,
     DealProbabilityChanged,
+    DealCommented,
+    DealHelpWanted,
     ContractSubmitted,
     ContractApproved,
     PaymentReceived,
@@ -25,7 +27,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 14] = [
+    pub const ALL: [EventKind; 16] = [
         EventKind::CustomerCreated,
         EventKind::CustomerOwnerChanged,
         EventKind::CustomerReturnedToPool,
@@ -35,6 +37,8 @@ impl EventKind {
         EventKind::DealWon,
         EventKind::DealLost,
         EventKind::DealProbabilityChanged,
+        EventKind::DealCommented,
+        EventKind::DealHelpWanted,
         EventKind::ContractSubmitted,
         EventKind::ContractApproved,
         EventKind::PaymentReceived,
@@ -53,6 +57,8 @@ impl EventKind {
             EventKind::DealWon => "deal.won",
             EventKind::DealLost => "deal.lost",
             EventKind::DealProbabilityChanged => "deal.probability_changed",
+            EventKind::DealCommented => "deal.commented",
+            EventKind::DealHelpWanted => "deal.help_wanted",
             EventKind::ContractSubmitted => "contract.submitted",
             EventKind::ContractApproved => "contract.approved",
             EventKind::PaymentReceived => "payment.received",
@@ -70,6 +76,8 @@ impl EventKind {
                 | EventKind::CustomerReturnedToPool
                 | EventKind::DealWon
                 | EventKind::DealLost
+                | EventKind::DealCommented
+                | EventKind::DealHelpWanted
                 | EventKind::ContractSubmitted
                 | EventKind::PaymentOverdue
         )
@@ -87,6 +95,8 @@ impl EventKind {
             EventKind::DealWon => "商机赢单",
             EventKind::DealLost => "商机输单",
             EventKind::DealProbabilityChanged => "商机赢率调整",
+            EventKind::DealCommented => "商机辅导评论",
+            EventKind::DealHelpWanted => "商机求助",
             EventKind::ContractSubmitted => "合同待审批",
             EventKind::ContractApproved => "合同已审批",
             EventKind::PaymentReceived => "收到回款",

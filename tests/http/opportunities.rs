@@ -584,3 +584,119 @@ fn a_deal_leaves_its_stage_forward_only_once_the_required_checkpoints_are_checke
     .expect(200);
     check(needed, json!({"checked": false})).problem(409, "deal_closed");
 }
+
+/// Coaching (#41 item 2): the rep's status analysis asks for help and the
+/// manager hears of it; the manager's comment reaches the rep; the thread
+/// and the analyses keep their order; another team sees none of it.
+#[test]
+fn a_rep_asks_for_help_in_a_status_analysis_and_the_managers_comment_reaches_them() {
+    use api::routes::opportunities::{AnalysisDto, DealCommentDto};
+
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let east = app.create_department(&admin, "华东", None);
+    let rep = app.user(&admin, "rep@example.com", "rep", Some(east));
+    let boss = app.user(&admin, "boss@example.com", "manager", Some(east));
+    let south = app.create_department(&admin, "华南", None);
+    let other = app.user(&admin, "south@example.com", "rep", Some(south));
+    let customer = app
+        .post("/api/v1/customers")
+        .bearer(&rep.token)
+        .json(&json!({"name": "华为技术"}))
+        .expect(201)
+        .json();
+    let deal = app
+        .post("/api/v1/opportunities")
+        .bearer(&rep.token)
+        .json(&json!({"customer_id": customer["id"], "title": "ERP 二期"}))
+        .expect(201)
+        .json();
+    let d = deal["id"].as_i64().unwrap();
+    let analyses = format!("/api/v1/opportunities/{d}/analyses");
+    let comments = format!("/api/v1/opportunities/{d}/comments");
+    let events_of = |token: &str| -> Vec<(String, i64)> {
+        app.get("/api/v1/notifications").bearer(token).send().expect(200).json()["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                (
+                    n["event"].as_str().unwrap().to_owned(),
+                    n["entity_id"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+
+    let first: AnalysisDto = app
+        .post(&analyses)
+        .bearer(&rep.token)
+        .json(&json!({"situation": "客户已确认预算", "next_step": "技术交流", "next_step_on": "2027-01-15"}))
+        .expect(201)
+        .dto();
+    assert_eq!(
+        (first.stage_id, first.written_by),
+        (deal["stage_id"].as_i64().unwrap(), rep.id)
+    );
+    assert!(!events_of(&boss.token).contains(&("deal.help_wanted".to_owned(), d)));
+    let second: AnalysisDto = app
+        .post(&analyses)
+        .bearer(&rep.token)
+        .json(&json!({"situation": "决策人未见到", "risks": "竞品低价", "help_wanted": "请经理陪同拜访总经理"}))
+        .expect(201)
+        .dto();
+    assert!(events_of(&boss.token).contains(&("deal.help_wanted".to_owned(), d)));
+    let listed: Vec<AnalysisDto> = app.get(&analyses).bearer(&boss.token).send().expect(200).dto();
+    assert_eq!(
+        listed.iter().map(|a| a.id).collect::<Vec<_>>(),
+        [second.id, first.id],
+        "newest first"
+    );
+    let older: Vec<AnalysisDto> = app
+        .get(&format!("{analyses}?before={}", second.id))
+        .bearer(&boss.token)
+        .send()
+        .expect(200)
+        .dto();
+    assert_eq!(older.len(), 1);
+
+    // the rep's own comment tells nobody; the manager's tells the rep
+    app.post(&comments)
+        .bearer(&rep.token)
+        .json(&json!({"body": "周三可以吗？"}))
+        .expect(201);
+    assert!(!events_of(&rep.token).contains(&("deal.commented".to_owned(), d)));
+    let reply: DealCommentDto = app
+        .post(&comments)
+        .bearer(&boss.token)
+        .json(&json!({"body": "周三下午，先约技术负责人"}))
+        .expect(201)
+        .dto();
+    assert_eq!(reply.author_id, boss.id);
+    assert!(events_of(&rep.token).contains(&("deal.commented".to_owned(), d)));
+    let thread: Vec<DealCommentDto> = app.get(&comments).bearer(&rep.token).send().expect(200).dto();
+    let said: Vec<(i64, &str)> = thread.iter().map(|c| (c.author_id, c.body.as_str())).collect();
+    assert_eq!(said, [(rep.id, "周三可以吗？"), (boss.id, "周三下午，先约技术负责人")]);
+    let after: Vec<DealCommentDto> = app
+        .get(&format!("{comments}?after={}", thread[0].id))
+        .bearer(&rep.token)
+        .send()
+        .expect(200)
+        .dto();
+    assert_eq!(after.len(), 1);
+
+    // refusals
+    let blank = app
+        .post(&analyses)
+        .bearer(&rep.token)
+        .json(&json!({"situation": "   "}))
+        .problem(422, "validation_failed");
+    assert_eq!(blank["errors"][0]["field"], "situation");
+    app.post(&comments)
+        .bearer(&other.token)
+        .json(&json!({"body": "x"}))
+        .problem(404, "not_found");
+    app.get(&analyses).bearer(&other.token).send().problem(404, "not_found");
+    app.get(&comments).bearer(&other.token).send().problem(404, "not_found");
+    assert!(!events_of(&other.token).iter().any(|(_, id)| *id == d));
+}

@@ -113,3 +113,53 @@ fn every_field_code_the_server_can_send_is_in_the_document() {
         .collect();
     assert_eq!(codes, [FieldCode::Range], "{res}");
 }
+
+/// utoipa names a schema by its type's name and keeps the last one of a
+/// name it meets: two documented types of one name would leave one route
+/// described with the other's fields. Every documented type's name is unique.
+#[test]
+fn no_two_documented_types_share_a_name() {
+    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    let mut files = Vec::new();
+    for crate_dir in ["api/src", "domain/src"] {
+        sources(&root.join(crate_dir), &mut files);
+    }
+    let mut seen: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    let mut twice = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        let mut documented = false;
+        for line in text.lines().map(str::trim) {
+            if line.starts_with("#[") && line.contains("ToSchema") {
+                documented = true;
+            } else if documented && (line.starts_with("pub struct ") || line.starts_with("pub enum ")) {
+                let name: String = line
+                    .split_whitespace()
+                    .nth(2)
+                    .unwrap_or("")
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                let at = file.display().to_string();
+                if let Some(first) = seen.insert(name.clone(), at.clone()) {
+                    twice.push(format!("{name}: {first} and {at}"));
+                }
+                documented = false;
+            } else if !line.starts_with("#[") && !line.starts_with("///") && !line.is_empty() {
+                documented = false;
+            }
+        }
+    }
+    assert!(seen.len() > 100, "only {} documented types found", seen.len());
+    assert!(twice.is_empty(), "schema names used twice: {twice:?}");
+}

@@ -13,6 +13,7 @@ use crate::scope::Reach;
 use crate::{DbConn, RepoError, naive};
 
 mod checkpoints;
+mod coaching;
 mod judgement;
 mod manage;
 mod moves;
@@ -22,6 +23,7 @@ pub use checkpoints::{
     CheckRow, ChecklistError, CheckpointInput, CheckpointRow, DealCheck, check, checklist, of_deal as checks_of,
     set_checklist,
 };
+pub use coaching::{AnalysisRow, CommentRow, NewAnalysis, analyse, analyses, comment, comments};
 pub use judgement::{JudgementRow, judge, judgements};
 pub use manage::{DealError, DealView, NewDeal, create, edit};
 pub use moves::{Move, MoveFailure, move_stage};

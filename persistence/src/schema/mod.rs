@@ -21,6 +21,8 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(contacts -> customers (customer_id));
 diesel::joinable!(customer_tags -> customers (customer_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    deal_analyses,
+    deal_comments,
     stage_checkpoints,
     deal_checks,
     deal_judgements,

@@ -147,6 +147,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The rep's status analyses of a deal (migration 041).
+    deal_analyses (id) {
+        id -> BigInt,
+        opportunity_id -> BigInt,
+        stage_id -> BigInt,
+        situation -> Text,
+        next_step -> Nullable<Text>,
+        next_step_on -> Nullable<Date>,
+        risks -> Nullable<Text>,
+        help_wanted -> Nullable<Text>,
+        written_by -> BigInt,
+        written_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// A deal's coaching thread.
+    deal_comments (id) {
+        id -> BigInt,
+        opportunity_id -> BigInt,
+        author_id -> BigInt,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     /// Each stage's exit checklist (migration 040).
     stage_checkpoints (id) {
         id -> BigInt,

@@ -16,12 +16,14 @@ use crate::extract::etag;
 
 mod activities;
 mod checkpoints;
+mod coaching;
 mod judgement;
 mod manage;
 mod stages;
 
 pub use activities::*;
 pub use checkpoints::*;
+pub use coaching::*;
 pub use judgement::*;
 pub use manage::*;
 pub use stages::*;

@@ -1,0 +1,2 @@
+DROP TABLE deal_comments;
+DROP TABLE deal_analyses;
