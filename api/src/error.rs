@@ -211,8 +211,13 @@ impl From<Refused> for ApiError {
         match r {
             Refused::NotFound(what) => ApiError::not_found(&what),
             Refused::Forbidden(detail) => ApiError::forbidden(detail),
-            Refused::Conflict { code, detail, context } => {
-                let e = ApiError::conflict(code, detail);
+            Refused::Conflict {
+                code,
+                detail,
+                errors,
+                context,
+            } => {
+                let e = ApiError::conflict(code, detail).with_errors(errors);
                 match context {
                     Some(c) => e.with_context(c),
                     None => e,

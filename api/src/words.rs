@@ -45,3 +45,19 @@ pub fn stored<W: FromStr<Err = UnknownWord>>(value: &str) -> Result<W, ApiError>
         .parse()
         .map_err(|e: UnknownWord| ApiError::internal(format!("stored value: {e}")))
 }
+
+/// A stored value read as an API enum by its serde name (for enums that
+/// exist only in the API, as a deal committee's roles): an unknown one is a
+/// fault of ours (500, logged).
+pub fn stored_as<T: serde::de::DeserializeOwned>(value: &str) -> Result<T, ApiError> {
+    serde_json::from_value(serde_json::Value::from(value))
+        .map_err(|e| ApiError::internal(format!("stored value `{value}`: {e}")))
+}
+
+/// An API enum's serde name, as it is stored.
+pub fn name_of<T: serde::Serialize>(word: T) -> String {
+    serde_json::to_value(word)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}

@@ -10,6 +10,7 @@ pub mod attachments;
 pub mod audit;
 pub mod cases;
 pub mod commissions;
+pub mod competitors;
 pub mod complaints;
 pub mod conn;
 pub mod contacts;

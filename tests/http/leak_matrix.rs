@@ -15,8 +15,9 @@ use serde_json::{Value, json};
 
 /// Records that belong to the organisation, not to a team: their access is
 /// by role (admin writes), tested with their own routes.
-const ORGANISATION: [&str; 12] = [
+const ORGANISATION: [&str; 13] = [
     "api-keys",
+    "competitors",
     "departments",
     "dictionaries",
     "dictionary-entries",

@@ -700,3 +700,177 @@ fn a_rep_asks_for_help_in_a_status_analysis_and_the_managers_comment_reaches_the
     app.get(&comments).bearer(&other.token).send().problem(404, "not_found");
     assert!(!events_of(&other.token).iter().any(|(_, id)| *id == d));
 }
+
+/// The buying committee (#41 item 4): from the stage the admin marks on, a
+/// deal without a decision maker is flagged until one is seated.
+#[test]
+fn a_deal_past_the_marked_stage_is_flagged_until_its_decision_maker_is_identified() {
+    use api::routes::opportunities::{CommitteeDto, CommitteeRole, Stance};
+
+    let app = TestApp::spawn();
+    let s = setup(&app);
+    let (pipeline, _) = stages(&app, &s.admin);
+    let plan = id_of(&s.stages, "方案制定");
+    let deal = s.deal["id"].as_i64().unwrap();
+    let customer = s.deal["customer_id"].as_i64().unwrap();
+    app.patch(&format!("/api/v1/pipelines/{pipeline}/stages/{plan}"))
+        .bearer(&s.admin)
+        .json(&json!({"needs_decision_maker": true}))
+        .expect(200);
+    let contact = |customer: i64, name: &str| -> i64 {
+        app.post(&format!("/api/v1/customers/{customer}/contacts"))
+            .bearer(&s.rep)
+            .json(&json!({"name": name}))
+            .expect(201)
+            .json()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (boss, engineer) = (contact(customer, "王总"), contact(customer, "李工"));
+    let committee = || -> CommitteeDto {
+        app.get(&format!("/api/v1/opportunities/{deal}/committee"))
+            .bearer(&s.rep)
+            .send()
+            .expect(200)
+            .dto()
+    };
+    let seat = |contact: i64, body: Value| {
+        app.req("PUT", &format!("/api/v1/opportunities/{deal}/committee/{contact}"))
+            .bearer(&s.rep)
+            .json(&body)
+    };
+    assert!(!committee().lacks_decision_maker, "the first stage needs none");
+    let c: CommitteeDto = seat(engineer, json!({"role": "recommender", "stance": "supporter"}))
+        .expect(200)
+        .dto();
+    assert_eq!(
+        c.members
+            .iter()
+            .map(|m| (m.name.as_str(), m.role, m.stance))
+            .collect::<Vec<_>>(),
+        [("李工", CommitteeRole::Recommender, Stance::Supporter)]
+    );
+    app.patch(&format!("/api/v1/opportunities/{deal}"))
+        .bearer(&s.rep)
+        .json(&json!({"amount": {"amount": 500_000, "currency": "CNY"}, "expected_close_date": "2027-06-30"}))
+        .expect(200);
+    move_to(&app, &s.rep, &s.deal, id_of(&s.stages, "了解需求"), json!({})).expect(200);
+    move_to(&app, &s.rep, &s.deal, plan, json!({})).expect(200);
+    assert!(
+        committee().lacks_decision_maker,
+        "at the marked stage with no decision maker"
+    );
+    let c: CommitteeDto = seat(
+        boss,
+        json!({"role": "decision_maker", "stance": "neutral", "note": "关心实施周期"}),
+    )
+    .expect(200)
+    .dto();
+    assert!(!c.lacks_decision_maker);
+    assert_eq!(c.members.len(), 2);
+    let c: CommitteeDto = seat(boss, json!({"role": "decision_maker", "stance": "supporter"}))
+        .expect(200)
+        .dto();
+    assert_eq!(
+        c.members.iter().find(|m| m.contact_id == boss).map(|m| m.stance),
+        Some(Stance::Supporter)
+    );
+    let c: CommitteeDto = app
+        .req("DELETE", &format!("/api/v1/opportunities/{deal}/committee/{boss}"))
+        .bearer(&s.rep)
+        .send()
+        .expect(200)
+        .dto();
+    assert!(c.lacks_decision_maker, "flagged again once the decision maker leaves");
+
+    // refusals: another customer's contact, an unknown role, another team
+    let other_customer = app
+        .post("/api/v1/customers")
+        .bearer(&s.rep)
+        .json(&json!({"name": "中兴通讯"}))
+        .expect(201)
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let stranger = contact(other_customer, "张总");
+    let p = seat(stranger, json!({"role": "user", "stance": "neutral"})).problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "contact_id");
+    seat(engineer, json!({"role": "boss", "stance": "neutral"})).problem(422, "validation_failed");
+    let d2 = app.create_department(&s.admin, "华南", None);
+    app.create_user(&s.admin, "south@example.com", "rep", Some(d2));
+    let south = app.token("south@example.com", &password_of("south@example.com"));
+    app.get(&format!("/api/v1/opportunities/{deal}/committee"))
+        .bearer(&south)
+        .send()
+        .problem(404, "not_found");
+}
+
+/// Milestones (#41 item 7): dated steps with an owner; one past its date and
+/// not done is the owner's reminder until it is done.
+#[test]
+fn a_milestone_past_its_date_reminds_its_owner_until_done() {
+    use api::routes::opportunities::{MilestoneDto, MilestoneKind};
+
+    let app = TestApp::spawn();
+    let s = setup(&app);
+    let deal = s.deal["id"].as_i64().unwrap();
+    let path = format!("/api/v1/opportunities/{deal}/milestones");
+    let add = |body: Value| app.post(&path).bearer(&s.rep).json(&body);
+    let proposal: MilestoneDto = add(json!({"kind": "proposal", "title": "方案提交", "due_on": "2099-01-01"}))
+        .expect(201)
+        .dto();
+    let demo: MilestoneDto = add(json!({"kind": "demo", "title": "产品演示", "due_on": "2020-01-02"}))
+        .expect(201)
+        .dto();
+    assert_eq!(
+        (demo.kind, demo.owner_id, demo.done_on),
+        (MilestoneKind::Demo, proposal.owner_id, None)
+    );
+    let listed: Vec<MilestoneDto> = app.get(&path).bearer(&s.rep).send().expect(200).dto();
+    assert_eq!(
+        listed.iter().map(|m| m.id).collect::<Vec<_>>(),
+        [demo.id, proposal.id],
+        "by date"
+    );
+    let overdue = |token: &str| -> Vec<i64> {
+        app.get("/api/v1/me/reminders").bearer(token).send().expect(200).json()["milestones_overdue"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(overdue(&s.rep), [demo.id]);
+    let workbench = app.get("/api/v1/me/workbench").bearer(&s.rep).send().expect(200).json();
+    assert_eq!(workbench["milestones_overdue"][0]["id"], demo.id);
+    let done: MilestoneDto = app
+        .patch(&format!("{path}/{}", demo.id))
+        .bearer(&s.rep)
+        .json(&json!({"done_on": "2020-01-03"}))
+        .expect(200)
+        .dto();
+    assert_eq!(done.done_on, chrono::NaiveDate::from_ymd_opt(2020, 1, 3));
+    assert!(overdue(&s.rep).is_empty());
+
+    // refusals: an owner outside the caller's reach, an unknown kind, another team
+    let d2 = app.create_department(&s.admin, "华南", None);
+    let south_id = app.create_user(&s.admin, "south@example.com", "rep", Some(d2));
+    let south = app.token("south@example.com", &password_of("south@example.com"));
+    let p = add(json!({"kind": "trial", "title": "试用", "due_on": "2099-02-01", "owner_id": south_id}))
+        .problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "owner_id");
+    add(json!({"kind": "party", "title": "x", "due_on": "2099-02-01"})).problem(422, "validation_failed");
+    app.get(&path).bearer(&south).send().problem(404, "not_found");
+    app.patch(&format!("{path}/{}", demo.id))
+        .bearer(&south)
+        .json(&json!({"done_on": null}))
+        .problem(404, "not_found");
+    app.req("DELETE", &format!("{path}/{}", proposal.id))
+        .bearer(&s.rep)
+        .send()
+        .expect(204);
+    app.req("DELETE", &format!("{path}/{}", proposal.id))
+        .bearer(&s.rep)
+        .send()
+        .problem(404, "not_found");
+}

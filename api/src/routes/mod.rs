@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod commissions;
+pub mod competitors;
 pub mod complaints;
 pub mod contacts;
 pub mod contracts;
@@ -225,6 +226,20 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(opportunities::judge_opportunity)
         .service(opportunities::opportunity_judgements)
         .service(opportunities::deal_checklist)
+        .service(opportunities::add_milestone)
+        .service(opportunities::list_milestones)
+        .service(opportunities::change_milestone)
+        .service(opportunities::remove_milestone)
+        .service(opportunities::deal_committee)
+        .service(opportunities::seat_committee_member)
+        .service(opportunities::unseat_committee_member)
+        .service(competitors::create_competitor)
+        .service(competitors::update_competitor)
+        .service(competitors::list_competitors)
+        .service(competitors::deal_competitors)
+        .service(competitors::put_deal_competitor)
+        .service(competitors::remove_deal_competitor)
+        .service(competitors::win_loss_report)
         .service(opportunities::write_analysis)
         .service(opportunities::list_analyses)
         .service(opportunities::write_comment)

@@ -40,6 +40,9 @@ pub struct StageDto {
     pub stale_after_days: Option<i32>,
     /// Target conversion to a later stage, in basis points.
     pub target_conversion_bp: Option<i32>,
+    /// From the first stage marked so on, a deal without a decision maker
+    /// on its committee is flagged (`GET /opportunities/{id}/committee`).
+    pub needs_decision_maker: bool,
 }
 
 impl From<&StageRow> for StageDto {
@@ -57,6 +60,7 @@ impl From<&StageRow> for StageDto {
             required_fields: s.requires().iter().map(|r| r.field().to_owned()).collect(),
             stale_after_days: s.stale_after_days,
             target_conversion_bp: s.target_conversion_bp,
+            needs_decision_maker: s.needs_decision_maker,
         }
     }
 }
@@ -265,6 +269,8 @@ pub struct ChangeStage {
     #[validate(range(min = 0, max = 10000))]
     #[schema(value_type = Option<i32>, minimum = 0, maximum = 10000)]
     pub target_conversion_bp: Option<Option<i32>>,
+    /// From this stage on (the first marked, by position), a deal needs a decision maker identified.
+    pub needs_decision_maker: Option<bool>,
 }
 
 /// Changes a stage's name, probability, stale days or target conversion
@@ -299,6 +305,7 @@ pub async fn update_stage(
         probability: b.probability,
         stale_after_days: b.stale_after_days,
         target_conversion_bp: b.target_conversion_bp,
+        needs_decision_maker: b.needs_decision_maker,
     };
     let dto = state
         .write(move |conn| {

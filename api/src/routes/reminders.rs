@@ -52,6 +52,8 @@ pub struct Reminders {
     pub leads_awaiting_first_contact: Vec<LeadWaiting>,
     /// Complaints assigned to the caller and not yet closed.
     pub open_complaints: Vec<ComplaintDto>,
+    /// Milestones the caller owns on open deals, past their date and not done, oldest first.
+    pub milestones_overdue: Vec<crate::routes::opportunities::MilestoneDto>,
 }
 
 /// What needs the caller's attention now.
@@ -101,6 +103,8 @@ pub fn load(
         ..ComplaintFilter::default()
     };
     let complaint_rows = complaints::list(conn, &DataScope::All, &open, None, LIST)?;
+    let today = persistence::settings::today(conn, now)?;
+    let milestone_rows = persistence::opportunities::milestones_overdue(conn, me, today, i64::from(LIST))?;
     Ok(Reminders {
         tasks: task_rows
             .into_iter()
@@ -132,6 +136,10 @@ pub fn load(
         open_complaints: complaint_rows
             .into_iter()
             .map(crate::routes::complaints::to_dto)
+            .collect::<Result<_, _>>()?,
+        milestones_overdue: milestone_rows
+            .into_iter()
+            .map(|(m, _)| crate::routes::opportunities::milestone_dto(m))
             .collect::<Result<_, _>>()?,
     })
 }

@@ -281,6 +281,7 @@ pub fn stage_change(from: Option<(i64, DateTime<Utc>)>, to: i64, now: DateTime<U
     }
 }
 
+pub mod committee;
 pub mod judgement;
 
 #[cfg(test)]

@@ -44,10 +44,12 @@ pub enum Refused {
     NotFound(Cow<'static, str>),
     /// The caller may see the record but not do this.
     Forbidden(String),
-    /// The record's state, or another record, stands in the way.
+    /// The record's state, or another record, stands in the way (with the
+    /// field that collides, for a name or code taken).
     Conflict {
         code: ErrorCode,
         detail: String,
+        errors: Vec<FieldError>,
         context: Option<serde_json::Value>,
     },
     /// Fields of the request break a rule: `validation_failed`, or a more
@@ -73,6 +75,17 @@ impl Refused {
         Refused::Conflict {
             code,
             detail: detail.into(),
+            errors: Vec::new(),
+            context: None,
+        }
+    }
+
+    /// A unique name or code is taken: a conflict naming its field.
+    pub fn taken(code: ErrorCode, field: &str, detail: impl Into<String>) -> Refused {
+        Refused::Conflict {
+            code,
+            detail: detail.into(),
+            errors: vec![FieldError::new(field, FieldCode::Taken, "already in use")],
             context: None,
         }
     }
@@ -107,9 +120,12 @@ impl Refused {
     /// that exists), for a client to act on.
     pub fn with_context(self, facts: serde_json::Value) -> Refused {
         match self {
-            Refused::Conflict { code, detail, .. } => Refused::Conflict {
+            Refused::Conflict {
+                code, detail, errors, ..
+            } => Refused::Conflict {
                 code,
                 detail,
+                errors,
                 context: Some(facts),
             },
             Refused::Invalid {

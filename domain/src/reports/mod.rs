@@ -1,6 +1,7 @@
 //! Reports computed from the records (DESIGN.md sections 8 and 9): pure
 //! functions over facts the store loads for the caller's scope and period.
 
+pub mod competition;
 pub mod customers;
 pub mod forecast;
 pub mod funnel;

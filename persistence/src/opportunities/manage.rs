@@ -51,6 +51,18 @@ pub enum DealError {
     /// Custom field values the definitions refuse, each naming its field.
     #[error("custom field values refused")]
     CustomFields(Vec<Refusal>),
+    /// No active competitor (or none in play on the deal) has this id.
+    #[error("no such competitor")]
+    NoSuchCompetitor(i64),
+    /// No milestone of this deal has this id.
+    #[error("no such milestone on this deal")]
+    NoSuchMilestone,
+    /// A milestone's owner who is not an active user the caller may give work to.
+    #[error("user {0} may not own this milestone")]
+    NoSuchOwner(i64),
+    /// The contact is not on the deal's committee.
+    #[error("this contact is not on the deal's committee")]
+    NotSeated,
     /// No active checkpoint of this deal's pipeline has this id.
     #[error("no such checkpoint in this deal's pipeline")]
     NoSuchCheckpoint,
@@ -77,6 +89,14 @@ impl crate::Explain for DealError {
             E::PipelineEmpty => Refused::conflict(ErrorCode::PipelineEmpty, "the pipeline has no open stage"),
             E::CustomFields(refusals) => Refused::fields(refusals),
             E::NoSuchCheckpoint => Refused::not_found("checkpoint"),
+            E::NotSeated => Refused::not_found("committee member"),
+            E::NoSuchMilestone => Refused::not_found("milestone"),
+            E::NoSuchOwner(id) => Refused::field(
+                "owner_id",
+                FieldCode::NotFound,
+                format!("there is no active user {id} you may give work to"),
+            ),
+            E::NoSuchCompetitor(_) => Refused::not_found("competitor"),
             E::Judgement(e) => e.into(),
             E::Repo(e) => return Err(e),
         })

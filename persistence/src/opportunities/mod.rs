@@ -14,8 +14,10 @@ use crate::{DbConn, RepoError, naive};
 
 mod checkpoints;
 mod coaching;
+mod committee;
 mod judgement;
 mod manage;
+mod milestones;
 mod moves;
 mod stage_settings;
 
@@ -24,8 +26,13 @@ pub use checkpoints::{
     set_checklist,
 };
 pub use coaching::{AnalysisRow, CommentRow, NewAnalysis, analyse, analyses, comment, comments};
+pub use committee::{Committee, Member, MemberRow, committee, seat, unseat};
 pub use judgement::{JudgementRow, judge, judgements};
 pub use manage::{DealError, DealView, NewDeal, create, edit};
+pub use milestones::{
+    MilestoneChange, MilestoneRow, NewMilestone, add as add_milestone, change as change_milestone, milestones,
+    overdue_of as milestones_overdue, remove as remove_milestone,
+};
 pub use moves::{Move, MoveFailure, move_stage};
 pub use stage_settings::{StageSettings, update_stage};
 
@@ -55,6 +62,8 @@ pub struct StageRow {
     pub required_fields: String,
     pub stale_after_days: Option<i32>,
     pub target_conversion_bp: Option<i32>,
+    /// From the first stage marked so on, a deal needs a decision maker.
+    pub needs_decision_maker: bool,
 }
 
 impl StageRow {
@@ -178,6 +187,8 @@ pub struct OpportunityRow {
     pub rep_probability: Option<i32>,
     /// The rep's forecast category; `None`: pipeline.
     pub forecast_category: Option<String>,
+    /// The competitor a lost deal was lost to.
+    pub lost_to_competitor_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -211,6 +222,7 @@ pub struct OpportunityChangeset {
     pub lost_at_stage_id: Option<Option<i64>>,
     pub stage_entered_at: Option<NaiveDateTime>,
     pub closed_at: Option<Option<NaiveDateTime>>,
+    pub lost_to_competitor_id: Option<Option<i64>>,
 }
 
 #[derive(Debug, Clone, Default)]

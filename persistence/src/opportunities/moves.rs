@@ -19,6 +19,8 @@ pub struct Move {
     pub lost_reason: Option<String>,
     /// Managers and admins may reopen closed deals.
     pub by_manager: bool,
+    /// The competitor a move to lost loses the deal to.
+    pub lost_to: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +31,12 @@ pub enum MoveFailure {
     Stale,
     #[error("the move breaks the pipeline's rules")]
     Refused(Vec<MoveError>),
+    /// `lost_to` names no active competitor.
+    #[error("there is no active competitor {0}")]
+    NoSuchCompetitor(i64),
+    /// `lost_to` on a move that does not lose the deal.
+    #[error("a deal is lost to a competitor only by a move to a lost stage")]
+    LostToNotLost,
     #[error(transparent)]
     Repo(#[from] RepoError),
 }
@@ -41,6 +49,16 @@ impl crate::Explain for MoveFailure {
         Ok(match self {
             E::NotFound => Refused::not_found("opportunity"),
             E::Stale => return Err(RepoError::Stale),
+            E::NoSuchCompetitor(id) => Refused::field(
+                "lost_to_competitor_id",
+                FieldCode::NotFound,
+                format!("there is no active competitor {id}"),
+            ),
+            E::LostToNotLost => Refused::field(
+                "lost_to_competitor_id",
+                FieldCode::DependsOn,
+                "a deal is lost to a competitor only by a move to a lost stage",
+            ),
             E::Refused(errors) => Refused::fields(
                 errors
                     .iter()
@@ -88,6 +106,12 @@ pub fn move_stage(
     };
     let unchecked = super::checkpoints::unchecked_required(conn, deal.id, deal.stage_id)?;
     let status = transition_checked(&rules, policy, &facts, &req, &unchecked).map_err(MoveFailure::Refused)?;
+    if let Some(c) = m.lost_to {
+        if status != Status::Lost {
+            return Err(MoveFailure::LostToNotLost);
+        }
+        lost_to_in_play(conn, deal.id, c, actor, now)?;
+    }
     let closed = matches!(status, Status::Won | Status::Lost);
     let changes = OpportunityChangeset {
         stage_id: Some(m.to_stage),
@@ -103,6 +127,7 @@ pub fn move_stage(
         lost_at_stage_id: Some((status == Status::Lost).then_some(deal.stage_id)),
         stage_entered_at: Some(now.naive_utc()),
         closed_at: Some(closed.then(|| now.naive_utc())),
+        lost_to_competitor_id: Some(m.lost_to.filter(|_| status == Status::Lost)),
         ..OpportunityChangeset::default()
     };
     let after = update(conn, deal.id, Some(deal.version), &changes, now)?;
@@ -115,4 +140,46 @@ pub fn move_stage(
     audit::record(conn, "opportunity", deal.id, "moved", Some(actor), &detail, now)?;
     crate::events::deal_moved(conn, &after, deal.stage_id, Some(actor), now)?;
     Ok(after)
+}
+
+/// A deal lost to competitor `competitor` (an active one) has it in play:
+/// the win/loss report counts the deals each competitor met.
+fn lost_to_in_play(
+    conn: &mut DbConn,
+    deal: i64,
+    competitor: i64,
+    actor: i64,
+    now: DateTime<Utc>,
+) -> Result<(), MoveFailure> {
+    use crate::schema::{competitors, deal_competitors};
+    use diesel::prelude::*;
+    let active: Option<bool> = competitors::table
+        .find(competitor)
+        .select(competitors::active)
+        .first(conn)
+        .optional()
+        .map_err(RepoError::from)?;
+    if active != Some(true) {
+        return Err(MoveFailure::NoSuchCompetitor(competitor));
+    }
+    let in_play: i64 = deal_competitors::table
+        .filter(deal_competitors::opportunity_id.eq(deal))
+        .filter(deal_competitors::competitor_id.eq(competitor))
+        .count()
+        .get_result(conn)
+        .map_err(RepoError::from)?;
+    if in_play == 0 {
+        diesel::insert_into(deal_competitors::table)
+            .values((
+                deal_competitors::opportunity_id.eq(deal),
+                deal_competitors::competitor_id.eq(competitor),
+                deal_competitors::position.eq("behind"),
+                deal_competitors::added_by.eq(actor),
+                deal_competitors::created_at.eq(crate::naive(now)),
+                deal_competitors::updated_at.eq(crate::naive(now)),
+            ))
+            .execute(conn)
+            .map_err(RepoError::from)?;
+    }
+    Ok(())
 }

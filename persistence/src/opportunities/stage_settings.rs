@@ -15,6 +15,7 @@ pub struct StageSettings {
     pub probability: Option<i32>,
     pub stale_after_days: Option<Option<i32>>,
     pub target_conversion_bp: Option<Option<i32>>,
+    pub needs_decision_maker: Option<bool>,
 }
 
 /// Changes stage `stage` of pipeline `pipeline` (`NotFound` when it is not
@@ -40,6 +41,7 @@ pub fn update_stage(
             stages::probability.eq(change.probability.unwrap_or(row.probability)),
             stages::stale_after_days.eq(change.stale_after_days.unwrap_or(row.stale_after_days)),
             stages::target_conversion_bp.eq(change.target_conversion_bp.unwrap_or(row.target_conversion_bp)),
+            stages::needs_decision_maker.eq(change.needs_decision_maker.unwrap_or(row.needs_decision_maker)),
         ))
         .execute(conn)?;
     let detail = serde_json::json!({ "pipeline_id": pipeline }).to_string();

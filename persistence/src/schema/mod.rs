@@ -13,6 +13,10 @@ pub use org_tables::*;
 pub use sales_tables::*;
 
 diesel::joinable!(users -> departments (department_id));
+diesel::joinable!(deal_milestones -> opportunities (opportunity_id));
+diesel::joinable!(deal_contacts -> contacts (contact_id));
+diesel::joinable!(deal_competitors -> competitors (competitor_id));
+diesel::joinable!(deal_competitors -> opportunities (opportunity_id));
 diesel::joinable!(deal_checks -> stage_checkpoints (checkpoint_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(webhook_deliveries -> events (event_id));
@@ -21,6 +25,10 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(contacts -> customers (customer_id));
 diesel::joinable!(customer_tags -> customers (customer_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    deal_milestones,
+    deal_contacts,
+    competitors,
+    deal_competitors,
     deal_analyses,
     deal_comments,
     stage_checkpoints,

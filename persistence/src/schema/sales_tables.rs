@@ -113,6 +113,8 @@ diesel::table! {
         required_fields -> Text,
         stale_after_days -> Nullable<Integer>,
         target_conversion_bp -> Nullable<Integer>,
+        /// From the first stage marked so on, a deal needs a decision maker (migration 043).
+        needs_decision_maker -> Bool,
     }
 }
 
@@ -143,6 +145,65 @@ diesel::table! {
         rep_probability -> Nullable<Integer>,
         /// The rep's forecast category (NULL: pipeline).
         forecast_category -> Nullable<Text>,
+        /// The competitor a lost deal was lost to (migration 042).
+        lost_to_competitor_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    /// Milestones of each deal (migration 044).
+    deal_milestones (id) {
+        id -> BigInt,
+        opportunity_id -> BigInt,
+        kind -> Text,
+        title -> Text,
+        due_on -> Date,
+        owner_id -> BigInt,
+        done_on -> Nullable<Date>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The buying committee of each deal (migration 043).
+    deal_contacts (opportunity_id, contact_id) {
+        opportunity_id -> BigInt,
+        contact_id -> BigInt,
+        role -> Text,
+        stance -> Text,
+        note -> Nullable<Text>,
+        updated_by -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The admin's competitor catalogue (migration 042).
+    competitors (id) {
+        id -> BigInt,
+        name -> Text,
+        strengths -> Nullable<Text>,
+        weaknesses -> Nullable<Text>,
+        price_position -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The competitors in play on each deal.
+    deal_competitors (opportunity_id, competitor_id) {
+        opportunity_id -> BigInt,
+        competitor_id -> BigInt,
+        offer_amount -> Nullable<BigInt>,
+        position -> Text,
+        note -> Nullable<Text>,
+        added_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 

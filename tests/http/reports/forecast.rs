@@ -6,10 +6,7 @@ use super::*;
 /// Amounts in CNY; the forecasts below are of next year, in the
 /// organisation's time zone.
 fn next_year_in_cny(app: &TestApp, t: &Team) -> i32 {
-    app.req("PUT", "/api/v1/settings/contracts")
-        .bearer(&t.admin)
-        .json(&json!({"currency": "CNY", "approval_above": 1_000_000}))
-        .expect(200);
+    in_cny(app, t);
     let zone = domain::calendar::zone("Asia/Shanghai").unwrap();
     chrono::Datelike::year(&domain::calendar::today(chrono::Utc::now(), zone)) + 1
 }

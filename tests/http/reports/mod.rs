@@ -2,6 +2,7 @@
 //! hand in the tests: funnel, rankings, forecast, customer analysis.
 
 mod activity_counts;
+mod competition;
 mod customers;
 mod forecast;
 mod funnel;
@@ -28,6 +29,14 @@ pub fn team(app: &TestApp) -> Team {
         east,
         admin,
     }
+}
+
+/// The organisation's amounts are in CNY (contracts above 1,000,000 need approval).
+pub fn in_cny(app: &TestApp, t: &Team) {
+    app.req("PUT", "/api/v1/settings/contracts")
+        .bearer(&t.admin)
+        .json(&json!({"currency": "CNY", "approval_above": 1_000_000}))
+        .expect(200);
 }
 
 pub fn id(v: &Value) -> i64 {

@@ -17,15 +17,19 @@ use crate::extract::etag;
 mod activities;
 mod checkpoints;
 mod coaching;
+mod committee;
 mod judgement;
 mod manage;
+mod milestones;
 mod stages;
 
 pub use activities::*;
 pub use checkpoints::*;
 pub use coaching::*;
+pub use committee::*;
 pub use judgement::*;
 pub use manage::*;
+pub use milestones::*;
 pub use stages::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -55,6 +59,8 @@ pub struct OpportunityDto {
     pub lost_reason: Option<String>,
     /// The stage a lost deal was lost from.
     pub lost_at_stage_id: Option<i64>,
+    /// The competitor a lost deal was lost to.
+    pub lost_to_competitor_id: Option<i64>,
     pub stage_entered_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -90,6 +96,7 @@ fn to_dto(r: OpportunityRow) -> Result<OpportunityDto, ApiError> {
         owner_id: r.owner_id,
         lost_reason: r.lost_reason,
         lost_at_stage_id: r.lost_at_stage_id,
+        lost_to_competitor_id: r.lost_to_competitor_id,
         stage_entered_at: r.stage_entered_at.and_utc(),
         closed_at: r.closed_at.map(|t| t.and_utc()),
         created_at: r.created_at.and_utc(),

@@ -24,6 +24,9 @@ pub struct Transition {
     #[validate(length(max = 500))]
     #[schema(max_length = 500)]
     pub lost_reason: Option<String>,
+    /// With a move to the lost stage: the competitor the deal was lost to
+    /// (put in play on the deal if it was not).
+    pub lost_to_competitor_id: Option<i64>,
 }
 
 /// Moves a deal to another stage of its pipeline. A refused move is 422 listing
@@ -54,6 +57,7 @@ pub async fn transition_opportunity(
         to_stage: b.to_stage_id,
         lost_reason: b.lost_reason,
         by_manager: user.role != Role::Rep,
+        lost_to: b.lost_to_competitor_id,
     };
     let row = state
         .write(move |conn| {
