@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use domain::events::EventKind;
 use domain::vocabulary::DealStatus;
 
-use super::find_visible;
 use super::manage::DealError;
+use super::{OpportunityRow, find_visible};
 use crate::schema::{deal_analyses, deal_comments};
 use crate::scope::Principal;
 use crate::{DbConn, RepoError, events, naive};
@@ -49,6 +49,35 @@ pub struct CommentRow {
     pub author_id: i64,
     pub body: String,
     pub created_at: NaiveDateTime,
+}
+
+/// Tells the deal's owner and their managers (the notifications feed)
+/// `kind` about `deal`, with `facts` beside the deal's own.
+fn tell(
+    conn: &mut DbConn,
+    kind: EventKind,
+    deal: &OpportunityRow,
+    actor: i64,
+    facts: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let mut data = serde_json::json!({
+        "id": deal.id, "title": deal.title, "customer_id": deal.customer_id, "owner_id": deal.owner_id,
+    });
+    if let (Some(d), Some(f)) = (data.as_object_mut(), facts.as_object()) {
+        d.extend(f.clone());
+    }
+    let event = events::about(
+        kind,
+        "opportunity",
+        deal.id,
+        &deal.title,
+        Some(deal.owner_id),
+        Some(actor),
+        data,
+    );
+    events::emit(conn, event, now)?;
+    Ok(())
 }
 
 /// The first characters of a text, for an event's summary and data.
@@ -95,23 +124,8 @@ pub fn analyse(
         .select(AnalysisRow::as_select())
         .first(conn)?;
     if let Some(help) = &a.help_wanted {
-        let data = serde_json::json!({
-            "id": deal.id, "title": deal.title, "customer_id": deal.customer_id, "owner_id": deal.owner_id,
-            "analysis_id": row.id, "help_wanted": gist(help), "stage_id": deal.stage_id,
-        });
-        events::emit(
-            conn,
-            events::about(
-                EventKind::DealHelpWanted,
-                "opportunity",
-                deal.id,
-                &deal.title,
-                Some(deal.owner_id),
-                Some(by.user_id),
-                data,
-            ),
-            now,
-        )?;
+        let facts = serde_json::json!({ "analysis_id": row.id, "help_wanted": gist(help), "stage_id": deal.stage_id });
+        tell(conn, EventKind::DealHelpWanted, &deal, by.user_id, facts, now)?;
     }
     Ok(row)
 }
@@ -162,23 +176,8 @@ pub fn comment(
         .select(CommentRow::as_select())
         .first(conn)?;
     if by.user_id != deal.owner_id {
-        let data = serde_json::json!({
-            "id": deal.id, "title": deal.title, "customer_id": deal.customer_id, "owner_id": deal.owner_id,
-            "comment_id": row.id, "author_id": by.user_id, "body": gist(body),
-        });
-        events::emit(
-            conn,
-            events::about(
-                EventKind::DealCommented,
-                "opportunity",
-                deal.id,
-                &deal.title,
-                Some(deal.owner_id),
-                Some(by.user_id),
-                data,
-            ),
-            now,
-        )?;
+        let facts = serde_json::json!({ "comment_id": row.id, "author_id": by.user_id, "body": gist(body) });
+        tell(conn, EventKind::DealCommented, &deal, by.user_id, facts, now)?;
     }
     Ok(row)
 }
